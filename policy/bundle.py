@@ -1,0 +1,369 @@
+"""Load a bundle: every YAML file under a rules directory, checked and compiled together.
+
+Pipeline (each stage a module): ``source`` (YAML with positions) → ``versions`` (apiVersion
+and kind, converters) → ``schema_check`` → ``extends`` merge → ``compiler`` (semantics and
+the check chain) → ``testing`` (PolicyTest cases built). Diagnostics from every stage are
+collected; ``load_bundle`` raises PolicyError carrying all of them when any is an error.
+
+The digest is the sha256 over the sorted relative paths and contents of the files.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path as FsPath
+from typing import Any
+
+from ordergate.policy import versions
+from ordergate.policy.compiler import CompiledPolicy, compile_policy
+from ordergate.policy.decision import ALLOW, BLOCK, Decision, TraceEntry
+from ordergate.policy.diagnostics import Diagnostic, Position, has_errors, sort_key
+from ordergate.policy.errors import PolicyError
+from ordergate.policy.models import (
+    PolicyTestDocument,
+    RiskPolicyDocument,
+    RiskPolicySpec,
+    RuntimeDocument,
+)
+from ordergate.policy.orders import Order, Snapshot
+from ordergate.policy.schema_check import check_shape, did_you_mean
+from ordergate.policy.secrets import find_literal_secrets
+from ordergate.policy.source import Document, Path, SourceFile, parse_documents
+
+YAML_SUFFIXES = (".yaml", ".yml")
+_GLOB_CHARS = set("*?[")
+
+
+@dataclass(frozen=True, slots=True)
+class UnboundPolicy:
+    """What an account with no usable policy gets: entries blocked, exits allowed."""
+
+    code: str  # no_policy | policy_ambiguous
+    message: str
+    bundle: str | None
+    label: None = None
+
+    def evaluate(self, order: Order, snapshot: Snapshot, now: datetime, *, explain: bool = False) -> Decision:
+        from ordergate.policy.chain import classify
+
+        is_exit = classify(order, snapshot)[0]
+        if is_exit:
+            trace = (TraceEntry("exit_bypass", "pass", None, "exit order"),) if explain else None
+            return Decision(ALLOW, "exit_bypass", None, "exit order: bypasses every check", None, self.bundle, exit=True, trace=trace)
+        trace = (TraceEntry("policy", "block", self.code, self.message),) if explain else None
+        return Decision(BLOCK, "policy", self.code, self.message, None, self.bundle, trace=trace)
+
+    def breach(self, snapshot: Snapshot, now: datetime) -> None:
+        return None
+
+    def auto_flatten_reason(self, now: datetime) -> None:
+        return None
+
+
+@dataclass(slots=True)
+class LoadedDocument:
+    kind: str
+    name: str
+    doc: Document
+    model: Any
+
+
+@dataclass(slots=True)
+class Bundle:
+    root: str
+    digest: str
+    files: tuple[str, ...]
+    policies: dict[str, CompiledPolicy]
+    tests: list[LoadedDocument]
+    runtimes: list[LoadedDocument]
+    diagnostics: list[Diagnostic]
+    _bindings: dict[tuple[str, str | None], CompiledPolicy | UnboundPolicy] = field(default_factory=dict)
+
+    def policy_for(self, account: str, nickname: str | None = None) -> CompiledPolicy | UnboundPolicy:
+        key = (account, nickname)
+        found = self._bindings.get(key)
+        if found is None:
+            found = bind(self.policies.values(), account, nickname, self.digest)
+            self._bindings[key] = found
+        return found
+
+
+def bind(policies: Iterable[CompiledPolicy], account: str, nickname: str | None, digest: str | None) -> CompiledPolicy | UnboundPolicy:
+    """The most specific policy for an account (DESIGN 4.1)."""
+    best: tuple[int, int] | None = None
+    winners: list[CompiledPolicy] = []
+    names = [account] if not nickname else [account, nickname]
+    for policy in policies:
+        score: tuple[int, int] | None = None
+        for pattern in policy.accounts:
+            if _GLOB_CHARS.isdisjoint(pattern):
+                s = (1, len(pattern)) if pattern in names else None
+            else:
+                literal = sum(1 for ch in pattern if ch not in "*?[]")
+                s = (0, literal) if any(fnmatch.fnmatchcase(n, pattern) for n in names) else None
+            if s is not None and (score is None or s > score):
+                score = s
+        if score is None:
+            continue
+        # exact matches all tie with each other, whatever their length
+        rank = (1, 0) if score[0] == 1 else score
+        if best is None or rank > best:
+            best, winners = rank, [policy]
+        elif rank == best:
+            winners.append(policy)
+    if not winners:
+        return UnboundPolicy("no_policy", f"no policy matches account {account}", digest)
+    if len(winners) > 1:
+        names_ = ", ".join(p.name for p in winners)
+        return UnboundPolicy("policy_ambiguous", f"account {account} matches policies {names_} equally; make one pattern more specific", digest)
+    return winners[0]
+
+
+# ---------------------------------------------------------------- files and digest
+
+
+def collect_files(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[tuple[FsPath, str]], list[Diagnostic]]:
+    """(absolute path, display name) of every YAML file under ``paths``, sorted."""
+    found: list[tuple[FsPath, str]] = []
+    problems: list[Diagnostic] = []
+    for raw in paths:
+        p = FsPath(raw)
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                rel = f.relative_to(p)
+                if f.is_file() and f.suffix in YAML_SUFFIXES and not any(part.startswith(".") for part in rel.parts):
+                    found.append((f, str(f)))
+        elif p.is_file():
+            found.append((p, str(p)))
+        else:
+            problems.append(Diagnostic(str(raw), 1, 1, "error", "no-such-path", f"{raw}: no such file or directory"))
+    return found, problems
+
+
+def bundle_digest(files: Sequence[tuple[FsPath, bytes]], roots: Sequence[FsPath]) -> str:
+    h = hashlib.sha256()
+    entries = []
+    for path, content in files:
+        rel = path.name
+        for root in roots:
+            try:
+                rel = path.relative_to(root).as_posix() if root.is_dir() else path.name
+                break
+            except ValueError:
+                continue
+        entries.append((rel, content))
+    for rel, content in sorted(entries):
+        h.update(rel.encode())
+        h.update(b"\0")
+        h.update(content)
+        h.update(b"\0")
+    return "sha256:" + h.hexdigest()
+
+
+# ---------------------------------------------------------------- loading
+
+
+class _MergedLocator:
+    def __init__(self, chain: Sequence[Document]) -> None:
+        self.where: dict[Path, Document] = {}
+        for doc in chain:  # base first; the policy itself last wins
+            for p in doc.values:
+                self.where[p] = doc
+        self.own = chain[-1]
+
+    def _doc(self, path: Path) -> Document:
+        probe = path
+        while probe:
+            if probe in self.where:
+                return self.where[probe]
+            probe = probe[:-1]
+        return self.own
+
+    def pos(self, path: Path) -> Position:
+        return self._doc(path).pos(path)
+
+    def offset_pos(self, path: Path, offset: int) -> Position:
+        return self._doc(path).offset_pos(path, offset)
+
+    def source_line(self, pos: Position) -> str | None:
+        for doc in (self.own, *self.where.values()):
+            if doc.source.name == pos.file:
+                return doc.source.line(pos.line)
+        return None
+
+
+def deep_merge(base: Any, over: Any) -> Any:
+    """Maps merge key by key; lists and scalars from ``over`` replace."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for key, value in over.items():
+            out[key] = deep_merge(base[key], value) if key in base else value
+        return out
+    return over
+
+
+def load_bundle(*paths: str | os.PathLike[str]) -> Bundle:
+    """Load, check and compile every document under ``paths``; raise PolicyError on errors."""
+    bundle, diagnostics = check_bundle(paths or ("rules",))
+    if bundle is None or has_errors(diagnostics):
+        raise PolicyError(diagnostics)
+    return bundle
+
+
+def check_bundle(paths: Sequence[str | os.PathLike[str]]) -> tuple[Bundle | None, list[Diagnostic]]:
+    """Every diagnostic for the documents under ``paths``, and the bundle when it compiles."""
+    files, problems = collect_files(paths)
+    if not files and not problems:
+        where = ", ".join(str(p) for p in paths)
+        problems.append(Diagnostic(where, 1, 1, "error", "no-documents", f"no YAML files under {where}"))
+    contents: list[tuple[FsPath, bytes]] = []
+    documents: list[Document] = []
+    for path, display in files:
+        try:
+            data = path.read_bytes()
+            text = data.decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Diagnostic(display, 1, 1, "error", "unreadable", f"cannot read {display}: {exc}"))
+            continue
+        contents.append((path, data))
+        docs, syntax = parse_documents(SourceFile(display, text))
+        problems.extend(syntax)
+        documents.extend(docs)
+    digest = bundle_digest(contents, [FsPath(p) for p in paths])
+    loaded: list[LoadedDocument] = []
+    for doc in documents:
+        problems.extend(find_literal_secrets(doc))
+        kind, diags = versions.identify(doc)
+        problems.extend(diags)
+        if kind is None:
+            continue
+        shape = check_shape(doc, kind)
+        problems.extend(shape)
+        if shape:
+            continue
+        model = versions.MODELS[kind].model_validate(doc.value)
+        loaded.append(LoadedDocument(kind, model.metadata.name, doc, model))
+    _check_unique_names(loaded, problems)
+    policies = _compile_policies([d for d in loaded if d.kind == "RiskPolicy"], digest, problems)
+    tests = [d for d in loaded if d.kind == "PolicyTest"]
+    runtimes = [d for d in loaded if d.kind == "Runtime"]
+    from ordergate.policy.testing import check_tests
+
+    problems.extend(check_tests(tests, policies))
+    problems.sort(key=sort_key)
+    bundle = Bundle(
+        root=str(paths[0]) if paths else "rules",
+        digest=digest,
+        files=tuple(display for _, display in files),
+        policies=policies,
+        tests=tests,
+        runtimes=runtimes,
+        diagnostics=[d for d in problems if d.severity != "error"],
+    )
+    return bundle, problems
+
+
+def _check_unique_names(loaded: list[LoadedDocument], problems: list[Diagnostic]) -> None:
+    seen: dict[tuple[str, str], LoadedDocument] = {}
+    for item in list(loaded):
+        key = (item.kind, item.name)
+        if key in seen:
+            first = seen[key].doc.pos(("metadata", "name"))
+            pos = item.doc.pos(("metadata", "name"))
+            problems.append(
+                item.doc.source.diagnostic(
+                    pos,
+                    "duplicate-name",
+                    f"a {item.kind} named '{item.name}' is already defined",
+                    hint=f"the first is at {first.file}:{first.line}",
+                )
+            )
+            loaded.remove(item)
+        else:
+            seen[key] = item
+
+
+def _compile_policies(items: list[LoadedDocument], digest: str, problems: list[Diagnostic]) -> dict[str, CompiledPolicy]:
+    by_name = {d.name: d for d in items}
+    compiled: dict[str, CompiledPolicy] = {}
+    for item in items:
+        model: RiskPolicyDocument = item.model
+        if model.metadata.version is None:
+            problems.append(
+                item.doc.source.diagnostic(
+                    item.doc.pos(("metadata",)),
+                    "missing-version",
+                    f"policy '{item.name}' has no metadata.version; decisions will show {item.name}@1",
+                    hint="add version: 1 and bump it with every change",
+                    severity="warning",
+                )
+            )
+        chain = _extends_chain(item, by_name, problems)
+        if chain is None:
+            continue
+        merged: dict[str, Any] = {}
+        for link in chain:
+            merged = deep_merge(merged, link.doc.value.get("spec") or {})
+        merged["accounts"] = (item.doc.value.get("spec") or {}).get("accounts", [])  # bindings are not inherited
+        merged.pop("extends", None)
+        spec = RiskPolicySpec.model_validate(merged)
+        policy, diags = compile_policy(
+            item.name,
+            model.metadata.version or 1,
+            model.metadata.description,
+            spec,
+            _MergedLocator([link.doc for link in chain]),
+            digest,
+        )
+        problems.extend(diags)
+        if policy is not None:
+            compiled[item.name] = policy
+    return compiled
+
+
+def _extends_chain(item: LoadedDocument, by_name: dict[str, LoadedDocument], problems: list[Diagnostic]) -> list[LoadedDocument] | None:
+    chain = [item]
+    current = item
+    while True:
+        parent = current.model.spec.extends
+        if parent is None:
+            return list(reversed(chain))
+        pos = current.doc.pos(("spec", "extends"))
+        if parent not in by_name:
+            problems.append(
+                current.doc.source.diagnostic(
+                    pos,
+                    "extends-missing",
+                    f"policy '{current.name}' extends '{parent}', which is not in this bundle",
+                    hint=did_you_mean(parent, list(by_name)),
+                )
+            )
+            return None
+        nxt = by_name[parent]
+        if nxt in chain:
+            cycle = " → ".join([*(c.name for c in chain[chain.index(nxt):]), parent])
+            if current is item or item in chain[chain.index(nxt):]:
+                problems.append(
+                    current.doc.source.diagnostic(pos, "extends-cycle", f"policy '{item.name}' extends itself through {cycle}")
+                )
+            return None
+        chain.append(nxt)
+        current = nxt
+
+
+__all__ = [
+    "Bundle",
+    "LoadedDocument",
+    "PolicyTestDocument",
+    "RuntimeDocument",
+    "UnboundPolicy",
+    "bind",
+    "check_bundle",
+    "load_bundle",
+]

@@ -1,0 +1,285 @@
+"""The offline verbs of ``ordergate``: validate, test, check, schema, fmt, migrate.
+
+They need only the policy engine, so a CI pipeline can ``pip install ordergate`` and run
+them. ``ordergate.runtime.cli`` mounts them beside the runtime's verbs. Each returns its
+exit status; bad arguments and unreadable files are one clear line and status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+from ordergate.policy import diagnostics as render
+from ordergate.policy.bundle import check_bundle, collect_files, load_bundle
+from ordergate.policy.calendar import parse_instant
+from ordergate.policy.diagnostics import Diagnostic, has_errors
+from ordergate.policy.errors import InputError, PolicyError
+from ordergate.policy.formatting import format_text, migrate_text
+from ordergate.policy.models import KINDS, json_schema
+from ordergate.policy.orders import Order, Snapshot
+from ordergate.policy.testing import describe_failure, results_json, run_tests
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+Clock = Callable[[], datetime]
+
+
+class UsageError(Exception):
+    """A bad argument: printed as one line, exit status 2."""
+
+
+def version() -> str:
+    try:
+        return metadata.version("ordergate")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "0.0.0"
+
+
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("validate", help="check rule files: schema, types, semantics; every problem at once")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="rules directories or files (default: rules)")
+    p.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.set_defaults(offline=cmd_validate)
+
+    p = sub.add_parser("test", help="run the PolicyTest documents")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("-v", "--verbose", action="store_true", help="list every case, not only failures")
+    p.set_defaults(offline=cmd_test)
+
+    p = sub.add_parser("check", help="evaluate one order and print the decision as JSON")
+    p.add_argument("--rules", required=True, metavar="DIR")
+    p.add_argument("--order", required=True, metavar="ORDER", help="a YAML/JSON file, or inline JSON")
+    p.add_argument("--state", metavar="STATE", help="a YAML/JSON file, or inline JSON (the PolicyTest state shape)")
+    p.add_argument("--at", metavar="ISO8601", help="the decision time (default: now)")
+    p.add_argument("--account", help="account to bind (default: order.account or state.account.id)")
+    p.add_argument("--policy", help="evaluate with this policy instead of binding by account")
+    p.add_argument("--explain", action="store_true", help="include the trace of every stage")
+    p.set_defaults(offline=cmd_check)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of a document kind")
+    p.add_argument("kind", nargs="?", help=f"one of {', '.join(KINDS)} (default: all)")
+    p.add_argument("--write", metavar="DIR", help="write one file per kind into DIR instead")
+    p.set_defaults(offline=cmd_schema)
+
+    p = sub.add_parser("fmt", help="format rule files canonically, keeping comments")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--check", action="store_true", help="only report files that would change")
+    p.set_defaults(offline=cmd_fmt)
+
+    p = sub.add_parser("migrate", help="rewrite documents to the newest apiVersion")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.set_defaults(offline=cmd_migrate)
+
+
+def _bundles(paths: Sequence[str]) -> list[list[str]]:
+    """Each directory is a bundle of its own; loose files together form one."""
+    dirs = [[p] for p in paths if Path(p).is_dir()]
+    files = [p for p in paths if not Path(p).is_dir()]
+    return dirs + ([files] if files else [])
+
+
+def _default_paths(paths: Sequence[str]) -> list[str]:
+    if paths:
+        return list(paths)
+    if Path("rules").is_dir():
+        return ["rules"]
+    raise UsageError("no PATH given and there is no rules/ directory here")
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Clock) -> int:
+    paths = _default_paths(args.paths)
+    found: list[Diagnostic] = []
+    files = 0
+    policies = 0
+    for group in _bundles(paths):
+        bundle, diags = check_bundle(group)
+        found.extend(diags)
+        files += len(bundle.files) if bundle else 0
+        policies += len(bundle.policies) if bundle else 0
+    invalid = has_errors(found, strict=args.strict)
+    if args.format == "json":
+        out.write(render.render_json(found, valid=not invalid, files=files) + "\n")
+    elif args.format == "github":
+        if found:
+            out.write(render.render_github(found) + "\n")
+        out.write(_summary(found, files, policies, invalid) + "\n")
+    elif args.format == "sarif":
+        out.write(render.render_sarif(found, version=version()) + "\n")
+    else:
+        if found:
+            out.write(render.render_text(found) + "\n")
+        out.write(_summary(found, files, policies, invalid) + "\n")
+    return EXIT_FAIL if invalid else EXIT_OK
+
+
+def _summary(found: Sequence[Diagnostic], files: int, policies: int, invalid: bool) -> str:
+    errors = sum(d.severity == "error" for d in found)
+    warnings = len(found) - errors
+    verdict = "invalid" if invalid else "valid"
+    return f"{verdict}: {files} file{'s' * (files != 1)}, {policies} polic{'ies' if policies != 1 else 'y'}, {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+
+
+def cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Clock) -> int:
+    paths = _default_paths(args.paths)
+    results = []
+    for group in _bundles(paths):
+        try:
+            bundle = load_bundle(*group)
+        except PolicyError as exc:
+            err.write(render.render_text(exc.diagnostics) + "\n")
+            err.write(f"cannot run tests: {', '.join(group)} does not load\n")
+            return EXIT_FAIL
+        results.extend(run_tests(bundle))
+    passed = sum(r.passed for r in results)
+    failed = len(results) - passed
+    if args.format == "json":
+        out.write(results_json(results) + "\n")
+        return EXIT_FAIL if failed else EXIT_OK
+    for r in results:
+        if not r.passed:
+            out.write(describe_failure(r) + "\n")
+        elif args.verbose:
+            out.write(f"ok   {r.prepared.file}:{r.prepared.line}: {r.prepared.suite} › {r.prepared.case.name}\n")
+    out.write(f"{passed} passed, {failed} failed\n")
+    return EXIT_FAIL if failed else EXIT_OK
+
+
+def read_data(text_or_path: str, what: str) -> Any:
+    """Inline JSON/YAML (starting with '{') or the contents of a JSON/YAML file."""
+    if text_or_path.lstrip().startswith("{"):
+        source = text_or_path
+    else:
+        try:
+            source = Path(text_or_path).read_text("utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot read {what} file {text_or_path}: {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(source)  # JSON is YAML
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise UsageError(f"{what} is not valid JSON or YAML{where}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{what} must be a mapping of fields")
+    return data
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Clock) -> int:
+    try:
+        bundle = load_bundle(args.rules)
+    except PolicyError as exc:
+        err.write(render.render_text(exc.diagnostics) + "\n")
+        err.write(f"cannot evaluate: {args.rules} does not load\n")
+        return EXIT_USAGE
+    if args.at:
+        now = parse_instant(args.at)
+        if now is None:
+            raise UsageError(f"--at must be an ISO 8601 time with an offset or Z, not {args.at!r}")
+    else:
+        now = clock()
+    try:
+        order = Order.from_dict(read_data(args.order, "--order"))
+        state = read_data(args.state, "--state") if args.state else None
+        snapshot = Snapshot.from_dict(state, now)
+    except InputError as exc:
+        raise UsageError(str(exc)) from None
+    if args.policy:
+        if args.policy not in bundle.policies:
+            raise UsageError(f"--policy {args.policy}: no such policy; the bundle has {', '.join(sorted(bundle.policies)) or 'none'}")
+        policy: Any = bundle.policies[args.policy]
+    else:
+        account = args.account or order.account or snapshot.account_id or ""
+        policy = bundle.policy_for(account, snapshot.nickname)
+    decision = policy.evaluate(order, snapshot, now, explain=args.explain)
+    out.write(json.dumps(decision.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    return EXIT_OK
+
+
+def _kind_name(raw: str) -> str:
+    for kind in KINDS:
+        if kind.lower() == raw.lower():
+            return kind
+    raise UsageError(f"unknown kind {raw!r}; kinds: {', '.join(KINDS)}")
+
+
+def schema_file_name(kind: str) -> str:
+    return f"{kind.lower()}.v1.json"
+
+
+def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Clock) -> int:
+    kinds = [_kind_name(args.kind)] if args.kind else list(KINDS)
+    if args.write:
+        target = Path(args.write)
+        target.mkdir(parents=True, exist_ok=True)
+        for kind in kinds:
+            (target / schema_file_name(kind)).write_text(json.dumps(json_schema(kind), indent=2) + "\n", "utf-8")
+            out.write(f"wrote {target / schema_file_name(kind)}\n")
+        return EXIT_OK
+    doc = json_schema(kinds[0]) if args.kind else {k: json_schema(k) for k in kinds}
+    out.write(json.dumps(doc, indent=2) + "\n")
+    return EXIT_OK
+
+
+def _rewrite(args: argparse.Namespace, out: TextIO, err: TextIO, fn: Callable[[str], Any], verb: str) -> int:
+    files, problems = collect_files(args.paths)
+    for p in problems:
+        err.write(p.message + "\n")
+    if problems:
+        return EXIT_USAGE
+    status = EXIT_OK
+    changed = 0
+    for path, display in files:
+        try:
+            text = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            err.write(f"{display}: cannot read: {exc}\n")
+            status = EXIT_FAIL
+            continue
+        result = fn(text)
+        if result.error:
+            err.write(f"{display}:{result.error}\n" if result.error[0].isdigit() else f"{display}: {result.error}\n")
+            status = EXIT_FAIL
+            continue
+        if not result.changed:
+            continue
+        changed += 1
+        if getattr(args, "check", False):
+            out.write(f"would {verb} {display}\n")
+            status = EXIT_FAIL
+        else:
+            path.write_text(result.text, "utf-8")
+            out.write(f"{verb}ed {display}\n" if not verb.endswith("e") else f"{verb}d {display}\n")
+    if status == EXIT_OK and not changed:
+        out.write(f"{len(files)} file{'s' * (len(files) != 1)} already {'formatted' if verb == 'reformat' else 'at the newest apiVersion'}\n")
+    return status
+
+
+def cmd_fmt(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Clock) -> int:
+    return _rewrite(args, out, err, format_text, "reformat")
+
+
+def cmd_migrate(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Clock) -> int:
+    return _rewrite(args, out, err, migrate_text, "migrate")
+
+
+def run_offline(args: argparse.Namespace, clock: Clock, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    try:
+        status: int = args.offline(args, out, err, clock)
+        return status
+    except UsageError as exc:
+        err.write(f"ordergate {args.command}: {exc}\n")
+        return EXIT_USAGE
+    except BrokenPipeError:  # pragma: no cover - output piped into head
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK

@@ -1,0 +1,156 @@
+"""Diagnostics: one problem found in a document, with its place, and their renderings.
+
+A diagnostic renders in text as ``file:line:col: severity[code]: message``, followed by
+the source line with a caret and a hint when there is one. The JSON, GitHub-annotation
+and SARIF renderings carry the same fields.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A place in a file; line and column count from 1."""
+
+    file: str
+    line: int
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    file: str
+    line: int
+    col: int
+    severity: Severity
+    code: str
+    message: str
+    hint: str | None = None
+    source_line: str | None = field(default=None, compare=False)
+
+    @classmethod
+    def at(
+        cls,
+        pos: Position,
+        code: str,
+        message: str,
+        *,
+        hint: str | None = None,
+        severity: Severity = "error",
+        source_line: str | None = None,
+    ) -> Diagnostic:
+        return cls(pos.file, pos.line, pos.col, severity, code, message, hint, source_line)
+
+    def render_line(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}"
+
+    def render_text(self) -> str:
+        lines = [self.render_line()]
+        if self.source_line is not None:
+            text = self.source_line.rstrip("\n")
+            lines.append(f"    {text}")
+            lines.append("    " + " " * max(self.col - 1, 0) + "^")
+        if self.hint:
+            lines.append(f"    hint: {self.hint}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "col": self.col,
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+def sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
+    return (d.file, d.line, d.col, d.code)
+
+
+def has_errors(diagnostics: Iterable[Diagnostic], *, strict: bool = False) -> bool:
+    return any(d.severity == "error" or strict for d in diagnostics)
+
+
+def render_text(diagnostics: Sequence[Diagnostic]) -> str:
+    return "\n".join(d.render_text() for d in diagnostics)
+
+
+def render_json(diagnostics: Sequence[Diagnostic], *, valid: bool, files: int) -> str:
+    return json.dumps(
+        {
+            "valid": valid,
+            "files": files,
+            "errors": sum(1 for d in diagnostics if d.severity == "error"),
+            "warnings": sum(1 for d in diagnostics if d.severity == "warning"),
+            "diagnostics": [d.to_dict() for d in diagnostics],
+        },
+        indent=2,
+    )
+
+
+def _github_escape(text: str, *, prop: bool = False) -> str:
+    # GitHub workflow commands percent-encode these characters; properties also ':' and ','.
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def render_github(diagnostics: Sequence[Diagnostic]) -> str:
+    out = []
+    for d in diagnostics:
+        message = d.message + (f" (hint: {d.hint})" if d.hint else "")
+        props = (
+            f"file={_github_escape(d.file, prop=True)},line={d.line},col={d.col},"
+            f"title={_github_escape('ordergate ' + d.code, prop=True)}"
+        )
+        out.append(f"::{d.severity} {props}::{_github_escape(message)}")
+    return "\n".join(out)
+
+
+def render_sarif(diagnostics: Sequence[Diagnostic], *, version: str) -> str:
+    rules = sorted({d.code for d in diagnostics})
+    results = [
+        {
+            "ruleId": d.code,
+            "level": d.severity,
+            "message": {"text": d.message + (f" Hint: {d.hint}" if d.hint else "")},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": d.file},
+                        "region": {"startLine": d.line, "startColumn": d.col},
+                    }
+                }
+            ],
+        }
+        for d in diagnostics
+    ]
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "ordergate",
+                        "version": version,
+                        "informationUri": "https://github.com/ordergate/ordergate",
+                        "rules": [{"id": code, "name": code} for code in rules],
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(doc, indent=2)

@@ -1,0 +1,316 @@
+"""Parsing the rule language into a typed-checkable syntax tree.
+
+``parse(text)`` returns an ``Expr`` or raises ``ExpressionError`` with the character
+offset of the problem; the caller maps offsets into the YAML file. The grammar is
+``grammar.lark`` (LALR, built once per process).
+"""
+
+from __future__ import annotations
+
+import ast as pyast
+import functools
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from ordergate.policy.calendar import parse_duration, parse_hhmm
+
+
+class ExpressionError(Exception):
+    """A problem in an expression at character ``offset``."""
+
+    def __init__(self, offset: int, code: str, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.offset = offset
+        self.code = code
+        self.message = message
+        self.hint = hint
+
+
+# ---------------------------------------------------------------- syntax tree
+
+
+@dataclass(frozen=True, slots=True)
+class Expr:
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class Literal(Expr):
+    value: object
+    kind: str  # number | duration | time | date | string | bool | symbol
+
+
+@dataclass(frozen=True, slots=True)
+class Name(Expr):
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Expr):
+    func: str
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ListExpr(Expr):
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Negate(Expr):
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Arith(Expr):
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Compare(Expr):
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Between(Expr):
+    value: Expr
+    low: Expr
+    high: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Member(Expr):
+    item: Expr
+    container: Expr
+    negated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Logic(Expr):
+    op: str  # and | or
+    operands: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not(Expr):
+    operand: Expr
+
+
+# ---------------------------------------------------------------- parser
+
+
+@functools.cache
+def _parser() -> Lark:
+    grammar = resources.files("ordergate.policy").joinpath("grammar.lark").read_text("utf-8")
+    return Lark(
+        grammar,
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        cache=False,
+    )
+
+
+def _off(item: Tree | Token) -> int:
+    if isinstance(item, Token):
+        return item.start_pos or 0
+    return getattr(item.meta, "start_pos", 0) if not item.meta.empty else 0
+
+
+def _first_offset(children: list[object]) -> int:
+    for child in children:
+        if isinstance(child, Expr):
+            return child.offset
+        if isinstance(child, Token):
+            return child.start_pos or 0
+    return 0
+
+
+@v_args(inline=False)
+class _Build(Transformer[Token, Expr]):
+    def number(self, c: list[Token]) -> Expr:
+        return Literal(c[0].start_pos or 0, float(c[0]), "number")
+
+    def money(self, c: list[Token]) -> Expr:
+        return Literal(c[0].start_pos or 0, float(c[0][1:].replace(",", "")), "number")
+
+    def duration(self, c: list[Token]) -> Expr:
+        return Literal(c[0].start_pos or 0, parse_duration(str(c[0])), "duration")
+
+    def time(self, c: list[Token]) -> Expr:
+        minute = parse_hhmm(str(c[0]))
+        if minute is None:
+            raise ExpressionError(c[0].start_pos or 0, "expr-literal", f"'{c[0]}' is not a time of day", "times run from 00:00 to 23:59")
+        return Literal(c[0].start_pos or 0, minute, "time")
+
+    def date(self, c: list[Token]) -> Expr:
+        try:
+            value = date.fromisoformat(str(c[0]))
+        except ValueError:
+            raise ExpressionError(c[0].start_pos or 0, "expr-literal", f"'{c[0]}' is not a calendar date") from None
+        return Literal(c[0].start_pos or 0, value, "date")
+
+    def string(self, c: list[Token]) -> Expr:
+        return Literal(c[0].start_pos or 0, pyast.literal_eval(str(c[0])), "string")
+
+    def contract(self, c: list[Token]) -> Expr:
+        return Literal(c[0].start_pos or 0, str(c[0]), "symbol")
+
+    def true(self, c: list[Token]) -> Expr:
+        return Literal(0, True, "bool")
+
+    def false(self, c: list[Token]) -> Expr:
+        return Literal(0, False, "bool")
+
+    def name(self, c: list[Token]) -> Expr:
+        return Name(c[0].start_pos or 0, str(c[0]))
+
+    def call(self, c: list[object]) -> Expr:
+        func = c[0]
+        assert isinstance(func, Token)
+        args = tuple(a for a in c[1:] if isinstance(a, Expr))
+        return Call(func.start_pos or 0, str(func), args)
+
+    def list(self, c: list[object]) -> Expr:
+        items = tuple(a for a in c if isinstance(a, Expr))
+        return ListExpr(items[0].offset - 1 if items else 0, items)
+
+    def neg(self, c: list[object]) -> Expr:
+        operand = c[1]
+        assert isinstance(operand, Expr)
+        if isinstance(operand, Literal) and operand.kind in ("number", "duration") and isinstance(operand.value, float):
+            return Literal(_first_offset(c), -operand.value, operand.kind)
+        return Negate(_first_offset(c), operand)
+
+    def _fold(self, c: list[object]) -> Expr:
+        result = c[0]
+        assert isinstance(result, Expr)
+        for i in range(1, len(c), 2):
+            op, right = c[i], c[i + 1]
+            assert isinstance(right, Expr)
+            result = Arith(result.offset, str(op), result, right)
+        return result
+
+    sum = _fold
+    product = _fold
+
+    def compare(self, c: list[object]) -> Expr:
+        left, op, right = c
+        assert isinstance(left, Expr) and isinstance(right, Expr)
+        return Compare(left.offset, str(op), left, right)
+
+    def in_(self, c: list[object]) -> Expr:
+        item, container = c
+        assert isinstance(item, Expr) and isinstance(container, Expr)
+        return Member(item.offset, item, container, False)
+
+    def not_in(self, c: list[object]) -> Expr:
+        item, container = c
+        assert isinstance(item, Expr) and isinstance(container, Expr)
+        return Member(item.offset, item, container, True)
+
+    def between(self, c: list[object]) -> Expr:
+        value, low, high = c
+        assert isinstance(value, Expr) and isinstance(low, Expr) and isinstance(high, Expr)
+        return Between(value.offset, value, low, high)
+
+    def disjunction(self, c: list[object]) -> Expr:
+        ops = tuple(x for x in c if isinstance(x, Expr))
+        return Logic(ops[0].offset, "or", ops)
+
+    def conjunction(self, c: list[object]) -> Expr:
+        ops = tuple(x for x in c if isinstance(x, Expr))
+        return Logic(ops[0].offset, "and", ops)
+
+    def not_(self, c: list[object]) -> Expr:
+        operand = c[0]
+        assert isinstance(operand, Expr)
+        return Not(max(operand.offset - 4, 0), operand)
+
+
+_CHARACTER_HINTS = {
+    "&": ("use 'and' to join conditions", "and"),
+    "|": ("use 'or' to join alternatives", "or"),
+    "!": ("use 'not' or '!='", "not"),
+    "=": ("use '==' to compare", "=="),
+}
+
+_TOKEN_WORDS = {
+    "COMP_OP": "a comparison (==, <, ...)",
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "MONEY": "an amount",
+    "DURATION": "a duration",
+    "TIME": "a time",
+    "STRING": "a string",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "COMMA": "','",
+    "AND": "'and'",
+    "OR": "'or'",
+    "NOT": "'not'",
+    "IN": "'in'",
+    "MINUS": "'-'",
+    "PLUS": "'+'",
+    "$END": "the end",
+}
+
+
+def _expected(tokens: set[str]) -> str:
+    words = sorted({_TOKEN_WORDS.get(t, t.lower()) for t in tokens if not t.startswith("__")})
+    if len(words) > 6:
+        return "an operand or operator"
+    return ", ".join(words)
+
+
+def parse(text: str) -> Expr:
+    """The syntax tree of ``text``; raises ExpressionError at the offending character."""
+    if not text.strip():
+        raise ExpressionError(0, "expr-syntax", "the expression is empty")
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedCharacters as exc:
+        ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        hint = _CHARACTER_HINTS.get(ch)
+        raise ExpressionError(
+            exc.pos_in_stream,
+            "expr-syntax",
+            f"unexpected character {ch!r}",
+            hint[0] if hint else None,
+        ) from None
+    except UnexpectedEOF as exc:
+        raise ExpressionError(len(text), "expr-syntax", f"the expression ends too soon; expected {_expected(set(exc.expected))}") from None
+    except UnexpectedToken as exc:
+        token = exc.token
+        if token.type == "$END":
+            raise ExpressionError(len(text.rstrip()), "expr-syntax", f"the expression ends too soon; expected {_expected(set(exc.accepts or exc.expected))}") from None
+        raise ExpressionError(
+            token.start_pos or 0,
+            "expr-syntax",
+            f"unexpected {token.value!r}; expected {_expected(set(exc.accepts or exc.expected))}",
+        ) from None
+    except UnexpectedInput as exc:  # pragma: no cover - the three above cover LALR
+        raise ExpressionError(getattr(exc, "pos_in_stream", 0) or 0, "expr-syntax", str(exc)) from None
+    if isinstance(tree, Token):
+        tree = Tree("start", [tree])
+    try:
+        result = _Build().transform(tree)
+    except Exception as exc:
+        cause = getattr(exc, "orig_exc", exc)
+        if isinstance(cause, ExpressionError):
+            raise cause from None
+        raise
+    if isinstance(result, Tree):  # single literal wrapped by ?start
+        result = _Build().transform(result.children[0])  # pragma: no cover
+    assert isinstance(result, Expr)
+    return result

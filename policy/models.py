@@ -1,0 +1,290 @@
+"""The documents' shapes, as pydantic models: the one source of truth for the JSON Schemas.
+
+``schemas/*.json`` are generated from these models (``ordergate schema``) and a test fails
+when the committed files are stale. Ranges and defaults are the seeds'. Fields whose
+meaning needs more than a shape (times, durations, lock kinds, expressions) are strings
+here with a pattern, and are checked with a precise message by ``semantics``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+API_VERSION = "ordergate/v1"
+SUPPORTED_API_VERSIONS = (API_VERSION,)
+
+NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+TIME_PATTERN = r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$"
+DURATION_PATTERN = r"^[0-9]+(\.[0-9]+)?(ms|s|m|h|d)$"
+LOCK_PATTERN = r"^(manual|6h|12h|session:[a-z_]+|([01]?[0-9]|2[0-3]):[0-5][0-9])$"
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Metadata(Strict):
+    name: Annotated[str, Field(pattern=NAME_PATTERN, description="Lower-case name, unique per kind in a bundle.")]
+    version: Annotated[int | None, Field(ge=1, description="Integer the author bumps on every change; shown with every decision as name@version.")] = None
+    description: Annotated[str | None, Field(description="Free text for people.")] = None
+    labels: Annotated[dict[str, str] | None, Field(description="Free-form key/value labels.")] = None
+
+
+# ---------------------------------------------------------------- RiskPolicy
+
+class DailyLimits(Strict):
+    loss: Annotated[float, Field(ge=0, le=1_000_000, description="Maximum loss per trading day in dollars; 0 = off.")] = 0
+    profit_target: Annotated[float, Field(ge=0, le=1_000_000, description="Profit target per trading day in dollars; 0 = off.")] = 0
+
+
+class WeeklyLimits(Strict):
+    loss: Annotated[float, Field(ge=0, le=5_000_000, description="Maximum loss per trading week in dollars; 0 = off.")] = 0
+    profit_target: Annotated[float, Field(ge=0, le=5_000_000, description="Profit target per trading week in dollars; 0 = off.")] = 0
+
+
+class TrailingDrawdown(Strict):
+    amount: Annotated[float, Field(gt=0, le=5_000_000, description="Distance in dollars of the threshold below the equity high-water mark.")]
+    mode: Annotated[Literal["intraday", "end_of_day"], Field(description="intraday trails on every equity tick; end_of_day only at the trading-day roll.")] = "intraday"
+    stop_at: Annotated[float | None, Field(gt=0, description="Equity level at which the threshold stops rising.")] = None
+
+
+class OnBreach(Strict):
+    action: Annotated[Literal["alert_only", "lock", "flatten_and_lock"], Field(description="alert_only blocks the entry and leaves the account unlocked; lock blocks all non-exit orders; flatten_and_lock closes every position first.")] = "alert_only"
+    lock: Annotated[str, Field(pattern=LOCK_PATTERN, description="manual | 6h | 12h | session:<boundary> | HH:MM (policy timezone).")] = "manual"
+    enforce: Annotated[bool, Field(description="Refuse manual unlock before the lock expires; only with a lock other than manual.")] = False
+
+
+class Limits(Strict):
+    daily: DailyLimits | None = None
+    weekly: WeeklyLimits | None = None
+    trailing_drawdown: TrailingDrawdown | None = None
+    on_breach: OnBreach | None = None
+
+
+class Hours(Strict):
+    start: Annotated[str, Field(pattern=TIME_PATTERN, description="Earliest time for entries, HH:MM 24h.")] = "09:30"
+    end: Annotated[str, Field(pattern=TIME_PATTERN, description="Entries allowed before this time, HH:MM 24h; earlier than start = overnight window.")] = "16:00"
+    days: Annotated[list[Weekday], Field(min_length=1, description="Active days; an overnight window belongs to the day it starts.")] = ["mon", "tue", "wed", "thu", "fri"]
+    exit_before: Annotated[bool | int | str | None, Field(description="Auto-flatten this many minutes (1-120; true = 5) before the end of hours or a blackout.")] = None
+
+
+class Blackout(Strict):
+    name: Annotated[str, Field(min_length=1, description="Shown in the block message, e.g. FOMC Decision.")]
+    start: Annotated[str, Field(description="One-time: local date-time YYYY-MM-DDTHH:MM; recurring: HH:MM.")]
+    end: Annotated[str, Field(description="One-time: local date-time; recurring: HH:MM (earlier than start crosses midnight).")]
+    every: Annotated[Weekday | list[Weekday] | None, Field(description="Makes the blackout recurring on these days of every week.")] = None
+
+
+class Positions(Strict):
+    max_contracts_per_order: Annotated[int | None, Field(ge=1, le=10_000, description="Most contracts in one order.")] = None
+    max_position_size: Annotated[int | None, Field(ge=1, le=10_000, description="Most contracts held in one symbol.")] = None
+    max_open_positions: Annotated[int | None, Field(ge=1, le=100, description="Most distinct symbols open at once.")] = None
+
+
+class ContractRule(Strict):
+    symbol: Annotated[str, Field(min_length=1, description="Canonical root, e.g. ES, NQ, GC.")]
+    mode: Annotated[Literal["block", "cap"], Field(description="block prevents entries; cap limits contracts per order.")]
+    max_contracts: Annotated[int | None, Field(ge=1, le=10_000, description="Cap per order (cap mode only).")] = None
+
+
+class QuoteHealth(Strict):
+    policy: Annotated[Literal["strict", "warn"], Field(description="strict blocks entries on a stale or missing quote; warn adds a warning.")] = "strict"
+    stale_after: Annotated[str | int | float, Field(description="Quote age beyond which it is stale: 1-300 seconds, e.g. 20s.")] = "20s"
+
+
+class CustomRule(Strict):
+    name: Annotated[str, Field(pattern=NAME_PATTERN, description="Unique within the policy; the block code is rule:<name>.")]
+    when: Annotated[str, Field(min_length=1, description="Expression in the ordergate language; the rule fires when it is true.")]
+    action: Annotated[Literal["block", "warn"], Field(description="block denies the entry; warn adds a warning.")] = "block"
+    message: Annotated[str | None, Field(description="Shown when the rule fires.")] = None
+
+
+class RiskPolicySpec(Strict):
+    accounts: Annotated[list[str], Field(description="Glob patterns on account id or nickname.")] = []
+    extends: Annotated[str | None, Field(pattern=NAME_PATTERN, description="Deep-merge over another policy: maps merge, lists replace.")] = None
+    timezone: Annotated[str, Field(description="IANA timezone for hours, blackouts and HH:MM locks.")] = "America/New_York"
+    limits: Limits | None = None
+    hours: Hours | None = None
+    blackouts: list[Blackout] | None = None
+    positions: Positions | None = None
+    contracts: list[ContractRule] | None = None
+    quote_health: QuoteHealth | None = None
+    sync_divergence_guard: Annotated[bool, Field(description="Pause automation when a broker sync shows a held position gone.")] = True
+    rules: list[CustomRule] | None = None
+
+
+class RiskPolicyDocument(Strict):
+    """The risk settings of one group of accounts."""
+
+    apiVersion: Literal["ordergate/v1"]
+    kind: Literal["RiskPolicy"]
+    metadata: Metadata
+    spec: RiskPolicySpec
+
+
+# ---------------------------------------------------------------- PolicyTest
+
+Number = int | float
+
+
+class LockState(Strict):
+    until: str | None = None
+    enforce: bool = False
+    reason: str | None = None
+
+
+class AccountState(Strict):
+    id: str | None = None
+    nickname: str | None = None
+    enabled: bool = True
+    locked: bool | LockState = False
+    balance: Number | None = None
+    equity: Number | None = None
+    peak_equity: Number | None = None
+
+
+class PositionState(Strict):
+    qty: int
+    avg_price: Number = 0
+
+
+class PnlState(Strict):
+    daily_realized: Number = 0
+    weekly_realized: Number = 0
+
+
+class TradesState(Strict):
+    daily: int = 0
+    weekly: int = 0
+
+
+class QuoteState(Strict):
+    bid: Number | None = None
+    ask: Number | None = None
+    last: Number | None = None
+    age: Annotated[str | Number | None, Field(description="Age relative to the case's `at`, e.g. 2s.")] = None
+    time: Annotated[str | None, Field(description="ISO 8601 time of the quote, instead of age.")] = None
+
+
+class State(Strict):
+    account: AccountState | None = None
+    positions: dict[str, PositionState] | None = None
+    pnl: PnlState | None = None
+    trades: TradesState | None = None
+    quotes: dict[str, QuoteState] | None = None
+    automation_paused: bool = False
+
+
+class OrderSpec(Strict):
+    symbol: str
+    side: Literal["buy", "sell"]
+    qty: Annotated[int, Field(ge=1)]
+    type: Literal["market", "limit", "stop", "stop_limit"] = "market"
+    source: Annotated[str, Field(description="manual, api, webhook, copy, cli; anything but manual counts as automation.")] = "manual"
+    price: Number | None = None
+    stop_price: Number | None = None
+    intent: Annotated[Literal["open", "close", "flatten"], Field(description="close and flatten are explicit exits.")] = "open"
+    account: str | None = None
+    client_order_id: str | None = None
+
+
+class Expect(Strict):
+    outcome: Literal["allow", "block"] | None = None
+    stage: str | None = None
+    code: str | None = None
+    exit: bool | None = None
+    actions: list[Literal["lock", "flatten"]] | None = None
+    warnings: list[str] | None = None
+    message: Annotated[str | None, Field(description="A substring the decision's message must contain.")] = None
+
+
+class TestCase(Strict):
+    name: Annotated[str, Field(min_length=1)]
+    at: Annotated[str, Field(description="ISO 8601 instant with an offset or Z.")]
+    account: Annotated[str | None, Field(description="Bind the policy by account instead of spec.policy.")] = None
+    state: State | None = None
+    order: OrderSpec
+    expect: Expect
+
+
+class PolicyTestSpec(Strict):
+    policy: Annotated[str | None, Field(description="Name of the RiskPolicy under test.")] = None
+    cases: Annotated[list[TestCase], Field(min_length=1)]
+
+
+class PolicyTestDocument(Strict):
+    """Test cases for a policy; usually in *.test.yaml."""
+
+    apiVersion: Literal["ordergate/v1"]
+    kind: Literal["PolicyTest"]
+    metadata: Metadata
+    spec: PolicyTestSpec
+
+
+# ---------------------------------------------------------------- Runtime
+
+class ApiConfig(Strict):
+    listen: Annotated[str, Field(description="host:port; loopback by default.")] = "127.0.0.1:8787"
+    tokens: Annotated[list[str] | None, Field(description="Bearer tokens; reference secrets as ${env:NAME}.")] = None
+
+
+class AccountConfig(Strict):
+    id: Annotated[str, Field(min_length=1)]
+    nickname: str | None = None
+    balance: Annotated[Number, Field(ge=0)] = 50_000
+    enabled: bool = True
+
+
+class ConnectionConfig(Strict):
+    name: Annotated[str, Field(min_length=1)]
+    broker: Literal["paper", "tradovate", "ninjatrader", "projectx", "rithmic"]
+    accounts: list[AccountConfig] | None = None
+    feed: Annotated[str | None, Field(description="Paper only: random_walk | manual | replay:<file>.")] = None
+    execution: Literal["broker_native", "managed"] = "broker_native"
+    mode: Annotated[Literal["auto", "websocket", "polling"] | None, Field(description="ProjectX connection mode.")] = None
+    environment: Literal["live", "demo", "simulation"] | None = None
+    system: Annotated[str | None, Field(description="Rithmic system or prop firm.")] = None
+    gateway: Annotated[str | None, Field(description="Rithmic gateway region.")] = None
+    firm: Annotated[str | None, Field(description="ProjectX prop firm.")] = None
+    url: Annotated[str | None, Field(description="Override the broker endpoint (simulators, tests).")] = None
+    credentials: Annotated[dict[str, str] | None, Field(description="Reference secrets as ${env:NAME}; never literal.")] = None
+
+
+class RuntimeSpec(Strict):
+    rules: Annotated[str, Field(description="Rules directory, watched and hot-reloaded.")] = "./rules"
+    store: Annotated[str, Field(description="sqlite:///path or postgresql://...")] = "sqlite:///.ordergate/state.db"
+    api: ApiConfig | None = None
+    plan: Literal["starter", "pro", "ultra"] = "starter"
+    connections: list[ConnectionConfig] | None = None
+
+
+class RuntimeDocument(Strict):
+    """The runtime's configuration: connections, store, API."""
+
+    apiVersion: Literal["ordergate/v1"]
+    kind: Literal["Runtime"]
+    metadata: Metadata
+    spec: RuntimeSpec
+
+
+DOCUMENT_MODELS: dict[str, type[Strict]] = {
+    "RiskPolicy": RiskPolicyDocument,
+    "PolicyTest": PolicyTestDocument,
+    "Runtime": RuntimeDocument,
+}
+KINDS: tuple[str, ...] = tuple(DOCUMENT_MODELS)
+
+
+def json_schema(kind: str) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of one document kind."""
+    model = DOCUMENT_MODELS[kind]
+    schema = model.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"https://ordergate.dev/schemas/{kind.lower()}.v1.json"
+    schema["title"] = f"ordergate {kind} ({API_VERSION})"
+    return schema

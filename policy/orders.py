@@ -1,0 +1,288 @@
+"""What a decision looks at: the Order and a Snapshot of the account.
+
+Both are immutable and built once (by the runtime from its live state, by tests and the
+CLI from dicts). A Snapshot computes what depends only on itself when it is built, the
+unrealized P&L and the count of open symbols, so that deciding many orders against one
+snapshot does not compute them again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from ordergate.policy.calendar import parse_duration, parse_instant
+from ordergate.policy.contracts import spec_for, symbol_root
+from ordergate.policy.errors import InputError
+
+SIDES = ("buy", "sell")
+ORDER_TYPES = ("market", "limit", "stop", "stop_limit")
+INTENTS = ("open", "close", "flatten")
+MANUAL_SOURCES = frozenset({"manual"})
+
+_ORDER_FIELDS = {
+    "symbol", "side", "qty", "type", "source", "price", "stop_price", "intent", "account",
+    "client_order_id", "contract",
+}
+
+
+def _number(d: Mapping[str, Any], key: str, where: str, default: float | None = None) -> float | None:
+    value = d.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(f"{where}{key}", f"must be a number, not {value!r}")
+    return float(value)
+
+
+def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InputError(where, "must be a mapping")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    symbol: str
+    side: str
+    qty: int
+    type: str = "market"
+    source: str = "manual"
+    price: float | None = None
+    stop_price: float | None = None
+    intent: str = "open"
+    account: str | None = None
+    client_order_id: str | None = None
+    root: str = field(default="", compare=False)
+    sign: int = field(default=0, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", symbol_root(self.symbol))
+        object.__setattr__(self, "sign", 1 if self.side == "buy" else -1)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, where: str = "order.") -> Order:
+        data = _mapping(data, where.rstrip("."))
+        unknown = sorted(set(data) - _ORDER_FIELDS)
+        if unknown:
+            raise InputError(f"{where}{unknown[0]}", f"unknown field; known fields: {', '.join(sorted(_ORDER_FIELDS - {'contract'}))}")
+        symbol = data.get("symbol") or data.get("contract")
+        if not isinstance(symbol, str) or not symbol.strip():
+            raise InputError(f"{where}symbol", "is required (a contract such as ESZ6 or a root such as ES)")
+        side = data.get("side")
+        if side not in SIDES:
+            raise InputError(f"{where}side", f"must be buy or sell, not {side!r}")
+        qty = data.get("qty")
+        if isinstance(qty, float) and qty.is_integer():
+            qty = int(qty)
+        if isinstance(qty, bool) or not isinstance(qty, int) or qty < 1:
+            raise InputError(f"{where}qty", f"must be a whole number of contracts, at least 1, not {qty!r}")
+        otype = data.get("type", "market")
+        if otype not in ORDER_TYPES:
+            raise InputError(f"{where}type", f"must be one of {', '.join(ORDER_TYPES)}, not {otype!r}")
+        intent = data.get("intent", "open")
+        if intent not in INTENTS:
+            raise InputError(f"{where}intent", f"must be one of {', '.join(INTENTS)}, not {intent!r}")
+        price = _number(data, "price", where)
+        stop_price = _number(data, "stop_price", where)
+        if otype in ("limit", "stop_limit") and price is None:
+            raise InputError(f"{where}price", f"a {otype} order needs a price")
+        if otype in ("stop", "stop_limit") and stop_price is None:
+            raise InputError(f"{where}stop_price", f"a {otype} order needs a stop_price")
+        source = data.get("source", "manual")
+        if not isinstance(source, str) or not source:
+            raise InputError(f"{where}source", "must be a word such as manual, api, webhook, copy")
+        return cls(
+            symbol=symbol.strip(),
+            side=side,
+            qty=qty,
+            type=otype,
+            source=source,
+            price=price,
+            stop_price=stop_price,
+            intent=intent,
+            account=data.get("account"),
+            client_order_id=data.get("client_order_id"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "symbol": self.symbol,
+            "root": self.root,
+            "side": self.side,
+            "qty": self.qty,
+            "type": self.type,
+            "source": self.source,
+            "intent": self.intent,
+        }
+        for key in ("price", "stop_price", "account", "client_order_id"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    qty: int
+    avg_price: float = 0.0
+    point_value: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    bid: float | None = None
+    ask: float | None = None
+    last: float | None = None
+    time: float | None = None  # timestamp when known
+    age: float | None = None  # seconds, when given relative to the decision
+
+    @property
+    def mark(self) -> float | None:
+        if self.last is not None:
+            return self.last
+        if self.bid is not None and self.ask is not None:
+            return (self.bid + self.ask) / 2
+        return None
+
+    def age_at(self, now_ts: float) -> float | None:
+        if self.time is not None:
+            return max(now_ts - self.time, 0.0)
+        return self.age
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The state of one account at one moment, as the check chain sees it."""
+
+    account_id: str | None = None
+    nickname: str | None = None
+    enabled: bool = True
+    locked: bool = False
+    lock_until: float | None = None
+    lock_enforce: bool = False
+    lock_reason: str | None = None
+    balance: float | None = None
+    equity_given: float | None = None
+    peak_equity: float | None = None
+    positions: Mapping[str, Position] = field(default_factory=dict)
+    quotes: Mapping[str, Quote] = field(default_factory=dict)
+    daily_realized: float = 0.0
+    weekly_realized: float = 0.0
+    daily_trades: int = 0
+    weekly_trades: int = 0
+    automation_paused: bool = False
+    unrealized: float = field(default=0.0, init=False)
+    open_positions: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        unrealized = 0.0
+        open_count = 0
+        for root, pos in self.positions.items():
+            if pos.qty == 0:
+                continue
+            open_count += 1
+            quote = self.quotes.get(root)
+            mark = quote.mark if quote is not None else None
+            if mark is not None:
+                unrealized += (mark - pos.avg_price) * pos.qty * pos.point_value
+        object.__setattr__(self, "unrealized", unrealized)
+        object.__setattr__(self, "open_positions", open_count)
+
+    @property
+    def equity(self) -> float | None:
+        if self.equity_given is not None:
+            return self.equity_given
+        if self.balance is not None:
+            return self.balance + self.unrealized
+        return None
+
+    def position_qty(self, root: str) -> int:
+        pos = self.positions.get(root)
+        return pos.qty if pos is not None else 0
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None, at: datetime | None = None, *, where: str = "state.") -> Snapshot:
+        """The PolicyTest ``state`` shape; quote ages are taken relative to ``at``."""
+        data = _mapping(data, where.rstrip("."))
+        known = {"account", "positions", "pnl", "trades", "quotes", "automation_paused"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise InputError(f"{where}{unknown[0]}", f"unknown field; known fields: {', '.join(sorted(known))}")
+        account = _mapping(data.get("account"), f"{where}account")
+        lock = account.get("locked", False)
+        lock_until: float | None = None
+        lock_enforce = False
+        lock_reason = None
+        if isinstance(lock, Mapping):
+            until = lock.get("until")
+            if until is not None:
+                instant = parse_instant(str(until))
+                if instant is None:
+                    raise InputError(f"{where}account.locked.until", "must be an ISO 8601 time with an offset")
+                lock_until = instant.timestamp()
+            lock_enforce = bool(lock.get("enforce", False))
+            lock_reason = lock.get("reason")
+            locked = True
+        elif isinstance(lock, bool):
+            locked = lock
+        else:
+            raise InputError(f"{where}account.locked", "must be true/false or {until, enforce, reason}")
+        positions: dict[str, Position] = {}
+        for symbol, pos in _mapping(data.get("positions"), f"{where}positions").items():
+            pw = f"{where}positions.{symbol}."
+            pos = _mapping(pos, pw.rstrip("."))
+            qty = pos.get("qty")
+            if isinstance(qty, bool) or not isinstance(qty, int):
+                raise InputError(f"{pw}qty", "must be a whole number (negative for short)")
+            root = symbol_root(symbol)
+            spec = spec_for(root)
+            positions[root] = Position(qty, _number(pos, "avg_price", pw, 0.0) or 0.0, spec.point_value if spec else 0.0)
+        quotes: dict[str, Quote] = {}
+        for symbol, q in _mapping(data.get("quotes"), f"{where}quotes").items():
+            qw = f"{where}quotes.{symbol}."
+            q = _mapping(q, qw.rstrip("."))
+            time_ts: float | None = None
+            age: float | None = None
+            if q.get("time") is not None:
+                instant = parse_instant(str(q["time"]))
+                if instant is None:
+                    raise InputError(f"{qw}time", "must be an ISO 8601 time with an offset")
+                time_ts = instant.timestamp()
+            elif q.get("age") is not None:
+                age = parse_duration(q["age"])
+                if age is None:
+                    raise InputError(f"{qw}age", "must be a duration such as 2s")
+                if at is not None:
+                    time_ts, age = at.timestamp() - age, None
+            elif at is not None:
+                time_ts = at.timestamp()
+            quotes[symbol_root(symbol)] = Quote(
+                _number(q, "bid", qw), _number(q, "ask", qw), _number(q, "last", qw), time_ts, age
+            )
+        pnl = _mapping(data.get("pnl"), f"{where}pnl")
+        trades = _mapping(data.get("trades"), f"{where}trades")
+        return cls(
+            account_id=account.get("id"),
+            nickname=account.get("nickname"),
+            enabled=bool(account.get("enabled", True)),
+            locked=locked,
+            lock_until=lock_until,
+            lock_enforce=lock_enforce,
+            lock_reason=lock_reason,
+            balance=_number(account, "balance", f"{where}account."),
+            equity_given=_number(account, "equity", f"{where}account."),
+            peak_equity=_number(account, "peak_equity", f"{where}account."),
+            positions=MappingProxyType(positions),
+            quotes=MappingProxyType(quotes),
+            daily_realized=_number(pnl, "daily_realized", f"{where}pnl.", 0.0) or 0.0,
+            weekly_realized=_number(pnl, "weekly_realized", f"{where}pnl.", 0.0) or 0.0,
+            daily_trades=int(trades.get("daily", 0)),
+            weekly_trades=int(trades.get("weekly", 0)),
+            automation_paused=bool(data.get("automation_paused", False)),
+        )

@@ -1,0 +1,171 @@
+"""PolicyTest documents: cases checked when the bundle loads, run by ``ordergate test``.
+
+A case names its policy (``spec.policy``) or binds one by account, gives ``at``, an
+optional ``state`` and an ``order``, and expects some fields of the decision. Only
+the fields named are compared: outcome, stage, code and exit exactly; actions (kinds)
+and warnings (codes) as sets, so ``actions: []`` means none.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ordergate.policy.calendar import parse_instant
+from ordergate.policy.compiler import CompiledPolicy
+from ordergate.policy.decision import Decision
+from ordergate.policy.diagnostics import Diagnostic
+from ordergate.policy.errors import InputError
+from ordergate.policy.models import Expect, PolicyTestDocument, TestCase
+from ordergate.policy.orders import Order, Snapshot
+from ordergate.policy.schema_check import did_you_mean
+from ordergate.policy.source import Path
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedCase:
+    suite: str
+    file: str
+    line: int
+    case: TestCase
+    at: datetime
+    order: Order
+    snapshot: Snapshot
+
+
+@dataclass(frozen=True, slots=True)
+class CaseResult:
+    prepared: PreparedCase
+    decision: Decision
+    mismatches: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.mismatches
+
+
+def _field_path(field: str) -> Path:
+    return tuple(int(p) if p.isdigit() else p for p in field.replace("[", ".").replace("]", "").split(".") if p)
+
+
+def prepare_cases(item: Any, policies: dict[str, CompiledPolicy]) -> tuple[list[PreparedCase], list[Diagnostic]]:
+    model: PolicyTestDocument = item.model
+    doc = item.doc
+    problems: list[Diagnostic] = []
+    prepared: list[PreparedCase] = []
+    if model.spec.policy is not None and model.spec.policy not in policies:
+        problems.append(
+            doc.source.diagnostic(
+                doc.pos(("spec", "policy")),
+                "unknown-policy",
+                f"test '{model.metadata.name}' names policy '{model.spec.policy}', which is not in this bundle (or does not compile)",
+                hint=did_you_mean(model.spec.policy, list(policies)),
+            )
+        )
+    names: set[str] = set()
+    for i, case in enumerate(model.spec.cases):
+        base: Path = ("spec", "cases", i)
+        if case.name in names:
+            problems.append(doc.source.diagnostic(doc.pos((*base, "name")), "duplicate-name", f"two cases are named '{case.name}'"))
+        names.add(case.name)
+        if model.spec.policy is None and case.account is None and not (case.state and case.state.account and case.state.account.id):
+            problems.append(doc.source.diagnostic(doc.pos(base), "missing-field", "a case needs spec.policy, its own account, or state.account.id to find its policy"))
+            continue
+        at = parse_instant(case.at)
+        if at is None:
+            problems.append(doc.source.diagnostic(doc.pos((*base, "at")), "format", f"at must be an ISO 8601 time with an offset or Z (got {case.at!r})", hint="e.g. 2026-11-24T09:45:00-05:00"))
+            continue
+        raw = doc.value["spec"]["cases"][i]
+        try:
+            snapshot = Snapshot.from_dict(raw.get("state"), at)
+            order = Order.from_dict(raw["order"])
+        except InputError as exc:
+            problems.append(doc.source.diagnostic(doc.pos((*base, *_field_path(exc.field))), "input", f"{exc.field}: {exc.message}"))
+            continue
+        pos = doc.pos(base)
+        prepared.append(PreparedCase(model.metadata.name, pos.file, pos.line, case, at, order, snapshot))
+    return prepared, problems
+
+
+def check_tests(items: Sequence[Any], policies: dict[str, CompiledPolicy]) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+    for item in items:
+        problems.extend(prepare_cases(item, policies)[1])
+    return problems
+
+
+def compare(expect: Expect, decision: Decision) -> tuple[str, ...]:
+    out = []
+    for key in ("outcome", "stage", "code", "exit"):
+        wanted = getattr(expect, key)
+        got = getattr(decision, key)
+        if wanted is not None and wanted != got:
+            out.append(f"{key}: expected {wanted!r}, got {got!r}")
+    if expect.actions is not None:
+        got_actions = sorted({a.kind for a in decision.actions})
+        if sorted(set(expect.actions)) != got_actions:
+            out.append(f"actions: expected {sorted(set(expect.actions))}, got {got_actions}")
+    if expect.warnings is not None:
+        got_warnings = sorted({w.code for w in decision.warnings})
+        if sorted(set(expect.warnings)) != got_warnings:
+            out.append(f"warnings: expected {sorted(set(expect.warnings))}, got {got_warnings}")
+    if expect.message is not None and expect.message not in decision.message:
+        out.append(f"message: expected it to contain {expect.message!r}, got {decision.message!r}")
+    return tuple(out)
+
+
+def run_case(prepared: PreparedCase, bundle: Any, policy_name: str | None) -> CaseResult:
+    case = prepared.case
+    if policy_name is not None and case.account is None:
+        policy: Any = bundle.policies[policy_name]
+    else:
+        account = case.account or prepared.snapshot.account_id or ""
+        policy = bundle.policy_for(account, prepared.snapshot.nickname)
+    decision = policy.evaluate(prepared.order, prepared.snapshot, prepared.at, explain=True)
+    return CaseResult(prepared, decision, compare(case.expect, decision))
+
+
+def run_tests(bundle: Any) -> list[CaseResult]:
+    results: list[CaseResult] = []
+    for item in bundle.tests:
+        cases, _ = prepare_cases(item, bundle.policies)
+        for prepared in cases:
+            results.append(run_case(prepared, bundle, item.model.spec.policy))
+    return results
+
+
+def describe_failure(result: CaseResult) -> str:
+    p = result.prepared
+    lines = [f"FAIL {p.file}:{p.line}: {p.suite} › {p.case.name}"]
+    lines += [f"    {m}" for m in result.mismatches]
+    d = result.decision
+    lines.append(f"    decision: {d.outcome} {d.stage or ''} {d.code or ''} — {d.message}".rstrip())
+    for t in d.trace or ():
+        detail = f" {t.code}: {t.message}" if t.code else ""
+        lines.append(f"      {t.stage:<13} {t.result}{detail}")
+    return "\n".join(lines)
+
+
+def results_json(results: Sequence[CaseResult]) -> str:
+    return json.dumps(
+        {
+            "passed": sum(r.passed for r in results),
+            "failed": sum(not r.passed for r in results),
+            "cases": [
+                {
+                    "suite": r.prepared.suite,
+                    "case": r.prepared.case.name,
+                    "file": r.prepared.file,
+                    "line": r.prepared.line,
+                    "passed": r.passed,
+                    "mismatches": list(r.mismatches),
+                    "decision": r.decision.to_dict(),
+                }
+                for r in results
+            ],
+        },
+        indent=2,
+    )

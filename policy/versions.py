@@ -1,0 +1,58 @@
+"""apiVersion and kind: which documents we read, and converters from older versions.
+
+Each supported apiVersion other than the newest has a converter to the next one; the
+loader converts in memory and ``ordergate migrate`` rewrites files. ``ordergate/v1`` is
+the first version, so the converter table is empty today; a new version adds an entry
+``"ordergate/v1": (to_v2, "ordergate/v2")``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ordergate.policy.diagnostics import Diagnostic
+from ordergate.policy.models import API_VERSION, DOCUMENT_MODELS, KINDS, SUPPORTED_API_VERSIONS
+from ordergate.policy.schema_check import did_you_mean
+from ordergate.policy.source import Document
+
+MODELS = DOCUMENT_MODELS
+Converter = Callable[[dict[str, Any]], dict[str, Any]]
+CONVERTERS: dict[str, tuple[Converter, str]] = {}
+
+
+def upgrade(value: dict[str, Any]) -> dict[str, Any]:
+    """The document converted step by step to the newest apiVersion."""
+    while value.get("apiVersion") in CONVERTERS:
+        convert, target = CONVERTERS[value["apiVersion"]]
+        value = convert(value)
+        value["apiVersion"] = target
+    return value
+
+
+def identify(doc: Document) -> tuple[str | None, list[Diagnostic]]:
+    """The document's kind, converting it in place when it is of an older apiVersion."""
+    src = doc.source
+    if not isinstance(doc.value, dict):
+        return None, [src.diagnostic(doc.start, "not-a-document", "a document must be a mapping with apiVersion, kind, metadata and spec")]
+    problems: list[Diagnostic] = []
+    api = doc.value.get("apiVersion")
+    supported = ", ".join((*SUPPORTED_API_VERSIONS, *CONVERTERS))
+    if api is None:
+        problems.append(src.diagnostic(doc.start, "api-version", f"the document has no apiVersion; supported: {supported}"))
+    elif api not in SUPPORTED_API_VERSIONS and api not in CONVERTERS:
+        problems.append(
+            src.diagnostic(doc.pos(("apiVersion",)), "api-version", f"unknown apiVersion '{api}'; supported: {supported}", hint=did_you_mean(str(api), [API_VERSION]))
+        )
+    kind = doc.value.get("kind")
+    if kind is None:
+        problems.append(src.diagnostic(doc.start, "kind", f"the document has no kind; supported kinds: {', '.join(KINDS)}"))
+    elif kind not in KINDS:
+        problems.append(
+            src.diagnostic(doc.pos(("kind",)), "kind", f"unknown kind '{kind}'; supported kinds: {', '.join(KINDS)}", hint=did_you_mean(str(kind), list(KINDS)))
+        )
+    if problems:
+        return None, problems
+    if api in CONVERTERS:
+        doc.value = upgrade(doc.value)
+    return str(kind), []

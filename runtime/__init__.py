@@ -1,0 +1,1 @@
+"""ordergate runtime."""
