@@ -72,6 +72,7 @@ class LoadedDocument:
     name: str
     doc: Document
     model: Any
+    valid: bool = True
 
 
 @dataclass(slots=True)
@@ -245,10 +246,10 @@ def check_bundle(paths: Sequence[str | os.PathLike[str]]) -> tuple[Bundle | None
             continue
         shape = check_shape(doc, kind)
         problems.extend(shape)
-        if shape:
+        model = _model_of(doc, kind, shape)
+        if model is None:
             continue
-        model = versions.MODELS[kind].model_validate(doc.value)
-        loaded.append(LoadedDocument(kind, model.metadata.name, doc, model))
+        loaded.append(LoadedDocument(kind, model.metadata.name, doc, model, valid=not shape))
     _check_unique_names(loaded, problems)
     policies = _compile_policies([d for d in loaded if d.kind == "RiskPolicy"], digest, problems)
     tests = [d for d in loaded if d.kind == "PolicyTest"]
@@ -267,6 +268,46 @@ def check_bundle(paths: Sequence[str | os.PathLike[str]]) -> tuple[Bundle | None
         diagnostics=[d for d in problems if d.severity != "error"],
     )
     return bundle, problems
+
+
+def _model_of(doc: Document, kind: str, shape: list[Diagnostic]) -> Any:
+    """The document's model; with shape errors, the model of what is left once the
+    offending keys are set aside, so that later stages still report their problems."""
+    model_type = versions.MODELS[kind]
+    if not shape:
+        return model_type.model_validate(doc.value)
+    pruned = _prune(doc.value, [d for d in shape], doc)
+    try:
+        return model_type.model_validate(pruned)
+    except ValueError:
+        return None
+
+
+def _prune(value: Any, shape: list[Diagnostic], doc: Document) -> Any:
+    """A copy of ``value`` without the mapping keys whose values have shape errors.
+
+    A problem inside a list item removes the whole list's key, so that list indexes (and
+    with them every position) stay what they are in the file.
+    """
+    bad_places = {(d.line, d.col) for d in shape}
+    doomed: set[Path] = set()
+    for path, pos in doc.values.items():
+        if (pos.line, pos.col) in bad_places or (doc.keys.get(path) and (doc.keys[path].line, doc.keys[path].col) in bad_places):
+            cut = path
+            for i, part in enumerate(path):
+                if isinstance(part, int):
+                    cut = path[:i]
+                    break
+            doomed.add(cut)
+    if () in doomed:
+        return value
+
+    def walk(node: Any, here: Path) -> Any:
+        if isinstance(node, dict):
+            return {k: walk(v, (*here, k)) for k, v in node.items() if (*here, k) not in doomed}
+        return node
+
+    return walk(value, ())
 
 
 def _check_unique_names(loaded: list[LoadedDocument], problems: list[Diagnostic]) -> None:
@@ -294,6 +335,11 @@ def _compile_policies(items: list[LoadedDocument], digest: str, problems: list[D
     compiled: dict[str, CompiledPolicy] = {}
     for item in items:
         model: RiskPolicyDocument = item.model
+        if not item.valid:
+            # checked for its other problems only; a policy with shape errors never loads
+            _, diags = compile_policy(item.name, 1, None, model.spec, _MergedLocator([item.doc]), digest)
+            problems.extend(d for d in diags if d.severity == "error")
+            continue
         if model.metadata.version is None:
             problems.append(
                 item.doc.source.diagnostic(

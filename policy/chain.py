@@ -362,8 +362,13 @@ def rules_check(rules: tuple[CompiledRule, ...]) -> Check:
             try:
                 fired = rule.test(o, s, f)
             except (TypeError, AttributeError, ZeroDivisionError, ValueError) as exc:
-                # data the rule needs is missing (no quote, no price): fail closed on entries
-                return Block("rules", rule.code, f"rule {rule.name} could not be evaluated ({_why(exc, o)}); blocking the entry")
+                # Data the rule reads is missing (no quote, no price). A blocking rule fails
+                # closed on the entry; a warning rule says it could not look and goes on.
+                why = f"rule {rule.name} could not be evaluated ({_why(exc, o)})"
+                if rule.block:
+                    return Block("rules", rule.code, f"{why}; blocking the entry")
+                f.warn(Warning("rules", rule.code, why))
+                continue
             if fired:
                 if rule.block:
                     return Block("rules", rule.code, rule.message)

@@ -25,7 +25,7 @@ def _yaml() -> YAML:
     y = YAML(typ="rt")
     y.indent(mapping=2, sequence=4, offset=2)
     y.preserve_quotes = True
-    y.width = 100
+    y.width = 4096  # never re-wrap an author's long line
     y.explicit_start = False
     return y
 

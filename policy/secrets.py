@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ordergate.policy.diagnostics import Diagnostic
+from ordergate.policy.schema_check import dotted
 from ordergate.policy.source import Document, Path
 
 SECRET_KEY = re.compile(
@@ -31,7 +32,7 @@ def _walk(value: Any, path: Path, secret: bool) -> Iterator[tuple[Path, str]]:
 def find_literal_secrets(doc: Document) -> list[Diagnostic]:
     out = []
     for path, _value in _walk(doc.value, (), False):
-        where = ".".join(str(p) for p in path)
+        where = dotted(path)
         out.append(
             doc.source.diagnostic(
                 doc.pos(path),

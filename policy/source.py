@@ -40,9 +40,21 @@ class SourceFile:
     name: str
     text: str
     lines: list[str] = field(init=False)
+    _starts: list[int] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.lines = self.text.splitlines()
+
+    def offset(self, line: int, col: int) -> int:
+        """Character offset of a 1-based line and column (clamped to the text)."""
+        if self._starts is None:
+            starts = [0]
+            for chunk in self.text.splitlines(keepends=True):
+                starts.append(starts[-1] + len(chunk))
+            self._starts = starts
+        if line - 1 >= len(self._starts):
+            return len(self.text)
+        return min(self._starts[line - 1] + col - 1, len(self.text))
 
     def line(self, line: int) -> str | None:
         return self.lines[line - 1] if 0 < line <= len(self.lines) else None
@@ -106,12 +118,7 @@ def _get(value: Any, path: Path) -> Any:
 
 def _raw_slice(source: SourceFile, span: tuple[int, int, int, int]) -> str:
     line, col, end_line, end_col = span
-    lines = source.lines[line - 1 : end_line]
-    if not lines:
-        return ""
-    if len(lines) == 1:
-        return lines[0][col - 1 : end_col - 1]
-    return "\n".join([lines[0][col - 1 :], *lines[1:-1], lines[-1][: end_col - 1]])
+    return source.text[source.offset(line, col) : source.offset(end_line, end_col)]
 
 
 def _align(raw: str, value: str, offset: int) -> int:
@@ -224,15 +231,7 @@ def parse_documents(source: SourceFile) -> tuple[list[Document], list[Diagnostic
     try:
         roots = list(_compose_all(source.text))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = exc.problem or "invalid YAML"
-        context = f" ({exc.context})" if exc.context else ""
-        problems.append(
-            source.diagnostic(
-                source.position(line, col), "yaml-syntax", f"YAML syntax error: {what}{context}"
-            )
-        )
+        problems.append(_syntax_diagnostic(source, exc))
         return [], problems
     except yaml.YAMLError as exc:
         problems.append(
@@ -245,6 +244,8 @@ def parse_documents(source: SourceFile) -> tuple[list[Document], list[Diagnostic
         builder = _Builder(source, index, root)
         value = builder.build(root, ())
         problems.extend(builder.problems)
+        if value is None:  # an empty document, e.g. after a trailing '---'
+            continue
         docs.append(
             Document(
                 source=source,
@@ -257,6 +258,21 @@ def parse_documents(source: SourceFile) -> tuple[list[Document], list[Diagnostic
             )
         )
     return docs, problems
+
+
+def _syntax_diagnostic(source: SourceFile, exc: yaml.MarkedYAMLError) -> Diagnostic:
+    what = exc.problem or "invalid YAML"
+    problem, opened = exc.problem_mark, exc.context_mark
+    context = exc.context or ""
+    # An unclosed bracket or quote is noticed lines later; the place to fix is where it opened.
+    if opened is not None and ("flow" in context or "quoted scalar" in context):
+        where = source.position(opened.line + 1, opened.column + 1)
+        found = f" (noticed at line {problem.line + 1}, column {problem.column + 1})" if problem else ""
+        return source.diagnostic(where, "yaml-syntax", f"YAML syntax error: this {context.removeprefix('while parsing a ').removeprefix('while scanning a ')} is not closed{found}", hint=what)
+    mark = problem or opened
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    suffix = f" ({context})" if context else ""
+    return source.diagnostic(source.position(line, col), "yaml-syntax", f"YAML syntax error: {what}{suffix}")
 
 
 def _compose_all(text: str) -> Iterator[yaml.Node | None]:
