@@ -11,14 +11,26 @@ This package has no asyncio, network or database code; the runtime builds on it.
 """
 
 from ordergate.policy.bundle import Bundle, UnboundPolicy, check_bundle, load_bundle
-from ordergate.policy.calendar import lock_expiry, trading_day, trading_day_start, trading_week_start
+from ordergate.policy.calendar import (
+    lock_expiry,
+    trading_day,
+    trading_day_start,
+    trading_week_start,
+)
 from ordergate.policy.compiler import CompiledPolicy
-from ordergate.policy.contracts import ContractSpec, canonical_root, contract_table, spec_for, symbol_root
+from ordergate.policy.contracts import (
+    ContractSpec,
+    canonical_root,
+    contract_table,
+    spec_for,
+    symbol_root,
+)
 from ordergate.policy.decision import Action, Decision, TraceEntry, Warning
 from ordergate.policy.diagnostics import Diagnostic, Position
 from ordergate.policy.errors import InputError, OrdergateError, PolicyError
 from ordergate.policy.models import API_VERSION, KINDS, json_schema
-from ordergate.policy.orders import Order, Position as HeldPosition, Quote, Snapshot
+from ordergate.policy.orders import Order, Quote, Snapshot
+from ordergate.policy.orders import Position as HeldPosition
 
 __all__ = [
     "API_VERSION",

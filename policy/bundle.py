@@ -10,7 +10,6 @@ The digest is the sha256 over the sorted relative paths and contents of the file
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import hashlib
 import os
@@ -19,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path as FsPath
 from typing import Any
+
+from pydantic import ValidationError
 
 from ordergate.policy import versions
 from ordergate.policy.compiler import CompiledPolicy, compile_policy
@@ -32,7 +33,7 @@ from ordergate.policy.models import (
     RuntimeDocument,
 )
 from ordergate.policy.orders import Order, Snapshot
-from ordergate.policy.schema_check import check_shape, did_you_mean
+from ordergate.policy.schema_check import check_shape, did_you_mean, dotted
 from ordergate.policy.secrets import find_literal_secrets
 from ordergate.policy.source import Document, Path, SourceFile, parse_documents
 
@@ -55,7 +56,16 @@ class UnboundPolicy:
         is_exit = classify(order, snapshot)[0]
         if is_exit:
             trace = (TraceEntry("exit_bypass", "pass", None, "exit order"),) if explain else None
-            return Decision(ALLOW, "exit_bypass", None, "exit order: bypasses every check", None, self.bundle, exit=True, trace=trace)
+            return Decision(
+                ALLOW,
+                "exit_bypass",
+                None,
+                "exit order: bypasses every check",
+                None,
+                self.bundle,
+                exit=True,
+                trace=trace,
+            )
         trace = (TraceEntry("policy", "block", self.code, self.message),) if explain else None
         return Decision(BLOCK, "policy", self.code, self.message, None, self.bundle, trace=trace)
 
@@ -95,7 +105,9 @@ class Bundle:
         return found
 
 
-def bind(policies: Iterable[CompiledPolicy], account: str, nickname: str | None, digest: str | None) -> CompiledPolicy | UnboundPolicy:
+def bind(
+    policies: Iterable[CompiledPolicy], account: str, nickname: str | None, digest: str | None
+) -> CompiledPolicy | UnboundPolicy:
     """The most specific policy for an account (DESIGN 4.1)."""
     best: tuple[int, int] | None = None
     winners: list[CompiledPolicy] = []
@@ -122,14 +134,20 @@ def bind(policies: Iterable[CompiledPolicy], account: str, nickname: str | None,
         return UnboundPolicy("no_policy", f"no policy matches account {account}", digest)
     if len(winners) > 1:
         names_ = ", ".join(p.name for p in winners)
-        return UnboundPolicy("policy_ambiguous", f"account {account} matches policies {names_} equally; make one pattern more specific", digest)
+        return UnboundPolicy(
+            "policy_ambiguous",
+            f"account {account} matches policies {names_} equally; make one pattern more specific",
+            digest,
+        )
     return winners[0]
 
 
 # ---------------------------------------------------------------- files and digest
 
 
-def collect_files(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[tuple[FsPath, str]], list[Diagnostic]]:
+def collect_files(
+    paths: Sequence[str | os.PathLike[str]],
+) -> tuple[list[tuple[FsPath, str]], list[Diagnostic]]:
     """(absolute path, display name) of every YAML file under ``paths``, sorted."""
     found: list[tuple[FsPath, str]] = []
     problems: list[Diagnostic] = []
@@ -138,12 +156,18 @@ def collect_files(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[tuple[F
         if p.is_dir():
             for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p)
-                if f.is_file() and f.suffix in YAML_SUFFIXES and not any(part.startswith(".") for part in rel.parts):
+                if (
+                    f.is_file()
+                    and f.suffix in YAML_SUFFIXES
+                    and not any(part.startswith(".") for part in rel.parts)
+                ):
                     found.append((f, str(f)))
         elif p.is_file():
             found.append((p, str(p)))
         else:
-            problems.append(Diagnostic(str(raw), 1, 1, "error", "no-such-path", f"{raw}: no such file or directory"))
+            problems.append(
+                Diagnostic(str(raw), 1, 1, "error", "no-such-path", f"{raw}: no such file or directory")
+            )
     return found, problems
 
 
@@ -244,9 +268,12 @@ def check_bundle(paths: Sequence[str | os.PathLike[str]]) -> tuple[Bundle | None
         problems.extend(diags)
         if kind is None:
             continue
-        shape = check_shape(doc, kind)
-        problems.extend(shape)
-        model = _model_of(doc, kind, shape)
+        model = _fast_model(doc, kind)
+        shape: list[Diagnostic] = []
+        if model is None:  # explain the failure with positions, then salvage what is left
+            shape = check_shape(doc, kind) or _pydantic_diagnostics(doc, kind)
+            problems.extend(shape)
+            model = _model_of(doc, kind, shape)
         if model is None:
             continue
         loaded.append(LoadedDocument(kind, model.metadata.name, doc, model, valid=not shape))
@@ -268,6 +295,29 @@ def check_bundle(paths: Sequence[str | os.PathLike[str]]) -> tuple[Bundle | None
         diagnostics=[d for d in problems if d.severity != "error"],
     )
     return bundle, problems
+
+
+def _fast_model(doc: Document, kind: str) -> Any:
+    """The model when the document is valid; pydantic's strict check is many times faster
+    than walking the JSON Schema, so that walk is kept for explaining a failure."""
+    try:
+        return versions.MODELS[kind].model_validate(doc.value, strict=True)
+    except ValueError:
+        return None
+
+
+def _pydantic_diagnostics(doc: Document, kind: str) -> list[Diagnostic]:
+    # only reached if pydantic refuses what the JSON Schema accepts; say what pydantic says
+    try:
+        versions.MODELS[kind].model_validate(doc.value, strict=True)
+    except ValidationError as exc:
+        return [
+            doc.source.diagnostic(
+                doc.pos(tuple(e["loc"])), "schema", f"{dotted(tuple(e['loc']))}: {e['msg']}"
+            )
+            for e in exc.errors()
+        ]
+    return []
 
 
 def _model_of(doc: Document, kind: str, shape: list[Diagnostic]) -> Any:
@@ -292,7 +342,9 @@ def _prune(value: Any, shape: list[Diagnostic], doc: Document) -> Any:
     bad_places = {(d.line, d.col) for d in shape}
     doomed: set[Path] = set()
     for path, pos in doc.values.items():
-        if (pos.line, pos.col) in bad_places or (doc.keys.get(path) and (doc.keys[path].line, doc.keys[path].col) in bad_places):
+        if (pos.line, pos.col) in bad_places or (
+            doc.keys.get(path) and (doc.keys[path].line, doc.keys[path].col) in bad_places
+        ):
             cut = path
             for i, part in enumerate(path):
                 if isinstance(part, int):
@@ -330,7 +382,9 @@ def _check_unique_names(loaded: list[LoadedDocument], problems: list[Diagnostic]
             seen[key] = item
 
 
-def _compile_policies(items: list[LoadedDocument], digest: str, problems: list[Diagnostic]) -> dict[str, CompiledPolicy]:
+def _compile_policies(
+    items: list[LoadedDocument], digest: str, problems: list[Diagnostic]
+) -> dict[str, CompiledPolicy]:
     by_name = {d.name: d for d in items}
     compiled: dict[str, CompiledPolicy] = {}
     for item in items:
@@ -356,7 +410,9 @@ def _compile_policies(items: list[LoadedDocument], digest: str, problems: list[D
         merged: dict[str, Any] = {}
         for link in chain:
             merged = deep_merge(merged, link.doc.value.get("spec") or {})
-        merged["accounts"] = (item.doc.value.get("spec") or {}).get("accounts", [])  # bindings are not inherited
+        merged["accounts"] = (item.doc.value.get("spec") or {}).get(
+            "accounts", []
+        )  # bindings are not inherited
         merged.pop("extends", None)
         spec = RiskPolicySpec.model_validate(merged)
         policy, diags = compile_policy(
@@ -373,7 +429,9 @@ def _compile_policies(items: list[LoadedDocument], digest: str, problems: list[D
     return compiled
 
 
-def _extends_chain(item: LoadedDocument, by_name: dict[str, LoadedDocument], problems: list[Diagnostic]) -> list[LoadedDocument] | None:
+def _extends_chain(
+    item: LoadedDocument, by_name: dict[str, LoadedDocument], problems: list[Diagnostic]
+) -> list[LoadedDocument] | None:
     chain = [item]
     current = item
     while True:
@@ -393,10 +451,12 @@ def _extends_chain(item: LoadedDocument, by_name: dict[str, LoadedDocument], pro
             return None
         nxt = by_name[parent]
         if nxt in chain:
-            cycle = " → ".join([*(c.name for c in chain[chain.index(nxt):]), parent])
-            if current is item or item in chain[chain.index(nxt):]:
+            cycle = " → ".join([*(c.name for c in chain[chain.index(nxt) :]), parent])
+            if current is item or item in chain[chain.index(nxt) :]:
                 problems.append(
-                    current.doc.source.diagnostic(pos, "extends-cycle", f"policy '{item.name}' extends itself through {cycle}")
+                    current.doc.source.diagnostic(
+                        pos, "extends-cycle", f"policy '{item.name}' extends itself through {cycle}"
+                    )
                 )
             return None
         chain.append(nxt)

@@ -247,9 +247,7 @@ class WindowIndex:
         found = self._cache.get(day)
         if found is None:
             found = tuple(
-                (lo, hi, i)
-                for i, w in enumerate(self.windows)
-                for lo, hi in w.spans_touching(day, self.tz)
+                (lo, hi, i) for i, w in enumerate(self.windows) for lo, hi in w.spans_touching(day, self.tz)
             )
             if len(self._cache) > 32:
                 self._cache.clear()
@@ -265,12 +263,7 @@ class WindowIndex:
 
     def next_start(self, ts: float, day: date) -> float | None:
         """Start of the next window after ``ts`` within today and tomorrow."""
-        starts = [
-            lo
-            for d in (day, day + timedelta(days=1))
-            for lo, _hi, _i in self.spans(d)
-            if lo > ts
-        ]
+        starts = [lo for d in (day, day + timedelta(days=1)) for lo, _hi, _i in self.spans(d) if lo > ts]
         return min(starts) if starts else None
 
     def current_end(self, ts: float, day: date) -> float | None:
@@ -315,7 +308,9 @@ def trading_week_start(instant: datetime) -> datetime:
 # ---------------------------------------------------------------- locks
 
 
-def next_wall_time(after: datetime, minute: int, tz: ZoneInfo, days: frozenset[int] | None = None) -> datetime:
+def next_wall_time(
+    after: datetime, minute: int, tz: ZoneInfo, days: frozenset[int] | None = None
+) -> datetime:
     """The first instant strictly after ``after`` at wall time ``minute`` on one of ``days``."""
     d = after.astimezone(tz).date() - timedelta(days=1)
     for _ in range(16):

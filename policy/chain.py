@@ -227,7 +227,10 @@ def quote_health_check(strict: bool, stale_after: float) -> Check:
         if f.quote is None:
             code, message = "quote_missing", f"no quote for {o.root}"
         elif age is not None and age > stale_after:
-            code, message = "quote_stale", f"the {o.root} quote is {age:.1f}s old (stale after {stale_after:g}s)"
+            code, message = (
+                "quote_stale",
+                f"the {o.root} quote is {age:.1f}s old (stale after {stale_after:g}s)",
+            )
         else:
             return None
         if strict:
@@ -294,17 +297,32 @@ class Limits:
     def reached(self, f: Facts) -> tuple[str, str] | None:
         """The first limit reached, as (code, message), or None."""
         if self.daily_loss and f.daily_pnl <= -self.daily_loss:
-            return "daily_loss_limit", f"daily P&L {_money(f.daily_pnl)} reached the loss limit of {_money(self.daily_loss)}"
+            return (
+                "daily_loss_limit",
+                f"daily P&L {_money(f.daily_pnl)} reached the loss limit of {_money(self.daily_loss)}",
+            )
         if self.daily_target and f.daily_pnl >= self.daily_target:
-            return "daily_profit_target", f"daily P&L {_money(f.daily_pnl)} reached the profit target of {_money(self.daily_target)}"
+            return (
+                "daily_profit_target",
+                f"daily P&L {_money(f.daily_pnl)} reached the profit target of {_money(self.daily_target)}",
+            )
         if self.weekly_loss and f.weekly_pnl <= -self.weekly_loss:
-            return "weekly_loss_limit", f"weekly P&L {_money(f.weekly_pnl)} reached the loss limit of {_money(self.weekly_loss)}"
+            return (
+                "weekly_loss_limit",
+                f"weekly P&L {_money(f.weekly_pnl)} reached the loss limit of {_money(self.weekly_loss)}",
+            )
         if self.weekly_target and f.weekly_pnl >= self.weekly_target:
-            return "weekly_profit_target", f"weekly P&L {_money(f.weekly_pnl)} reached the profit target of {_money(self.weekly_target)}"
+            return (
+                "weekly_profit_target",
+                f"weekly P&L {_money(f.weekly_pnl)} reached the profit target of {_money(self.weekly_target)}",
+            )
         if self.trail_amount and f.equity is not None:
             threshold = self.trailing_threshold(f.peak_equity, f.equity)
             if f.equity <= threshold:
-                return "trailing_drawdown", f"equity {_money(f.equity)} is at or below the trailing threshold {_money(threshold)}"
+                return (
+                    "trailing_drawdown",
+                    f"equity {_money(f.equity)} is at or below the trailing threshold {_money(threshold)}",
+                )
         return None
 
     def trailing_threshold(self, peak: float | None, equity: float) -> float:
@@ -341,7 +359,11 @@ def contracts_check(rules: dict[str, int | None]) -> Check:
         if cap is None:
             return Block("contracts", "symbol_blocked", f"{o.root} is blocked for new entries")
         if f.qty > cap:
-            return Block("contracts", "symbol_cap", f"{f.qty} {o.root} contracts is more than its cap of {cap} per order")
+            return Block(
+                "contracts",
+                "symbol_cap",
+                f"{f.qty} {o.root} contracts is more than its cap of {cap} per order",
+            )
         return None
 
     return check
@@ -364,7 +386,7 @@ def rules_check(rules: tuple[CompiledRule, ...]) -> Check:
             except (TypeError, AttributeError, ZeroDivisionError, ValueError) as exc:
                 # Data the rule reads is missing (no quote, no price). A blocking rule fails
                 # closed on the entry; a warning rule says it could not look and goes on.
-                why = f"rule {rule.name} could not be evaluated ({_why(exc, o)})"
+                why = f"rule {rule.name} could not be evaluated ({_why(exc, o, f)})"
                 if rule.block:
                     return Block("rules", rule.code, f"{why}; blocking the entry")
                 f.warn(Warning("rules", rule.code, why))
@@ -378,10 +400,9 @@ def rules_check(rules: tuple[CompiledRule, ...]) -> Check:
     return check
 
 
-def _why(exc: Exception, o: Order) -> str:
+def _why(exc: Exception, o: Order, f: Facts) -> str:
     if isinstance(exc, ZeroDivisionError):
         return "division by zero"
-    if isinstance(exc, AttributeError):
+    if f.quote is None:
         return f"no quote for {o.root}"
-    return "a value it reads is missing"
-
+    return "a value it reads is missing, such as a bid, ask or price"

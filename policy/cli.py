@@ -60,7 +60,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p = sub.add_parser("check", help="evaluate one order and print the decision as JSON")
     p.add_argument("--rules", required=True, metavar="DIR")
     p.add_argument("--order", required=True, metavar="ORDER", help="a YAML/JSON file, or inline JSON")
-    p.add_argument("--state", metavar="STATE", help="a YAML/JSON file, or inline JSON (the PolicyTest state shape)")
+    p.add_argument(
+        "--state", metavar="STATE", help="a YAML/JSON file, or inline JSON (the PolicyTest state shape)"
+    )
     p.add_argument("--at", metavar="ISO8601", help="the decision time (default: now)")
     p.add_argument("--account", help="account to bind (default: order.account or state.account.id)")
     p.add_argument("--policy", help="evaluate with this policy instead of binding by account")
@@ -150,7 +152,9 @@ def cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Clock) -
         if not r.passed:
             out.write(describe_failure(r) + "\n")
         elif args.verbose:
-            out.write(f"ok   {r.prepared.file}:{r.prepared.line}: {r.prepared.suite} › {r.prepared.case.name}\n")
+            out.write(
+                f"ok   {r.prepared.file}:{r.prepared.line}: {r.prepared.suite} › {r.prepared.case.name}\n"
+            )
     out.write(f"{passed} passed, {failed} failed\n")
     return EXIT_FAIL if failed else EXIT_OK
 
@@ -196,7 +200,9 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Clock) 
         raise UsageError(str(exc)) from None
     if args.policy:
         if args.policy not in bundle.policies:
-            raise UsageError(f"--policy {args.policy}: no such policy; the bundle has {', '.join(sorted(bundle.policies)) or 'none'}")
+            raise UsageError(
+                f"--policy {args.policy}: no such policy; the bundle has {', '.join(sorted(bundle.policies)) or 'none'}"
+            )
         policy: Any = bundle.policies[args.policy]
     else:
         account = args.account or order.account or snapshot.account_id or ""
@@ -223,7 +229,9 @@ def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Clock)
         target = Path(args.write)
         target.mkdir(parents=True, exist_ok=True)
         for kind in kinds:
-            (target / schema_file_name(kind)).write_text(json.dumps(json_schema(kind), indent=2) + "\n", "utf-8")
+            (target / schema_file_name(kind)).write_text(
+                json.dumps(json_schema(kind), indent=2) + "\n", "utf-8"
+            )
             out.write(f"wrote {target / schema_file_name(kind)}\n")
         return EXIT_OK
     doc = json_schema(kinds[0]) if args.kind else {k: json_schema(k) for k in kinds}
@@ -248,7 +256,9 @@ def _rewrite(args: argparse.Namespace, out: TextIO, err: TextIO, fn: Callable[[s
             continue
         result = fn(text)
         if result.error:
-            err.write(f"{display}:{result.error}\n" if result.error[0].isdigit() else f"{display}: {result.error}\n")
+            err.write(
+                f"{display}:{result.error}\n" if result.error[0].isdigit() else f"{display}: {result.error}\n"
+            )
             status = EXIT_FAIL
             continue
         if not result.changed:
@@ -261,7 +271,9 @@ def _rewrite(args: argparse.Namespace, out: TextIO, err: TextIO, fn: Callable[[s
             path.write_text(result.text, "utf-8")
             out.write(f"{verb}ed {display}\n" if not verb.endswith("e") else f"{verb}d {display}\n")
     if status == EXIT_OK and not changed:
-        out.write(f"{len(files)} file{'s' * (len(files) != 1)} already {'formatted' if verb == 'reformat' else 'at the newest apiVersion'}\n")
+        out.write(
+            f"{len(files)} file{'s' * (len(files) != 1)} already {'formatted' if verb == 'reformat' else 'at the newest apiVersion'}\n"
+        )
     return status
 
 
@@ -273,7 +285,9 @@ def cmd_migrate(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Clock
     return _rewrite(args, out, err, migrate_text, "migrate")
 
 
-def run_offline(args: argparse.Namespace, clock: Clock, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def run_offline(
+    args: argparse.Namespace, clock: Clock, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+) -> int:
     try:
         status: int = args.offline(args, out, err, clock)
         return status

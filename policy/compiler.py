@@ -30,12 +30,20 @@ from ordergate.policy.calendar import (
     wall_to_instant,
     zone,
 )
-from ordergate.policy.chain import BreachAction, Block, Check, CompiledRule, Facts, Limits, OneTimeBlackout
+from ordergate.policy.chain import (
+    Block,
+    BreachAction,
+    Check,
+    CompiledRule,
+    Facts,
+    Limits,
+    OneTimeBlackout,
+)
 from ordergate.policy.contracts import canonical_root, contract_table
 from ordergate.policy.decision import ALLOW, BLOCK, Decision, TraceEntry
 from ordergate.policy.diagnostics import Diagnostic, Position
-from ordergate.policy.expression import ExpressionError, parse
 from ordergate.policy.exprcompile import compile_rule
+from ordergate.policy.expression import ExpressionError, parse
 from ordergate.policy.models import RiskPolicySpec
 from ordergate.policy.orders import Order, Snapshot
 from ordergate.policy.source import Path
@@ -59,10 +67,21 @@ class _Diagnostics:
         self.loc = loc
         self.items: list[Diagnostic] = []
 
-    def add(self, path: Path, code: str, message: str, hint: str | None = None, *, severity: str = "error", pos: Position | None = None) -> None:
+    def add(
+        self,
+        path: Path,
+        code: str,
+        message: str,
+        hint: str | None = None,
+        *,
+        severity: str = "error",
+        pos: Position | None = None,
+    ) -> None:
         where = pos or self.loc.pos(path)
         self.items.append(
-            Diagnostic.at(where, code, message, hint=hint, severity=severity, source_line=self.loc.source_line(where))  # type: ignore[arg-type]
+            Diagnostic.at(
+                where, code, message, hint=hint, severity=severity, source_line=self.loc.source_line(where)
+            )  # type: ignore[arg-type]
         )
 
     @property
@@ -103,7 +122,9 @@ class CompiledPolicy:
     def __post_init__(self) -> None:
         self.label = f"{self.name}@{self.version}"
         self._allow = Decision(ALLOW, None, None, "allowed", self.label, self.bundle)
-        self._exit = Decision(ALLOW, "exit_bypass", None, "exit order: bypasses every check", self.label, self.bundle, exit=True)
+        self._exit = Decision(
+            ALLOW, "exit_bypass", None, "exit order: bypasses every check", self.label, self.bundle, exit=True
+        )
 
     def evaluate(self, order: Order, snapshot: Snapshot, now: datetime, *, explain: bool = False) -> Decision:
         is_exit, entry_qty, pos_qty, max_exit = chain.classify(order, snapshot)
@@ -126,7 +147,9 @@ class CompiledPolicy:
                 return self._block(verdict, f, max_exit)
         if f.warnings is None:
             return self._allow
-        return Decision(ALLOW, None, None, "allowed with warnings", self.label, self.bundle, warnings=tuple(f.warnings))
+        return Decision(
+            ALLOW, None, None, "allowed with warnings", self.label, self.bundle, warnings=tuple(f.warnings)
+        )
 
     def _evaluate_traced(self, order: Order, snapshot: Snapshot, f: Facts, max_exit: int | None) -> Decision:
         trace: list[TraceEntry] = [TraceEntry("exit_bypass", "skip", None, "not an exit")]
@@ -141,8 +164,18 @@ class CompiledPolicy:
                 trace.append(TraceEntry(stage, "warn", new[0].code, new[0].message))
             else:
                 trace.append(TraceEntry(stage, "pass"))
-        decision = self._allow if f.warnings is None else Decision(
-            ALLOW, None, None, "allowed with warnings", self.label, self.bundle, warnings=tuple(f.warnings)
+        decision = (
+            self._allow
+            if f.warnings is None
+            else Decision(
+                ALLOW,
+                None,
+                None,
+                "allowed with warnings",
+                self.label,
+                self.bundle,
+                warnings=tuple(f.warnings),
+            )
         )
         return _with_trace(decision, tuple(trace))
 
@@ -238,7 +271,14 @@ def compile_policy(
     if spec.positions is not None:
         p = spec.positions
         if any(v is not None for v in (p.max_contracts_per_order, p.max_position_size, p.max_open_positions)):
-            pairs.append(("positions", chain.positions_check(p.max_contracts_per_order, p.max_position_size, p.max_open_positions)))
+            pairs.append(
+                (
+                    "positions",
+                    chain.positions_check(
+                        p.max_contracts_per_order, p.max_position_size, p.max_open_positions
+                    ),
+                )
+            )
     limits = _limits(spec, tz, d, pairs)
     _contracts(spec, d, pairs)
     _rules(spec, loc, d, pairs)
@@ -277,7 +317,9 @@ def _timezone(spec: RiskPolicySpec, d: _Diagnostics) -> ZoneInfo:
             ("spec", "timezone"),
             "timezone",
             f"unknown timezone '{spec.timezone}'",
-            f"did you mean '{close[0]}'?" if close else "use an IANA name such as America/New_York or Europe/London",
+            f"did you mean '{close[0]}'?"
+            if close
+            else "use an IANA name such as America/New_York or Europe/London",
         )
         return zone("America/New_York")
 
@@ -287,7 +329,9 @@ def _days(value: Any) -> frozenset[int]:
     return frozenset(WEEKDAY_INDEX[x] for x in days)
 
 
-def _hours(spec: RiskPolicySpec, tz: ZoneInfo, d: _Diagnostics, pairs: list[tuple[str, Check]]) -> WindowIndex | None:
+def _hours(
+    spec: RiskPolicySpec, tz: ZoneInfo, d: _Diagnostics, pairs: list[tuple[str, Check]]
+) -> WindowIndex | None:
     if spec.hours is None:
         return None
     h = spec.hours
@@ -314,10 +358,18 @@ def _exit_before(spec: RiskPolicySpec, d: _Diagnostics) -> int | None:
         seconds = parse_duration(value)
         minutes = None if seconds is None else seconds / 60
         if minutes is None:
-            d.add(path, "format", f"spec.hours.exit_before must be minutes (1-120), true or a duration like 5m (got {value!r})")
+            d.add(
+                path,
+                "format",
+                f"spec.hours.exit_before must be minutes (1-120), true or a duration like 5m (got {value!r})",
+            )
             return None
     if not (1 <= minutes <= 120) or minutes != int(minutes):
-        d.add(path, "range", f"spec.hours.exit_before must be a whole number of minutes from 1 to 120 (got {value!r})")
+        d.add(
+            path,
+            "range",
+            f"spec.hours.exit_before must be a whole number of minutes from 1 to 120 (got {value!r})",
+        )
         return None
     return int(minutes)
 
@@ -334,10 +386,18 @@ def _blackouts(
             start, end = parse_hhmm(b.start), parse_hhmm(b.end)
             for key, value, parsed in (("start", b.start, start), ("end", b.end, end)):
                 if parsed is None:
-                    d.add((*base, key), "format", f"a weekly blackout's {key} must be a time of day HH:MM (got {value!r})")
+                    d.add(
+                        (*base, key),
+                        "format",
+                        f"a weekly blackout's {key} must be a time of day HH:MM (got {value!r})",
+                    )
             if start is not None and end is not None:
                 if start == end:
-                    d.add((*base, "end"), "blackout-order", f"blackout '{b.name}' starts and ends at the same time")
+                    d.add(
+                        (*base, "end"),
+                        "blackout-order",
+                        f"blackout '{b.name}' starts and ends at the same time",
+                    )
                 else:
                     windows.append(DailyWindow(start, end, _days(b.every)))
                     names.append(b.name)
@@ -345,14 +405,25 @@ def _blackouts(
         start_at, end_at = parse_local_datetime(b.start), parse_local_datetime(b.end)
         for key, value, parsed in (("start", b.start, start_at), ("end", b.end, end_at)):
             if parsed is None:
-                hint = "add 'every: <weekday>' for a weekly blackout" if parse_hhmm(value) is not None else None
-                d.add((*base, key), "format", f"a one-time blackout's {key} must be a local date-time YYYY-MM-DDTHH:MM (got {value!r})", hint)
+                hint = (
+                    "add 'every: <weekday>' for a weekly blackout" if parse_hhmm(value) is not None else None
+                )
+                d.add(
+                    (*base, key),
+                    "format",
+                    f"a one-time blackout's {key} must be a local date-time YYYY-MM-DDTHH:MM (got {value!r})",
+                    hint,
+                )
         if start_at is None or end_at is None:
             continue
         lo = wall_to_instant(start_at[0], start_at[1], tz).timestamp()
         hi = wall_to_instant(end_at[0], end_at[1], tz).timestamp()
         if hi <= lo:
-            d.add((*base, "end"), "blackout-order", f"blackout '{b.name}' ends at {b.end}, not after it starts at {b.start}")
+            d.add(
+                (*base, "end"),
+                "blackout-order",
+                f"blackout '{b.name}' ends at {b.end}, not after it starts at {b.start}",
+            )
             continue
         one_time.append(OneTimeBlackout(b.name, lo, hi))
     recurring = WindowIndex(tuple(windows), tz) if windows else None
@@ -368,7 +439,11 @@ def _quote_health(spec: RiskPolicySpec, d: _Diagnostics, pairs: list[tuple[str, 
     path: Path = ("spec", "quote_health", "stale_after")
     seconds = parse_duration(q.stale_after)
     if seconds is None:
-        d.add(path, "format", f"spec.quote_health.stale_after must be a duration such as 20s (got {q.stale_after!r})")
+        d.add(
+            path,
+            "format",
+            f"spec.quote_health.stale_after must be a duration such as 20s (got {q.stale_after!r})",
+        )
         return
     if not 1 <= seconds <= 300:
         d.add(path, "range", f"spec.quote_health.stale_after must be from 1s to 300s (got {q.stale_after})")
@@ -376,7 +451,9 @@ def _quote_health(spec: RiskPolicySpec, d: _Diagnostics, pairs: list[tuple[str, 
     pairs.append(("quote_health", chain.quote_health_check(q.policy == "strict", seconds)))
 
 
-def _limits(spec: RiskPolicySpec, tz: ZoneInfo, d: _Diagnostics, pairs: list[tuple[str, Check]]) -> Limits | None:
+def _limits(
+    spec: RiskPolicySpec, tz: ZoneInfo, d: _Diagnostics, pairs: list[tuple[str, Check]]
+) -> Limits | None:
     lim = spec.limits
     if lim is None:
         return None
@@ -387,11 +464,28 @@ def _limits(spec: RiskPolicySpec, tz: ZoneInfo, d: _Diagnostics, pairs: list[tup
         boundary = lock.removeprefix("session:")
         if boundary not in SESSION_BOUNDARIES:
             close = difflib.get_close_matches(boundary, list(SESSION_BOUNDARIES), n=1)
-            d.add((*base, "lock"), "lock-kind", f"unknown session boundary '{boundary}'", f"did you mean session:{close[0]}?" if close else "boundaries: " + ", ".join(SESSION_BOUNDARIES))
+            d.add(
+                (*base, "lock"),
+                "lock-kind",
+                f"unknown session boundary '{boundary}'",
+                f"did you mean session:{close[0]}?"
+                if close
+                else "boundaries: " + ", ".join(SESSION_BOUNDARIES),
+            )
     if enforce and lock == "manual":
-        d.add((*base, "enforce"), "enforce-manual", "enforce needs a lock that expires; a manual lock has no expiry to enforce", "set lock to 6h, 12h, session:<boundary> or HH:MM, or drop enforce")
+        d.add(
+            (*base, "enforce"),
+            "enforce-manual",
+            "enforce needs a lock that expires; a manual lock has no expiry to enforce",
+            "set lock to 6h, 12h, session:<boundary> or HH:MM, or drop enforce",
+        )
     if enforce and action == "alert_only":
-        d.add((*base, "enforce"), "enforce-alert", "enforce has no effect with action alert_only, which never locks", severity="warning")
+        d.add(
+            (*base, "enforce"),
+            "enforce-alert",
+            "enforce has no effect with action alert_only, which never locks",
+            severity="warning",
+        )
     trailing = lim.trailing_drawdown
     limits = Limits(
         daily_loss=lim.daily.loss if lim.daily else 0.0,
@@ -403,7 +497,15 @@ def _limits(spec: RiskPolicySpec, tz: ZoneInfo, d: _Diagnostics, pairs: list[tup
         trail_stop_at=trailing.stop_at if trailing else None,
         breach=BreachAction(action, lock, enforce, tz),
     )
-    if any((limits.daily_loss, limits.daily_target, limits.weekly_loss, limits.weekly_target, limits.trail_amount)):
+    if any(
+        (
+            limits.daily_loss,
+            limits.daily_target,
+            limits.weekly_loss,
+            limits.weekly_target,
+            limits.trail_amount,
+        )
+    ):
         pairs.append(("pnl_limits", chain.pnl_check(limits)))
         return limits
     return None
@@ -416,10 +518,21 @@ def _contracts(spec: RiskPolicySpec, d: _Diagnostics, pairs: list[tuple[str, Che
         root = canonical_root(c.symbol)
         if root is None:
             close = difflib.get_close_matches(c.symbol.upper(), list(contract_table()), n=1)
-            d.add((*base, "symbol"), "unknown-symbol", f"'{c.symbol}' is not in the contract table; the rule applies to orders whose root is exactly '{c.symbol.upper()}'", f"did you mean {close[0]}?" if close else None, severity="warning")
+            d.add(
+                (*base, "symbol"),
+                "unknown-symbol",
+                f"'{c.symbol}' is not in the contract table; the rule applies to orders whose root is exactly '{c.symbol.upper()}'",
+                f"did you mean {close[0]}?" if close else None,
+                severity="warning",
+            )
             root = c.symbol.strip().upper()
         elif root != c.symbol:
-            d.add((*base, "symbol"), "symbol-root", f"'{c.symbol}' is read as the root {root}; contract rules apply to every expiry", severity="warning")
+            d.add(
+                (*base, "symbol"),
+                "symbol-root",
+                f"'{c.symbol}' is read as the root {root}; contract rules apply to every expiry",
+                severity="warning",
+            )
         if root in rules:
             d.add((*base, "symbol"), "duplicate-name", f"{root} has two contract rules")
             continue
@@ -430,7 +543,12 @@ def _contracts(spec: RiskPolicySpec, d: _Diagnostics, pairs: list[tuple[str, Che
             rules[root] = c.max_contracts
         else:
             if c.max_contracts is not None:
-                d.add((*base, "max_contracts"), "ignored", "max_contracts has no effect in block mode", severity="warning")
+                d.add(
+                    (*base, "max_contracts"),
+                    "ignored",
+                    "max_contracts has no effect in block mode",
+                    severity="warning",
+                )
             rules[root] = None
     if rules:
         pairs.append(("contracts", chain.contracts_check(rules)))
@@ -448,10 +566,15 @@ def _rules(spec: RiskPolicySpec, loc: Locator, d: _Diagnostics, pairs: list[tupl
         try:
             fn = compile_rule(parse(r.when), r.name)
         except ExpressionError as exc:
-            d.add((*base, "when"), exc.code, exc.message, exc.hint, pos=loc.offset_pos((*base, "when"), exc.offset))
+            d.add(
+                (*base, "when"),
+                exc.code,
+                exc.message,
+                exc.hint,
+                pos=loc.offset_pos((*base, "when"), exc.offset),
+            )
             continue
         message = r.message or f"rule {r.name} matched: {r.when}"
         compiled.append(CompiledRule(r.name, f"rule:{r.name}", r.action == "block", message, fn))
     if compiled:
         pairs.append(("rules", chain.rules_check(tuple(compiled))))
-

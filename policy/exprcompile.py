@@ -113,7 +113,9 @@ class _Compiler:
         self.constants[key] = value
         return key
 
-    def fail(self, node: Expr, message: str, hint: str | None = None, code: str = "expr-type") -> ExpressionError:
+    def fail(
+        self, node: Expr, message: str, hint: str | None = None, code: str = "expr-type"
+    ) -> ExpressionError:
         return ExpressionError(node.offset, code, message, hint)
 
     # ---- leaves
@@ -165,7 +167,11 @@ class _Compiler:
                 for operand in node.operands:
                     t, src = self.expr(operand)
                     if t != "bool":
-                        raise self.fail(operand, f"'{node.op}' joins conditions, but this is {type_word(t)}", "compare it with something, e.g. daily.pnl < -500")
+                        raise self.fail(
+                            operand,
+                            f"'{node.op}' joins conditions, but this is {type_word(t)}",
+                            "compare it with something, e.g. daily.pnl < -500",
+                        )
                     parts.append(f"({src})")
                 return "bool", f" {node.op} ".join(parts)
             case Not():
@@ -188,10 +194,13 @@ class _Compiler:
             else:
                 raise self.fail(item, "a list holds plain values: symbols, numbers, strings, weekdays, times")
             types.append(t)
-            values.append(self.constants[src] if src in self.constants else eval(src, {}, {}))  # noqa: S307 - src is repr() of a literal
+            values.append(self.constants[src] if src in self.constants else eval(src, {}, {}))
         families = {_family(t) for t in types}
         if len(families) > 1:
-            raise self.fail(node, "a list must hold values of one kind: " + ", ".join(sorted({type_word(t) for t in types})))
+            raise self.fail(
+                node,
+                "a list must hold values of one kind: " + ", ".join(sorted({type_word(t) for t in types})),
+            )
         element = "symbol" if "symbol" in types else types[0]
         return f"list:{element}", self.constant(frozenset(values))
 
@@ -217,7 +226,12 @@ class _Compiler:
     def call(self, node: Call) -> tuple[str, str]:
         if node.func not in ("abs", "min", "max"):
             hint = difflib.get_close_matches(node.func, ["abs", "min", "max"], n=1)
-            raise self.fail(node, f"unknown function '{node.func}'", f"did you mean {hint[0]}?" if hint else "functions: abs, min, max", "unknown-name")
+            raise self.fail(
+                node,
+                f"unknown function '{node.func}'",
+                f"did you mean {hint[0]}?" if hint else "functions: abs, min, max",
+                "unknown-name",
+            )
         args = [self.expr(a) for a in node.args]
         if node.func == "abs" and len(args) != 1:
             raise self.fail(node, "abs takes one argument")
@@ -246,14 +260,20 @@ class _Compiler:
         it, src = self.expr(node.item)
         ct, cs = self.expr(node.container)
         if not ct.startswith("list:"):
-            raise self.fail(node.container, f"'in' needs a list, but this is {type_word(ct)}", "write a list such as [ES, NQ]")
+            raise self.fail(
+                node.container,
+                f"'in' needs a list, but this is {type_word(ct)}",
+                "write a list such as [ES, NQ]",
+            )
         if _family(ct[5:]) != _family(it):
             raise self.fail(node.container, f"cannot look for {type_word(it)} in {type_word(ct)}")
         return "bool", f"({src} {'not in' if node.negated else 'in'} {cs})"
 
     def require_comparable(self, node: Expr, left: str, right: str, *, ordered: bool) -> None:
         if _family(left) != _family(right):
-            raise self.fail(node, f"cannot compare {type_word(left)} with {type_word(right)}", _mismatch_hint(left, right))
+            raise self.fail(
+                node, f"cannot compare {type_word(left)} with {type_word(right)}", _mismatch_hint(left, right)
+            )
         if ordered and left not in _ORDERED:
             raise self.fail(node, f"{type_word(left)} can only be compared with == or !=")
 
@@ -285,9 +305,14 @@ def compile_rule(expr: Expr, label: str) -> RuleFunction:
     c = _Compiler()
     t, src = c.expr(expr)
     if t != "bool":
-        raise ExpressionError(expr.offset, "expr-type", f"a rule's condition must be true or false, but this is {type_word(t)}", "compare it with something, e.g. daily.pnl < -500")
+        raise ExpressionError(
+            expr.offset,
+            "expr-type",
+            f"a rule's condition must be true or false, but this is {type_word(t)}",
+            "compare it with something, e.g. daily.pnl < -500",
+        )
     namespace: dict[str, object] = {"_abs": abs, "_min": min, "_max": max, "_div": _div, "__builtins__": {}}
     namespace.update(c.constants)
     code = compile(f"lambda o, s, f: {src}", f"<rule {label}>", "eval")
-    fn: RuleFunction = eval(code, namespace)  # noqa: S307 - source generated from a type-checked tree
+    fn: RuleFunction = eval(code, namespace)
     return fn

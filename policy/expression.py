@@ -13,8 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 
-from lark import Lark, Token, Transformer, Tree, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
 
 from ordergate.policy.calendar import parse_duration, parse_hhmm
 
@@ -110,19 +116,8 @@ class Not(Expr):
 @functools.cache
 def _parser() -> Lark:
     grammar = resources.files("ordergate.policy").joinpath("grammar.lark").read_text("utf-8")
-    return Lark(
-        grammar,
-        parser="lalr",
-        propagate_positions=True,
-        maybe_placeholders=False,
-        cache=False,
-    )
-
-
-def _off(item: Tree | Token) -> int:
-    if isinstance(item, Token):
-        return item.start_pos or 0
-    return getattr(item.meta, "start_pos", 0) if not item.meta.empty else 0
+    # The transformer runs inside the LALR parser: no intermediate parse tree is built.
+    return Lark(grammar, parser="lalr", transformer=_Build(), maybe_placeholders=False)
 
 
 def _first_offset(children: list[object]) -> int:
@@ -148,14 +143,21 @@ class _Build(Transformer[Token, Expr]):
     def time(self, c: list[Token]) -> Expr:
         minute = parse_hhmm(str(c[0]))
         if minute is None:
-            raise ExpressionError(c[0].start_pos or 0, "expr-literal", f"'{c[0]}' is not a time of day", "times run from 00:00 to 23:59")
+            raise ExpressionError(
+                c[0].start_pos or 0,
+                "expr-literal",
+                f"'{c[0]}' is not a time of day",
+                "times run from 00:00 to 23:59",
+            )
         return Literal(c[0].start_pos or 0, minute, "time")
 
     def date(self, c: list[Token]) -> Expr:
         try:
             value = date.fromisoformat(str(c[0]))
         except ValueError:
-            raise ExpressionError(c[0].start_pos or 0, "expr-literal", f"'{c[0]}' is not a calendar date") from None
+            raise ExpressionError(
+                c[0].start_pos or 0, "expr-literal", f"'{c[0]}' is not a calendar date"
+            ) from None
         return Literal(c[0].start_pos or 0, value, "date")
 
     def string(self, c: list[Token]) -> Expr:
@@ -186,7 +188,11 @@ class _Build(Transformer[Token, Expr]):
     def neg(self, c: list[object]) -> Expr:
         operand = c[1]
         assert isinstance(operand, Expr)
-        if isinstance(operand, Literal) and operand.kind in ("number", "duration") and isinstance(operand.value, float):
+        if (
+            isinstance(operand, Literal)
+            and operand.kind in ("number", "duration")
+            and isinstance(operand.value, float)
+        ):
             return Literal(_first_offset(c), -operand.value, operand.kind)
         return Negate(_first_offset(c), operand)
 
@@ -279,6 +285,12 @@ def parse(text: str) -> Expr:
         raise ExpressionError(0, "expr-syntax", "the expression is empty")
     try:
         tree = _parser().parse(text)
+    except ExpressionError:
+        raise
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, ExpressionError):
+            raise exc.orig_exc from None
+        raise
     except UnexpectedCharacters as exc:
         ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
         hint = _CHARACTER_HINTS.get(ch)
@@ -289,11 +301,17 @@ def parse(text: str) -> Expr:
             hint[0] if hint else None,
         ) from None
     except UnexpectedEOF as exc:
-        raise ExpressionError(len(text), "expr-syntax", f"the expression ends too soon; expected {_expected(set(exc.expected))}") from None
+        raise ExpressionError(
+            len(text), "expr-syntax", f"the expression ends too soon; expected {_expected(set(exc.expected))}"
+        ) from None
     except UnexpectedToken as exc:
         token = exc.token
         if token.type == "$END":
-            raise ExpressionError(len(text.rstrip()), "expr-syntax", f"the expression ends too soon; expected {_expected(set(exc.accepts or exc.expected))}") from None
+            raise ExpressionError(
+                len(text.rstrip()),
+                "expr-syntax",
+                f"the expression ends too soon; expected {_expected(set(exc.accepts or exc.expected))}",
+            ) from None
         raise ExpressionError(
             token.start_pos or 0,
             "expr-syntax",
@@ -301,16 +319,8 @@ def parse(text: str) -> Expr:
         ) from None
     except UnexpectedInput as exc:  # pragma: no cover - the three above cover LALR
         raise ExpressionError(getattr(exc, "pos_in_stream", 0) or 0, "expr-syntax", str(exc)) from None
-    if isinstance(tree, Token):
-        tree = Tree("start", [tree])
-    try:
-        result = _Build().transform(tree)
-    except Exception as exc:
-        cause = getattr(exc, "orig_exc", exc)
-        if isinstance(cause, ExpressionError):
-            raise cause from None
-        raise
-    if isinstance(result, Tree):  # single literal wrapped by ?start
-        result = _Build().transform(result.children[0])  # pragma: no cover
+    result = tree
+    if isinstance(result, Token):  # pragma: no cover - every terminal is wrapped by a rule
+        raise ExpressionError(0, "expr-syntax", "not an expression")
     assert isinstance(result, Expr)
     return result

@@ -29,34 +29,79 @@ class Strict(BaseModel):
 
 
 class Metadata(Strict):
-    name: Annotated[str, Field(pattern=NAME_PATTERN, description="Lower-case name, unique per kind in a bundle.")]
-    version: Annotated[int | None, Field(ge=1, description="Integer the author bumps on every change; shown with every decision as name@version.")] = None
+    name: Annotated[
+        str, Field(pattern=NAME_PATTERN, description="Lower-case name, unique per kind in a bundle.")
+    ]
+    version: Annotated[
+        int | None,
+        Field(
+            ge=1,
+            description="Integer the author bumps on every change; shown with every decision as name@version.",
+        ),
+    ] = None
     description: Annotated[str | None, Field(description="Free text for people.")] = None
     labels: Annotated[dict[str, str] | None, Field(description="Free-form key/value labels.")] = None
 
 
 # ---------------------------------------------------------------- RiskPolicy
 
+
 class DailyLimits(Strict):
-    loss: Annotated[float, Field(ge=0, le=1_000_000, description="Maximum loss per trading day in dollars; 0 = off.")] = 0
-    profit_target: Annotated[float, Field(ge=0, le=1_000_000, description="Profit target per trading day in dollars; 0 = off.")] = 0
+    loss: Annotated[
+        float, Field(ge=0, le=1_000_000, description="Maximum loss per trading day in dollars; 0 = off.")
+    ] = 0
+    profit_target: Annotated[
+        float, Field(ge=0, le=1_000_000, description="Profit target per trading day in dollars; 0 = off.")
+    ] = 0
 
 
 class WeeklyLimits(Strict):
-    loss: Annotated[float, Field(ge=0, le=5_000_000, description="Maximum loss per trading week in dollars; 0 = off.")] = 0
-    profit_target: Annotated[float, Field(ge=0, le=5_000_000, description="Profit target per trading week in dollars; 0 = off.")] = 0
+    loss: Annotated[
+        float, Field(ge=0, le=5_000_000, description="Maximum loss per trading week in dollars; 0 = off.")
+    ] = 0
+    profit_target: Annotated[
+        float, Field(ge=0, le=5_000_000, description="Profit target per trading week in dollars; 0 = off.")
+    ] = 0
 
 
 class TrailingDrawdown(Strict):
-    amount: Annotated[float, Field(gt=0, le=5_000_000, description="Distance in dollars of the threshold below the equity high-water mark.")]
-    mode: Annotated[Literal["intraday", "end_of_day"], Field(description="intraday trails on every equity tick; end_of_day only at the trading-day roll.")] = "intraday"
-    stop_at: Annotated[float | None, Field(gt=0, description="Equity level at which the threshold stops rising.")] = None
+    amount: Annotated[
+        float,
+        Field(
+            gt=0,
+            le=5_000_000,
+            description="Distance in dollars of the threshold below the equity high-water mark.",
+        ),
+    ]
+    mode: Annotated[
+        Literal["intraday", "end_of_day"],
+        Field(description="intraday trails on every equity tick; end_of_day only at the trading-day roll."),
+    ] = "intraday"
+    stop_at: Annotated[
+        float | None, Field(gt=0, description="Equity level at which the threshold stops rising.")
+    ] = None
 
 
 class OnBreach(Strict):
-    action: Annotated[Literal["alert_only", "lock", "flatten_and_lock"], Field(description="alert_only blocks the entry and leaves the account unlocked; lock blocks all non-exit orders; flatten_and_lock closes every position first.")] = "alert_only"
-    lock: Annotated[str, Field(pattern=LOCK_PATTERN, description="manual | 6h | 12h | session:<boundary> | HH:MM (policy timezone).")] = "manual"
-    enforce: Annotated[bool, Field(description="Refuse manual unlock before the lock expires; only with a lock other than manual.")] = False
+    action: Annotated[
+        Literal["alert_only", "lock", "flatten_and_lock"],
+        Field(
+            description="alert_only blocks the entry and leaves the account unlocked; lock blocks all non-exit orders; flatten_and_lock closes every position first."
+        ),
+    ] = "alert_only"
+    lock: Annotated[
+        str,
+        Field(
+            pattern=LOCK_PATTERN,
+            description="manual | 6h | 12h | session:<boundary> | HH:MM (policy timezone).",
+        ),
+    ] = "manual"
+    enforce: Annotated[
+        bool,
+        Field(
+            description="Refuse manual unlock before the lock expires; only with a lock other than manual."
+        ),
+    ] = False
 
 
 class Limits(Strict):
@@ -67,54 +112,110 @@ class Limits(Strict):
 
 
 class Hours(Strict):
-    start: Annotated[str, Field(pattern=TIME_PATTERN, description="Earliest time for entries, HH:MM 24h.")] = "09:30"
-    end: Annotated[str, Field(pattern=TIME_PATTERN, description="Entries allowed before this time, HH:MM 24h; earlier than start = overnight window.")] = "16:00"
-    days: Annotated[list[Weekday], Field(min_length=1, description="Active days; an overnight window belongs to the day it starts.")] = ["mon", "tue", "wed", "thu", "fri"]
-    exit_before: Annotated[bool | int | str | None, Field(description="Auto-flatten this many minutes (1-120; true = 5) before the end of hours or a blackout.")] = None
+    start: Annotated[
+        str, Field(pattern=TIME_PATTERN, description="Earliest time for entries, HH:MM 24h.")
+    ] = "09:30"
+    end: Annotated[
+        str,
+        Field(
+            pattern=TIME_PATTERN,
+            description="Entries allowed before this time, HH:MM 24h; earlier than start = overnight window.",
+        ),
+    ] = "16:00"
+    days: Annotated[
+        list[Weekday],
+        Field(min_length=1, description="Active days; an overnight window belongs to the day it starts."),
+    ] = ["mon", "tue", "wed", "thu", "fri"]
+    exit_before: Annotated[
+        bool | int | str | None,
+        Field(
+            description="Auto-flatten this many minutes (1-120; true = 5) before the end of hours or a blackout."
+        ),
+    ] = None
 
 
 class Blackout(Strict):
     name: Annotated[str, Field(min_length=1, description="Shown in the block message, e.g. FOMC Decision.")]
     start: Annotated[str, Field(description="One-time: local date-time YYYY-MM-DDTHH:MM; recurring: HH:MM.")]
-    end: Annotated[str, Field(description="One-time: local date-time; recurring: HH:MM (earlier than start crosses midnight).")]
-    every: Annotated[Weekday | list[Weekday] | None, Field(description="Makes the blackout recurring on these days of every week.")] = None
+    end: Annotated[
+        str,
+        Field(
+            description="One-time: local date-time; recurring: HH:MM (earlier than start crosses midnight)."
+        ),
+    ]
+    every: Annotated[
+        Weekday | list[Weekday] | None,
+        Field(description="Makes the blackout recurring on these days of every week."),
+    ] = None
 
 
 class Positions(Strict):
-    max_contracts_per_order: Annotated[int | None, Field(ge=1, le=10_000, description="Most contracts in one order.")] = None
-    max_position_size: Annotated[int | None, Field(ge=1, le=10_000, description="Most contracts held in one symbol.")] = None
-    max_open_positions: Annotated[int | None, Field(ge=1, le=100, description="Most distinct symbols open at once.")] = None
+    max_contracts_per_order: Annotated[
+        int | None, Field(ge=1, le=10_000, description="Most contracts in one order.")
+    ] = None
+    max_position_size: Annotated[
+        int | None, Field(ge=1, le=10_000, description="Most contracts held in one symbol.")
+    ] = None
+    max_open_positions: Annotated[
+        int | None, Field(ge=1, le=100, description="Most distinct symbols open at once.")
+    ] = None
 
 
 class ContractRule(Strict):
     symbol: Annotated[str, Field(min_length=1, description="Canonical root, e.g. ES, NQ, GC.")]
-    mode: Annotated[Literal["block", "cap"], Field(description="block prevents entries; cap limits contracts per order.")]
-    max_contracts: Annotated[int | None, Field(ge=1, le=10_000, description="Cap per order (cap mode only).")] = None
+    mode: Annotated[
+        Literal["block", "cap"], Field(description="block prevents entries; cap limits contracts per order.")
+    ]
+    max_contracts: Annotated[
+        int | None, Field(ge=1, le=10_000, description="Cap per order (cap mode only).")
+    ] = None
 
 
 class QuoteHealth(Strict):
-    policy: Annotated[Literal["strict", "warn"], Field(description="strict blocks entries on a stale or missing quote; warn adds a warning.")] = "strict"
-    stale_after: Annotated[str | int | float, Field(description="Quote age beyond which it is stale: 1-300 seconds, e.g. 20s.")] = "20s"
+    policy: Annotated[
+        Literal["strict", "warn"],
+        Field(description="strict blocks entries on a stale or missing quote; warn adds a warning."),
+    ] = "strict"
+    stale_after: Annotated[
+        str | int | float, Field(description="Quote age beyond which it is stale: 1-300 seconds, e.g. 20s.")
+    ] = "20s"
 
 
 class CustomRule(Strict):
-    name: Annotated[str, Field(pattern=NAME_PATTERN, description="Unique within the policy; the block code is rule:<name>.")]
-    when: Annotated[str, Field(min_length=1, description="Expression in the ordergate language; the rule fires when it is true.")]
-    action: Annotated[Literal["block", "warn"], Field(description="block denies the entry; warn adds a warning.")] = "block"
+    name: Annotated[
+        str,
+        Field(pattern=NAME_PATTERN, description="Unique within the policy; the block code is rule:<name>."),
+    ]
+    when: Annotated[
+        str,
+        Field(
+            min_length=1, description="Expression in the ordergate language; the rule fires when it is true."
+        ),
+    ]
+    action: Annotated[
+        Literal["block", "warn"], Field(description="block denies the entry; warn adds a warning.")
+    ] = "block"
     message: Annotated[str | None, Field(description="Shown when the rule fires.")] = None
 
 
 class RiskPolicySpec(Strict):
     accounts: Annotated[list[str], Field(description="Glob patterns on account id or nickname.")] = []
-    extends: Annotated[str | None, Field(pattern=NAME_PATTERN, description="Deep-merge over another policy: maps merge, lists replace.")] = None
-    timezone: Annotated[str, Field(description="IANA timezone for hours, blackouts and HH:MM locks.")] = "America/New_York"
+    extends: Annotated[
+        str | None,
+        Field(pattern=NAME_PATTERN, description="Deep-merge over another policy: maps merge, lists replace."),
+    ] = None
+    timezone: Annotated[str, Field(description="IANA timezone for hours, blackouts and HH:MM locks.")] = (
+        "America/New_York"
+    )
     limits: Limits | None = None
     hours: Hours | None = None
     blackouts: list[Blackout] | None = None
     positions: Positions | None = None
     contracts: list[ContractRule] | None = None
     quote_health: QuoteHealth | None = None
-    sync_divergence_guard: Annotated[bool, Field(description="Pause automation when a broker sync shows a held position gone.")] = True
+    sync_divergence_guard: Annotated[
+        bool, Field(description="Pause automation when a broker sync shows a held position gone.")
+    ] = True
     rules: list[CustomRule] | None = None
 
 
@@ -185,10 +286,14 @@ class OrderSpec(Strict):
     side: Literal["buy", "sell"]
     qty: Annotated[int, Field(ge=1)]
     type: Literal["market", "limit", "stop", "stop_limit"] = "market"
-    source: Annotated[str, Field(description="manual, api, webhook, copy, cli; anything but manual counts as automation.")] = "manual"
+    source: Annotated[
+        str, Field(description="manual, api, webhook, copy, cli; anything but manual counts as automation.")
+    ] = "manual"
     price: Number | None = None
     stop_price: Number | None = None
-    intent: Annotated[Literal["open", "close", "flatten"], Field(description="close and flatten are explicit exits.")] = "open"
+    intent: Annotated[
+        Literal["open", "close", "flatten"], Field(description="close and flatten are explicit exits.")
+    ] = "open"
     account: str | None = None
     client_order_id: str | None = None
 
@@ -200,13 +305,17 @@ class Expect(Strict):
     exit: bool | None = None
     actions: list[Literal["lock", "flatten"]] | None = None
     warnings: list[str] | None = None
-    message: Annotated[str | None, Field(description="A substring the decision's message must contain.")] = None
+    message: Annotated[str | None, Field(description="A substring the decision's message must contain.")] = (
+        None
+    )
 
 
 class TestCase(Strict):
     name: Annotated[str, Field(min_length=1)]
     at: Annotated[str, Field(description="ISO 8601 instant with an offset or Z.")]
-    account: Annotated[str | None, Field(description="Bind the policy by account instead of spec.policy.")] = None
+    account: Annotated[
+        str | None, Field(description="Bind the policy by account instead of spec.policy.")
+    ] = None
     state: State | None = None
     order: OrderSpec
     expect: Expect
@@ -228,9 +337,12 @@ class PolicyTestDocument(Strict):
 
 # ---------------------------------------------------------------- Runtime
 
+
 class ApiConfig(Strict):
     listen: Annotated[str, Field(description="host:port; loopback by default.")] = "127.0.0.1:8787"
-    tokens: Annotated[list[str] | None, Field(description="Bearer tokens; reference secrets as ${env:NAME}.")] = None
+    tokens: Annotated[
+        list[str] | None, Field(description="Bearer tokens; reference secrets as ${env:NAME}.")
+    ] = None
 
 
 class AccountConfig(Strict):
@@ -246,18 +358,24 @@ class ConnectionConfig(Strict):
     accounts: list[AccountConfig] | None = None
     feed: Annotated[str | None, Field(description="Paper only: random_walk | manual | replay:<file>.")] = None
     execution: Literal["broker_native", "managed"] = "broker_native"
-    mode: Annotated[Literal["auto", "websocket", "polling"] | None, Field(description="ProjectX connection mode.")] = None
+    mode: Annotated[
+        Literal["auto", "websocket", "polling"] | None, Field(description="ProjectX connection mode.")
+    ] = None
     environment: Literal["live", "demo", "simulation"] | None = None
     system: Annotated[str | None, Field(description="Rithmic system or prop firm.")] = None
     gateway: Annotated[str | None, Field(description="Rithmic gateway region.")] = None
     firm: Annotated[str | None, Field(description="ProjectX prop firm.")] = None
     url: Annotated[str | None, Field(description="Override the broker endpoint (simulators, tests).")] = None
-    credentials: Annotated[dict[str, str] | None, Field(description="Reference secrets as ${env:NAME}; never literal.")] = None
+    credentials: Annotated[
+        dict[str, str] | None, Field(description="Reference secrets as ${env:NAME}; never literal.")
+    ] = None
 
 
 class RuntimeSpec(Strict):
     rules: Annotated[str, Field(description="Rules directory, watched and hot-reloaded.")] = "./rules"
-    store: Annotated[str, Field(description="sqlite:///path or postgresql://...")] = "sqlite:///.ordergate/state.db"
+    store: Annotated[str, Field(description="sqlite:///path or postgresql://...")] = (
+        "sqlite:///.ordergate/state.db"
+    )
     api: ApiConfig | None = None
     plan: Literal["starter", "pro", "ultra"] = "starter"
     connections: list[ConnectionConfig] | None = None

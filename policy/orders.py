@@ -24,8 +24,17 @@ INTENTS = ("open", "close", "flatten")
 MANUAL_SOURCES = frozenset({"manual"})
 
 _ORDER_FIELDS = {
-    "symbol", "side", "qty", "type", "source", "price", "stop_price", "intent", "account",
-    "client_order_id", "contract",
+    "symbol",
+    "side",
+    "qty",
+    "type",
+    "source",
+    "price",
+    "stop_price",
+    "intent",
+    "account",
+    "client_order_id",
+    "contract",
 }
 
 
@@ -70,7 +79,10 @@ class Order:
         data = _mapping(data, where.rstrip("."))
         unknown = sorted(set(data) - _ORDER_FIELDS)
         if unknown:
-            raise InputError(f"{where}{unknown[0]}", f"unknown field; known fields: {', '.join(sorted(_ORDER_FIELDS - {'contract'}))}")
+            raise InputError(
+                f"{where}{unknown[0]}",
+                f"unknown field; known fields: {', '.join(sorted(_ORDER_FIELDS - {'contract'}))}",
+            )
         symbol = data.get("symbol") or data.get("contract")
         if not isinstance(symbol, str) or not symbol.strip():
             raise InputError(f"{where}symbol", "is required (a contract such as ESZ6 or a root such as ES)")
@@ -207,13 +219,17 @@ class Snapshot:
         return pos.qty if pos is not None else 0
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None, at: datetime | None = None, *, where: str = "state.") -> Snapshot:
+    def from_dict(
+        cls, data: Mapping[str, Any] | None, at: datetime | None = None, *, where: str = "state."
+    ) -> Snapshot:
         """The PolicyTest ``state`` shape; quote ages are taken relative to ``at``."""
         data = _mapping(data, where.rstrip("."))
         known = {"account", "positions", "pnl", "trades", "quotes", "automation_paused"}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise InputError(f"{where}{unknown[0]}", f"unknown field; known fields: {', '.join(sorted(known))}")
+            raise InputError(
+                f"{where}{unknown[0]}", f"unknown field; known fields: {', '.join(sorted(known))}"
+            )
         account = _mapping(data.get("account"), f"{where}account")
         lock = account.get("locked", False)
         lock_until: float | None = None
@@ -224,7 +240,9 @@ class Snapshot:
             if until is not None:
                 instant = parse_instant(str(until))
                 if instant is None:
-                    raise InputError(f"{where}account.locked.until", "must be an ISO 8601 time with an offset")
+                    raise InputError(
+                        f"{where}account.locked.until", "must be an ISO 8601 time with an offset"
+                    )
                 lock_until = instant.timestamp()
             lock_enforce = bool(lock.get("enforce", False))
             lock_reason = lock.get("reason")
@@ -242,7 +260,9 @@ class Snapshot:
                 raise InputError(f"{pw}qty", "must be a whole number (negative for short)")
             root = symbol_root(symbol)
             spec = spec_for(root)
-            positions[root] = Position(qty, _number(pos, "avg_price", pw, 0.0) or 0.0, spec.point_value if spec else 0.0)
+            positions[root] = Position(
+                qty, _number(pos, "avg_price", pw, 0.0) or 0.0, spec.point_value if spec else 0.0
+            )
         quotes: dict[str, Quote] = {}
         for symbol, q in _mapping(data.get("quotes"), f"{where}quotes").items():
             qw = f"{where}quotes.{symbol}."

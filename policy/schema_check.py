@@ -99,9 +99,11 @@ def _leaf_errors(error: ValidationError) -> Iterator[ValidationError]:
     meant = [
         e
         for e in error.context
-        if not e.relative_path
-        and not (e.validator in ("enum", "const") and isinstance(e.instance, list | dict))
-        and e.validator != "type"
+        if (
+            not e.relative_path
+            and not (e.validator in ("enum", "const") and isinstance(e.instance, list | dict))
+            and e.validator != "type"
+        )
         or e.relative_path
     ]
     if meant and len({tuple(e.relative_schema_path)[:1] for e in meant}) == 1:
@@ -144,9 +146,7 @@ def _describe(doc: Document, error: ValidationError, root: dict[str, Any]) -> It
         case "required":
             missing = [k for k in error.validator_value if k not in error.instance]
             for key in missing:
-                yield src.diagnostic(
-                    doc.pos(path), "missing-field", f"{where} needs a '{key}' field"
-                )
+                yield src.diagnostic(doc.pos(path), "missing-field", f"{where} needs a '{key}' field")
         case "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum":
             bound = error.validator_value
             word = {

@@ -24,9 +24,14 @@ def _walk(value: Any, path: Path, secret: bool) -> Iterator[tuple[Path, str]]:
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from _walk(item, (*path, i), secret)
-    elif secret and isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
-        if not REFERENCE.match(str(value).strip()):
-            yield path, str(value)
+    elif (
+        secret
+        and isinstance(value, str | int)
+        and not isinstance(value, bool)
+        and str(value).strip()
+        and not REFERENCE.match(str(value).strip())
+    ):
+        yield path, str(value)
 
 
 def find_literal_secrets(doc: Document) -> list[Diagnostic]:

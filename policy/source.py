@@ -234,9 +234,7 @@ def parse_documents(source: SourceFile) -> tuple[list[Document], list[Diagnostic
         problems.append(_syntax_diagnostic(source, exc))
         return [], problems
     except yaml.YAMLError as exc:
-        problems.append(
-            source.diagnostic(source.position(1, 1), "yaml-syntax", f"YAML error: {exc}")
-        )
+        problems.append(source.diagnostic(source.position(1, 1), "yaml-syntax", f"YAML error: {exc}"))
         return [], problems
     for index, root in enumerate(roots):
         if root is None:
@@ -268,7 +266,15 @@ def _syntax_diagnostic(source: SourceFile, exc: yaml.MarkedYAMLError) -> Diagnos
     if opened is not None and ("flow" in context or "quoted scalar" in context):
         where = source.position(opened.line + 1, opened.column + 1)
         found = f" (noticed at line {problem.line + 1}, column {problem.column + 1})" if problem else ""
-        return source.diagnostic(where, "yaml-syntax", f"YAML syntax error: this {context.removeprefix('while parsing a ').removeprefix('while scanning a ')} is not closed{found}", hint=what)
+        hint = what
+        if "flow" in context:
+            hint += "; inside { } or [ ], quote a value that holds [ ], { } or commas, e.g. when: 'order.symbol in [ES, NQ]'"
+        return source.diagnostic(
+            where,
+            "yaml-syntax",
+            f"YAML syntax error: this {context.removeprefix('while parsing a ').removeprefix('while scanning a ')} is not closed{found}",
+            hint=hint,
+        )
     mark = problem or opened
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     suffix = f" ({context})" if context else ""

@@ -48,10 +48,14 @@ class CaseResult:
 
 
 def _field_path(field: str) -> Path:
-    return tuple(int(p) if p.isdigit() else p for p in field.replace("[", ".").replace("]", "").split(".") if p)
+    return tuple(
+        int(p) if p.isdigit() else p for p in field.replace("[", ".").replace("]", "").split(".") if p
+    )
 
 
-def prepare_cases(item: Any, policies: dict[str, CompiledPolicy]) -> tuple[list[PreparedCase], list[Diagnostic]]:
+def prepare_cases(
+    item: Any, policies: dict[str, CompiledPolicy]
+) -> tuple[list[PreparedCase], list[Diagnostic]]:
     model: PolicyTestDocument = item.model
     doc = item.doc
     problems: list[Diagnostic] = []
@@ -69,21 +73,46 @@ def prepare_cases(item: Any, policies: dict[str, CompiledPolicy]) -> tuple[list[
     for i, case in enumerate(model.spec.cases):
         base: Path = ("spec", "cases", i)
         if case.name in names:
-            problems.append(doc.source.diagnostic(doc.pos((*base, "name")), "duplicate-name", f"two cases are named '{case.name}'"))
+            problems.append(
+                doc.source.diagnostic(
+                    doc.pos((*base, "name")), "duplicate-name", f"two cases are named '{case.name}'"
+                )
+            )
         names.add(case.name)
-        if model.spec.policy is None and case.account is None and not (case.state and case.state.account and case.state.account.id):
-            problems.append(doc.source.diagnostic(doc.pos(base), "missing-field", "a case needs spec.policy, its own account, or state.account.id to find its policy"))
+        if (
+            model.spec.policy is None
+            and case.account is None
+            and not (case.state and case.state.account and case.state.account.id)
+        ):
+            problems.append(
+                doc.source.diagnostic(
+                    doc.pos(base),
+                    "missing-field",
+                    "a case needs spec.policy, its own account, or state.account.id to find its policy",
+                )
+            )
             continue
         at = parse_instant(case.at)
         if at is None:
-            problems.append(doc.source.diagnostic(doc.pos((*base, "at")), "format", f"at must be an ISO 8601 time with an offset or Z (got {case.at!r})", hint="e.g. 2026-11-24T09:45:00-05:00"))
+            problems.append(
+                doc.source.diagnostic(
+                    doc.pos((*base, "at")),
+                    "format",
+                    f"at must be an ISO 8601 time with an offset or Z (got {case.at!r})",
+                    hint="e.g. 2026-11-24T09:45:00-05:00",
+                )
+            )
             continue
         raw = doc.value["spec"]["cases"][i]
         try:
             snapshot = Snapshot.from_dict(raw.get("state"), at)
             order = Order.from_dict(raw["order"])
         except InputError as exc:
-            problems.append(doc.source.diagnostic(doc.pos((*base, *_field_path(exc.field))), "input", f"{exc.field}: {exc.message}"))
+            problems.append(
+                doc.source.diagnostic(
+                    doc.pos((*base, *_field_path(exc.field))), "input", f"{exc.field}: {exc.message}"
+                )
+            )
             continue
         pos = doc.pos(base)
         prepared.append(PreparedCase(model.metadata.name, pos.file, pos.line, case, at, order, snapshot))

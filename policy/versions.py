@@ -34,22 +34,46 @@ def identify(doc: Document) -> tuple[str | None, list[Diagnostic]]:
     """The document's kind, converting it in place when it is of an older apiVersion."""
     src = doc.source
     if not isinstance(doc.value, dict):
-        return None, [src.diagnostic(doc.start, "not-a-document", "a document must be a mapping with apiVersion, kind, metadata and spec")]
+        return None, [
+            src.diagnostic(
+                doc.start,
+                "not-a-document",
+                "a document must be a mapping with apiVersion, kind, metadata and spec",
+            )
+        ]
     problems: list[Diagnostic] = []
     api = doc.value.get("apiVersion")
     supported = ", ".join((*SUPPORTED_API_VERSIONS, *CONVERTERS))
     if api is None:
-        problems.append(src.diagnostic(doc.start, "api-version", f"the document has no apiVersion; supported: {supported}"))
+        problems.append(
+            src.diagnostic(
+                doc.start, "api-version", f"the document has no apiVersion; supported: {supported}"
+            )
+        )
     elif api not in SUPPORTED_API_VERSIONS and api not in CONVERTERS:
         problems.append(
-            src.diagnostic(doc.pos(("apiVersion",)), "api-version", f"unknown apiVersion '{api}'; supported: {supported}", hint=did_you_mean(str(api), [API_VERSION]))
+            src.diagnostic(
+                doc.pos(("apiVersion",)),
+                "api-version",
+                f"unknown apiVersion '{api}'; supported: {supported}",
+                hint=did_you_mean(str(api), [API_VERSION]),
+            )
         )
     kind = doc.value.get("kind")
     if kind is None:
-        problems.append(src.diagnostic(doc.start, "kind", f"the document has no kind; supported kinds: {', '.join(KINDS)}"))
+        problems.append(
+            src.diagnostic(
+                doc.start, "kind", f"the document has no kind; supported kinds: {', '.join(KINDS)}"
+            )
+        )
     elif kind not in KINDS:
         problems.append(
-            src.diagnostic(doc.pos(("kind",)), "kind", f"unknown kind '{kind}'; supported kinds: {', '.join(KINDS)}", hint=did_you_mean(str(kind), list(KINDS)))
+            src.diagnostic(
+                doc.pos(("kind",)),
+                "kind",
+                f"unknown kind '{kind}'; supported kinds: {', '.join(KINDS)}",
+                hint=did_you_mean(str(kind), list(KINDS)),
+            )
         )
     if problems:
         return None, problems

@@ -26,7 +26,9 @@ TRANSITIONS = [date(2026, 3, 8), date(2026, 11, 1), date(2026, 3, 29), date(2026
 
 def brute_wall_to_instant(day: date, minute: int, tz: ZoneInfo) -> datetime:
     """Minute by minute: the first instant whose wall clock reads at least day+minute."""
-    target = datetime(day.year, day.month, day.day) + timedelta(minutes=minute)
+    target = datetime(day.year, day.month, day.day, tzinfo=UTC).replace(tzinfo=None) + timedelta(
+        minutes=minute
+    )
     t = datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(hours=15)
     while t.astimezone(tz).replace(tzinfo=None) < target:
         t += timedelta(minutes=1)
@@ -104,7 +106,9 @@ def test_trading_day_and_week_starts() -> None:
     sunday_before_open = datetime.fromisoformat("2026-11-22T17:00:00-05:00")
     assert trading_week_start(sunday_before_open) == datetime.fromisoformat("2026-11-15T18:00:00-05:00")
     # Chicago's 17:00 is the same instant as New York's 18:00
-    assert trading_day_start(datetime.fromisoformat("2026-07-01T12:00:00-05:00")) == datetime.fromisoformat("2026-06-30T17:00:00-05:00")
+    assert trading_day_start(datetime.fromisoformat("2026-07-01T12:00:00-05:00")) == datetime.fromisoformat(
+        "2026-06-30T17:00:00-05:00"
+    )
 
 
 BREACH = datetime.fromisoformat("2026-11-23T15:00:00-05:00")  # Monday
@@ -134,11 +138,17 @@ def test_lock_expiry_for_every_lock_kind(kind: str, until: str | None) -> None:
 
 def test_session_boundaries_skip_inactive_days() -> None:
     friday_evening = datetime.fromisoformat("2026-11-27T19:00:00-05:00")
-    assert lock_expiry("session:new_york_open", friday_evening, NY) == datetime.fromisoformat("2026-11-30T09:30:00-05:00")
-    assert lock_expiry("session:globex_open", friday_evening, NY) == datetime.fromisoformat("2026-11-29T18:00:00-05:00")
+    assert lock_expiry("session:new_york_open", friday_evening, NY) == datetime.fromisoformat(
+        "2026-11-30T09:30:00-05:00"
+    )
+    assert lock_expiry("session:globex_open", friday_evening, NY) == datetime.fromisoformat(
+        "2026-11-29T18:00:00-05:00"
+    )
 
 
 def test_london_open_moves_in_new_york_time_when_dst_dates_differ() -> None:
     # 2026-03-09: New York is on EDT, London still on GMT: 08:00 London is 04:00 New York
     breach = datetime.fromisoformat("2026-03-09T12:00:00-04:00")
-    assert lock_expiry("session:london_open", breach, NY) == datetime.fromisoformat("2026-03-10T04:00:00-04:00")
+    assert lock_expiry("session:london_open", breach, NY) == datetime.fromisoformat(
+        "2026-03-10T04:00:00-04:00"
+    )

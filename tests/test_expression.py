@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from datetime import datetime
+import contextlib
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ordergate.policy.expression import ExpressionError, parse
 from ordergate.policy.exprcompile import VARIABLES, compile_rule
+from ordergate.policy.expression import ExpressionError, parse
 
 
 def rule(text: str):
@@ -16,10 +17,28 @@ def rule(text: str):
 
 
 def facts(**kw: object) -> SimpleNamespace:
-    base = dict(qty=1, pos_qty=0, pos_size=0, pos_after=1, daily_pnl=0.0, daily_realized=0.0, unrealized=0.0,
-                weekly_pnl=0.0, weekly_realized=0.0, daily_trades=0, weekly_trades=0, balance=50000.0,
-                equity=50000.0, peak_equity=50000.0, open_positions=0, quote=None, quote_age=None,
-                minute=600, weekday=1, date=datetime(2026, 11, 24).date())
+    base = dict(
+        qty=1,
+        pos_qty=0,
+        pos_size=0,
+        pos_after=1,
+        daily_pnl=0.0,
+        daily_realized=0.0,
+        unrealized=0.0,
+        weekly_pnl=0.0,
+        weekly_realized=0.0,
+        daily_trades=0,
+        weekly_trades=0,
+        balance=50000.0,
+        equity=50000.0,
+        peak_equity=50000.0,
+        open_positions=0,
+        quote=None,
+        quote_age=None,
+        minute=600,
+        weekday=1,
+        date=date(2026, 11, 24),
+    )
     base.update(kw)
     return SimpleNamespace(**base)
 
@@ -38,7 +57,7 @@ SNAP = SimpleNamespace(account_id="A-1", nickname=None)
         ("order.symbol not in [ESZ6, NQ]", {}, False),
         ("order.symbol == ES", {}, True),
         ("order.source == 'webhook' or false", {}, True),
-        ("not (order.side == \"buy\")", {}, False),
+        ('not (order.side == "buy")', {}, False),
         ("now.time between 09:30 and 10:30", {}, True),
         ("now.time >= 10:01", {}, False),
         ("now.weekday in [mon, tue]", {}, True),
@@ -64,7 +83,7 @@ def test_expressions_evaluate(text: str, kw: dict, expected: bool) -> None:
         ("pnl < 3", 0, "unknown-name", "did you mean daily.pnl?"),
         ("quote.age > 20", 12, "expr-type", "write a duration with its unit, e.g. 20s or 5m"),
         ("now.time > 9", 11, "expr-type", "write a time of day, e.g. 09:30"),
-        ("now.weekday == \"mon\"", 15, "expr-type", "write the weekday bare, e.g. mon, without quotes"),
+        ('now.weekday == "mon"', 15, "expr-type", "write the weekday bare, e.g. mon, without quotes"),
         ("daily.pnl + 3", 0, "expr-type", "compare it with something, e.g. daily.pnl < -500"),
         ("daily.pnl < -500 && order.qty > 1", 17, "expr-syntax", "use 'and' to join conditions"),
         ("order.qty = 1", 10, "expr-syntax", "use '==' to compare"),
@@ -89,19 +108,31 @@ def test_missing_quote_raises_inside_the_rule_so_the_chain_can_fail_closed() -> 
 
 
 def test_author_text_never_becomes_code() -> None:
-    fn = rule("order.source == '__import__(\"os\").system(\"x\")'")
+    fn = rule('order.source == \'__import__("os").system("x")\'')
     assert fn(ORDER, SNAP, facts()) is False
     assert fn.__globals__["__builtins__"] == {}
 
 
 def test_every_variable_compiles() -> None:
     for name, var in VARIABLES.items():
-        literal = {"number": "0", "duration": "0s", "time": "00:00", "date": "2026-01-01", "weekday": "mon", "string": "'x'", "symbol": "ES"}[var.type]
+        literal = {
+            "number": "0",
+            "duration": "0s",
+            "time": "00:00",
+            "date": "2026-01-01",
+            "weekday": "mon",
+            "string": "'x'",
+            "symbol": "ES",
+        }[var.type]
         rule(f"{name} != {literal}")
 
 
-ATOMS = st.sampled_from([*VARIABLES, "1", "$5", "20s", "09:30", "mon", "'x'", "ES", "[ES, NQ]", "true", "2026-01-01", "abs(1)"])
-OPS = st.sampled_from(["and", "or", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "in", "not in", "between"])
+ATOMS = st.sampled_from(
+    [*VARIABLES, "1", "$5", "20s", "09:30", "mon", "'x'", "ES", "[ES, NQ]", "true", "2026-01-01", "abs(1)"]
+)
+OPS = st.sampled_from(
+    ["and", "or", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "in", "not in", "between"]
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -114,10 +145,9 @@ def test_random_expressions_compile_or_give_a_diagnostic(parts, last, negate) ->
         assert 0 <= exc.offset <= len(text)
         assert exc.message
         return
-    try:
+    # order.price is None here; the rules stage turns these errors into a fail-closed block
+    with contextlib.suppress(ZeroDivisionError, TypeError):
         fn(ORDER, SNAP, facts(quote=SimpleNamespace(bid=1.0, ask=2.0, last=1.5), quote_age=1.0))
-    except (ZeroDivisionError, TypeError):
-        pass  # order.price is None here; the rules stage turns these into a fail-closed block
 
 
 @settings(max_examples=300, deadline=None)

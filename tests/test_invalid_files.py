@@ -16,7 +16,9 @@ EXPECT = re.compile(r"^# expect: (\d+):(\d+) (error|warning)\[([a-z-]+)\]$", re.
 
 @pytest.mark.parametrize("path", INVALID, ids=lambda p: p.name)
 def test_invalid_file_reports_exactly_its_diagnostics(path: Path) -> None:
-    expected = sorted((int(l), int(c), s, code) for l, c, s, code in EXPECT.findall(path.read_text()))
+    expected = sorted(
+        (int(line), int(col), sev, code) for line, col, sev, code in EXPECT.findall(path.read_text())
+    )
     assert expected, f"{path.name} declares no '# expect:' lines"
     _, diagnostics = check_bundle([path])
     got = sorted((d.line, d.col, d.severity, d.code) for d in diagnostics)

@@ -9,9 +9,21 @@ def parse(text: str):
 
 
 def test_scalars_follow_yaml_1_2_so_times_and_words_stay_strings() -> None:
-    [doc], problems = parse("a: 10:25\nb: on\nc: no\nd: 2026-12-16T13:55:00\ne: 1_000\nf: 07\ng: 1.5\nh: null\ni: True\n")
+    [doc], problems = parse(
+        "a: 10:25\nb: on\nc: no\nd: 2026-12-16T13:55:00\ne: 1_000\nf: 07\ng: 1.5\nh: null\ni: True\n"
+    )
     assert not problems
-    assert doc.value == {"a": "10:25", "b": "on", "c": "no", "d": "2026-12-16T13:55:00", "e": "1_000", "f": 7, "g": 1.5, "h": None, "i": True}
+    assert doc.value == {
+        "a": "10:25",
+        "b": "on",
+        "c": "no",
+        "d": "2026-12-16T13:55:00",
+        "e": "1_000",
+        "f": 7,
+        "g": 1.5,
+        "h": None,
+        "i": True,
+    }
 
 
 def test_quoted_numbers_stay_strings() -> None:
@@ -21,7 +33,10 @@ def test_quoted_numbers_stay_strings() -> None:
 
 def test_every_value_and_key_has_its_line_and_column() -> None:
     [doc], _ = parse("spec:\n  limits:\n    daily: {loss: 100}\n  list: [a, b]\n")
-    assert (doc.pos(("spec", "limits", "daily", "loss")).line, doc.pos(("spec", "limits", "daily", "loss")).col) == (3, 19)
+    assert (
+        doc.pos(("spec", "limits", "daily", "loss")).line,
+        doc.pos(("spec", "limits", "daily", "loss")).col,
+    ) == (3, 19)
     assert (doc.key_pos(("spec", "limits")).line, doc.key_pos(("spec", "limits")).col) == (2, 3)
     assert (doc.pos(("spec", "list", 1)).line, doc.pos(("spec", "list", 1)).col) == (4, 13)
     # a path that does not exist falls back to its nearest ancestor
