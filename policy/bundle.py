@@ -34,6 +34,7 @@ from ordergate.policy.models import (
 )
 from ordergate.policy.orders import Order, Snapshot
 from ordergate.policy.schema_check import check_shape, did_you_mean, dotted
+from ordergate.policy.runtime_checks import check_runtime
 from ordergate.policy.secrets import find_literal_secrets
 from ordergate.policy.source import Document, Path, SourceFile, parse_documents
 
@@ -281,6 +282,8 @@ def check_bundle(paths: Sequence[str | os.PathLike[str]]) -> tuple[Bundle | None
     policies = _compile_policies([d for d in loaded if d.kind == "RiskPolicy"], digest, problems)
     tests = [d for d in loaded if d.kind == "PolicyTest"]
     runtimes = [d for d in loaded if d.kind == "Runtime"]
+    for item in runtimes:
+        problems.extend(check_runtime(item.doc, item.model))
     from ordergate.policy.testing import check_tests
 
     problems.extend(check_tests(tests, policies))

@@ -338,10 +338,20 @@ class PolicyTestDocument(Strict):
 # ---------------------------------------------------------------- Runtime
 
 
+class WebhookConfig(Strict):
+    name: Annotated[str, Field(min_length=1, description="A label for the alert source, e.g. tradingview-es.")]
+    secret: Annotated[str, Field(description="The secret part of the webhook URL; reference it as ${env:NAME}.")]
+    account: Annotated[str, Field(min_length=1, description="The account the alerts trade.")]
+
+
 class ApiConfig(Strict):
     listen: Annotated[str, Field(description="host:port; loopback by default.")] = "127.0.0.1:8787"
     tokens: Annotated[
         list[str] | None, Field(description="Bearer tokens; reference secrets as ${env:NAME}.")
+    ] = None
+    webhooks: Annotated[
+        list[WebhookConfig] | None,
+        Field(description="TradersPost-style alert endpoints: POST /v1/webhooks/<secret>."),
     ] = None
 
 

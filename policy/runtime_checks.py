@@ -1,0 +1,91 @@
+"""Semantic checks of Runtime documents, beyond their shape: what each broker needs,
+feeds, the listen address, the store URL and the plan's limits.
+
+They live with the other document checks so that ``ordergate validate`` reports them
+with file:line:col before a runtime ever starts.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ordergate.policy.diagnostics import Diagnostic
+from ordergate.policy.models import RuntimeDocument
+from ordergate.policy.source import Document
+
+PLAN_LIMITS: dict[str, tuple[int | None, int]] = {
+    "starter": (2, 10),
+    "pro": (5, 20),
+    "ultra": (None, 150),
+}
+NEXT_PLAN = {"starter": "pro", "pro": "ultra"}
+REQUIRED_CREDENTIALS = {
+    "rithmic": ("username", "password"),
+    "projectx": ("username", "api_key"),
+}
+_LISTEN = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$")
+
+
+def plan_refusal(plan: str, connections: int, accounts: int) -> str | None:
+    """Why a plan cannot hold this many connections and accounts, naming the plan that can."""
+    max_conn, max_acc = PLAN_LIMITS[plan]
+    upgrade = NEXT_PLAN.get(plan)
+    lift = f"; the {upgrade} plan allows {_limits_text(upgrade)}" if upgrade else ""
+    if max_conn is not None and connections > max_conn:
+        return f"the {plan} plan allows {max_conn} connections, and {connections} are configured{lift}"
+    if accounts > max_acc:
+        return f"the {plan} plan allows {max_acc} accounts, and {accounts} are configured{lift}"
+    return None
+
+
+def _limits_text(plan: str) -> str:
+    max_conn, max_acc = PLAN_LIMITS[plan]
+    return f"{'unlimited' if max_conn is None else max_conn} connections and {max_acc} accounts"
+
+
+def check_runtime(doc: Document, model: RuntimeDocument) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    spec = model.spec
+
+    def add(path: tuple[str | int, ...], code: str, message: str, hint: str | None = None) -> None:
+        out.append(doc.source.diagnostic(doc.pos(path), code, message, hint=hint))
+
+    if spec.api is not None:
+        m = _LISTEN.match(spec.api.listen)
+        if not m or not 0 < int(m.group(2)) < 65536:
+            add(("spec", "api", "listen"), "format", f"spec.api.listen must be host:port, e.g. 127.0.0.1:8787 (got {spec.api.listen!r})")
+    if not spec.store.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        add(("spec", "store"), "format", f"spec.store must be sqlite:///path or postgresql://... (got {spec.store!r})")
+    names: set[str] = set()
+    account_ids: set[str] = set()
+    connections = spec.connections or []
+    for i, conn in enumerate(connections):
+        base: tuple[str | int, ...] = ("spec", "connections", i)
+        if conn.name in names:
+            add((*base, "name"), "duplicate-name", f"two connections are named '{conn.name}'")
+        names.add(conn.name)
+        for j, acct in enumerate(conn.accounts or []):
+            if acct.id in account_ids:
+                add((*base, "accounts", j, "id"), "duplicate-name", f"account {acct.id} is configured twice")
+            account_ids.add(acct.id)
+        if conn.broker == "paper":
+            if not conn.accounts:
+                add(base, "missing-field", f"paper connection '{conn.name}' needs accounts, e.g. [{{id: PAPER-1, balance: 50000}}]")
+            feed = conn.feed or "random_walk"
+            if feed not in ("random_walk", "manual") and not (feed.startswith("replay:") and len(feed) > 7):
+                add((*base, "feed"), "enum", f"unknown feed {feed!r}; feeds: random_walk, manual, replay:<file>")
+        elif conn.feed is not None:
+            add((*base, "feed"), "not-for-broker", f"feed is for paper connections; {conn.broker} streams its own quotes")
+        if conn.mode is not None and conn.broker != "projectx":
+            add((*base, "mode"), "not-for-broker", f"connection mode is for ProjectX connections, not {conn.broker}")
+        for key in REQUIRED_CREDENTIALS.get(conn.broker, ()):
+            if not (conn.credentials or {}).get(key):
+                add((*base, "credentials"), "missing-field", f"a {conn.broker} connection needs credentials.{key}", "reference it as ${env:NAME}")
+        if conn.broker == "rithmic":
+            for key in ("system", "gateway"):
+                if getattr(conn, key) is None:
+                    add(base, "missing-field", f"a rithmic connection needs {key}")
+    refusal = plan_refusal(spec.plan, len(connections), len(account_ids))
+    if refusal:
+        add(("spec", "plan"), "plan-limit", refusal)
+    return out

@@ -1,0 +1,172 @@
+"""Carrying out what decisions and breaches ask for: locks, flattens, breach records.
+
+A lock is committed to the store before anyone is told. A flatten that the broker
+refuses or that fails is retried with growing delays (exit recovery) until the account
+is flat or a person flattens it by hand; the account's status shows the failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime
+from typing import Any
+
+from ordergate.policy import Action
+from ordergate.policy.calendar import lock_expiry, zone
+from ordergate.runtime.book import AccountState
+from ordergate.runtime.core import Core
+from ordergate.runtime.errors import BadRequest, BrokerError, Conflict
+from ordergate.runtime.ledger import book_fill
+from ordergate.runtime.store import LockRow
+
+log = logging.getLogger("ordergate.actions")
+LOCK_KINDS_HELP = "manual, 6h, 12h, session:<boundary> or HH:MM"
+RECOVERY_DELAYS = (0.5, 1, 2, 5, 10, 30, 60)
+
+
+class Actions:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self._recovery: dict[str, asyncio.Task[None]] = {}
+
+    # ---- locks
+
+    def lock(
+        self,
+        state: AccountState,
+        kind: str,
+        enforce: bool,
+        reason: str,
+        now: datetime,
+        until: datetime | None = None,
+    ) -> LockRow:
+        if until is None and kind != "manual":
+            policy = self.core.policy_of(state)
+            tz = getattr(policy, "timezone", None)
+            try:
+                until = lock_expiry(kind, now, tz or zone("America/New_York"))
+            except (KeyError, ValueError):
+                raise BadRequest(
+                    "duration", f"unknown lock duration {kind!r}; use {LOCK_KINDS_HELP}"
+                ) from None
+        if enforce and until is None:
+            raise BadRequest("enforce", "enforce needs a lock that expires; a manual lock has none")
+        row = LockRow(state.id, until.isoformat() if until else None, enforce, reason, kind, now.isoformat())
+        self.core.store.set_lock(row)  # committed before anyone hears of it
+        state.lock = row
+        self.core.bus.publish(
+            "lock",
+            {"account": state.id, "until": row.until, "enforce": enforce, "reason": reason, "kind": kind},
+        )
+        return row
+
+    def unlock(self, state: AccountState, now: datetime, *, expired: bool = False) -> None:
+        lock = state.lock
+        if lock is None:
+            return
+        until = state.lock_until()
+        if lock.enforce and until is not None and now < until and not expired:
+            raise Conflict(
+                "account",
+                f"the lock on {state.id} is enforced until {lock.until}",
+                extra={"until": lock.until},
+            )
+        self.core.store.clear_lock(state.id)
+        state.lock = None
+        self.core.bus.publish("unlock", {"account": state.id, "expired": expired})
+
+    # ---- breaches
+
+    async def breach(
+        self, state: AccountState, code: str, message: str, actions: tuple[Action, ...], now: datetime
+    ) -> None:
+        """Carry out a breach found by an order or by the monitor."""
+        kinds = [a.kind for a in actions]
+        action = "flatten_and_lock" if "flatten" in kinds else ("lock" if "lock" in kinds else "alert_only")
+        if action == "alert_only":
+            if code in state.alerted:
+                return
+            state.alerted.add(code)
+        elif state.is_locked(now):
+            return  # already handled: the account is locked
+        self.core.store.add_breach(state.id, now.isoformat(), code, action, message, state.day)
+        self.core.metrics.breaches.labels(code, action).inc()
+        self.core.bus.publish(
+            "breach", {"account": state.id, "code": code, "action": action, "message": message}
+        )
+        for a in actions:
+            if a.kind == "lock":
+                self.lock(state, a.lock or "manual", a.enforce, code, now, until=a.until)
+        if "flatten" in kinds:
+            await self.flatten(state, reason=code)
+
+    # ---- flatten and exit recovery
+
+    async def flatten(self, state: AccountState, reason: str) -> dict[str, Any]:
+        """Close every position of the account; on failure, keep retrying in the background."""
+        broker = self.core.broker_of(state)
+        if not broker.positions(state.id) and not state.holdings:
+            return {"account": state.id, "flatten": "none", "error": None}
+        try:
+            fills = await broker.flatten(state.id, self.core.new_id)
+        except BrokerError as exc:
+            self._start_recovery(state, str(exc), reason)
+            return {"account": state.id, "flatten": "failed", "error": str(exc)}
+        for fill in fills:
+            book_fill(self.core, fill)
+        self.core.bus.publish("flatten", {"account": state.id, "reason": reason, "orders": len(fills)})
+        if broker.positions(state.id):
+            self._start_recovery(state, "positions remain after the flatten", reason)
+            return {"account": state.id, "flatten": "failed", "error": "positions remain after the flatten"}
+        self._stop_recovery(state)
+        return {"account": state.id, "flatten": "ok", "error": None}
+
+    def _start_recovery(self, state: AccountState, error: str, reason: str) -> None:
+        state.flatten_failures += 1
+        state.flatten_error = error
+        self.core.bus.publish("flatten_failed", {"account": state.id, "error": error, "reason": reason})
+        if state.id not in self._recovery or self._recovery[state.id].done():
+            self._recovery[state.id] = asyncio.create_task(
+                self._recover(state, reason), name=f"exit-recovery-{state.id}"
+            )
+
+    def _stop_recovery(self, state: AccountState) -> None:
+        state.flatten_failures = 0
+        state.flatten_error = None
+        task = self._recovery.pop(state.id, None)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+
+    async def _recover(self, state: AccountState, reason: str) -> None:
+        attempt = 0
+        broker = self.core.broker_of(state)
+        while broker.positions(state.id):
+            await self.core.clock.sleep(RECOVERY_DELAYS[min(attempt, len(RECOVERY_DELAYS) - 1)])
+            attempt += 1
+            try:
+                fills = await broker.flatten(state.id, self.core.new_id)
+            except BrokerError as exc:
+                state.flatten_failures += 1
+                state.flatten_error = str(exc)
+                log.warning("exit recovery for %s: attempt %d failed: %s", state.id, attempt, exc)
+                continue
+            for fill in fills:
+                book_fill(self.core, fill)
+        state.flatten_failures = 0
+        state.flatten_error = None
+        self._recovery.pop(state.id, None)
+        self.core.bus.publish("flatten", {"account": state.id, "reason": reason, "recovered": True})
+
+    async def stop(self) -> None:
+        for task in self._recovery.values():
+            task.cancel()
+        for task in list(self._recovery.values()):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._recovery.clear()
+
+    def recovering(self, account: str) -> bool:
+        task = self._recovery.get(account)
+        return task is not None and not task.done()

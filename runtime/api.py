@@ -1,0 +1,254 @@
+"""The HTTP API (DESIGN 8.2) on Starlette.
+
+JSON everywhere; a bearer token on every path but ``/v1/health``, compared in constant
+time. Bad input answers 400/404/409/422 naming the field; the OpenAPI document is at
+``/openapi.json``; ``/v1/events`` streams server-sent events; ``/metrics`` is
+Prometheus text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+from starlette.schemas import SchemaGenerator
+
+from ordergate.policy import symbol_root
+from ordergate.runtime.errors import NotFound, RequestError
+from ordergate.runtime.service import Runtime
+from ordergate.runtime.webhook import alert_to_order
+
+PUBLIC_PATHS = ("/v1/health", "/openapi.json")
+SSE_KEEPALIVE_SECONDS = 15.0
+
+schemas = SchemaGenerator({"openapi": "3.0.0", "info": {"title": "ordergate runtime", "version": "1"}})
+
+
+def _json(status: int, body: Any) -> JSONResponse:
+    return JSONResponse(body, status_code=status)
+
+
+async def _body(request: Request, *, required: bool = True) -> Any:
+    raw = await request.body()
+    if not raw:
+        if required:
+            raise RequestError(None, "the body must be a JSON object")
+        return {}
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise RequestError(
+            None, f"the body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
+
+
+class BearerAuth(BaseHTTPMiddleware):
+    def __init__(self, app: Any, tokens: tuple[str, ...]) -> None:
+        super().__init__(app)
+        self.tokens = tuple(t.encode() for t in tokens)
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        path = request.url.path
+        if path in PUBLIC_PATHS or path.startswith("/v1/webhooks/"):
+            return await call_next(request)
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return _json(401, {"error": "missing bearer token", "field": "Authorization"})
+        given = token.strip().encode()
+        # compare against every token so the time taken does not tell which one nearly matched
+        ok = False
+        for t in self.tokens:
+            ok |= hmac.compare_digest(given, t)
+        if not ok:
+            return _json(403, {"error": "the bearer token is not valid", "field": "Authorization"})
+        return await call_next(request)
+
+
+def build_app(runtime: Runtime) -> Starlette:
+    rt = runtime
+    Handler = Callable[[Request], Awaitable[Response]]
+
+    def guarded(fn: Callable[[Request], Awaitable[tuple[int, Any]]]) -> Handler:
+        async def endpoint(request: Request) -> Response:
+            try:
+                status, body = await fn(request)
+            except RequestError as exc:
+                return _json(exc.status, exc.to_dict())
+            return _json(status, body)
+
+        endpoint.__doc__ = fn.__doc__
+        endpoint.__name__ = fn.__name__
+        return endpoint
+
+    async def health(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: runtime and policy health}}"""
+        return 200, rt.health()
+
+    async def status(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: policy state, connections, counts}}"""
+        return 200, rt.status()
+
+    async def accounts(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: every account with positions, P&L and lock}}"""
+        return 200, {"accounts": rt.accounts_view()}
+
+    async def account(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: one account}, 404: {description: no such account}}"""
+        return 200, rt.account_view(request.path_params["id"])
+
+    async def orders_post(request: Request) -> tuple[int, Any]:
+        """responses: {201: {description: allowed and sent}, 403: {description: blocked by the policy}, 422: {description: a field is wrong}}"""
+        return await rt.gateway.submit(await _body(request), "api")
+
+    async def orders_check(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: the decision; nothing is recorded or sent}}"""
+        return await rt.gateway.check(await _body(request), "api")
+
+    async def orders_get(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: open orders}}"""
+        account = request.query_params.get("account")
+        if account:
+            rt.core.account(account, "account")
+        return 200, {"orders": rt.core.store.open_orders(account)}
+
+    async def orders_delete(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: cancelled}, 404: {description: no open order}}"""
+        return 200, {"order": await rt.gateway.cancel(request.path_params["id"])}
+
+    async def flatten(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: flatten report}}"""
+        return 200, await rt.flatten(request.path_params["id"])
+
+    async def lock(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: the locked account}}"""
+        return 200, await rt.lock(request.path_params["id"], await _body(request, required=False))
+
+    async def unlock(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: unlocked}, 409: {description: an enforced lock has not expired}}"""
+        return 200, await rt.unlock(request.path_params["id"])
+
+    async def enable(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: enabled}}"""
+        return 200, await rt.set_enabled(
+            request.path_params["id"], True, await _body(request, required=False)
+        )
+
+    async def disable(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: disabled}, 409: {description: open positions; confirm to disable}}"""
+        return 200, await rt.set_enabled(
+            request.path_params["id"], False, await _body(request, required=False)
+        )
+
+    async def resume(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: automation resumed}}"""
+        return 200, await rt.resume(request.path_params["id"])
+
+    async def kill_switch(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: per-account flatten and lock report}, 400: {description: confirm is not FLATTEN}}"""
+        return 200, await rt.kill_switch(await _body(request))
+
+    async def webhook(request: Request) -> tuple[int, Any]:
+        """responses: {201: {description: allowed and sent}, 403: {description: blocked}, 404: {description: unknown webhook}}"""
+        secret = request.path_params["secret"].encode()
+        hook = next((w for w in rt.config.webhooks if hmac.compare_digest(secret, w.secret.encode())), None)
+        if hook is None:
+            raise NotFound("secret", "invalid webhook URL")
+        state = rt.core.account(hook.account)
+        alert = await _body(request)
+        body = alert_to_order(alert, state)
+        if body is None:
+            root = symbol_root(alert["ticker"])
+            cancelled = [
+                await rt.gateway.cancel(v["id"])
+                for v in rt.core.store.open_orders(state.id)
+                if v["root"] == root
+            ]
+            return 200, {"cancelled": cancelled}
+        return await rt.gateway.submit(body, "webhook")
+
+    async def paper_quotes(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: quote applied}, 409: {description: no manual paper feed}}"""
+        return 200, await rt.set_paper_quote(await _body(request))
+
+    async def decisions(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: the audit log, newest first}}"""
+        account = request.query_params.get("account")
+        raw_limit = request.query_params.get("limit", "100")
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 10_000:
+            raise RequestError("limit", "must be a whole number from 1 to 10000")
+        if account:
+            rt.core.account(account, "account")
+        return 200, {"decisions": rt.core.store.decisions(account, int(raw_limit))}
+
+    async def events(request: Request) -> Response:
+        """responses: {200: {description: server-sent events}}"""
+
+        async def stream() -> AsyncIterator[str]:
+            async with rt.core.bus.subscribe() as queue:
+                yield ": connected\n\n"
+                while True:
+                    try:
+                        event = await asyncio.wait_for(queue.get(), SSE_KEEPALIVE_SECONDS)
+                    except TimeoutError:
+                        yield ": keepalive\n\n"
+                        continue
+                    yield event.sse()
+
+        return StreamingResponse(
+            stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+        )
+
+    async def metrics(request: Request) -> Response:
+        """responses: {200: {description: Prometheus text format}}"""
+        return Response(rt.core.metrics.render(), media_type="text/plain; version=0.0.4")
+
+    async def openapi(request: Request) -> Response:
+        return schemas.OpenAPIResponse(request=request)
+
+    routes = [
+        Route("/v1/health", guarded(health), methods=["GET"]),
+        Route("/v1/status", guarded(status), methods=["GET"]),
+        Route("/v1/accounts", guarded(accounts), methods=["GET"]),
+        Route("/v1/accounts/{id}", guarded(account), methods=["GET"]),
+        Route("/v1/accounts/{id}/flatten", guarded(flatten), methods=["POST"]),
+        Route("/v1/accounts/{id}/lock", guarded(lock), methods=["POST"]),
+        Route("/v1/accounts/{id}/unlock", guarded(unlock), methods=["POST"]),
+        Route("/v1/accounts/{id}/enable", guarded(enable), methods=["POST"]),
+        Route("/v1/accounts/{id}/disable", guarded(disable), methods=["POST"]),
+        Route("/v1/accounts/{id}/resume", guarded(resume), methods=["POST"]),
+        Route("/v1/orders", guarded(orders_post), methods=["POST"]),
+        Route("/v1/orders", guarded(orders_get), methods=["GET"]),
+        Route("/v1/orders/check", guarded(orders_check), methods=["POST"]),
+        Route("/v1/orders/{id}", guarded(orders_delete), methods=["DELETE"]),
+        Route("/v1/kill-switch", guarded(kill_switch), methods=["POST"]),
+        Route("/v1/webhooks/{secret}", guarded(webhook), methods=["POST"]),
+        Route("/v1/paper/quotes", guarded(paper_quotes), methods=["POST"]),
+        Route("/v1/decisions", guarded(decisions), methods=["GET"]),
+        Route("/v1/events", events, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"], include_in_schema=False),
+    ]
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return _json(404, {"error": f"no such path {request.url.path}", "field": "path"})
+
+    async def not_allowed(request: Request, exc: Exception) -> Response:
+        return _json(
+            405, {"error": f"{request.method} is not allowed on {request.url.path}", "field": "method"}
+        )
+
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(BearerAuth, tokens=rt.config.tokens)],
+        exception_handlers={404: not_found, 405: not_allowed},
+    )

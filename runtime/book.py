@@ -1,0 +1,172 @@
+"""The account book: each account's live state, and the Snapshot the chain decides on.
+
+Positions, realized P&L (average-cost accounting), entries filled, equity high-water
+marks, locks and flags live here in memory; the store holds the same facts durably and
+the book is rebuilt from it at start. The trading day and week roll at 18:00 New York.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import MappingProxyType
+
+from ordergate.policy import Quote, Snapshot, spec_for
+from ordergate.policy.calendar import trading_day, trading_week_start
+from ordergate.policy.orders import Position
+from ordergate.runtime.store import LockRow
+
+
+@dataclass(slots=True)
+class Holding:
+    qty: int
+    avg_price: float
+    point_value: float
+
+
+@dataclass(frozen=True, slots=True)
+class FillEffect:
+    realized: float
+    entry: bool  # the fill opened or added to a position
+
+
+def point_value(root: str) -> float:
+    spec = spec_for(root)
+    return spec.point_value if spec else 1.0
+
+
+def apply_fill(
+    holding: Holding | None, root: str, side: str, qty: int, price: float
+) -> tuple[Holding | None, FillEffect]:
+    """The position after a fill and the P&L it realized (average cost)."""
+    signed = qty if side == "buy" else -qty
+    if holding is None or holding.qty == 0:
+        return Holding(signed, price, point_value(root)), FillEffect(0.0, True)
+    if (holding.qty > 0) == (signed > 0):  # adding
+        total = holding.qty + signed
+        avg = (holding.avg_price * abs(holding.qty) + price * qty) / abs(total)
+        return Holding(total, avg, holding.point_value), FillEffect(0.0, True)
+    closing = min(qty, abs(holding.qty))
+    direction = 1 if holding.qty > 0 else -1
+    realized = (price - holding.avg_price) * closing * direction * holding.point_value
+    remaining = holding.qty + signed
+    if remaining == 0:
+        return None, FillEffect(realized, False)
+    if (remaining > 0) == (holding.qty > 0):
+        return Holding(remaining, holding.avg_price, holding.point_value), FillEffect(realized, False)
+    return Holding(remaining, price, holding.point_value), FillEffect(realized, True)  # reversed
+
+
+def day_keys(now: datetime) -> tuple[str, str]:
+    return trading_day(now).isoformat(), trading_week_start(now).astimezone(UTC).date().isoformat()
+
+
+@dataclass(slots=True)
+class AccountState:
+    id: str
+    connection: str
+    broker: str
+    nickname: str | None
+    enabled: bool
+    automation_paused: bool
+    balance: float
+    start_balance: float
+    quotes: Mapping[str, Quote]
+    holdings: dict[str, Holding] = field(default_factory=dict)
+    daily_realized: float = 0.0
+    weekly_realized: float = 0.0
+    daily_trades: int = 0
+    weekly_trades: int = 0
+    day: str = ""
+    week: str = ""
+    peak_equity: float | None = None  # intraday high-water mark
+    eod_peak: float | None = None  # highest equity at a trading-day roll
+    lock: LockRow | None = None
+    alerted: set[str] = field(default_factory=set)  # alert-only breaches already raised today
+    flatten_failures: int = 0
+    flatten_error: str | None = None
+
+    def unrealized(self) -> float:
+        total = 0.0
+        for root, h in self.holdings.items():
+            q = self.quotes.get(root)
+            mark = q.mark if q is not None else None
+            if mark is not None:
+                total += (mark - h.avg_price) * h.qty * h.point_value
+        return total
+
+    def equity(self) -> float:
+        return self.balance + self.unrealized()
+
+    def lock_until(self) -> datetime | None:
+        if self.lock is None or self.lock.until is None:
+            return None
+        return datetime.fromisoformat(self.lock.until)
+
+    def is_locked(self, now: datetime) -> bool:
+        if self.lock is None:
+            return False
+        until = self.lock_until()
+        return until is None or now < until
+
+    def snapshot(
+        self, now: datetime, *, trailing_end_of_day: bool = False, extra_root: str | None = None
+    ) -> Snapshot:
+        """The chain's view of this account at ``now``."""
+        roots = set(self.holdings)
+        if extra_root is not None:
+            roots.add(extra_root)
+        quotes = {r: q for r in roots if (q := self.quotes.get(r)) is not None}
+        positions = {r: Position(h.qty, h.avg_price, h.point_value) for r, h in self.holdings.items()}
+        until = self.lock_until()
+        equity = self.equity()
+        peak = self.eod_peak if trailing_end_of_day else self.peak_equity
+        return Snapshot(
+            account_id=self.id,
+            nickname=self.nickname,
+            enabled=self.enabled,
+            locked=self.lock is not None,
+            lock_until=until.timestamp() if until else None,
+            lock_enforce=self.lock.enforce if self.lock else False,
+            lock_reason=self.lock.reason if self.lock else None,
+            balance=self.balance,
+            equity_given=equity,
+            peak_equity=peak if peak is not None else self.start_balance,
+            positions=MappingProxyType(positions),
+            quotes=MappingProxyType(quotes),
+            daily_realized=self.daily_realized,
+            weekly_realized=self.weekly_realized,
+            daily_trades=self.daily_trades,
+            weekly_trades=self.weekly_trades,
+            automation_paused=self.automation_paused,
+        )
+
+    def roll(self, now: datetime) -> bool:
+        """Reset daily and weekly figures when a trading day or week has begun."""
+        day, week = day_keys(now)
+        if day == self.day:
+            return False
+        equity = self.equity()
+        if self.day:  # a day ended: the end-of-day mark moves (the first roll only starts the count)
+            self.eod_peak = max(self.eod_peak if self.eod_peak is not None else self.start_balance, equity)
+        self.day = day
+        self.daily_realized = 0.0
+        self.daily_trades = 0
+        self.alerted.clear()
+        self.peak_equity = max(self.peak_equity or equity, equity)
+        if week != self.week:
+            self.week = week
+            self.weekly_realized = 0.0
+            self.weekly_trades = 0
+        return True
+
+    def mark_equity(self) -> float:
+        """Equity now; raises the intraday high-water mark when it is a new high."""
+        equity = self.equity()
+        if self.peak_equity is None or equity > self.peak_equity:
+            self.peak_equity = equity
+        return equity
+
+    def open_position_count(self) -> int:
+        return sum(1 for h in self.holdings.values() if h.qty)

@@ -1,0 +1,1 @@
+"""Broker adapters: the interface every broker implements, and the brokers themselves."""

@@ -1,0 +1,169 @@
+"""The runtime's configuration: a Runtime document, or the embedded default.
+
+A config file is checked like the rules (file:line:col diagnostics). ``${env:NAME}``
+and ``${file:PATH}`` references are resolved here, at start, and a missing one is an
+error naming the field. Relative paths are taken from the working directory.
+
+The embedded default (``ordergate run`` with no config): the rules in ``./rules`` if
+present, else the bundled ``default`` policy; one paper connection with PAPER-1
+($50,000) and a random-walk feed; SQLite at ``.ordergate/state.db``; a token generated
+into ``.ordergate/token`` (owner-only).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+import importlib.util
+from pathlib import Path
+
+from ordergate.policy import check_bundle
+from ordergate.policy.diagnostics import has_errors, render_text
+from ordergate.policy.models import AccountConfig, ApiConfig, ConnectionConfig, RuntimeSpec, WebhookConfig
+from ordergate.runtime.errors import ConfigError
+
+_REFERENCE = re.compile(r"\$\{(env|file):([^}]+)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeConfig:
+    name: str
+    rules: Path
+    rules_watched: bool  # false for the bundled default, which never changes
+    store: str
+    host: str
+    port: int
+    tokens: tuple[str, ...]
+    token_file: Path | None
+    plan: str
+    connections: tuple[ConnectionConfig, ...]
+    webhooks: tuple[WebhookConfig, ...] = ()
+    state_dir: Path = field(default=Path(".ordergate"))
+
+
+def resolve(value: str, where: str, env: dict[str, str] | None = None) -> str:
+    """``value`` with its ``${env:NAME}`` / ``${file:PATH}`` references replaced."""
+    env = dict(os.environ) if env is None else env
+
+    def one(m: re.Match[str]) -> str:
+        kind, name = m.group(1), m.group(2).strip()
+        if kind == "env":
+            if name not in env or env[name] == "":
+                raise ConfigError(
+                    f"{where} references ${{env:{name}}}, and {name} is not set in the environment"
+                )
+            return env[name]
+        try:
+            return Path(name).read_text("utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(
+                f"{where} references ${{file:{name}}}, which cannot be read: {exc.strerror or exc}"
+            ) from None
+
+    return _REFERENCE.sub(one, value)
+
+
+def bundled_rules() -> Path:
+    """The rules shipped inside the package (``rules/`` installed as data)."""
+    spec = importlib.util.find_spec("ordergate.rules")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError("the bundled rules are missing from this installation; pass --config with a rules directory")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def default_spec() -> RuntimeSpec:
+    rules = "./rules" if Path("rules").is_dir() else str(bundled_rules())
+    return RuntimeSpec(
+        rules=rules,
+        store="sqlite:///.ordergate/state.db",
+        api=ApiConfig(listen="127.0.0.1:8787"),
+        plan="starter",
+        connections=[
+            ConnectionConfig(
+                name="Paper",
+                broker="paper",
+                accounts=[AccountConfig(id="PAPER-1", balance=50_000)],
+                feed="random_walk",
+            )
+        ],
+    )
+
+
+def load_config(
+    path: str | None, *, state_dir: Path = Path(".ordergate"), listen: str | None = None
+) -> RuntimeConfig:
+    if path is None:
+        spec = default_spec()
+        name = "embedded-default"
+    else:
+        if not Path(path).is_file():
+            raise ConfigError(f"--config {path}: no such file")
+        bundle, diagnostics = check_bundle([path])
+        if bundle is None or has_errors(diagnostics):
+            raise ConfigError(f"{path} is not a valid Runtime document:\n{render_text(diagnostics)}")
+        if len(bundle.runtimes) != 1:
+            raise ConfigError(
+                f"{path} must hold exactly one Runtime document (it holds {len(bundle.runtimes)})"
+            )
+        spec = bundle.runtimes[0].model.spec
+        name = bundle.runtimes[0].name
+    return from_spec(
+        name, spec, state_dir=state_dir, listen=listen, bundled=path is None and not Path("rules").is_dir()
+    )
+
+
+def from_spec(
+    name: str, spec: RuntimeSpec, *, state_dir: Path, listen: str | None = None, bundled: bool = False
+) -> RuntimeConfig:
+    api = spec.api or ApiConfig()
+    host, _, port = (listen or api.listen).rpartition(":")
+    try:
+        port_number = int(port)
+    except ValueError:
+        raise ConfigError(f"listen address must be host:port, not {listen or api.listen!r}") from None
+    tokens = tuple(resolve(t, f"spec.api.tokens[{i}]") for i, t in enumerate(api.tokens or ()))
+    connections = []
+    for i, conn in enumerate(spec.connections or ()):
+        creds = {
+            k: resolve(v, f"spec.connections[{i}].credentials.{k}")
+            for k, v in (conn.credentials or {}).items()
+        }
+        connections.append(conn.model_copy(update={"credentials": creds or None}))
+    webhooks = tuple(
+        w.model_copy(update={"secret": resolve(w.secret, f"spec.api.webhooks[{i}].secret")})
+        for i, w in enumerate(api.webhooks or ())
+    )
+    token_file = None
+    if not tokens:
+        token_file = state_dir / "token"
+        tokens = (ensure_token(token_file),)
+    return RuntimeConfig(
+        name=name,
+        rules=Path(spec.rules),
+        rules_watched=not bundled,
+        store=spec.store,
+        host=host.strip("[]") or "127.0.0.1",
+        port=port_number,
+        tokens=tokens,
+        token_file=token_file,
+        plan=spec.plan,
+        connections=tuple(connections),
+        webhooks=webhooks,
+        state_dir=state_dir,
+    )
+
+
+def ensure_token(path: Path) -> str:
+    """The token in ``path``, creating it (owner read/write only) on first use."""
+    if path.exists():
+        token = path.read_text("utf-8").strip()
+        if token:
+            return token
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(token + "\n")
+    return token

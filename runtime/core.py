@@ -1,0 +1,61 @@
+"""What the runtime's parts share: clock, store, event bus, metrics, the active policy,
+the account book and the brokers. Built once by the service and handed to each part."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ordergate.policy import CompiledPolicy, UnboundPolicy
+from ordergate.runtime.book import AccountState
+from ordergate.runtime.brokers.base import BrokerAdapter
+from ordergate.runtime.clock import Clock
+from ordergate.runtime.errors import NotFound
+from ordergate.runtime.events import EventBus
+from ordergate.runtime.holder import PolicyHolder
+from ordergate.runtime.metrics import Metrics
+from ordergate.runtime.store import SqliteStore
+
+
+@dataclass(slots=True)
+class Core:
+    clock: Clock
+    store: SqliteStore
+    bus: EventBus
+    metrics: Metrics
+    holder: PolicyHolder
+    accounts: dict[str, AccountState] = field(default_factory=dict)
+    brokers: dict[str, BrokerAdapter] = field(default_factory=dict)
+    executions: dict[str, str] = field(default_factory=dict)  # connection → broker_native | managed
+    _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def account(self, account_id: str, field_name: str = "account") -> AccountState:
+        state = self.accounts.get(account_id)
+        if state is None:
+            raise NotFound(
+                field_name,
+                f"no account {account_id!r}; accounts: {', '.join(sorted(self.accounts)) or 'none'}",
+            )
+        return state
+
+    def broker_of(self, state: AccountState) -> BrokerAdapter:
+        return self.brokers[state.connection]
+
+    def lock_for(self, account_id: str) -> asyncio.Lock:
+        """Orders of one account are decided one at a time: none can race past a limit."""
+        lock = self._locks.get(account_id)
+        if lock is None:
+            lock = self._locks[account_id] = asyncio.Lock()
+        return lock
+
+    def policy_of(self, state: AccountState) -> CompiledPolicy | UnboundPolicy:
+        return self.holder.policy_for(state.id, state.nickname)
+
+    @staticmethod
+    def new_id() -> str:
+        return "og-" + uuid.uuid4().hex[:16]

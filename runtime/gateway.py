@@ -1,0 +1,251 @@
+"""The order gateway: every order from every source passes the check chain here.
+
+For one order: fields checked (errors name the API field), idempotency looked up, then
+under the account's lock: snapshot, decision, audit entry committed, breach actions
+carried out, and only then the broker. A repeated ``client_order_id`` on the same
+trading day gets the first answer and sends nothing again.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+from ordergate.policy import Decision, InputError, Order
+from ordergate.runtime.actions import Actions
+from ordergate.runtime.book import AccountState
+from ordergate.runtime.brokers.base import OrderRequest
+from ordergate.runtime.core import Core
+from ordergate.runtime.errors import BrokerError, RequestError
+from ordergate.runtime.ledger import book_fill
+
+ORDER_FIELDS = (
+    "account",
+    "symbol",
+    "side",
+    "qty",
+    "type",
+    "price",
+    "stop_price",
+    "source",
+    "client_order_id",
+    "intent",
+)
+
+
+def parse_order(body: Any, default_source: str) -> tuple[str, Order]:
+    if not isinstance(body, dict):
+        raise RequestError(None, "the body must be a JSON object")
+    unknown = sorted(set(body) - set(ORDER_FIELDS))
+    if unknown:
+        raise RequestError(unknown[0], f"unknown field; fields: {', '.join(ORDER_FIELDS)}")
+    account = body.get("account")
+    if not isinstance(account, str) or not account:
+        raise RequestError("account", "is required")
+    data = {k: v for k, v in body.items() if k != "account"}
+    data.setdefault("source", default_source)
+    try:
+        return account, Order.from_dict({**data, "account": account}, where="")
+    except InputError as exc:
+        raise RequestError(exc.field, exc.message) from None
+
+
+def order_view(
+    order_id: str,
+    order: Order,
+    status: str,
+    *,
+    fills: list[dict[str, Any]] | None = None,
+    reason: str | None = None,
+    managed: bool = False,
+    created_at: str | None = None,
+) -> dict[str, Any]:
+    view = {"id": order_id, **order.to_dict(), "status": status, "managed": managed, "fills": fills or []}
+    if fills:
+        qty = sum(f["qty"] for f in fills)
+        view["filled_qty"] = qty
+        view["avg_fill_price"] = round(sum(f["qty"] * f["price"] for f in fills) / qty, 10)
+    if reason:
+        view["reason"] = reason
+    if created_at:
+        view["created_at"] = created_at
+    return view
+
+
+class Gateway:
+    def __init__(self, core: Core, actions: Actions) -> None:
+        self.core = core
+        self.actions = actions
+
+    def decide(self, state: AccountState, order: Order, now: datetime) -> Decision:
+        policy = self.core.policy_of(state)
+        limits = getattr(policy, "limits", None)
+        eod = limits is not None and limits.trail_amount and not limits.trail_intraday
+        state.roll(now)
+        state.mark_equity()
+        snapshot = state.snapshot(now, trailing_end_of_day=bool(eod), extra_root=order.root)
+        started = time.perf_counter()
+        decision = policy.evaluate(order, snapshot, now)
+        self.core.metrics.latency.observe(time.perf_counter() - started)
+        self.core.metrics.decisions.labels(decision.outcome, decision.stage or "", decision.code or "").inc()
+        return decision
+
+    async def check(self, body: Any, default_source: str = "api") -> tuple[int, dict[str, Any]]:
+        """A dry run: the decision, with nothing recorded and nothing sent."""
+        account, order = parse_order(body, default_source)
+        state = self.core.account(account)
+        async with self.core.lock_for(account):
+            decision = self.decide(state, order, self.core.now())
+        return 200, {"decision": decision.to_dict()}
+
+    async def submit(self, body: Any, default_source: str = "api") -> tuple[int, dict[str, Any]]:
+        account, order = parse_order(body, default_source)
+        state = self.core.account(account)
+        async with self.core.lock_for(account):
+            now = self.core.now()
+            key = order.client_order_id
+            if key:
+                seen = self.core.store.idempotent_get(account, key, state.day or "")
+                if seen is not None:
+                    return seen
+            status, answer = await self._decide_and_send(state, order, now)
+            if key:
+                self.core.store.idempotent_put(account, key, state.day, status, answer)
+        return status, answer
+
+    async def _decide_and_send(
+        self, state: AccountState, order: Order, now: datetime
+    ) -> tuple[int, dict[str, Any]]:
+        decision = self.decide(state, order, now)
+        as_dict = decision.to_dict()
+        self.core.store.append_decision(now.isoformat(), state.id, order.source, as_dict, order.to_dict())
+        self.core.bus.publish(
+            "decision", {"account": state.id, "order": order.to_dict(), "decision": as_dict}
+        )
+        if not decision.allowed:
+            if decision.stage == "pnl_limits" and decision.code:
+                await self.actions.breach(state, decision.code, decision.message, decision.actions, now)
+            return 403, {"decision": as_dict}
+        order_id = self.core.new_id()
+        created = now.isoformat()
+        managed = self.core.executions.get(state.connection) == "managed" and order.type != "market"
+        if managed:
+            view = order_view(order_id, order, "held", managed=True, created_at=created)
+            self.core.store.save_order(order_id, state.id, view, "held", True, created)
+            return 201, {"decision": as_dict, "order": view}
+        return await self.send(state, order, order_id, as_dict, created)
+
+    async def send(
+        self,
+        state: AccountState,
+        order: Order,
+        order_id: str,
+        decision: dict[str, Any],
+        created: str,
+        *,
+        as_type: str | None = None,
+    ) -> tuple[int, dict[str, Any]]:
+        broker = self.core.broker_of(state)
+        request = OrderRequest(
+            order_id,
+            order.symbol,
+            order.root,
+            order.side,
+            order.qty,
+            as_type or order.type,
+            order.price,
+            order.stop_price,
+        )
+        try:
+            result = await broker.place(state.id, request)
+        except BrokerError as exc:
+            view = order_view(order_id, order, "rejected", reason=str(exc), created_at=created)
+            return 502, {
+                "decision": decision,
+                "order": view,
+                "error": f"the broker did not take the order: {exc}",
+            }
+        if result.status == "rejected":
+            view = order_view(order_id, order, "rejected", reason=result.reason, created_at=created)
+            self.core.store.save_order(order_id, state.id, view, "rejected", False, created)
+            return 502, {
+                "decision": decision,
+                "order": view,
+                "error": f"the broker rejected the order: {result.reason}",
+            }
+        for fill in result.fills:
+            book_fill(self.core, fill)
+        fills = [{"qty": f.qty, "price": f.price} for f in result.fills]
+        view = order_view(order_id, order, result.status, fills=fills, created_at=created)
+        self.core.store.save_order(order_id, state.id, view, result.status, False, created)
+        return 201, {"decision": decision, "order": view}
+
+    async def cancel(self, order_id: str) -> dict[str, Any]:
+        """Cancel a working or held order; a cancel is never blocked."""
+        for view in self.core.store.open_orders():
+            if view["id"] != order_id:
+                continue
+            state = self.core.account(view["account"])
+            if not view.get("managed"):
+                await self.core.broker_of(state).cancel(state.id, order_id)
+            view = {**view, "status": "cancelled"}
+            self.core.store.save_order(
+                order_id, state.id, view, "cancelled", bool(view.get("managed")), view.get("created_at", "")
+            )
+            self.core.bus.publish("cancel", {"account": state.id, "order_id": order_id})
+            return view
+        from ordergate.runtime.errors import NotFound
+
+        raise NotFound("id", f"no open order {order_id!r}")
+
+    async def trigger_managed(self, root: str) -> None:
+        """Managed execution: send a market order for each held order the price has touched."""
+        for view in self.core.store.open_orders(managed=True):
+            if view["root"] != root:
+                continue
+            state = self.core.accounts.get(view["account"])
+            if state is None:
+                continue
+            quote = self.core.broker_of(state).quotes.get(root)
+            if quote is None or not _touched(view, quote.bid, quote.ask, quote.last):
+                continue
+            order = Order.from_dict(
+                {k: view[k] for k in ("symbol", "side", "qty", "source", "intent") if k in view}
+                | {"type": "market"}
+            )
+            async with self.core.lock_for(state.id):
+                now = self.core.now()
+                decision = self.decide(state, order, now)  # the world may have changed since it was held
+                as_dict = decision.to_dict()
+                self.core.store.append_decision(
+                    now.isoformat(), state.id, order.source, as_dict, order.to_dict()
+                )
+                if not decision.allowed:
+                    blocked = {**view, "status": "blocked", "reason": decision.message}
+                    self.core.store.save_order(
+                        view["id"], state.id, blocked, "blocked", True, view["created_at"]
+                    )
+                    self.core.bus.publish(
+                        "decision", {"account": state.id, "order": order.to_dict(), "decision": as_dict}
+                    )
+                    continue
+                _status, answer = await self.send(
+                    state, order, view["id"], as_dict, view["created_at"], as_type="market"
+                )
+                final = {**answer["order"], "managed": True, "type": view["type"]}
+                self.core.store.save_order(
+                    view["id"], state.id, final, final["status"], True, view["created_at"]
+                )
+
+
+def _touched(view: dict[str, Any], bid: float | None, ask: float | None, last: float | None) -> bool:
+    buy = view["side"] == "buy"
+    touch = (ask if buy else bid) or last
+    if touch is None:
+        return False
+    if view["type"] == "limit":
+        return touch <= view["price"] if buy else touch >= view["price"]
+    trade = last if last is not None else touch
+    stop = view["stop_price"]
+    return trade >= stop if buy else trade <= stop

@@ -1,0 +1,48 @@
+"""Prometheus metrics: decisions by stage and code, decision latency, reloads, breaches,
+connection status. One registry per runtime, exposed at ``/metrics``."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+CONNECTION_STATES = ("connected", "connecting", "disconnected", "error", "stale")
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.decisions = Counter(
+            "ordergate_decisions",
+            "Orders decided, by outcome, stage and code.",
+            ["outcome", "stage", "code"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "ordergate_decision_latency_seconds",
+            "Time to evaluate the check chain for one order.",
+            buckets=(5e-6, 1e-5, 2e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 5e-3),
+            registry=self.registry,
+        )
+        self.reloads = Counter(
+            "ordergate_reloads", "Policy reloads, by result.", ["result"], registry=self.registry
+        )
+        self.breaches = Counter(
+            "ordergate_breaches",
+            "Limit breaches, by code and action.",
+            ["code", "action"],
+            registry=self.registry,
+        )
+        self.fills = Counter("ordergate_fills", "Fills booked.", registry=self.registry)
+        self.connection = Gauge(
+            "ordergate_connection_status",
+            "1 for the connection's current status.",
+            ["connection", "status"],
+            registry=self.registry,
+        )
+
+    def connection_status(self, name: str, status: str) -> None:
+        for state in CONNECTION_STATES:
+            self.connection.labels(name, state).set(1 if state == status else 0)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,418 @@
+"""The runtime: one asyncio process hosting brokers, the gateway, the monitor and reload.
+
+``Runtime`` composes the parts around a shared ``Core`` and offers the operations the
+HTTP API and the CLI use: orders, cancels, flatten, lock and unlock, enable and
+disable, resume, the kill switch, and the views of accounts and status. At start it
+rebuilds the account book from the store and reconciles it with the brokers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime
+from typing import Any
+
+from watchfiles import awatch
+
+from ordergate.policy import CompiledPolicy, Quote
+from ordergate.policy.runtime_checks import plan_refusal
+from ordergate.runtime.actions import Actions
+from ordergate.runtime.book import AccountState, Holding, day_keys, point_value
+from ordergate.runtime.brokers.base import AccountInfo, BrokerAdapter, Fill
+from ordergate.runtime.brokers.paper import PaperBroker
+from ordergate.runtime.clock import Clock, SystemClock
+from ordergate.runtime.config import RuntimeConfig
+from ordergate.runtime.core import Core
+from ordergate.runtime.errors import BadRequest, ConfigError, Conflict, RequestError
+from ordergate.runtime.events import EventBus
+from ordergate.runtime.gateway import Gateway
+from ordergate.runtime.holder import PolicyHolder
+from ordergate.runtime.ledger import book_fill
+from ordergate.runtime.metrics import Metrics
+from ordergate.runtime.monitor import Monitor
+from ordergate.runtime.store import AccountRow, open_store
+
+log = logging.getLogger("ordergate.runtime")
+TICK_SECONDS = 1.0
+
+
+class Runtime:
+    def __init__(self, config: RuntimeConfig, clock: Clock | None = None, *, seed: int | None = None) -> None:
+        refusal = plan_refusal(
+            config.plan, len(config.connections), sum(len(c.accounts or ()) for c in config.connections)
+        )
+        if refusal:
+            raise ConfigError(refusal)
+        self.config = config
+        clock = clock or SystemClock()
+        self.core = Core(clock, open_store(config.store), EventBus(), Metrics(), PolicyHolder(config.rules))
+        self.actions = Actions(self.core)
+        self.gateway = Gateway(self.core, self.actions)
+        self.monitor = Monitor(self.core, self.actions, self.gateway)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._quote_tasks: set[asyncio.Task[None]] = set()
+        self._seed = seed
+        self.started_at: datetime | None = None
+
+    # ---- lifecycle
+
+    async def start(self, *, background: bool = True) -> None:
+        core = self.core
+        now = core.now()
+        self._load_policy(now)
+        for conn in self.config.connections:
+            broker = self._make_broker(
+                conn.name,
+                conn.broker,
+                [AccountInfo(a.id, a.balance, a.balance, a.nickname) for a in conn.accounts or ()],
+                conn.feed or "random_walk",
+            )
+            core.brokers[conn.name] = broker
+            core.executions[conn.name] = conn.execution
+            for a in conn.accounts or ():
+                core.store.upsert_account(
+                    AccountRow(
+                        a.id,
+                        conn.name,
+                        a.nickname,
+                        a.enabled,
+                        False,
+                        a.balance,
+                        a.balance,
+                        a.balance,
+                        a.balance,
+                        None,
+                    )
+                )
+        self._restore(now)
+        for broker in core.brokers.values():
+            await broker.start()
+        for state in core.accounts.values():
+            self.monitor.sync(state)
+        self.started_at = now
+        if background:
+            self._tasks.append(asyncio.create_task(self._tick_loop(), name="monitor-tick"))
+            if self.config.rules_watched and self.config.rules.is_dir():
+                self._tasks.append(asyncio.create_task(self._watch_rules(), name="rules-watch"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self.settle()
+        await self.actions.stop()
+        for broker in self.core.brokers.values():
+            await broker.stop()
+        self.core.store.close()
+
+    def _make_broker(self, name: str, kind: str, accounts: list[AccountInfo], feed: str) -> BrokerAdapter:
+        if kind != "paper":
+            raise ConfigError(
+                f"connection {name}: the {kind} adapter is not available in this build; use broker: paper"
+            )
+        return PaperBroker(
+            name,
+            accounts,
+            feed,
+            lambda: self.core.now().timestamp(),
+            self._on_fill,
+            lambda root, quote, _n=name: self._on_quote(_n, root, quote),
+            lambda status, detail, _n=name, _k=kind: self._on_status(_n, _k, status, detail),
+            seed=self._seed,
+        )
+
+    def _restore(self, now: datetime) -> None:
+        """Rebuild the book from the store: positions, P&L of the day and week, locks, flags."""
+        core = self.core
+        locks = {row.account: row for row in core.store.locks()}
+        day, week = day_keys(now)
+        for row in core.store.accounts():
+            broker = core.brokers.get(row.connection)
+            if broker is None:
+                continue
+            state = AccountState(
+                row.id,
+                row.connection,
+                broker.broker,
+                row.nickname,
+                row.enabled,
+                row.automation_paused,
+                row.balance,
+                row.start_balance,
+                broker.quotes,
+            )
+            positions = core.store.positions(row.id)
+            state.holdings = {r: Holding(q, avg, point_value(r)) for r, (q, avg) in positions.items()}
+            d, w, dt, wt = core.store.realized_since(row.id, day, week)
+            state.daily_realized, state.weekly_realized, state.daily_trades, state.weekly_trades = (
+                d,
+                w,
+                dt,
+                wt,
+            )
+            state.day, state.week = day, week
+            state.peak_equity, state.eod_peak = row.peak_equity, row.eod_peak
+            if row.day and row.day != day:  # days passed while we were down: the end-of-day mark moves
+                state.eod_peak = max(state.eod_peak or state.start_balance, state.balance)
+            state.lock = locks.get(row.id)
+            core.accounts[row.id] = state
+            if isinstance(broker, PaperBroker):
+                broker.restore(row.id, positions)
+
+    def _load_policy(self, now: datetime) -> None:
+        swapped = self.core.holder.load(now)
+        self._after_reload(swapped)
+
+    def _after_reload(self, swapped: bool) -> None:
+        holder = self.core.holder
+        if swapped:
+            self.core.metrics.reloads.labels("ok").inc()
+            self.core.bus.publish("reload", {"ok": True, **holder.to_dict()})
+        elif holder.refused is not None:
+            self.core.metrics.reloads.labels("refused").inc()
+            self.core.bus.publish(
+                "reload", {"ok": False, "refused": holder.refused.to_dict(), **holder.to_dict()}
+            )
+
+    async def reload(self) -> bool:
+        swapped = await self.core.holder.reload(self.core.now())
+        self._after_reload(swapped)
+        return swapped
+
+    async def _watch_rules(self) -> None:
+        async for _changes in awatch(self.config.rules, debounce=50, step=20):
+            try:
+                await self.reload()
+            except Exception:  # a reload must never take the runtime down
+                log.exception("reload failed")
+
+    async def _tick_loop(self) -> None:
+        while True:
+            try:
+                await self.monitor.on_tick(self.core.now())
+            except Exception:
+                log.exception("monitor tick failed")
+            await asyncio.sleep(TICK_SECONDS)
+
+    # ---- broker callbacks
+
+    def _on_fill(self, fill: Fill) -> None:
+        book_fill(self.core, fill)
+        state = self.core.accounts.get(fill.account)
+        if state is not None:
+            self._spawn(self.monitor.check_account(state, self.core.now()))
+
+    def _on_quote(self, connection: str, root: str, quote: Quote) -> None:
+        monitor = self.monitor
+        monitor.heartbeats[connection] = quote.time or 0.0
+        if monitor.holders_of(connection, root) or self.core.executions.get(connection) == "managed":
+            self._spawn(monitor.on_quote(connection, root, quote))
+
+    def _on_status(self, name: str, broker: str, status: str, detail: str | None) -> None:
+        now = self.core.now()
+        self.core.store.set_connection_status(name, broker, status, detail, now.isoformat())
+        self.core.metrics.connection_status(name, status)
+        self.core.bus.publish("connection", {"connection": name, "status": status, "detail": detail})
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._quote_tasks.add(task)
+        task.add_done_callback(self._quote_tasks.discard)
+
+    async def settle(self) -> None:
+        """Wait for the monitor's work on the quotes and fills seen so far."""
+        while self._quote_tasks:
+            await asyncio.gather(*list(self._quote_tasks), return_exceptions=True)
+
+    # ---- operations
+
+    async def set_paper_quote(self, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict) or not isinstance(body.get("symbol"), str):
+            raise RequestError("symbol", "is required, e.g. ESZ6 or ES")
+        prices: dict[str, float | None] = {}
+        for key in ("bid", "ask", "last"):
+            value = body.get(key)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
+            ):
+                raise RequestError(key, f"must be a positive number, not {value!r}")
+            prices[key] = float(value) if value is not None else None
+        if all(v is None for v in prices.values()):
+            raise RequestError("last", "give at least one of bid, ask, last")
+        wanted = body.get("connection")
+        manual = [
+            b
+            for n, b in self.core.brokers.items()
+            if isinstance(b, PaperBroker) and b.feed == "manual" and (wanted is None or n == wanted)
+        ]
+        if not manual:
+            raise Conflict(
+                "connection",
+                "no paper connection with a manual feed" + (f" named {wanted!r}" if wanted else ""),
+            )
+        for broker in manual:
+            broker.set_quote(body["symbol"], prices["bid"], prices["ask"], prices["last"])
+        await self.settle()
+        return {"symbol": body["symbol"], **prices, "connections": [b.name for b in manual]}
+
+    async def flatten(self, account: str, reason: str = "manual") -> dict[str, Any]:
+        state = self.core.account(account)
+        async with self.core.lock_for(account):
+            return await self.actions.flatten(state, reason)
+
+    async def lock(self, account: str, body: Any) -> dict[str, Any]:
+        state = self.core.account(account)
+        body = body if isinstance(body, dict) else {}
+        duration = body.get("duration", "manual")
+        enforce = body.get("enforce", False)
+        if not isinstance(duration, str):
+            raise RequestError("duration", "must be manual, 6h, 12h, session:<boundary> or HH:MM")
+        if not isinstance(enforce, bool):
+            raise RequestError("enforce", "must be true or false")
+        self.actions.lock(state, duration, enforce, "manual", self.core.now())
+        return self.account_view(account)
+
+    async def unlock(self, account: str) -> dict[str, Any]:
+        state = self.core.account(account)
+        self.actions.unlock(state, self.core.now())
+        return self.account_view(account)
+
+    async def set_enabled(self, account: str, enabled: bool, body: Any) -> dict[str, Any]:
+        state = self.core.account(account)
+        confirm = isinstance(body, dict) and body.get("confirm") is True
+        if not enabled and state.holdings and not confirm:
+            raise Conflict(
+                "confirm",
+                f"{account} has open positions ({', '.join(f'{r} {h.qty:+d}' for r, h in state.holdings.items())}); "
+                'disabling it blocks new entries but leaves them open. Send {"confirm": true} to disable anyway.',
+                extra={"warning": "open_positions"},
+            )
+        state.enabled = enabled
+        self.core.store.update_account(account, enabled=enabled)
+        self.core.bus.publish("account", {"account": account, "enabled": enabled})
+        return self.account_view(account)
+
+    async def resume(self, account: str) -> dict[str, Any]:
+        state = self.core.account(account)
+        state.automation_paused = False
+        self.core.store.update_account(account, automation_paused=False)
+        self.core.bus.publish("automation_resumed", {"account": account})
+        return self.account_view(account)
+
+    async def kill_switch(self, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict) or body.get("confirm") != "FLATTEN":
+            raise BadRequest("confirm", "type FLATTEN to confirm the kill switch")
+        now = self.core.now()
+        report = []
+        for account, state in sorted(self.core.accounts.items()):
+            entry: dict[str, Any] = {"account": account, "flatten": "none", "lock": "ok", "error": None}
+            try:
+                result = await self.flatten(account, reason="kill_switch")
+                entry["flatten"], entry["error"] = result["flatten"], result["error"]
+            except Exception as exc:  # one account's failure must not stop the others
+                entry["flatten"], entry["error"] = "failed", str(exc)
+            try:
+                self.actions.lock(state, "manual", False, "kill_switch", now)
+            except Exception as exc:
+                entry["lock"] = "failed"
+                entry["error"] = (entry["error"] + "; " if entry["error"] else "") + str(exc)
+            report.append(entry)
+        self.core.bus.publish("kill_switch", {"accounts": report})
+        return {"accounts": report}
+
+    # ---- views
+
+    def account_view(self, account: str) -> dict[str, Any]:
+        state = self.core.account(account)
+        now = self.core.now()
+        policy = self.core.policy_of(state)
+        unrealized = state.unrealized()
+        positions = []
+        for root, h in sorted(state.holdings.items()):
+            quote = state.quotes.get(root)
+            mark = quote.mark if quote else None
+            positions.append(
+                {
+                    "symbol": root,
+                    "qty": h.qty,
+                    "avg_price": h.avg_price,
+                    "mark": mark,
+                    "unrealized": round((mark - h.avg_price) * h.qty * h.point_value, 2)
+                    if mark is not None
+                    else None,
+                }
+            )
+        lock = state.lock
+        locked = None
+        if lock is not None and state.is_locked(now):
+            locked = {"until": lock.until, "enforce": lock.enforce, "reason": lock.reason, "kind": lock.kind}
+        return {
+            "id": state.id,
+            "nickname": state.nickname,
+            "connection": state.connection,
+            "broker": state.broker,
+            "enabled": state.enabled,
+            "locked": locked,
+            "automation_paused": state.automation_paused,
+            "policy": policy.label if isinstance(policy, CompiledPolicy) else None,
+            "positions": positions,
+            "pnl": {
+                "daily": round(state.daily_realized + unrealized, 2),
+                "weekly": round(state.weekly_realized + unrealized, 2),
+                "daily_realized": round(state.daily_realized, 2),
+                "weekly_realized": round(state.weekly_realized, 2),
+                "unrealized": round(unrealized, 2),
+            },
+            "equity": round(state.balance + unrealized, 2),
+            "peak_equity": round(state.peak_equity, 2) if state.peak_equity is not None else None,
+            "balance": round(state.balance, 2),
+            "trades": {"daily": state.daily_trades, "weekly": state.weekly_trades},
+            "flatten_error": state.flatten_error,
+        }
+
+    def accounts_view(self) -> list[dict[str, Any]]:
+        return [self.account_view(a) for a in sorted(self.core.accounts)]
+
+    def status(self) -> dict[str, Any]:
+        holder = self.core.holder
+        now = self.core.now()
+        policy = holder.to_dict()
+        policy["refused"] = holder.refused.to_dict() if holder.refused else None
+        policy["rules"] = str(self.config.rules)
+        connections = []
+        for name, broker in self.core.brokers.items():
+            beat = self.monitor.heartbeats.get(name)
+            connections.append(
+                {
+                    "name": name,
+                    "broker": broker.broker,
+                    "status": broker.status,
+                    "execution": self.core.executions.get(name),
+                    "accounts": sorted(s.id for s in self.core.accounts.values() if s.connection == name),
+                    "last_heartbeat": datetime.fromtimestamp(beat, now.tzinfo).isoformat() if beat else None,
+                }
+            )
+        states = list(self.core.accounts.values())
+        return {
+            "runtime": self.config.name,
+            "time": now.isoformat(),
+            "started_at": self.started_at.isoformat() if self.started_at else None,
+            "policy": policy,
+            "connections": connections,
+            "counts": {
+                "accounts": len(states),
+                "locked": sum(1 for s in states if s.is_locked(now)),
+                "open_positions": sum(s.open_position_count() for s in states),
+                "paused": sum(1 for s in states if s.automation_paused),
+            },
+        }
+
+    def health(self) -> dict[str, Any]:
+        policy = self.core.holder.to_dict()
+        ok = policy["bundle"] is not None and policy["error"] is None
+        return {"status": "ok" if ok else "degraded", "policy": policy}

@@ -1,0 +1,443 @@
+"""The state store: everything that must survive a crash.
+
+``Store`` is the interface; ``SqliteStore`` implements it on an embedded SQLite file in
+WAL mode (a PostgreSQL store implements the same methods for runtimes that share
+accounts). Every write that backs an acknowledgement (a lock, a breach, an accepted
+order, a fill, an audit entry) is committed before the caller answers: a process
+killed with SIGKILL loses nothing it acknowledged.
+
+Schema changes are numbered migrations applied in order at open.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from ordergate.runtime.errors import ConfigError, StoreError
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE accounts (
+        id TEXT PRIMARY KEY,
+        connection TEXT NOT NULL,
+        nickname TEXT,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        automation_paused INTEGER NOT NULL DEFAULT 0,
+        balance REAL NOT NULL,
+        start_balance REAL NOT NULL,
+        peak_equity REAL,
+        eod_peak REAL,
+        day TEXT
+    );
+    CREATE TABLE positions (
+        account TEXT NOT NULL, root TEXT NOT NULL, qty INTEGER NOT NULL, avg_price REAL NOT NULL,
+        PRIMARY KEY (account, root)
+    );
+    CREATE TABLE fills (
+        id INTEGER PRIMARY KEY, account TEXT NOT NULL, order_id TEXT, ts REAL NOT NULL,
+        root TEXT NOT NULL, side TEXT NOT NULL, qty INTEGER NOT NULL, price REAL NOT NULL,
+        realized REAL NOT NULL, entry INTEGER NOT NULL, trading_day TEXT NOT NULL, week_start TEXT NOT NULL
+    );
+    CREATE INDEX fills_account_day ON fills (account, trading_day);
+    CREATE INDEX fills_account_week ON fills (account, week_start);
+    CREATE TABLE locks (
+        account TEXT PRIMARY KEY, until TEXT, enforce INTEGER NOT NULL, reason TEXT, kind TEXT, created_at TEXT NOT NULL
+    );
+    CREATE TABLE breaches (
+        id INTEGER PRIMARY KEY, account TEXT NOT NULL, time TEXT NOT NULL, code TEXT NOT NULL,
+        action TEXT NOT NULL, message TEXT NOT NULL, trading_day TEXT NOT NULL
+    );
+    CREATE TABLE orders (
+        id TEXT PRIMARY KEY, account TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL,
+        managed INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL
+    );
+    CREATE INDEX orders_open ON orders (status);
+    CREATE TABLE idempotency (
+        account TEXT NOT NULL, key TEXT NOT NULL, day TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL,
+        PRIMARY KEY (account, key, day)
+    );
+    CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY, time TEXT NOT NULL, account TEXT NOT NULL, source TEXT, outcome TEXT NOT NULL,
+        stage TEXT, code TEXT, policy TEXT, bundle TEXT, body TEXT NOT NULL
+    );
+    CREATE INDEX decisions_account ON decisions (account, id);
+    CREATE TABLE connections (
+        name TEXT PRIMARY KEY, broker TEXT NOT NULL, status TEXT NOT NULL, detail TEXT, updated_at TEXT NOT NULL
+    );
+    """,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    id: str
+    connection: str
+    nickname: str | None
+    enabled: bool
+    automation_paused: bool
+    balance: float
+    start_balance: float
+    peak_equity: float | None
+    eod_peak: float | None
+    day: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LockRow:
+    account: str
+    until: str | None
+    enforce: bool
+    reason: str | None
+    kind: str | None
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class FillRow:
+    account: str
+    order_id: str | None
+    ts: float
+    root: str
+    side: str
+    qty: int
+    price: float
+    realized: float
+    entry: bool
+    trading_day: str
+    week_start: str
+
+
+class Store(Protocol):
+    def transaction(self) -> contextlib.AbstractContextManager[None]: ...
+    def accounts(self) -> list[AccountRow]: ...
+    def upsert_account(self, row: AccountRow) -> None: ...
+    def update_account(self, account: str, **fields: Any) -> None: ...
+    def delete_account(self, account: str) -> None: ...
+    def positions(self, account: str) -> dict[str, tuple[int, float]]: ...
+    def set_position(self, account: str, root: str, qty: int, avg_price: float) -> None: ...
+    def add_fill(self, fill: FillRow) -> None: ...
+    def realized_since(
+        self, account: str, trading_day: str, week_start: str
+    ) -> tuple[float, float, int, int]: ...
+    def locks(self) -> list[LockRow]: ...
+    def set_lock(self, row: LockRow) -> None: ...
+    def clear_lock(self, account: str) -> None: ...
+    def add_breach(
+        self, account: str, time: str, code: str, action: str, message: str, trading_day: str
+    ) -> None: ...
+    def breaches(self, account: str | None = None, limit: int = 100) -> list[dict[str, Any]]: ...
+    def save_order(
+        self, order_id: str, account: str, body: dict[str, Any], status: str, managed: bool, created_at: str
+    ) -> None: ...
+    def open_orders(
+        self, account: str | None = None, managed: bool | None = None
+    ) -> list[dict[str, Any]]: ...
+    def idempotent_get(self, account: str, key: str, day: str) -> tuple[int, dict[str, Any]] | None: ...
+    def idempotent_put(self, account: str, key: str, day: str, status: int, body: dict[str, Any]) -> None: ...
+    def append_decision(
+        self, time: str, account: str, source: str | None, decision: dict[str, Any], order: dict[str, Any]
+    ) -> int: ...
+    def decisions(self, account: str | None, limit: int) -> list[dict[str, Any]]: ...
+    def set_connection_status(
+        self, name: str, broker: str, status: str, detail: str | None, updated_at: str
+    ) -> None: ...
+    def close(self) -> None: ...
+
+
+def open_store(url: str, base: Path | None = None) -> SqliteStore:
+    """The store a ``store:`` URL names: ``sqlite:///relative/path.db`` or ``sqlite:////abs/path.db``."""
+    if url.startswith("sqlite:///"):
+        raw = url.removeprefix("sqlite:///")
+        path = Path(raw) if raw.startswith("/") or base is None else base / raw
+        return SqliteStore(path)
+    if url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError("store: PostgreSQL is not available in this build; use sqlite:///path/state.db")
+    raise ConfigError(f"store: unsupported URL {url!r}; use sqlite:///path/state.db")
+
+
+class SqliteStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process kill
+            self._db.execute("PRAGMA foreign_keys=ON")
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open the state store at {path}: {exc}") from exc
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._migrate()
+
+    # ---- plumbing
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction():
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {number}")
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes: committed together when the outermost block ends, rolled back on error."""
+        with self._lock:
+            outer = self._depth == 0
+            if outer:
+                self._db.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                if outer:
+                    self._db.execute("ROLLBACK")
+                raise
+            self._depth -= 1
+            if outer:
+                try:
+                    self._db.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    raise StoreError(f"commit failed: {exc}") from exc
+
+    def _write(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        try:
+            with self.transaction():
+                return self._db.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise StoreError(f"state store write failed: {exc}") from exc
+
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(f"state store read failed: {exc}") from exc
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # ---- accounts
+
+    def accounts(self) -> list[AccountRow]:
+        return [
+            AccountRow(
+                r["id"],
+                r["connection"],
+                r["nickname"],
+                bool(r["enabled"]),
+                bool(r["automation_paused"]),
+                r["balance"],
+                r["start_balance"],
+                r["peak_equity"],
+                r["eod_peak"],
+                r["day"],
+            )
+            for r in self._read("SELECT * FROM accounts ORDER BY id")
+        ]
+
+    def upsert_account(self, row: AccountRow) -> None:
+        self._write(
+            "INSERT INTO accounts (id, connection, nickname, enabled, automation_paused, balance, start_balance, peak_equity, eod_peak, day)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET connection = excluded.connection, nickname = excluded.nickname",
+            (
+                row.id,
+                row.connection,
+                row.nickname,
+                int(row.enabled),
+                int(row.automation_paused),
+                row.balance,
+                row.start_balance,
+                row.peak_equity,
+                row.eod_peak,
+                row.day,
+            ),
+        )
+
+    _ACCOUNT_FIELDS = frozenset(
+        {"nickname", "enabled", "automation_paused", "balance", "peak_equity", "eod_peak", "day"}
+    )
+
+    def update_account(self, account: str, **fields: Any) -> None:
+        unknown = set(fields) - self._ACCOUNT_FIELDS
+        if unknown:
+            raise StoreError(f"unknown account fields {sorted(unknown)}")
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        values = tuple(int(v) if isinstance(v, bool) else v for v in fields.values())
+        self._write(f"UPDATE accounts SET {sets} WHERE id = ?", (*values, account))
+
+    def delete_account(self, account: str) -> None:
+        with self.transaction():
+            for table, column in (("accounts", "id"), ("positions", "account"), ("locks", "account")):
+                self._write(f"DELETE FROM {table} WHERE {column} = ?", (account,))
+
+    # ---- positions and fills
+
+    def positions(self, account: str) -> dict[str, tuple[int, float]]:
+        return {
+            r["root"]: (r["qty"], r["avg_price"])
+            for r in self._read("SELECT * FROM positions WHERE account = ?", (account,))
+        }
+
+    def set_position(self, account: str, root: str, qty: int, avg_price: float) -> None:
+        if qty == 0:
+            self._write("DELETE FROM positions WHERE account = ? AND root = ?", (account, root))
+        else:
+            self._write(
+                "INSERT INTO positions (account, root, qty, avg_price) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (account, root) DO UPDATE SET qty = excluded.qty, avg_price = excluded.avg_price",
+                (account, root, qty, avg_price),
+            )
+
+    def add_fill(self, fill: FillRow) -> None:
+        self._write(
+            "INSERT INTO fills (account, order_id, ts, root, side, qty, price, realized, entry, trading_day, week_start)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                fill.account,
+                fill.order_id,
+                fill.ts,
+                fill.root,
+                fill.side,
+                fill.qty,
+                fill.price,
+                fill.realized,
+                int(fill.entry),
+                fill.trading_day,
+                fill.week_start,
+            ),
+        )
+
+    def realized_since(
+        self, account: str, trading_day: str, week_start: str
+    ) -> tuple[float, float, int, int]:
+        """(realized today, realized this week, entries today, entries this week)."""
+        row = self._read(
+            "SELECT COALESCE(SUM(CASE WHEN trading_day = ? THEN realized END), 0) AS d,"
+            " COALESCE(SUM(realized), 0) AS w,"
+            " COALESCE(SUM(CASE WHEN trading_day = ? AND entry THEN 1 END), 0) AS dt,"
+            " COALESCE(SUM(CASE WHEN entry THEN 1 END), 0) AS wt"
+            " FROM fills WHERE account = ? AND week_start = ?",
+            (trading_day, trading_day, account, week_start),
+        )[0]
+        return float(row["d"]), float(row["w"]), int(row["dt"]), int(row["wt"])
+
+    # ---- locks and breaches
+
+    def locks(self) -> list[LockRow]:
+        return [
+            LockRow(r["account"], r["until"], bool(r["enforce"]), r["reason"], r["kind"], r["created_at"])
+            for r in self._read("SELECT * FROM locks")
+        ]
+
+    def set_lock(self, row: LockRow) -> None:
+        self._write(
+            "INSERT INTO locks (account, until, enforce, reason, kind, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (account) DO UPDATE SET until = excluded.until, enforce = excluded.enforce,"
+            " reason = excluded.reason, kind = excluded.kind, created_at = excluded.created_at",
+            (row.account, row.until, int(row.enforce), row.reason, row.kind, row.created_at),
+        )
+
+    def clear_lock(self, account: str) -> None:
+        self._write("DELETE FROM locks WHERE account = ?", (account,))
+
+    def add_breach(
+        self, account: str, time: str, code: str, action: str, message: str, trading_day: str
+    ) -> None:
+        self._write(
+            "INSERT INTO breaches (account, time, code, action, message, trading_day) VALUES (?, ?, ?, ?, ?, ?)",
+            (account, time, code, action, message, trading_day),
+        )
+
+    def breaches(self, account: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        where, params = ("WHERE account = ?", (account,)) if account else ("", ())
+        rows = self._read(f"SELECT * FROM breaches {where} ORDER BY id DESC LIMIT ?", (*params, limit))
+        return [dict(r) for r in rows]
+
+    # ---- orders and idempotency
+
+    def save_order(
+        self, order_id: str, account: str, body: dict[str, Any], status: str, managed: bool, created_at: str
+    ) -> None:
+        self._write(
+            "INSERT INTO orders (id, account, body, status, managed, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET body = excluded.body, status = excluded.status",
+            (order_id, account, json.dumps(body), status, int(managed), created_at),
+        )
+
+    def open_orders(self, account: str | None = None, managed: bool | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT body FROM orders WHERE status IN ('working', 'held')"
+        params: tuple[Any, ...] = ()
+        if account is not None:
+            sql += " AND account = ?"
+            params += (account,)
+        if managed is not None:
+            sql += " AND managed = ?"
+            params += (int(managed),)
+        return [json.loads(r["body"]) for r in self._read(sql + " ORDER BY created_at", params)]
+
+    def idempotent_get(self, account: str, key: str, day: str) -> tuple[int, dict[str, Any]] | None:
+        rows = self._read(
+            "SELECT status, body FROM idempotency WHERE account = ? AND key = ? AND day = ?",
+            (account, key, day),
+        )
+        return (int(rows[0]["status"]), json.loads(rows[0]["body"])) if rows else None
+
+    def idempotent_put(self, account: str, key: str, day: str, status: int, body: dict[str, Any]) -> None:
+        self._write(
+            "INSERT OR IGNORE INTO idempotency (account, key, day, status, body) VALUES (?, ?, ?, ?, ?)",
+            (account, key, day, status, json.dumps(body)),
+        )
+
+    # ---- audit
+
+    def append_decision(
+        self, time: str, account: str, source: str | None, decision: dict[str, Any], order: dict[str, Any]
+    ) -> int:
+        body = {"time": time, "account": account, "order": order, "decision": decision}
+        cur = self._write(
+            "INSERT INTO decisions (time, account, source, outcome, stage, code, policy, bundle, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                time,
+                account,
+                source,
+                decision["outcome"],
+                decision.get("stage"),
+                decision.get("code"),
+                decision.get("policy"),
+                decision.get("bundle"),
+                json.dumps(body),
+            ),
+        )
+        return int(cur.lastrowid or 0)
+
+    def decisions(self, account: str | None, limit: int) -> list[dict[str, Any]]:
+        where, params = ("WHERE account = ?", (account,)) if account else ("", ())
+        rows = self._read(
+            f"SELECT id, body FROM decisions {where} ORDER BY id DESC LIMIT ?", (*params, limit)
+        )
+        return [{"id": r["id"], **json.loads(r["body"])} for r in rows]
+
+    # ---- connections
+
+    def set_connection_status(
+        self, name: str, broker: str, status: str, detail: str | None, updated_at: str
+    ) -> None:
+        self._write(
+            "INSERT INTO connections (name, broker, status, detail, updated_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET status = excluded.status, detail = excluded.detail, updated_at = excluded.updated_at",
+            (name, broker, status, detail, updated_at),
+        )

@@ -1,0 +1,91 @@
+"""TradersPost/TradingView-style alerts turned into orders (reference/markets.md 4.2).
+
+``buy``: if short, cover and go long (with ``sentiment: flat``, only cover); if already
+long there is nothing to do. ``sell`` mirrors it. ``exit`` closes whatever is open,
+``add`` adds to the open side, ``cancel`` cancels the open orders for the ticker. A
+price makes a limit order unless ``orderType`` says otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ordergate.policy import symbol_root
+from ordergate.runtime.book import AccountState
+from ordergate.runtime.errors import Conflict, RequestError
+
+ACTIONS = ("buy", "sell", "exit", "cancel", "add")
+ORDER_TYPES = {"market": "market", "limit": "limit", "stop": "stop", "stop_limit": "stop_limit"}
+SENTIMENTS = ("bullish", "long", "bearish", "short", "flat")
+
+
+def _number(alert: dict[str, Any], key: str) -> float | None:
+    value = alert.get(key)
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise RequestError(key, f"must be a number, not {value!r}") from None
+
+
+def alert_to_order(alert: Any, state: AccountState) -> dict[str, Any] | None:
+    """The order body for ``/v1/orders``, or None for a cancel."""
+    if not isinstance(alert, dict) or not alert:
+        raise RequestError(None, "empty JSON: an alert needs at least ticker and action")
+    ticker, action = alert.get("ticker"), alert.get("action")
+    if not ticker or not action:
+        raise RequestError("ticker" if not ticker else "action", "action and ticker are required")
+    if not isinstance(ticker, str):
+        raise RequestError("ticker", "must be a string such as MNQU2025")
+    if action not in ACTIONS:
+        raise RequestError("action", f"invalid action {action!r}; actions: {', '.join(ACTIONS)}")
+    sentiment = alert.get("sentiment")
+    if sentiment is not None and sentiment not in SENTIMENTS:
+        raise RequestError(
+            "sentiment", f"invalid sentiment {sentiment!r}; sentiments: {', '.join(SENTIMENTS)}"
+        )
+    if action == "cancel":
+        return None
+    quantity = _number(alert, "quantity")
+    qty = 1 if quantity is None else quantity
+    if qty <= 0 or qty != int(qty):
+        raise RequestError("quantity", f"must be a whole number of contracts, not {alert.get('quantity')!r}")
+    limit, stop = _number(alert, "limitPrice") or _number(alert, "price"), _number(alert, "stopPrice")
+    order_type = alert.get("orderType")
+    if order_type is None:
+        order_type = "stop_limit" if (limit and stop) else "limit" if limit else "stop" if stop else "market"
+    if order_type not in ORDER_TYPES:
+        raise RequestError(
+            "orderType", f"invalid orderType {order_type!r}; order types: {', '.join(ORDER_TYPES)}"
+        )
+    root = symbol_root(ticker)
+    held = state.holdings.get(root)
+    position = held.qty if held else 0
+    body: dict[str, Any] = {"account": state.id, "symbol": ticker, "type": order_type, "source": "webhook"}
+    if limit is not None and order_type in ("limit", "stop_limit"):
+        body["price"] = limit
+    if stop is not None and order_type in ("stop", "stop_limit"):
+        body["stop_price"] = stop
+    extras = alert.get("extras") if isinstance(alert.get("extras"), dict) else {}
+    signal = alert.get("id") or alert.get("signalId") or extras.get("id")
+    if signal:
+        body["client_order_id"] = str(signal)
+    if action == "exit":
+        if position == 0:
+            raise Conflict("action", f"nothing to exit: no open {root} position")
+        return {**body, "side": "sell" if position > 0 else "buy", "qty": abs(position), "intent": "close"}
+    if action == "add":
+        if position == 0:
+            raise Conflict("action", f"nothing to add to: no open {root} position; send buy or sell")
+        return {**body, "side": "buy" if position > 0 else "sell", "qty": int(qty)}
+    side = action
+    opposite = (position < 0) if side == "buy" else (position > 0)
+    same = (position > 0) if side == "buy" else (position < 0)
+    if same:
+        raise Conflict(
+            "action", f"already {'long' if position > 0 else 'short'} {root}; send add to add to the position"
+        )
+    if opposite and sentiment == "flat":
+        return {**body, "side": side, "qty": abs(position), "intent": "close"}
+    return {**body, "side": side, "qty": int(qty) + (abs(position) if opposite else 0)}
