@@ -33,8 +33,8 @@ from ordergate.policy.models import (
     RuntimeDocument,
 )
 from ordergate.policy.orders import Order, Snapshot
-from ordergate.policy.schema_check import check_shape, did_you_mean, dotted
 from ordergate.policy.runtime_checks import check_runtime
+from ordergate.policy.schema_check import check_shape, did_you_mean, dotted
 from ordergate.policy.secrets import find_literal_secrets
 from ordergate.policy.source import Document, Path, SourceFile, parse_documents
 

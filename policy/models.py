@@ -339,8 +339,12 @@ class PolicyTestDocument(Strict):
 
 
 class WebhookConfig(Strict):
-    name: Annotated[str, Field(min_length=1, description="A label for the alert source, e.g. tradingview-es.")]
-    secret: Annotated[str, Field(description="The secret part of the webhook URL; reference it as ${env:NAME}.")]
+    name: Annotated[
+        str, Field(min_length=1, description="A label for the alert source, e.g. tradingview-es.")
+    ]
+    secret: Annotated[
+        str, Field(description="The secret part of the webhook URL; reference it as ${env:NAME}.")
+    ]
     account: Annotated[str, Field(min_length=1, description="The account the alerts trade.")]
 
 

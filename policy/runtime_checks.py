@@ -53,9 +53,17 @@ def check_runtime(doc: Document, model: RuntimeDocument) -> list[Diagnostic]:
     if spec.api is not None:
         m = _LISTEN.match(spec.api.listen)
         if not m or not 0 < int(m.group(2)) < 65536:
-            add(("spec", "api", "listen"), "format", f"spec.api.listen must be host:port, e.g. 127.0.0.1:8787 (got {spec.api.listen!r})")
+            add(
+                ("spec", "api", "listen"),
+                "format",
+                f"spec.api.listen must be host:port, e.g. 127.0.0.1:8787 (got {spec.api.listen!r})",
+            )
     if not spec.store.startswith(("sqlite:///", "postgresql://", "postgres://")):
-        add(("spec", "store"), "format", f"spec.store must be sqlite:///path or postgresql://... (got {spec.store!r})")
+        add(
+            ("spec", "store"),
+            "format",
+            f"spec.store must be sqlite:///path or postgresql://... (got {spec.store!r})",
+        )
     names: set[str] = set()
     account_ids: set[str] = set()
     connections = spec.connections or []
@@ -70,17 +78,38 @@ def check_runtime(doc: Document, model: RuntimeDocument) -> list[Diagnostic]:
             account_ids.add(acct.id)
         if conn.broker == "paper":
             if not conn.accounts:
-                add(base, "missing-field", f"paper connection '{conn.name}' needs accounts, e.g. [{{id: PAPER-1, balance: 50000}}]")
+                add(
+                    base,
+                    "missing-field",
+                    f"paper connection '{conn.name}' needs accounts, e.g. [{{id: PAPER-1, balance: 50000}}]",
+                )
             feed = conn.feed or "random_walk"
             if feed not in ("random_walk", "manual") and not (feed.startswith("replay:") and len(feed) > 7):
-                add((*base, "feed"), "enum", f"unknown feed {feed!r}; feeds: random_walk, manual, replay:<file>")
+                add(
+                    (*base, "feed"),
+                    "enum",
+                    f"unknown feed {feed!r}; feeds: random_walk, manual, replay:<file>",
+                )
         elif conn.feed is not None:
-            add((*base, "feed"), "not-for-broker", f"feed is for paper connections; {conn.broker} streams its own quotes")
+            add(
+                (*base, "feed"),
+                "not-for-broker",
+                f"feed is for paper connections; {conn.broker} streams its own quotes",
+            )
         if conn.mode is not None and conn.broker != "projectx":
-            add((*base, "mode"), "not-for-broker", f"connection mode is for ProjectX connections, not {conn.broker}")
+            add(
+                (*base, "mode"),
+                "not-for-broker",
+                f"connection mode is for ProjectX connections, not {conn.broker}",
+            )
         for key in REQUIRED_CREDENTIALS.get(conn.broker, ()):
             if not (conn.credentials or {}).get(key):
-                add((*base, "credentials"), "missing-field", f"a {conn.broker} connection needs credentials.{key}", "reference it as ${env:NAME}")
+                add(
+                    (*base, "credentials"),
+                    "missing-field",
+                    f"a {conn.broker} connection needs credentials.{key}",
+                    "reference it as ${env:NAME}",
+                )
         if conn.broker == "rithmic":
             for key in ("system", "gateway"):
                 if getattr(conn, key) is None:

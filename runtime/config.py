@@ -12,11 +12,11 @@ into ``.ordergate/token`` (owner-only).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import secrets
 from dataclasses import dataclass, field
-import importlib.util
 from pathlib import Path
 
 from ordergate.policy import check_bundle
@@ -69,7 +69,9 @@ def bundled_rules() -> Path:
     """The rules shipped inside the package (``rules/`` installed as data)."""
     spec = importlib.util.find_spec("ordergate.rules")
     if spec is None or not spec.submodule_search_locations:
-        raise ConfigError("the bundled rules are missing from this installation; pass --config with a rules directory")
+        raise ConfigError(
+            "the bundled rules are missing from this installation; pass --config with a rules directory"
+        )
     return Path(next(iter(spec.submodule_search_locations)))
 
 
