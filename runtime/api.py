@@ -25,7 +25,7 @@ from starlette.schemas import SchemaGenerator
 from ordergate.policy import symbol_root
 from ordergate.runtime.errors import NotFound, RequestError
 from ordergate.runtime.service import Runtime
-from ordergate.runtime.webhook import alert_to_order
+from ordergate.runtime.webhook import alert_to_order, signal_id
 
 PUBLIC_PATHS = ("/v1/health", "/openapi.json")
 SSE_KEEPALIVE_SECONDS = 15.0
@@ -165,6 +165,11 @@ def build_app(runtime: Runtime) -> Starlette:
             raise NotFound("secret", "invalid webhook URL")
         state = rt.core.account(hook.account)
         alert = await _body(request)
+        signal = signal_id(alert)
+        if signal:  # a repeated alert gets its first answer, whatever the position is now
+            seen = rt.core.store.idempotent_get(state.id, signal, state.day)
+            if seen is not None:
+                return seen
         body = alert_to_order(alert, state)
         if body is None:
             root = symbol_root(alert["ticker"])
@@ -213,7 +218,7 @@ def build_app(runtime: Runtime) -> Starlette:
         return Response(rt.core.metrics.render(), media_type="text/plain; version=0.0.4")
 
     async def openapi(request: Request) -> Response:
-        return schemas.OpenAPIResponse(request=request)
+        return JSONResponse(schemas.get_schema(routes=request.app.routes))
 
     routes = [
         Route("/v1/health", guarded(health), methods=["GET"]),

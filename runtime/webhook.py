@@ -29,6 +29,15 @@ def _number(alert: dict[str, Any], key: str) -> float | None:
         raise RequestError(key, f"must be a number, not {value!r}") from None
 
 
+def signal_id(alert: Any) -> str | None:
+    """The alert's own id, used as the client order id: a repeated alert trades once."""
+    if not isinstance(alert, dict):
+        return None
+    extras = alert.get("extras") if isinstance(alert.get("extras"), dict) else {}
+    value = alert.get("id") or alert.get("signalId") or extras.get("id")
+    return str(value) if value else None
+
+
 def alert_to_order(alert: Any, state: AccountState) -> dict[str, Any] | None:
     """The order body for ``/v1/orders``, or None for a cancel."""
     if not isinstance(alert, dict) or not alert:
@@ -67,8 +76,7 @@ def alert_to_order(alert: Any, state: AccountState) -> dict[str, Any] | None:
         body["price"] = limit
     if stop is not None and order_type in ("stop", "stop_limit"):
         body["stop_price"] = stop
-    extras = alert.get("extras") if isinstance(alert.get("extras"), dict) else {}
-    signal = alert.get("id") or alert.get("signalId") or extras.get("id")
+    signal = signal_id(alert)
     if signal:
         body["client_order_id"] = str(signal)
     if action == "exit":

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import textwrap
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from ordergate.policy.models import ApiConfig, ConnectionConfig, RuntimeSpec, WebhookConfig
+from ordergate.runtime.api import build_app
+from ordergate.runtime.clock import FakeClock
+from ordergate.runtime.config import from_spec
+from ordergate.runtime.service import Runtime
+
+TOKEN = "test-token"
+MONDAY_10 = datetime.fromisoformat("2026-11-23T10:00:00-05:00")
+
+BASIC_POLICY = """
+apiVersion: ordergate/v1
+kind: RiskPolicy
+metadata: {name: desk, version: 1}
+spec:
+  accounts: ["*"]
+  limits:
+    daily: {loss: 1000}
+    on_breach: {action: flatten_and_lock, lock: session:new_york_open, enforce: true}
+  positions: {max_contracts_per_order: 5, max_position_size: 6}
+  quote_health: {policy: strict, stale_after: 20s}
+"""
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def write_policy(rules: Path, text: str, name: str = "policy.yaml") -> None:
+    rules.mkdir(parents=True, exist_ok=True)
+    (rules / name).write_text(textwrap.dedent(text).lstrip())
+
+
+def paper(
+    accounts: list[dict[str, Any]] | None = None, *, name: str = "Paper", execution: str = "broker_native"
+) -> ConnectionConfig:
+    return ConnectionConfig.model_validate(
+        {
+            "name": name,
+            "broker": "paper",
+            "feed": "manual",
+            "execution": execution,
+            "accounts": accounts or [{"id": "PAPER-1", "balance": 50000}],
+        }
+    )
+
+
+@pytest.fixture
+def make_runtime(tmp_path: Path) -> Callable[..., Runtime]:
+    def make(
+        policy: str = BASIC_POLICY,
+        connections: list[ConnectionConfig] | None = None,
+        clock: FakeClock | None = None,
+        webhooks: list[dict[str, str]] | None = None,
+    ) -> Runtime:
+        rules = tmp_path / "rules"
+        if not rules.exists():
+            write_policy(rules, policy)
+        spec = RuntimeSpec(
+            rules=str(rules),
+            store=f"sqlite:///{tmp_path / 'state.db'}",
+            api=ApiConfig(
+                listen="127.0.0.1:0",
+                tokens=[TOKEN],
+                webhooks=[WebhookConfig.model_validate(w) for w in webhooks or []],
+            ),
+            connections=connections or [paper()],
+        )
+        config = from_spec("test", spec, state_dir=tmp_path / ".ordergate")
+        return Runtime(config, clock or FakeClock(MONDAY_10))
+
+    return make
+
+
+@pytest.fixture
+async def started(make_runtime: Callable[..., Runtime]) -> AsyncIterator[Runtime]:
+    runtime = make_runtime()
+    await runtime.start(background=False)
+    yield runtime
+    await runtime.stop()
+
+
+async def quote(runtime: Runtime, symbol: str, last: float, spread: float = 0.25) -> None:
+    await runtime.set_paper_quote({"symbol": symbol, "bid": last, "ask": last + spread, "last": last})
+
+
+async def order(runtime: Runtime, **body: Any) -> tuple[int, dict[str, Any]]:
+    body = {"account": "PAPER-1", "symbol": "ESZ6", "side": "buy", "qty": 1, **body}
+    return await runtime.gateway.submit(body)
+
+
+def client(runtime: Runtime, token: str | None = TOKEN) -> httpx.AsyncClient:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=build_app(runtime)), base_url="http://ordergate", headers=headers
+    )

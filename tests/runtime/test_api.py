@@ -1,0 +1,252 @@
+"""The HTTP API's many small cases, in-process over ASGI."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.runtime.conftest import client, order, quote
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_health_needs_no_token_and_names_the_bundle(started) -> None:
+    async with client(started, token=None) as c:
+        r = await c.get("/v1/health")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["status"] == "ok"
+    assert body["policy"]["bundle"] == started.core.holder.bundle.digest
+    assert body["policy"]["policies"] == ["desk@1"] and body["policy"]["error"] is None
+
+
+@pytest.mark.parametrize(("token", "status"), [(None, 401), ("wrong", 403)])
+async def test_every_other_path_needs_the_bearer_token(started, token, status) -> None:
+    async with client(started, token=token) as c:
+        for method, path in (
+            ("GET", "/v1/status"),
+            ("GET", "/v1/accounts"),
+            ("POST", "/v1/orders"),
+            ("GET", "/metrics"),
+            ("POST", "/v1/kill-switch"),
+        ):
+            r = await c.request(method, path)
+            assert r.status_code == status, path
+            assert r.json()["field"] == "Authorization"
+
+
+async def test_post_orders_answers_201_then_403_with_the_decision(started) -> None:
+    await quote(started, "ES", 6000)
+    async with client(started) as c:
+        ok = await c.post(
+            "/v1/orders", json={"account": "PAPER-1", "symbol": "ESZ6", "side": "buy", "qty": 1}
+        )
+        blocked = await c.post(
+            "/v1/orders", json={"account": "PAPER-1", "symbol": "ESZ6", "side": "buy", "qty": 9}
+        )
+    assert ok.status_code == 201 and ok.json()["order"]["status"] == "filled"
+    assert ok.json()["order"]["source"] == "api"
+    assert blocked.status_code == 403 and set(blocked.json()) == {"decision"}
+    assert blocked.json()["decision"]["code"] == "max_contracts_per_order"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"symbol": "ES", "side": "buy", "qty": 1}, 422, "account"),
+        ({"account": "NOPE", "symbol": "ES", "side": "buy", "qty": 1}, 404, "account"),
+        ({"account": "PAPER-1", "side": "buy", "qty": 1}, 422, "symbol"),
+        ({"account": "PAPER-1", "symbol": "ES", "side": "long", "qty": 1}, 422, "side"),
+        ({"account": "PAPER-1", "symbol": "ES", "side": "buy", "qty": -2}, 422, "qty"),
+        ({"account": "PAPER-1", "symbol": "ES", "side": "buy", "qty": 1, "type": "limit"}, 422, "price"),
+        ({"account": "PAPER-1", "symbol": "ES", "side": "buy", "qty": 1, "colour": "red"}, 422, "colour"),
+    ],
+)
+async def test_bad_orders_name_the_field(started, body, status, field) -> None:
+    async with client(started) as c:
+        r = await c.post("/v1/orders", json=body)
+    assert r.status_code == status and r.json()["field"] == field
+    assert started.core.store.decisions(None, 10) == []
+
+
+async def test_malformed_json_is_a_clear_422(started) -> None:
+    async with client(started) as c:
+        r = await c.post("/v1/orders", content=b'{"account": ', headers={"content-type": "application/json"})
+    assert r.status_code == 422 and "not valid JSON" in r.json()["error"]
+
+
+async def test_orders_check_is_a_dry_run(started) -> None:
+    await quote(started, "ES", 6000)
+    async with client(started) as c:
+        r = await c.post(
+            "/v1/orders/check", json={"account": "PAPER-1", "symbol": "ESZ6", "side": "buy", "qty": 1}
+        )
+    assert r.status_code == 200 and r.json()["decision"]["outcome"] == "allow"
+    assert started.core.store.decisions(None, 10) == [] and started.account_view("PAPER-1")["positions"] == []
+
+
+async def test_open_orders_and_cancel(started) -> None:
+    await quote(started, "ES", 6000)
+    async with client(started) as c:
+        placed = (
+            await c.post(
+                "/v1/orders",
+                json={
+                    "account": "PAPER-1",
+                    "symbol": "ESZ6",
+                    "side": "buy",
+                    "qty": 1,
+                    "type": "limit",
+                    "price": 5900,
+                },
+            )
+        ).json()
+        listed = (await c.get("/v1/orders", params={"account": "PAPER-1"})).json()["orders"]
+        assert [o["id"] for o in listed] == [placed["order"]["id"]]
+        r = await c.delete(f"/v1/orders/{placed['order']['id']}")
+        assert r.status_code == 200 and r.json()["order"]["status"] == "cancelled"
+        assert (await c.get("/v1/orders")).json()["orders"] == []
+        assert (await c.delete("/v1/orders/og-none")).status_code == 404
+
+
+async def test_lock_unlock_enable_disable_resume_over_http(started) -> None:
+    async with client(started) as c:
+        r = await c.post("/v1/accounts/PAPER-1/lock", json={"duration": "6h", "enforce": True})
+        assert r.status_code == 200 and r.json()["locked"]["enforce"] is True
+        r = await c.post("/v1/accounts/PAPER-1/unlock")
+        assert r.status_code == 409 and r.json()["field"] == "account" and r.json()["until"]
+        assert (await c.post("/v1/accounts/PAPER-1/lock", json={"duration": "3 days"})).json()[
+            "field"
+        ] == "duration"
+        assert (
+            await c.post("/v1/accounts/PAPER-1/lock", json={"duration": "manual", "enforce": True})
+        ).json()["field"] == "enforce"
+        assert (await c.post("/v1/accounts/PAPER-1/disable")).json()["enabled"] is False
+        assert (await c.post("/v1/accounts/PAPER-1/enable")).json()["enabled"] is True
+        assert (await c.post("/v1/accounts/PAPER-1/resume")).json()["automation_paused"] is False
+        assert (await c.post("/v1/accounts/NOPE/lock", json={})).status_code == 404
+
+
+async def test_the_kill_switch_needs_the_word_flatten(started) -> None:
+    async with client(started) as c:
+        r = await c.post("/v1/kill-switch", json={"confirm": "flatten"})
+        assert r.status_code == 400 and r.json()["field"] == "confirm"
+        assert started.account_view("PAPER-1")["locked"] is None
+        r = await c.post("/v1/kill-switch", json={"confirm": "FLATTEN"})
+    assert r.status_code == 200
+    assert r.json() == {"accounts": [{"account": "PAPER-1", "flatten": "none", "lock": "ok", "error": None}]}
+
+
+async def test_accounts_view_has_the_documented_fields(started) -> None:
+    await quote(started, "ES", 6000)
+    await order(started)
+    async with client(started) as c:
+        [account] = (await c.get("/v1/accounts")).json()["accounts"]
+        one = (await c.get("/v1/accounts/PAPER-1")).json()
+    assert account == one
+    assert {
+        "id",
+        "nickname",
+        "connection",
+        "broker",
+        "enabled",
+        "locked",
+        "automation_paused",
+        "policy",
+        "positions",
+        "pnl",
+        "equity",
+        "peak_equity",
+    } <= set(one)
+    assert set(one["pnl"]) == {"daily", "weekly", "daily_realized", "weekly_realized", "unrealized"}
+    assert one["pnl"]["unrealized"] == pytest.approx(-12.5)
+
+
+async def test_decisions_are_listed_newest_first(started) -> None:
+    await quote(started, "ES", 6000)
+    await order(started)
+    await order(started, qty=9)
+    async with client(started) as c:
+        r = await c.get("/v1/decisions", params={"account": "PAPER-1", "limit": 5})
+        assert (await c.get("/v1/decisions", params={"limit": "lots"})).json()["field"] == "limit"
+    codes = [d["decision"]["code"] for d in r.json()["decisions"]]
+    assert codes == ["max_contracts_per_order", None]
+
+
+async def test_metrics_count_decisions_by_stage_and_code(started) -> None:
+    await quote(started, "ES", 6000)
+    await order(started, qty=9)
+    async with client(started) as c:
+        text = (await c.get("/metrics")).text
+    assert (
+        'ordergate_decisions_total{code="max_contracts_per_order",outcome="block",stage="positions"} 1.0'
+        in text
+    )
+    assert "ordergate_decision_latency_seconds_bucket" in text
+    assert 'ordergate_connection_status{connection="Paper",status="connected"} 1.0' in text
+
+
+async def test_the_openapi_document_lists_the_paths(started) -> None:
+    async with client(started, token=None) as c:
+        doc = (await c.get("/openapi.json")).json()
+    assert {"/v1/orders", "/v1/accounts/{id}/lock", "/v1/kill-switch", "/v1/webhooks/{secret}"} <= set(
+        doc["paths"]
+    )
+
+
+async def test_paper_quotes_need_a_manual_feed_and_name_bad_fields(started) -> None:
+    async with client(started) as c:
+        assert (await c.post("/v1/paper/quotes", json={"symbol": "ES", "last": -1})).json()["field"] == "last"
+        assert (await c.post("/v1/paper/quotes", json={"bid": 1})).json()["field"] == "symbol"
+        r = await c.post(
+            "/v1/paper/quotes", json={"symbol": "ESZ6", "bid": 6000, "ask": 6000.25, "last": 6000}
+        )
+    assert r.status_code == 200 and started.core.brokers["Paper"].quotes["ES"].bid == 6000
+
+
+async def test_webhook_alerts_trade_like_traderspost(make_runtime) -> None:
+    rt = make_runtime(webhooks=[{"name": "tv", "secret": "s3cr3t-hook", "account": "PAPER-1"}])
+    await rt.start(background=False)
+    await quote(rt, "MNQ", 21000)
+    async with client(rt, token=None) as c:
+        assert (
+            await c.post("/v1/webhooks/wrong", json={"ticker": "MNQU2026", "action": "buy"})
+        ).status_code == 404
+        assert (await c.post("/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026"})).json()[
+            "field"
+        ] == "action"
+        assert (
+            await c.post("/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "hold"})
+        ).json()["field"] == "action"
+        r = await c.post(
+            "/v1/webhooks/s3cr3t-hook",
+            json={"ticker": "MNQU2026", "action": "buy", "quantity": 2, "id": "a1"},
+        )
+        assert r.status_code == 201 and r.json()["order"]["source"] == "webhook"
+        assert (
+            await c.post(
+                "/v1/webhooks/s3cr3t-hook",
+                json={"ticker": "MNQU2026", "action": "buy", "quantity": 2, "id": "a1"},
+            )
+        ).json() == r.json()
+        assert (
+            await c.post("/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "buy"})
+        ).status_code == 409
+        r = await c.post(
+            "/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "sell", "quantity": 1}
+        )
+        assert r.status_code == 201 and r.json()["order"]["qty"] == 3  # reverse: cover 2, then short 1
+        assert rt.account_view("PAPER-1")["positions"][0]["qty"] == -1
+        r = await c.post("/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "exit"})
+        assert r.status_code == 201 and r.json()["decision"]["exit"] is True
+        assert rt.account_view("PAPER-1")["positions"] == []
+        assert (
+            await c.post("/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "exit"})
+        ).status_code == 409
+    await rt.stop()
+
+
+async def test_unknown_paths_and_methods_answer_json(started) -> None:
+    async with client(started) as c:
+        assert (await c.get("/v1/nothing")).json()["field"] == "path"
+        r = await c.put("/v1/orders")
+        assert r.status_code == 405 and r.json()["field"] == "method"

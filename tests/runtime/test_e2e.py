@@ -1,0 +1,313 @@
+"""The runtime as a real process on a loopback port, driven over HTTP and by the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+ORDERGATE = shutil.which("ordergate", path=str(Path(sys.executable).parent)) or "ordergate"
+TOKEN = "e2e-token-123"
+POLICY = """\
+apiVersion: ordergate/v1
+kind: RiskPolicy
+metadata: {name: desk, version: 1}
+spec:
+  accounts: ["*"]
+  limits:
+    daily: {loss: 1000}
+    on_breach: {action: flatten_and_lock, lock: 6h, enforce: true}
+  positions: {max_contracts_per_order: 5}
+  quote_health: {policy: strict, stale_after: 300s}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Proc:
+    url: str
+    dir: Path
+    config: Path
+    process: subprocess.Popen[str] | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, "ORDERGATE_TOKEN": TOKEN}
+        self.process = subprocess.Popen(
+            [ORDERGATE, "run", "--config", str(self.config), "--log-level", "warning"],
+            cwd=self.dir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(
+                    f"the runtime exited: {self.process.stdout.read() if self.process.stdout else ''}"
+                )
+            try:
+                if httpx.get(self.url + "/v1/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise AssertionError("the runtime did not answer within 20 s")
+
+    def stop(self, sig: int = signal.SIGTERM) -> str:
+        assert self.process is not None
+        self.process.send_signal(sig)
+        out, _ = self.process.communicate(timeout=20)
+        return out
+
+    def call(self, method: str, path: str, body: object = None) -> httpx.Response:
+        return httpx.request(
+            method, self.url + path, json=body, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10
+        )
+
+    def quote(self, symbol: str, last: float) -> None:
+        r = self.call(
+            "POST", "/v1/paper/quotes", {"symbol": symbol, "bid": last, "ask": last + 0.25, "last": last}
+        )
+        assert r.status_code == 200, r.text
+
+    def order(self, **body: object) -> httpx.Response:
+        return self.call(
+            "POST", "/v1/orders", {"account": "PAPER-1", "symbol": "ESZ6", "side": "buy", "qty": 1, **body}
+        )
+
+    def cli(self, *args: str, token: str = TOKEN) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [ORDERGATE, *args, "--url", self.url, "--token", token],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            cwd=self.dir,
+        )
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Iterator[Proc]:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "desk.yaml").write_text(POLICY)
+    port = free_port()
+    config = tmp_path / "runtime.yaml"
+    config.write_text(
+        textwrap.dedent(f"""\
+        apiVersion: ordergate/v1
+        kind: Runtime
+        metadata: {{name: e2e}}
+        spec:
+          rules: {rules}
+          store: sqlite:///{tmp_path / "state.db"}
+          api: {{listen: "127.0.0.1:{port}", tokens: ["${{env:ORDERGATE_TOKEN}}"]}}
+          connections:
+            - name: Paper
+              broker: paper
+              feed: manual
+              accounts: [{{id: PAPER-1, balance: 50000}}, {{id: PAPER-2, balance: 50000}}]
+        """)
+    )
+    proc = Proc(f"http://127.0.0.1:{port}", tmp_path, config)
+    proc.start()
+    yield proc
+    if proc.process and proc.process.poll() is None:
+        proc.stop()
+
+
+def test_an_order_is_allowed_and_filled_and_another_blocked_with_stage_and_code(runtime: Proc) -> None:
+    runtime.quote("ES", 6000)
+    ok = runtime.order(qty=2)
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["order"]["fills"] == [{"qty": 2, "price": 6000.25}]
+    blocked = runtime.order(qty=6)
+    assert blocked.status_code == 403
+    assert (blocked.json()["decision"]["stage"], blocked.json()["decision"]["code"]) == (
+        "positions",
+        "max_contracts_per_order",
+    )
+    account = runtime.call("GET", "/v1/accounts/PAPER-1").json()
+    assert account["positions"][0]["qty"] == 2 and account["policy"] == "desk@1"
+
+
+def test_a_quote_move_breaches_flattens_and_locks_and_the_enforced_lock_holds(runtime: Proc) -> None:
+    runtime.quote("ES", 6000)
+    runtime.order(qty=4)
+    runtime.quote("ES", 5994)  # (5994 - 6000.25) x 4 x $50 = -$1,250
+    account = runtime.call("GET", "/v1/accounts/PAPER-1").json()
+    assert account["positions"] == []
+    assert account["locked"]["reason"] == "daily_loss_limit" and account["locked"]["enforce"] is True
+    refused = runtime.call("POST", "/v1/accounts/PAPER-1/unlock")
+    assert refused.status_code == 409 and refused.json()["field"] == "account"
+    assert runtime.order().json()["decision"]["code"] == "account_locked"
+
+
+def test_the_kill_switch_reports_per_account(runtime: Proc) -> None:
+    runtime.quote("ES", 6000)
+    runtime.order(qty=1)
+    assert runtime.call("POST", "/v1/kill-switch", {"confirm": "yes"}).status_code == 400
+    r = runtime.call("POST", "/v1/kill-switch", {"confirm": "FLATTEN"})
+    assert r.json() == {
+        "accounts": [
+            {"account": "PAPER-1", "flatten": "ok", "lock": "ok", "error": None},
+            {"account": "PAPER-2", "flatten": "none", "lock": "ok", "error": None},
+        ]
+    }
+
+
+def wait_for(predicate, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def test_a_bad_rules_edit_is_refused_and_a_good_one_takes_effect(runtime: Proc) -> None:
+    rules = runtime.dir / "rules" / "desk.yaml"
+    digest = runtime.call("GET", "/v1/health").json()["policy"]["bundle"]
+    rules.write_text(POLICY.replace("max_contracts_per_order: 5", "max_contracts_per_order: five"))
+    wait_for(lambda: runtime.call("GET", "/v1/status").json()["policy"]["refused"] is not None)
+    status = runtime.call("GET", "/v1/status").json()["policy"]
+    assert status["bundle"] == digest
+    assert status["refused"]["diagnostics"][0]["line"] == 9
+    runtime.quote("ES", 6000)
+    still = runtime.order(qty=6).json()["decision"]
+    assert still["code"] == "max_contracts_per_order" and still["bundle"] == digest
+    rules.write_text(
+        POLICY.replace("max_contracts_per_order: 5", "max_contracts_per_order: 8").replace(
+            "version: 1", "version: 2"
+        )
+    )
+    wait_for(lambda: runtime.call("GET", "/v1/health").json()["policy"]["policies"] == ["desk@2"])
+    r = runtime.order(qty=6)
+    assert r.status_code == 201 and r.json()["decision"]["policy"] == "desk@2"
+    assert runtime.call("GET", "/v1/status").json()["policy"]["refused"] is None
+
+
+def test_sigkill_and_restart_keep_the_lock_and_the_positions(runtime: Proc) -> None:
+    runtime.quote("ES", 6000)
+    runtime.order(qty=3)
+    runtime.order(account="PAPER-2", qty=1, client_order_id="once")
+    lock = runtime.call("POST", "/v1/accounts/PAPER-2/lock", {"duration": "12h", "enforce": True}).json()[
+        "locked"
+    ]
+    runtime.stop(signal.SIGKILL)
+    runtime.start()
+    p1 = runtime.call("GET", "/v1/accounts/PAPER-1").json()
+    p2 = runtime.call("GET", "/v1/accounts/PAPER-2").json()
+    assert p1["positions"][0]["qty"] == 3 and p1["positions"][0]["avg_price"] == 6000.25
+    assert p2["locked"] == lock and p2["positions"][0]["qty"] == 1
+    runtime.quote("ES", 6000)
+    again = runtime.order(account="PAPER-2", qty=1, client_order_id="once")
+    assert again.status_code == 201  # the first answer, not a new order on a locked account
+    assert runtime.call("GET", "/v1/accounts/PAPER-2").json()["positions"][0]["qty"] == 1
+    assert len(runtime.call("GET", "/v1/decisions", None).json()["decisions"]) == 2
+
+
+def test_sigterm_shuts_down_cleanly(runtime: Proc) -> None:
+    out = runtime.stop(signal.SIGTERM)
+    assert runtime.process is not None and runtime.process.returncode == 0
+    assert "ordergate runtime stopped" in out and "Traceback" not in out
+
+
+def test_events_stream_decisions_and_fills(runtime: Proc) -> None:
+    runtime.quote("ES", 6000)
+    seen: list[str] = []
+    with httpx.stream(
+        "GET", runtime.url + "/v1/events", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10
+    ) as stream:
+        lines = stream.iter_lines()
+        assert next(lines) == ": connected"
+        runtime.order()
+        for line in lines:
+            if line.startswith("event: "):
+                seen.append(line.removeprefix("event: "))
+            if "fill" in seen:
+                break
+    assert seen[:2] == ["decision", "fill"]
+
+
+def test_cli_client_verbs_talk_to_the_runtime(runtime: Proc) -> None:
+    runtime.quote("ES", 6000)
+    r = runtime.cli("order", "PAPER-1", "buy", "2", "ESZ6")
+    assert r.returncode == 0 and "allowed by desk@1" in r.stdout and "filled (2 @ 6000.25)" in r.stdout
+    r = runtime.cli("order", "PAPER-1", "buy", "9", "ESZ6")
+    assert r.returncode == 1 and "BLOCKED at positions [max_contracts_per_order]" in r.stdout
+    r = runtime.cli("accounts")
+    assert r.returncode == 0 and "PAPER-1" in r.stdout and "ES +2" in r.stdout
+    r = runtime.cli("status", "--json")
+    assert json.loads(r.stdout)["counts"]["open_positions"] == 1
+    assert runtime.cli("connections").stdout.splitlines()[1].split()[:3] == ["Paper", "paper", "connected"]
+    assert runtime.cli("lock", "PAPER-2", "--duration", "6h", "--enforce").returncode == 0
+    r = runtime.cli("unlock", "PAPER-2")
+    assert r.returncode == 1 and "enforced until" in r.stderr and "Traceback" not in r.stderr
+    assert "PAPER-1: flatten ok" in runtime.cli("flatten", "PAPER-1").stdout
+    r = runtime.cli("kill-switch", "--confirm", "FLATTEN")
+    assert r.returncode == 0 and "PAPER-2" in r.stdout
+    r = runtime.cli("status", token="wrong")
+    assert r.returncode == 1 and "403: the bearer token is not valid" in r.stderr
+
+
+def test_a_cli_verb_without_a_runtime_says_so_in_one_line(tmp_path: Path) -> None:
+    r = subprocess.run(
+        [ORDERGATE, "status", "--url", f"http://127.0.0.1:{free_port()}", "--token", "x"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert (
+        r.returncode == 1
+        and r.stderr.startswith("ordergate: cannot reach the runtime")
+        and len(r.stderr.splitlines()) == 1
+    )
+
+
+def test_run_with_an_invalid_config_prints_its_diagnostics(tmp_path: Path) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text("apiVersion: ordergate/v1\nkind: Runtime\nmetadata: {name: bad}\nspec:\n  plan: mega\n")
+    r = subprocess.run(
+        [ORDERGATE, "run", "--config", str(config)], capture_output=True, text=True, timeout=30, cwd=tmp_path
+    )
+    assert r.returncode == 1
+    assert f"{config}:5:9: error[enum]: spec.plan must be one of starter, pro, ultra (got 'mega')" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_run_with_a_missing_env_reference_names_it(tmp_path: Path) -> None:
+    config = tmp_path / "r.yaml"
+    config.write_text(
+        "apiVersion: ordergate/v1\nkind: Runtime\nmetadata: {name: r}\nspec:\n  api: {tokens: ['${env:ORDERGATE_NOPE_TOKEN}']}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ORDERGATE_NOPE_TOKEN"}
+    r = subprocess.run(
+        [ORDERGATE, "run", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert r.returncode == 1
+    assert (
+        "spec.api.tokens[0] references ${env:ORDERGATE_NOPE_TOKEN}, and ORDERGATE_NOPE_TOKEN is not set"
+        in r.stderr
+    )

@@ -1,0 +1,385 @@
+"""The runtime in-process with a fake clock: orders, breaches, time, recovery, restarts."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from ordergate.runtime.clock import FakeClock
+from ordergate.runtime.errors import Conflict
+from tests.runtime.conftest import MONDAY_10, order, paper, quote, write_policy
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_an_allowed_market_order_fills_at_the_touch(started) -> None:
+    await quote(started, "ES", 6000)
+    status, body = await order(started, qty=2)
+    assert status == 201
+    assert body["decision"]["outcome"] == "allow" and body["decision"]["policy"] == "desk@1"
+    assert body["order"]["status"] == "filled" and body["order"]["fills"] == [{"qty": 2, "price": 6000.25}]
+    view = started.account_view("PAPER-1")
+    assert view["positions"][0]["qty"] == 2 and view["trades"]["daily"] == 1
+
+
+async def test_a_blocked_order_is_refused_with_stage_and_code_and_audited(started) -> None:
+    await quote(started, "ES", 6000)
+    status, body = await order(started, qty=6)
+    assert status == 403
+    assert (body["decision"]["stage"], body["decision"]["code"]) == ("positions", "max_contracts_per_order")
+    assert "order" not in body
+    [entry] = started.core.store.decisions("PAPER-1", 10)
+    assert entry["decision"]["code"] == "max_contracts_per_order"
+    assert entry["decision"]["bundle"] == started.core.holder.bundle.digest
+    assert started.account_view("PAPER-1")["positions"] == []
+
+
+async def test_a_quote_move_breaches_the_daily_loss_and_flattens_and_locks(started) -> None:
+    await quote(started, "ES", 6000)
+    assert (await order(started, qty=4))[0] == 201
+    await quote(started, "ES", 5995)  # -5.25 x 4 x $50 = -$1,050
+    view = started.account_view("PAPER-1")
+    assert view["positions"] == []
+    assert view["locked"] == {
+        "until": "2026-11-24T14:30:00+00:00",
+        "enforce": True,
+        "reason": "daily_loss_limit",
+        "kind": "session:new_york_open",
+    }
+    assert view["pnl"]["daily_realized"] == pytest.approx(-1050)
+    [breach] = started.core.store.breaches("PAPER-1")
+    assert (breach["code"], breach["action"]) == ("daily_loss_limit", "flatten_and_lock")
+    status, body = await order(started)
+    assert status == 403 and body["decision"]["code"] == "account_locked"
+
+
+async def test_an_enforced_lock_refuses_unlock_until_it_expires(started) -> None:
+    await quote(started, "ES", 6000)
+    await order(started, qty=4)
+    await quote(started, "ES", 5990)
+    with pytest.raises(Conflict):
+        await started.unlock("PAPER-1")
+    clock = started.core.clock
+    assert isinstance(clock, FakeClock)
+    clock.set(MONDAY_10.replace(day=24, hour=9, minute=30))  # Tuesday 09:30 New York: new_york_open
+    await started.monitor.on_tick(clock.now())
+    assert started.account_view("PAPER-1")["locked"] is None
+    await quote(started, "ES", 5990)
+    assert (await order(started))[0] == 201
+
+
+async def test_a_manual_lock_without_enforce_can_be_lifted(started) -> None:
+    await started.lock("PAPER-1", {"duration": "6h"})
+    assert started.account_view("PAPER-1")["locked"]["until"] == "2026-11-23T21:00:00+00:00"
+    await started.unlock("PAPER-1")
+    assert started.account_view("PAPER-1")["locked"] is None
+
+
+@pytest.mark.parametrize(
+    ("duration", "until"),
+    [
+        ("6h", "2026-11-23T21:00:00+00:00"),
+        ("12h", "2026-11-24T03:00:00+00:00"),
+        ("session:london_open", "2026-11-24T08:00:00+00:00"),
+        ("17:00", "2026-11-23T22:00:00+00:00"),
+    ],
+)
+async def test_every_lock_kind_expires_on_the_clock(started, duration: str, until: str) -> None:
+    from datetime import datetime
+
+    await started.lock("PAPER-1", {"duration": duration, "enforce": True})
+    clock = started.core.clock
+    expiry = datetime.fromisoformat(until)
+    clock.set(expiry - timedelta(seconds=1))
+    await started.monitor.on_tick(clock.now())
+    assert started.account_view("PAPER-1")["locked"] is not None
+    clock.set(expiry)
+    await started.monitor.on_tick(clock.now())
+    assert started.account_view("PAPER-1")["locked"] is None
+
+
+async def test_alert_only_blocks_entries_once_and_leaves_the_account_unlocked(make_runtime) -> None:
+    rt = make_runtime(
+        policy="""
+        apiVersion: ordergate/v1
+        kind: RiskPolicy
+        metadata: {name: alerts, version: 1}
+        spec:
+          accounts: ["*"]
+          limits: {daily: {loss: 500}}
+        """
+    )
+    await rt.start(background=False)
+    await quote(rt, "ES", 6000)
+    await order(rt, qty=2)
+    await quote(rt, "ES", 5994)
+    await quote(rt, "ES", 5993)
+    view = rt.account_view("PAPER-1")
+    assert view["locked"] is None and view["positions"][0]["qty"] == 2
+    assert [b["action"] for b in rt.core.store.breaches("PAPER-1")] == ["alert_only"]
+    status, body = await order(rt)
+    assert (
+        status == 403 and body["decision"]["code"] == "daily_loss_limit" and body["decision"]["actions"] == []
+    )
+    status, body = await order(rt, side="sell", qty=2)
+    assert status == 201 and body["decision"]["exit"] is True
+    await rt.stop()
+
+
+async def test_the_trading_day_roll_resets_daily_pnl_at_18_new_york(make_runtime) -> None:
+    rt = make_runtime(
+        policy="""
+        apiVersion: ordergate/v1
+        kind: RiskPolicy
+        metadata: {name: alerts, version: 1}
+        spec:
+          accounts: ["*"]
+          limits: {daily: {loss: 500}, weekly: {loss: 5000}}
+        """
+    )
+    await rt.start(background=False)
+    await quote(rt, "ES", 6000)
+    await order(rt, qty=2)  # filled at 6000.25
+    await quote(rt, "ES", 5990)
+    await order(rt, side="sell", qty=2)  # filled at 5990: (5990 - 6000.25) x 2 x $50
+    view = rt.account_view("PAPER-1")
+    assert view["pnl"]["daily_realized"] == pytest.approx(-1025)
+    assert (await order(rt))[1]["decision"]["code"] == "daily_loss_limit"
+    clock = rt.core.clock
+    clock.set(MONDAY_10.replace(hour=17, minute=59))
+    await rt.monitor.on_tick(clock.now())
+    assert rt.account_view("PAPER-1")["pnl"]["daily_realized"] == pytest.approx(-1025)
+    clock.set(MONDAY_10.replace(hour=18))
+    await rt.monitor.on_tick(clock.now())
+    view = rt.account_view("PAPER-1")
+    assert view["pnl"]["daily_realized"] == 0 and view["pnl"]["weekly_realized"] == pytest.approx(-1025)
+    await quote(rt, "ES", 5990)
+    assert (await order(rt))[0] == 201
+    await rt.stop()
+
+
+async def test_auto_flatten_fires_exit_before_minutes_before_the_end_of_hours(make_runtime) -> None:
+    rt = make_runtime(
+        policy="""
+        apiVersion: ordergate/v1
+        kind: RiskPolicy
+        metadata: {name: hours, version: 1}
+        spec:
+          accounts: ["*"]
+          hours: {start: "09:30", end: "16:00", exit_before: 5}
+          blackouts: [{name: FOMC, start: 2026-11-23T14:00, end: 2026-11-23T14:30}]
+        """
+    )
+    await rt.start(background=False)
+    await quote(rt, "ES", 6000)
+    await order(rt, qty=1)
+    clock = rt.core.clock
+    clock.set(MONDAY_10.replace(hour=13, minute=54))
+    await rt.monitor.on_tick(clock.now())
+    assert rt.account_view("PAPER-1")["positions"] != []
+    clock.set(MONDAY_10.replace(hour=13, minute=55))
+    await rt.monitor.on_tick(clock.now())
+    assert rt.account_view("PAPER-1")["positions"] == []
+    clock.set(MONDAY_10.replace(hour=15))
+    await quote(rt, "ES", 6000)
+    await order(rt, qty=1)
+    clock.set(MONDAY_10.replace(hour=15, minute=55))
+    await rt.monitor.on_tick(clock.now())
+    assert rt.account_view("PAPER-1")["positions"] == []
+    events = [e.type for e in rt.core.bus.recent]
+    assert events.count("auto_flatten") == 2
+    await rt.stop()
+
+
+async def test_a_rejected_flatten_is_retried_until_flat(started) -> None:
+    await quote(started, "ES", 6000)
+    await order(started, qty=2)
+    broker = started.core.brokers["Paper"]
+    broker.reject_next(3, "exchange closed")
+    report = await started.flatten("PAPER-1")
+    assert report == {
+        "account": "PAPER-1",
+        "flatten": "failed",
+        "error": "flatten of ES refused: exchange closed",
+    }
+    assert started.account_view("PAPER-1")["flatten_error"] == "flatten of ES refused: exchange closed"
+    for _ in range(50):
+        if not started.actions.recovering("PAPER-1"):
+            break
+        await asyncio.sleep(0)
+    view = started.account_view("PAPER-1")
+    assert view["positions"] == [] and view["flatten_error"] is None
+    assert any(e.type == "flatten" and e.data.get("recovered") for e in started.core.bus.recent)
+
+
+async def test_a_position_gone_at_the_broker_pauses_automation(started) -> None:
+    await quote(started, "ES", 6000)
+    await order(started, qty=1)
+    started.core.brokers["Paper"].liquidate("PAPER-1")
+    await started.monitor.on_tick(started.core.now())
+    view = started.account_view("PAPER-1")
+    assert view["automation_paused"] is True and view["positions"] == []
+    status, body = await order(started, source="webhook")
+    assert status == 403 and body["decision"]["code"] == "automation_paused"
+    assert (await order(started, source="manual"))[0] == 201
+    await started.resume("PAPER-1")
+    assert (await order(started, side="sell", qty=2, source="webhook"))[0] == 201
+
+
+async def test_a_repeated_client_order_id_returns_the_first_answer_and_sends_once(started) -> None:
+    await quote(started, "ES", 6000)
+    first = await order(started, client_order_id="sig-1")
+    second = await order(started, client_order_id="sig-1", qty=3)
+    assert first == second
+    assert started.account_view("PAPER-1")["positions"][0]["qty"] == 1
+
+
+async def test_concurrent_orders_cannot_jointly_pass_the_position_limit(started) -> None:
+    await quote(started, "ES", 6000)
+    results = await asyncio.gather(*(order(started, qty=2) for _ in range(6)))
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201, 201, 201, 403, 403, 403]
+    assert started.account_view("PAPER-1")["positions"][0]["qty"] == 6
+
+
+async def test_managed_limit_orders_are_held_and_sent_as_market_when_touched(make_runtime) -> None:
+    rt = make_runtime(connections=[paper(execution="managed")])
+    await rt.start(background=False)
+    await quote(rt, "ES", 6000)
+    status, body = await order(rt, type="limit", price=5990)
+    assert status == 201 and body["order"]["status"] == "held" and body["order"]["managed"] is True
+    assert rt.core.brokers["Paper"].working_orders("PAPER-1") == []
+    await quote(rt, "ES", 5995)
+    assert rt.account_view("PAPER-1")["positions"] == []
+    await quote(rt, "ES", 5989.75)
+    assert rt.account_view("PAPER-1")["positions"][0]["qty"] == 1
+    assert rt.core.store.open_orders("PAPER-1") == []
+    await rt.stop()
+
+
+async def test_managed_orders_survive_a_restart(make_runtime) -> None:
+    rt = make_runtime(connections=[paper(execution="managed")])
+    await rt.start(background=False)
+    await quote(rt, "ES", 6000)
+    await order(rt, type="stop", stop_price=6010, qty=1)
+    await rt.stop()
+    rt2 = make_runtime(connections=[paper(execution="managed")])
+    await rt2.start(background=False)
+    assert [o["status"] for o in rt2.core.store.open_orders("PAPER-1")] == ["held"]
+    await quote(rt2, "ES", 6010)
+    assert rt2.account_view("PAPER-1")["positions"][0]["qty"] == 1
+    await rt2.stop()
+
+
+async def test_broker_native_limit_orders_work_at_the_paper_broker(started) -> None:
+    await quote(started, "ES", 6000)
+    status, body = await order(started, type="limit", price=5990)
+    assert status == 201 and body["order"]["status"] == "working"
+    await quote(started, "ES", 5989)
+    assert started.account_view("PAPER-1")["positions"][0]["qty"] == 1
+
+
+async def test_a_restart_restores_positions_pnl_and_locks(make_runtime) -> None:
+    rt = make_runtime()
+    await rt.start(background=False)
+    await quote(rt, "ES", 6000)
+    await order(rt, qty=2)
+    await order(rt, side="sell", qty=1)
+    await rt.lock("PAPER-1", {"duration": "12h", "enforce": True})
+    before = rt.account_view("PAPER-1")
+    await rt.stop()
+    rt2 = make_runtime()
+    await rt2.start(background=False)
+    await quote(rt2, "ES", 6000)
+    after = rt2.account_view("PAPER-1")
+    assert after["positions"][0]["qty"] == 1 and after["locked"] == before["locked"]
+    assert after["pnl"]["daily_realized"] == before["pnl"]["daily_realized"]
+    assert rt2.core.brokers["Paper"].positions("PAPER-1") == {"ES": (1, 6000.25)}
+    await rt2.stop()
+
+
+async def test_a_refused_reload_keeps_the_last_good_policy(started) -> None:
+    rules = started.config.rules
+    digest = started.core.holder.bundle.digest
+    write_policy(
+        rules,
+        "apiVersion: ordergate/v1\nkind: RiskPolicy\nmetadata: {name: broken, version: 1}\nspec: {acounts: []}\n",
+        "broken.yaml",
+    )
+    assert await started.reload() is False
+    assert started.core.holder.bundle.digest == digest
+    refused = started.status()["policy"]["refused"]
+    assert refused["diagnostics"][0]["code"] == "unknown-field" and refused["digest"] != digest
+    await quote(started, "ES", 6000)
+    assert (await order(started, qty=6))[1]["decision"]["policy"] == "desk@1"
+    (rules / "broken.yaml").unlink()
+    write_policy(
+        rules,
+        started.config.rules.joinpath("policy.yaml")
+        .read_text()
+        .replace("max_contracts_per_order: 5", "max_contracts_per_order: 9")
+        .replace("version: 1", "version: 2"),
+    )
+    assert await started.reload() is True
+    status, body = await order(started, qty=6)
+    assert status == 201 and body["decision"]["policy"] == "desk@2"
+
+
+async def test_no_valid_policy_blocks_entries_and_lets_exits_through(make_runtime, tmp_path) -> None:
+    write_policy(tmp_path / "rules", "not: [valid\n")
+    rt = make_runtime()
+    await rt.start(background=False)
+    assert rt.health()["status"] == "degraded"
+    await quote(rt, "ES", 6000)
+    status, body = await order(rt)
+    assert status == 403 and (body["decision"]["stage"], body["decision"]["code"]) == ("policy", "no_policy")
+    rt.core.brokers["Paper"].restore("PAPER-1", {"ES": (1, 6000.0)})
+    rt.monitor.sync(rt.core.accounts["PAPER-1"])
+    status, body = await order(rt, side="sell", qty=1)
+    assert status == 201 and body["decision"]["exit"] is True
+    await rt.stop()
+
+
+async def test_the_kill_switch_flattens_and_locks_every_account_and_reports(make_runtime) -> None:
+    rt = make_runtime(
+        connections=[
+            paper(
+                [
+                    {"id": "PAPER-1", "balance": 50000},
+                    {"id": "PAPER-2", "balance": 25000},
+                    {"id": "PAPER-3", "balance": 25000},
+                ]
+            )
+        ]
+    )
+    await rt.start(background=False)
+    await quote(rt, "ES", 6000)
+    await order(rt, account="PAPER-1", qty=1)
+    await order(rt, account="PAPER-2", qty=1)
+    rt.core.brokers["Paper"].reject_next(1, "broker down")
+    report = await rt.kill_switch({"confirm": "FLATTEN"})
+    assert report["accounts"] == [
+        {
+            "account": "PAPER-1",
+            "flatten": "failed",
+            "lock": "ok",
+            "error": "flatten of ES refused: broker down",
+        },
+        {"account": "PAPER-2", "flatten": "ok", "lock": "ok", "error": None},
+        {"account": "PAPER-3", "flatten": "none", "lock": "ok", "error": None},
+    ]
+    assert all(rt.account_view(a)["locked"] for a in ("PAPER-1", "PAPER-2", "PAPER-3"))
+    await rt.stop()
+
+
+async def test_disabling_an_account_with_positions_needs_confirmation(started) -> None:
+    await quote(started, "ES", 6000)
+    await order(started)
+    with pytest.raises(Conflict) as info:
+        await started.set_enabled("PAPER-1", False, {})
+    assert info.value.field == "confirm" and "open positions" in info.value.message
+    view = await started.set_enabled("PAPER-1", False, {"confirm": True})
+    assert view["enabled"] is False
+    assert (await order(started))[1]["decision"]["code"] == "account_disabled"
