@@ -16,11 +16,11 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.schemas import SchemaGenerator
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ordergate.policy import symbol_root
 from ordergate.runtime.errors import NotFound, RequestError
@@ -51,27 +51,38 @@ async def _body(request: Request, *, required: bool = True) -> Any:
         ) from None
 
 
-class BearerAuth(BaseHTTPMiddleware):
-    def __init__(self, app: Any, tokens: tuple[str, ...]) -> None:
-        super().__init__(app)
+class BearerAuth:
+    """Pure ASGI middleware: a bearer token on every path but the public ones."""
+
+    def __init__(self, app: ASGIApp, tokens: tuple[str, ...]) -> None:
+        self.app = app
         self.tokens = tuple(t.encode() for t in tokens)
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        path = request.url.path
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
         if path in PUBLIC_PATHS or path.startswith("/v1/webhooks/"):
-            return await call_next(request)
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            return _json(401, {"error": "missing bearer token", "field": "Authorization"})
-        given = token.strip().encode()
+            await self.app(scope, receive, send)
+            return
+        header = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
+        scheme, _, token = header.partition(b" ")
+        if scheme.lower() != b"bearer" or not token.strip():
+            response: Response = _json(401, {"error": "missing bearer token", "field": "Authorization"})
+        elif not self.valid(token.strip()):
+            response = _json(403, {"error": "the bearer token is not valid", "field": "Authorization"})
+        else:
+            await self.app(scope, receive, send)
+            return
+        await response(scope, receive, send)
+
+    def valid(self, given: bytes) -> bool:
         # compare against every token so the time taken does not tell which one nearly matched
         ok = False
         for t in self.tokens:
             ok |= hmac.compare_digest(given, t)
-        if not ok:
-            return _json(403, {"error": "the bearer token is not valid", "field": "Authorization"})
-        return await call_next(request)
+        return ok
 
 
 def build_app(runtime: Runtime) -> Starlette:

@@ -174,11 +174,12 @@ class Gateway:
                 "order": view,
                 "error": f"the broker rejected the order: {result.reason}",
             }
-        for fill in result.fills:
-            book_fill(self.core, fill)
         fills = [{"qty": f.qty, "price": f.price} for f in result.fills]
         view = order_view(order_id, order, result.status, fills=fills, created_at=created)
-        self.core.store.save_order(order_id, state.id, view, result.status, False, created)
+        with self.core.store.transaction():  # fills, position, balance and order land together
+            for fill in result.fills:
+                book_fill(self.core, fill)
+            self.core.store.save_order(order_id, state.id, view, result.status, False, created)
         return 201, {"decision": decision, "order": view}
 
     async def cancel(self, order_id: str) -> dict[str, Any]:

@@ -74,6 +74,12 @@ class PolicyHolder:
         return self._settle(bundle, diagnostics, now)
 
     def _settle(self, bundle: Bundle | None, diagnostics: list[Diagnostic], now: datetime) -> bool:
+        if bundle is not None and not bundle.policies and not has_errors(diagnostics):
+            # an editor saving a file can show us an empty one for a moment: never swap in nothing
+            where = str(self.rules)
+            diagnostics = [
+                Diagnostic(where, 1, 1, "error", "no-policies", f"no RiskPolicy documents under {where}")
+            ]
         if bundle is None or has_errors(diagnostics):
             self.refused = Refused(
                 bundle.digest if bundle else None, now, tuple(d for d in diagnostics if d.severity == "error")

@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from ordergate.policy import CompiledPolicy, Quote
+from ordergate.policy import CompiledPolicy
+from ordergate.policy.chain import Limits
 from ordergate.runtime.actions import Actions
 from ordergate.runtime.book import AccountState, Holding, point_value
 from ordergate.runtime.core import Core
@@ -22,6 +23,30 @@ from ordergate.runtime.gateway import Gateway
 
 log = logging.getLogger("ordergate.monitor")
 STALE_AFTER_SECONDS = 60.0
+FLUSH_SECONDS = 0.002
+
+
+def _may_breach(limits: Limits, state: AccountState, equity: float) -> bool:
+    """The chain's P&L test in plain arithmetic, to skip the full check for most quotes.
+
+    It errs on the side of looking: any limit at or past its level sends the account
+    through the compiled policy, which decides.
+    """
+    unrealized = equity - state.balance
+    daily = state.daily_realized + unrealized
+    weekly = state.weekly_realized + unrealized
+    if limits.daily_loss and daily <= -limits.daily_loss:
+        return True
+    if limits.daily_target and daily >= limits.daily_target:
+        return True
+    if limits.weekly_loss and weekly <= -limits.weekly_loss:
+        return True
+    if limits.weekly_target and weekly >= limits.weekly_target:
+        return True
+    if limits.trail_amount:
+        peak = state.peak_equity if limits.trail_intraday else state.eod_peak
+        return equity <= limits.trailing_threshold(peak if peak is not None else state.start_balance, equity)
+    return False
 
 
 class Monitor:
@@ -30,29 +55,68 @@ class Monitor:
         self.actions = actions
         self.gateway = gateway
         self.heartbeats: dict[str, float] = {}
+        self._dirty: dict[str, set[str]] = {}
+        self._flush_due = False
 
     # ---- quotes
 
-    def holders_of(self, connection: str, root: str) -> list[AccountState]:
-        return [s for s in self.core.accounts.values() if s.connection == connection and root in s.holdings]
+    def mark(self, connection: str, root: str) -> bool:
+        """Note a new quote; True when a flush should be scheduled."""
+        roots = self._dirty.get(connection)
+        if roots is None:
+            roots = self._dirty[connection] = set()
+        roots.add(root)
+        if self._flush_due:
+            return False
+        self._flush_due = True
+        return True
 
-    async def on_quote(self, connection: str, root: str, quote: Quote) -> None:
-        self.heartbeats[connection] = quote.time or self.core.now().timestamp()
+    async def flush(self) -> None:
+        """Look at every account holding a contract whose quote moved since the last pass.
+
+        Quotes are coalesced: a burst of quotes costs one pass per account, and a pass
+        runs at most every FLUSH_SECONDS, which bounds the time from a quote to its
+        breach action.
+        """
+        self._flush_due = False
+        dirty, self._dirty = self._dirty, {}
+        if not dirty:
+            return
         now = self.core.now()
-        for state in self.holders_of(connection, root):
+        # the arithmetic pre-check runs for every account without yielding; only accounts
+        # at a limit go on to the compiled policy and its actions
+        due = [
+            state
+            for state in self.core.accounts.values()
+            if (roots := dirty.get(state.connection))
+            and not roots.isdisjoint(state.holdings)
+            and self._at_limit(state, now)
+        ]
+        for state in due:
             await self.check_account(state, now)
-        if self.core.executions.get(connection) == "managed":
-            await self.gateway.trigger_managed(root)
+        for connection, roots in dirty.items():
+            if self.core.executions.get(connection) == "managed":
+                for root in roots:
+                    await self.gateway.trigger_managed(root)
+
+    def _at_limit(self, state: AccountState, now: datetime) -> bool:
+        equity = state.mark_equity()
+        if state.lock is not None and state.is_locked(now):
+            return False
+        limits = getattr(self.core.policy_of(state), "limits", None)
+        return limits is not None and _may_breach(limits, state, equity)
 
     async def check_account(self, state: AccountState, now: datetime) -> None:
         """Breach actions for a limit the account has reached, with no order needed."""
-        state.mark_equity()
-        if state.is_locked(now):
+        equity = state.mark_equity()
+        if state.lock is not None and state.is_locked(now):
             return
         policy = self.core.policy_of(state)
-        if not isinstance(policy, CompiledPolicy) or policy.limits is None:
+        limits = getattr(policy, "limits", None)
+        if limits is None or not _may_breach(limits, state, equity):
             return
-        eod = bool(policy.limits.trail_amount and not policy.limits.trail_intraday)
+        assert isinstance(policy, CompiledPolicy)
+        eod = bool(limits.trail_amount and not limits.trail_intraday)
         block = policy.breach(state.snapshot(now, trailing_end_of_day=eod), now)
         if block is not None:
             await self.actions.breach(state, block.code, block.message, block.actions, now)

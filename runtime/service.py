@@ -31,7 +31,7 @@ from ordergate.runtime.gateway import Gateway
 from ordergate.runtime.holder import PolicyHolder
 from ordergate.runtime.ledger import book_fill
 from ordergate.runtime.metrics import Metrics
-from ordergate.runtime.monitor import Monitor
+from ordergate.runtime.monitor import FLUSH_SECONDS, Monitor
 from ordergate.runtime.store import AccountRow, open_store
 
 log = logging.getLogger("ordergate.runtime")
@@ -39,11 +39,19 @@ TICK_SECONDS = 1.0
 
 
 class Runtime:
-    def __init__(self, config: RuntimeConfig, clock: Clock | None = None, *, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        config: RuntimeConfig,
+        clock: Clock | None = None,
+        *,
+        seed: int | None = None,
+        enforce_plan: bool = True,
+    ) -> None:
+        # enforce_plan=False is for load benchmarks that need more accounts than any plan holds
         refusal = plan_refusal(
             config.plan, len(config.connections), sum(len(c.accounts or ()) for c in config.connections)
         )
-        if refusal:
+        if refusal and enforce_plan:
             raise ConfigError(refusal)
         self.config = config
         clock = clock or SystemClock()
@@ -210,8 +218,11 @@ class Runtime:
     def _on_quote(self, connection: str, root: str, quote: Quote) -> None:
         monitor = self.monitor
         monitor.heartbeats[connection] = quote.time or 0.0
-        if monitor.holders_of(connection, root) or self.core.executions.get(connection) == "managed":
-            self._spawn(monitor.on_quote(connection, root, quote))
+        if monitor.mark(connection, root):
+            asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._spawn_flush)
+
+    def _spawn_flush(self) -> None:
+        self._spawn(self.monitor.flush())
 
     def _on_status(self, name: str, broker: str, status: str, detail: str | None) -> None:
         now = self.core.now()
@@ -225,7 +236,8 @@ class Runtime:
         task.add_done_callback(self._quote_tasks.discard)
 
     async def settle(self) -> None:
-        """Wait for the monitor's work on the quotes and fills seen so far."""
+        """Finish the monitor's work on the quotes and fills seen so far."""
+        await self.monitor.flush()
         while self._quote_tasks:
             await asyncio.gather(*list(self._quote_tasks), return_exceptions=True)
 

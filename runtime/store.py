@@ -172,6 +172,8 @@ class SqliteStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process kill
             self._db.execute("PRAGMA foreign_keys=ON")
+            # SQLite's own checkpoints stay on this one connection: a second connection
+            # checkpointing beside it made the writer wait in the busy handler for seconds
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the state store at {path}: {exc}") from exc
         self._lock = threading.RLock()

@@ -383,3 +383,10 @@ async def test_disabling_an_account_with_positions_needs_confirmation(started) -
     view = await started.set_enabled("PAPER-1", False, {"confirm": True})
     assert view["enabled"] is False
     assert (await order(started))[1]["decision"]["code"] == "account_disabled"
+
+
+async def test_a_rules_directory_emptied_for_a_moment_keeps_the_last_good_policy(started) -> None:
+    (started.config.rules / "policy.yaml").write_text("")
+    assert await started.reload() is False
+    assert started.core.holder.bundle.policies
+    assert started.status()["policy"]["refused"]["diagnostics"][0]["code"] == "no-policies"
