@@ -126,10 +126,15 @@ def build_app(runtime: Runtime) -> Starlette:
         return await rt.gateway.check(await _body(request), "api")
 
     async def orders_get(request: Request) -> tuple[int, Any]:
-        """responses: {200: {description: open orders}}"""
+        """responses: {200: {description: open orders, or the history with status=all}}"""
         account = request.query_params.get("account")
+        which = request.query_params.get("status", "open")
+        if which not in ("open", "all"):
+            raise RequestError("status", "must be open (working and held orders) or all (the order history)")
         if account:
             rt.core.account(account, "account")
+        if which == "all":
+            return 200, {"orders": rt.core.store.order_history(account, 1000)}
         return 200, {"orders": rt.core.store.open_orders(account)}
 
     async def orders_delete(request: Request) -> tuple[int, Any]:

@@ -139,6 +139,7 @@ class Store(Protocol):
     def open_orders(
         self, account: str | None = None, managed: bool | None = None
     ) -> list[dict[str, Any]]: ...
+    def order_history(self, account: str | None = None, limit: int = 100) -> list[dict[str, Any]]: ...
     def idempotent_get(self, account: str, key: str, day: str) -> tuple[int, dict[str, Any]] | None: ...
     def idempotent_put(self, account: str, key: str, day: str, status: int, body: dict[str, Any]) -> None: ...
     def append_decision(
@@ -390,6 +391,12 @@ class SqliteStore:
             sql += " AND managed = ?"
             params += (int(managed),)
         return [json.loads(r["body"]) for r in self._read(sql + " ORDER BY created_at", params)]
+
+    def order_history(self, account: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Every order, newest first: filled, working, held, cancelled, rejected, blocked."""
+        where, params = ("WHERE account = ?", (account,)) if account else ("", ())
+        rows = self._read(f"SELECT body FROM orders {where} ORDER BY created_at DESC LIMIT ?", (*params, limit))
+        return [json.loads(r["body"]) for r in rows]
 
     def idempotent_get(self, account: str, key: str, day: str) -> tuple[int, dict[str, Any]] | None:
         rows = self._read(

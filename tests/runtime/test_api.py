@@ -250,3 +250,13 @@ async def test_unknown_paths_and_methods_answer_json(started) -> None:
         assert (await c.get("/v1/nothing")).json()["field"] == "path"
         r = await c.put("/v1/orders")
         assert r.status_code == 405 and r.json()["field"] == "method"
+
+
+async def test_the_order_history_over_http(started) -> None:
+    await quote(started, "ES", 6000)
+    await order(started)
+    async with client(started) as c:
+        assert (await c.get("/v1/orders")).json()["orders"] == []
+        history = (await c.get("/v1/orders", params={"status": "all"})).json()["orders"]
+        assert [o["status"] for o in history] == ["filled"]
+        assert (await c.get("/v1/orders", params={"status": "some"})).json()["field"] == "status"

@@ -390,3 +390,55 @@ async def test_a_rules_directory_emptied_for_a_moment_keeps_the_last_good_policy
     assert await started.reload() is False
     assert started.core.holder.bundle.policies
     assert started.status()["policy"]["refused"]["diagnostics"][0]["code"] == "no-policies"
+
+
+async def test_native_stop_and_stop_limit_orders_trigger_at_the_paper_broker(started) -> None:
+    await quote(started, "ES", 6000)
+    status, body = await order(started, type="stop", stop_price=6005)
+    assert status == 201 and body["order"]["status"] == "working"
+    status, body = await order(started, type="stop_limit", stop_price=6010, price=6010.5)
+    assert body["order"]["status"] == "working"
+    await quote(started, "ES", 6005)
+    assert started.account_view("PAPER-1")["positions"][0]["qty"] == 1
+    await quote(started, "ES", 6012)  # triggered, but the ask 6012.25 is above the limit
+    assert started.account_view("PAPER-1")["positions"][0]["qty"] == 1
+    await quote(started, "ES", 6010)
+    assert started.account_view("PAPER-1")["positions"][0]["qty"] == 2
+    fills = [e.data["price"] for e in started.core.bus.recent if e.type == "fill"]
+    assert fills == [6005.25, 6010.25]
+
+
+async def test_the_order_history_keeps_every_order(started) -> None:
+    await quote(started, "ES", 6000)
+    await order(started)
+    placed = (await order(started, type="limit", price=5000))[1]["order"]
+    await started.gateway.cancel(placed["id"])
+    statuses = sorted(o["status"] for o in started.core.store.order_history("PAPER-1"))
+    assert statuses == ["cancelled", "filled"]
+
+
+async def test_a_replay_feed_plays_its_quotes(make_runtime, tmp_path) -> None:
+    from ordergate.policy.models import ConnectionConfig
+
+    csv = tmp_path / "quotes.csv"
+    csv.write_text("time,symbol,bid,ask,last\n2026-11-23T10:00:00-05:00,ESZ6,6000,6000.25,6000\n2026-11-23T10:00:00.01-05:00,NQZ6,21000,21000.25,21000\n")
+    conn = ConnectionConfig.model_validate({"name": "Replay", "broker": "paper", "feed": f"replay:{csv}", "accounts": [{"id": "PAPER-1"}]})
+    rt = make_runtime(connections=[conn])
+    await rt.start(background=False)
+    broker = rt.core.brokers["Replay"]
+    for _ in range(200):
+        if "NQ" in broker.quotes:
+            break
+        await asyncio.sleep(0.01)
+    assert broker.quotes["ES"].bid == 6000 and broker.quotes["NQ"].last == 21000
+    await rt.stop()
+
+
+def test_a_replay_file_with_a_bad_row_names_its_line(tmp_path) -> None:
+    from ordergate.runtime.brokers.paper_feed import read_replay
+    from ordergate.runtime.errors import ConfigError
+
+    csv = tmp_path / "q.csv"
+    csv.write_text("time,symbol,bid,ask,last\n2026-11-23T10:00:00Z,ES,6000,6000.25,6000\nyesterday,ES,1,2,3\n")
+    with pytest.raises(ConfigError, match=r"q.csv:3: "):
+        read_replay(csv)
