@@ -23,6 +23,7 @@ from starlette.schemas import SchemaGenerator
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ordergate.policy import symbol_root
+from ordergate.runtime.connections import BROKER_KINDS
 from ordergate.runtime.errors import NotFound, RequestError
 from ordergate.runtime.service import Runtime
 from ordergate.runtime.webhook import alert_to_order, signal_id
@@ -233,6 +234,85 @@ def build_app(runtime: Runtime) -> Starlette:
         """responses: {200: {description: Prometheus text format}}"""
         return Response(rt.core.metrics.render(), media_type="text/plain; version=0.0.4")
 
+    async def connections(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: connections with status, last heartbeat and accounts}}"""
+        return 200, {"connections": rt.connections.views()}
+
+    async def brokers(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: broker kinds and what step 2 asks for}}"""
+        return 200, {
+            "brokers": [
+                {"broker": k.name, "label": k.label, "fields": list(k.fields), "available": k.available}
+                for k in BROKER_KINDS.values()
+            ]
+        }
+
+    async def connection(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: one connection}, 404: {description: no such connection}}"""
+        return 200, rt.connections.view(request.path_params["name"])
+
+    async def connection_open(request: Request) -> tuple[int, Any]:
+        """responses: {201: {description: step 1, a draft named (default from the broker)}}"""
+        return 201, rt.connections.open_draft(await _body(request))
+
+    async def connection_authenticate(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: step 2, accounts discovered with balance and equity}, 409: {description: refused}}"""
+        return 200, await rt.connections.authenticate(
+            request.path_params["draft"], await _body(request, required=False)
+        )
+
+    async def connection_select(request: Request) -> tuple[int, Any]:
+        """responses: {201: {description: step 3, the connection with the accounts imported}, 409: {description: plan limit}}"""
+        return 201, await rt.connections.select(
+            request.path_params["draft"], await _body(request, required=False)
+        )
+
+    async def connection_refresh(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: accounts discovered again; new ones imported}}"""
+        return 200, await rt.connections.refresh(request.path_params["name"])
+
+    async def connection_rename(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: renamed}}"""
+        return 200, await rt.connections.rename(request.path_params["name"], await _body(request))
+
+    async def connection_reconnect(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: reconnecting, also out of the error state}}"""
+        return 200, await rt.connections.reconnect(request.path_params["name"])
+
+    async def connection_update(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: execution mode or connection mode changed}}"""
+        return 200, rt.connections.update(request.path_params["name"], await _body(request))
+
+    async def connection_delete(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: deleted}, 400: {description: not confirmed}, 409: {description: accounts in copy groups}}"""
+        return 200, await rt.connections.delete(
+            request.path_params["name"], await _body(request, required=False)
+        )
+
+    async def account_update(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: nickname changed}}"""
+        return 200, rt.set_nickname(request.path_params["id"], await _body(request))
+
+    async def account_delete(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: the account is disconnected}, 409: {description: open positions or copy groups}}"""
+        return 200, rt.disconnect_account(request.path_params["id"], await _body(request, required=False))
+
+    async def copy_groups(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: copy-trading groups}}"""
+        return 200, {"groups": [g.to_dict() for g in rt.copier.groups.values()]}
+
+    async def copy_group_create(request: Request) -> tuple[int, Any]:
+        """responses: {201: {description: the group}}"""
+        return 201, rt.copier.create(await _body(request))
+
+    async def copy_group_delete(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: deleted}}"""
+        return 200, rt.copier.delete(request.path_params["name"])
+
+    async def paper_feed(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: the paper link cut or restored}}"""
+        return 200, await rt.set_paper_feed(await _body(request))
+
     async def openapi(request: Request) -> Response:
         return JSONResponse(schemas.get_schema(routes=request.app.routes))
 
@@ -255,6 +335,25 @@ def build_app(runtime: Runtime) -> Starlette:
         Route("/v1/webhooks/{secret}", guarded(webhook), methods=["POST"]),
         Route("/v1/paper/quotes", guarded(paper_quotes), methods=["POST"]),
         Route("/v1/decisions", guarded(decisions), methods=["GET"]),
+        Route("/v1/brokers", guarded(brokers), methods=["GET"]),
+        Route("/v1/connections", guarded(connections), methods=["GET"]),
+        Route("/v1/connections", guarded(connection_open), methods=["POST"]),
+        Route(
+            "/v1/connections/drafts/{draft}/authenticate", guarded(connection_authenticate), methods=["POST"]
+        ),
+        Route("/v1/connections/drafts/{draft}/accounts", guarded(connection_select), methods=["POST"]),
+        Route("/v1/connections/{name}", guarded(connection), methods=["GET"]),
+        Route("/v1/connections/{name}", guarded(connection_update), methods=["PATCH"]),
+        Route("/v1/connections/{name}", guarded(connection_delete), methods=["DELETE"]),
+        Route("/v1/connections/{name}/refresh", guarded(connection_refresh), methods=["POST"]),
+        Route("/v1/connections/{name}/rename", guarded(connection_rename), methods=["POST"]),
+        Route("/v1/connections/{name}/reconnect", guarded(connection_reconnect), methods=["POST"]),
+        Route("/v1/accounts/{id}", guarded(account_update), methods=["PATCH"]),
+        Route("/v1/accounts/{id}", guarded(account_delete), methods=["DELETE"]),
+        Route("/v1/copy-groups", guarded(copy_groups), methods=["GET"]),
+        Route("/v1/copy-groups", guarded(copy_group_create), methods=["POST"]),
+        Route("/v1/copy-groups/{name}", guarded(copy_group_delete), methods=["DELETE"]),
+        Route("/v1/paper/feed", guarded(paper_feed), methods=["POST"]),
         Route("/v1/events", events, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"], include_in_schema=False),

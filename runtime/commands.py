@@ -63,6 +63,71 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p = client("flatten", "close every position of an account")
     p.add_argument("account")
     p.set_defaults(handler=cmd_flatten)
+    conn = sub.add_parser("connection", help="add, refresh, rename, reconnect or delete a broker connection")
+    csub = conn.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    def conn_client(name: str, help_: str) -> argparse.ArgumentParser:
+        p = csub.add_parser(name, help=help_)
+        p.add_argument("--url", default=os.environ.get("ORDERGATE_URL", DEFAULT_URL))
+        p.add_argument("--token", default=None)
+        p.add_argument("--json", action="store_true")
+        return p
+
+    p = conn_client("add", "the three steps: name, authenticate, select accounts")
+    p.add_argument("broker", help="paper, rithmic, projectx, tradovate, ninjatrader")
+    p.add_argument("--name", help="default: suggested from the broker")
+    p.add_argument(
+        "--set", action="append", default=[], metavar="FIELD=VALUE", help="a step-2 field, e.g. username=me"
+    )
+    p.add_argument(
+        "--account",
+        action="append",
+        default=[],
+        metavar="ID[:NICKNAME]",
+        help="import only these (default: all)",
+    )
+    p.add_argument(
+        "--paper-account",
+        action="append",
+        default=[],
+        metavar="ID[:BALANCE]",
+        help="paper accounts to create",
+    )
+    p.add_argument("--execution", choices=("broker_native", "managed"), default="broker_native")
+    p.set_defaults(handler=cmd_connection_add)
+    for action, help_ in (
+        ("refresh", "discover new accounts"),
+        ("reconnect", "connect again, also after an error"),
+    ):
+        p = conn_client(action, help_)
+        p.add_argument("name")
+        p.set_defaults(handler=cmd_connection_simple)
+    p = conn_client("rename", "rename a connection")
+    p.add_argument("name")
+    p.add_argument("new_name")
+    p.set_defaults(handler=cmd_connection_rename)
+    p = conn_client("delete", "remove a connection and all its accounts")
+    p.add_argument("name")
+    p.add_argument(
+        "--confirm", action="store_true", help="required: deleting removes every account of the connection"
+    )
+    p.set_defaults(handler=cmd_connection_delete)
+
+    p = sub.add_parser("simulate", help="run a local broker simulator that speaks the broker's protocol")
+    p.add_argument("broker", choices=("loopback", "tradovate", "projectx", "rithmic"))
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--user", default="trader")
+    p.add_argument("--password", default=os.environ.get("ORDERGATE_SIM_PASSWORD", "correct horse"))
+    p.add_argument("--account", action="append", default=[], metavar="ID[:BALANCE]")
+    p.set_defaults(handler=cmd_simulate)
+
+    vault = sub.add_parser("vault", help="the credentials vault")
+    vsub = vault.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = vsub.add_parser("rotate", help="re-seal every stored secret under a new key")
+    p.add_argument("--state-dir", default=".ordergate", help="where master.key lives (default .ordergate)")
+    p.add_argument("--store", default="sqlite:///.ordergate/state.db")
+    p.set_defaults(handler=cmd_vault_rotate)
+
     p = client("kill-switch", "flatten every position and lock every account")
     p.add_argument("--confirm", required=True, metavar="WORD", help="type FLATTEN")
     p.set_defaults(handler=cmd_kill_switch)
@@ -294,3 +359,144 @@ def cmd_kill_switch(args: argparse.Namespace) -> int:
         )
 
     return _show(args, *_call(args, "POST", "/v1/kill-switch", {"confirm": args.confirm}), render)
+
+
+# ---------------------------------------------------------------- connections
+
+
+def _connection_line(c: dict[str, Any]) -> str:
+    return (
+        f"{c['name']} ({c['broker']}): {_colour(c['status'])}, accounts {', '.join(c['accounts']) or 'none'}"
+    )
+
+
+def cmd_connection_add(args: argparse.Namespace) -> int:
+    step1: dict[str, Any] = {"broker": args.broker}
+    if args.name:
+        step1["name"] = args.name
+    status, draft = _call(args, "POST", "/v1/connections", step1)
+    if status >= 400:
+        return _error(status, draft)
+    fields: dict[str, Any] = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep:
+            return _fail(f"--set {item!r}: write FIELD=VALUE")
+        fields[key] = value
+    if args.paper_account:
+        fields["accounts"] = []
+        for item in args.paper_account:
+            ident, _, balance = item.partition(":")
+            try:
+                fields["accounts"].append({"id": ident, "balance": float(balance or 50000)})
+            except ValueError:
+                return _fail(f"--paper-account {item!r}: the balance must be a number")
+    status, found = _call(args, "POST", f"/v1/connections/drafts/{draft['draft']}/authenticate", fields)
+    if status >= 400:
+        return _error(status, found)
+    if not args.json:
+        print(
+            f"{draft['name']}: found "
+            + ", ".join(
+                f"{a['id']} (balance {a['balance']:,.2f}, equity {a['equity']:,.2f})"
+                for a in found["accounts"]
+            )
+        )
+    chosen = [{"id": a["id"], "import": True} for a in found["accounts"]]
+    if args.account:
+        chosen = []
+        for item in args.account:
+            ident, _, nick = item.partition(":")
+            chosen.append({"id": ident, "import": True, **({"nickname": nick} if nick else {})})
+    body = {"accounts": chosen, "execution": args.execution}
+    return _show(
+        args,
+        *_call(args, "POST", f"/v1/connections/drafts/{draft['draft']}/accounts", body),
+        lambda c: "added " + _connection_line(c),
+    )
+
+
+def cmd_connection_simple(args: argparse.Namespace) -> int:
+    def render(d: dict[str, Any]) -> str:
+        if "new_accounts" in d:
+            return f"{d['connection']}: new accounts {', '.join(d['new_accounts']) or 'none'}; accounts {', '.join(d['accounts'])}"
+        return _connection_line(d)
+
+    return _show(args, *_call(args, "POST", f"/v1/connections/{args.name}/{args.action}"), render)
+
+
+def cmd_connection_rename(args: argparse.Namespace) -> int:
+    return _show(
+        args,
+        *_call(args, "POST", f"/v1/connections/{args.name}/rename", {"name": args.new_name}),
+        lambda c: "renamed: " + _connection_line(c),
+    )
+
+
+def cmd_connection_delete(args: argparse.Namespace) -> int:
+    body = {"confirm": True} if args.confirm else {}
+    return _show(
+        args,
+        *_call(args, "DELETE", f"/v1/connections/{args.name}", body),
+        lambda d: f"deleted {d['deleted']} and accounts {', '.join(d['accounts']) or 'none'}",
+    )
+
+
+def cmd_vault_rotate(args: argparse.Namespace) -> int:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from ordergate.runtime.errors import RuntimeFault
+    from ordergate.runtime.store import open_store
+    from ordergate.runtime.vault import ENV_KEY, KEY_FILE, Vault, rotate, write_key_file
+
+    if os.environ.get(ENV_KEY):
+        return _fail(
+            f"the key comes from {ENV_KEY}; rotate by re-sealing with the new key from a key file, or unset it"
+        )
+    state = Path(args.state_dir)
+    try:
+        old = Vault.load(state)
+        store = open_store(args.store)
+        new_key = AESGCM.generate_key(bit_length=256)
+        pending = state / (KEY_FILE + ".new")
+        write_key_file(pending, new_key)  # both keys are readable until the rename below
+        count = rotate(store, old, new_key)
+        store.close()
+        pending.replace(state / KEY_FILE)
+    except RuntimeFault as exc:
+        return _fail(str(exc))
+    print(f"re-sealed {count} secret{'s' * (count != 1)} under a new key in {state / KEY_FILE}")
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    import asyncio
+    import signal
+
+    if args.broker != "loopback":
+        return _fail(f"the {args.broker} simulator is not available in this build; simulate loopback")
+    from ordergate.runtime.brokers.loopback.simulator import LoopbackSimulator, SimAccount
+
+    accounts = []
+    for item in args.account or ["LB-1"]:
+        ident, _, balance = item.partition(":")
+        accounts.append(SimAccount(ident, float(balance or 50000)))
+
+    async def serve() -> None:
+        sim = LoopbackSimulator(
+            user=args.user, password=args.password, accounts=accounts, heartbeat_interval=1.0
+        )
+        port = await sim.start(args.port)
+        print(
+            f"loopback broker simulator on 127.0.0.1:{port} (accounts {', '.join(a.id for a in accounts)})",
+            flush=True,
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        await sim.stop()
+
+    asyncio.run(serve())
+    return 0

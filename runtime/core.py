@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from ordergate.policy import CompiledPolicy, UnboundPolicy
 from ordergate.runtime.book import AccountState
-from ordergate.runtime.brokers.base import BrokerAdapter
+from ordergate.runtime.brokers.base import BrokerAdapter, Fill
 from ordergate.runtime.clock import Clock
 from ordergate.runtime.errors import NotFound
 from ordergate.runtime.events import EventBus
@@ -29,6 +30,9 @@ class Core:
     accounts: dict[str, AccountState] = field(default_factory=dict)
     brokers: dict[str, BrokerAdapter] = field(default_factory=dict)
     executions: dict[str, str] = field(default_factory=dict)  # connection → broker_native | managed
+    fill_listeners: list[Callable[[Fill, bool], None]] = field(
+        default_factory=list
+    )  # (fill, opened or added)
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
 
     def now(self) -> datetime:

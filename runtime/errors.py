@@ -9,8 +9,10 @@ Hierarchy::
         ├── RequestError             an API request is malformed; names the field (HTTP 4xx)
         │   ├── NotFound             404
         │   └── Conflict             409
+        ├── VaultError               a secret cannot be read: wrong key, tampered record
         └── BrokerError              a broker refused or failed an operation
-            ├── BrokerRejected       the broker said no (the peer's answer)
+            ├── BrokerRejected       the broker said no to an order (the peer's answer)
+            ├── BrokerRefused        the broker refused the session: bad credentials, expired OAuth
             └── BrokerUnavailable    no answer: disconnected, timed out
 """
 
@@ -69,4 +71,12 @@ class BrokerRejected(BrokerError):
 
 
 class BrokerUnavailable(BrokerError):
+    pass
+
+
+class BrokerRefused(BrokerError):
+    pass
+
+
+class VaultError(RuntimeFault):
     pass

@@ -55,6 +55,8 @@ def book_fill(core: Core, fill: Fill) -> float:
             day=state.day,
         )
     core.metrics.fills.inc()
+    for listener in core.fill_listeners:
+        listener(fill, effect.entry)
     core.bus.publish(
         "fill",
         {

@@ -22,7 +22,6 @@ from ordergate.runtime.core import Core
 from ordergate.runtime.gateway import Gateway
 
 log = logging.getLogger("ordergate.monitor")
-STALE_AFTER_SECONDS = 60.0
 FLUSH_SECONDS = 0.002
 
 
@@ -54,7 +53,6 @@ class Monitor:
         self.core = core
         self.actions = actions
         self.gateway = gateway
-        self.heartbeats: dict[str, float] = {}
         self._dirty: dict[str, set[str]] = {}
         self._flush_due = False
 
@@ -144,7 +142,6 @@ class Monitor:
                     self.core.bus.publish("auto_flatten", {"account": state.id, "reason": reason})
                     await self.actions.flatten(state, reason="auto_flatten")
             await self.check_account(state, now)
-        self.check_staleness(now)
 
     def sync(self, state: AccountState) -> None:
         """Reconcile the book with the broker; a position gone behind our back pauses automation."""
@@ -170,12 +167,3 @@ class Monitor:
             self.core.store.update_account(state.id, automation_paused=True)
             self.core.bus.publish("automation_paused", {"account": state.id, "positions_gone": gone})
             log.warning("automation paused on %s: broker sync shows %s gone", state.id, ", ".join(gone))
-
-    def check_staleness(self, now: datetime) -> None:
-        ts = now.timestamp()
-        for name, broker in self.core.brokers.items():
-            last = self.heartbeats.get(name)
-            if broker.status == "connected" and last is not None and ts - last > STALE_AFTER_SECONDS:
-                broker.set_status("stale", f"no heartbeat for {ts - last:.0f}s")
-            elif broker.status == "stale" and last is not None and ts - last <= STALE_AFTER_SECONDS:
-                broker.set_status("connected", None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -20,10 +21,12 @@ from ordergate.policy import CompiledPolicy, Quote
 from ordergate.policy.runtime_checks import plan_refusal
 from ordergate.runtime.actions import Actions
 from ordergate.runtime.book import AccountState, Holding, day_keys, point_value
-from ordergate.runtime.brokers.base import AccountInfo, BrokerAdapter, Fill
+from ordergate.runtime.brokers.base import AccountInfo, Fill
 from ordergate.runtime.brokers.paper import PaperBroker
 from ordergate.runtime.clock import Clock, SystemClock
 from ordergate.runtime.config import RuntimeConfig
+from ordergate.runtime.connections import ConnectionManager, ConnectionSpec
+from ordergate.runtime.copytrading import Copier
 from ordergate.runtime.core import Core
 from ordergate.runtime.errors import BadRequest, ConfigError, Conflict, RequestError
 from ordergate.runtime.events import EventBus
@@ -32,7 +35,8 @@ from ordergate.runtime.holder import PolicyHolder
 from ordergate.runtime.ledger import book_fill
 from ordergate.runtime.metrics import Metrics
 from ordergate.runtime.monitor import FLUSH_SECONDS, Monitor
-from ordergate.runtime.store import AccountRow, open_store
+from ordergate.runtime.store import AccountRow, LockRow, open_store
+from ordergate.runtime.vault import Vault
 
 log = logging.getLogger("ordergate.runtime")
 TICK_SECONDS = 1.0
@@ -62,7 +66,11 @@ class Runtime:
         self._tasks: list[asyncio.Task[None]] = []
         self._quote_tasks: set[asyncio.Task[None]] = set()
         self._seed = seed
+        self._vault: Vault | None = None
         self.started_at: datetime | None = None
+        self.connections = ConnectionManager(self)
+        self.copier = Copier(self)
+        self.core.fill_listeners.append(self.copier.on_fill)
 
     # ---- lifecycle
 
@@ -71,14 +79,22 @@ class Runtime:
         now = core.now()
         self._load_policy(now)
         for conn in self.config.connections:
-            broker = self._make_broker(
+            spec = ConnectionSpec(
                 conn.name,
                 conn.broker,
-                [AccountInfo(a.id, a.balance, a.balance, a.nickname) for a in conn.accounts or ()],
-                conn.feed or "random_walk",
+                "config",
+                conn.execution,
+                conn.mode,
+                settings={"feed": conn.feed or "random_walk"},
+                accounts=[
+                    {"id": a.id, "nickname": a.nickname, "balance": a.balance} for a in conn.accounts or ()
+                ],
             )
-            core.brokers[conn.name] = broker
-            core.executions[conn.name] = conn.execution
+            try:
+                adapter = self.connections.build(spec, dict(conn.credentials or {}))
+            except RequestError as exc:
+                raise ConfigError(f"connection {conn.name}: {exc.message}") from None
+            self.connections.register(spec, adapter)
             for a in conn.accounts or ():
                 core.store.upsert_account(
                     AccountRow(
@@ -94,9 +110,25 @@ class Runtime:
                         None,
                     )
                 )
+        for name, stored in core.store.saved_connections():
+            if name in self.connections.specs:
+                continue
+            spec = ConnectionSpec(
+                name,
+                stored["broker"],
+                "api",
+                stored["execution"],
+                stored.get("mode"),
+                stored["settings"],
+                stored["accounts"],
+            )
+            self.connections.register(
+                spec, self.connections.build(spec, self.vault().get(core.store, f"connection:{name}") or {})
+            )
         self._restore(now)
-        for broker in core.brokers.values():
-            await broker.start()
+        self.copier.load()
+        for name in list(self.connections.specs):
+            await self.connections.start(name)
         for state in core.accounts.values():
             self.monitor.sync(state)
         self.started_at = now
@@ -104,6 +136,11 @@ class Runtime:
             self._tasks.append(asyncio.create_task(self._tick_loop(), name="monitor-tick"))
             if self.config.rules_watched and self.config.rules.is_dir():
                 self._tasks.append(asyncio.create_task(self._watch_rules(), name="rules-watch"))
+
+    def vault(self) -> Vault:
+        if self._vault is None:
+            self._vault = Vault.load(self.config.state_dir)
+        return self._vault
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -114,63 +151,61 @@ class Runtime:
         self._tasks.clear()
         await self.settle()
         await self.actions.stop()
-        for broker in self.core.brokers.values():
-            await broker.stop()
+        await self.connections.stop_all()
         self.core.store.close()
-
-    def _make_broker(self, name: str, kind: str, accounts: list[AccountInfo], feed: str) -> BrokerAdapter:
-        if kind != "paper":
-            raise ConfigError(
-                f"connection {name}: the {kind} adapter is not available in this build; use broker: paper"
-            )
-        return PaperBroker(
-            name,
-            accounts,
-            feed,
-            lambda: self.core.now().timestamp(),
-            self._on_fill,
-            lambda root, quote, _n=name: self._on_quote(_n, root, quote),
-            lambda status, detail, _n=name, _k=kind: self._on_status(_n, _k, status, detail),
-            seed=self._seed,
-        )
 
     def _restore(self, now: datetime) -> None:
         """Rebuild the book from the store: positions, P&L of the day and week, locks, flags."""
+        locks = {row.account: row for row in self.core.store.locks()}
+        for row in self.core.store.accounts():
+            if row.connection in self.core.brokers:
+                self._load_account(row, now, locks.get(row.id))
+
+    def _load_account(self, row: AccountRow, now: datetime, lock: LockRow | None) -> AccountState:
         core = self.core
-        locks = {row.account: row for row in core.store.locks()}
+        broker = core.brokers[row.connection]
         day, week = day_keys(now)
-        for row in core.store.accounts():
-            broker = core.brokers.get(row.connection)
-            if broker is None:
-                continue
-            state = AccountState(
-                row.id,
-                row.connection,
-                broker.broker,
-                row.nickname,
-                row.enabled,
-                row.automation_paused,
-                row.balance,
-                row.start_balance,
-                broker.quotes,
-            )
-            positions = core.store.positions(row.id)
-            state.holdings = {r: Holding(q, avg, point_value(r)) for r, (q, avg) in positions.items()}
-            d, w, dt, wt = core.store.realized_since(row.id, day, week)
-            state.daily_realized, state.weekly_realized, state.daily_trades, state.weekly_trades = (
-                d,
-                w,
-                dt,
-                wt,
-            )
-            state.day, state.week = day, week
-            state.peak_equity, state.eod_peak = row.peak_equity, row.eod_peak
-            if row.day and row.day != day:  # days passed while we were down: the end-of-day mark moves
-                state.eod_peak = max(state.eod_peak or state.start_balance, state.balance)
-            state.lock = locks.get(row.id)
-            core.accounts[row.id] = state
-            if isinstance(broker, PaperBroker):
-                broker.restore(row.id, positions)
+        state = AccountState(
+            row.id,
+            row.connection,
+            broker.broker,
+            row.nickname,
+            row.enabled,
+            row.automation_paused,
+            row.balance,
+            row.start_balance,
+            broker.quotes,
+        )
+        positions = core.store.positions(row.id)
+        state.holdings = {r: Holding(q, avg, point_value(r)) for r, (q, avg) in positions.items()}
+        d, w, dt, wt = core.store.realized_since(row.id, day, week)
+        state.daily_realized, state.weekly_realized, state.daily_trades, state.weekly_trades = d, w, dt, wt
+        state.day, state.week = day, week
+        state.peak_equity, state.eod_peak = row.peak_equity, row.eod_peak
+        if row.day and row.day != day:  # days passed while we were down: the end-of-day mark moves
+            state.eod_peak = max(state.eod_peak or state.start_balance, state.balance)
+        state.lock = lock
+        core.accounts[row.id] = state
+        if isinstance(broker, PaperBroker):
+            broker.restore(row.id, positions)
+        return state
+
+    def add_account(
+        self, connection: str, account: str, nickname: str | None, balance: float
+    ) -> AccountState:
+        row = AccountRow(account, connection, nickname, True, False, balance, balance, balance, balance, None)
+        self.core.store.upsert_account(row)
+        broker = self.core.brokers[connection]
+        if isinstance(broker, PaperBroker):
+            broker.add_account(AccountInfo(account, balance, balance, nickname))
+        state = self._load_account(row, self.core.now(), None)
+        self.core.bus.publish("account_added", {"account": account, "connection": connection})
+        return state
+
+    def remove_account(self, account: str) -> None:
+        self.core.store.delete_account(account)
+        self.core.accounts.pop(account, None)
+        self.core.bus.publish("account_removed", {"account": account})
 
     def _load_policy(self, now: datetime) -> None:
         swapped = self.core.holder.load(now)
@@ -215,18 +250,22 @@ class Runtime:
         if state is not None:
             self._spawn(self.monitor.check_account(state, self.core.now()))
 
+    def _quote_handler(self, connection: str) -> Callable[[str, Quote], None]:
+        return lambda root, quote: self._on_quote(connection, root, quote)
+
     def _on_quote(self, connection: str, root: str, quote: Quote) -> None:
-        monitor = self.monitor
-        monitor.heartbeats[connection] = quote.time or 0.0
-        if monitor.mark(connection, root):
+        if self.monitor.mark(connection, root):
             asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._spawn_flush)
 
     def _spawn_flush(self) -> None:
         self._spawn(self.monitor.flush())
 
-    def _on_status(self, name: str, broker: str, status: str, detail: str | None) -> None:
+    def _on_status(self, name: str, status: str, detail: str | None) -> None:
         now = self.core.now()
-        self.core.store.set_connection_status(name, broker, status, detail, now.isoformat())
+        spec = self.connections.specs.get(name)
+        self.core.store.set_connection_status(
+            name, spec.broker if spec else "", status, detail, now.isoformat()
+        )
         self.core.metrics.connection_status(name, status)
         self.core.bus.publish("connection", {"connection": name, "status": status, "detail": detail})
 
@@ -271,6 +310,43 @@ class Runtime:
             broker.set_quote(body["symbol"], prices["bid"], prices["ask"], prices["last"])
         await self.settle()
         return {"symbol": body["symbol"], **prices, "connections": [b.name for b in manual]}
+
+    async def set_paper_feed(self, body: Any) -> dict[str, Any]:
+        """Cut or restore a paper connection's simulated link, to see the lifecycle at work."""
+        body = body if isinstance(body, dict) else {}
+        name, state = body.get("connection"), body.get("state")
+        broker = self.core.brokers.get(str(name))
+        if not isinstance(broker, PaperBroker):
+            raise RequestError("connection", "must name a paper connection")
+        if state not in ("cut", "live"):
+            raise RequestError("state", "must be cut or live")
+        broker.cut(state == "cut")
+        return {"connection": name, "state": state}
+
+    def set_nickname(self, account: str, body: Any) -> dict[str, Any]:
+        state = self.core.account(account)
+        nickname = body.get("nickname") if isinstance(body, dict) else None
+        if nickname is not None and (not isinstance(nickname, str) or len(nickname) > 64):
+            raise RequestError("nickname", "must be text of at most 64 characters, or null")
+        state.nickname = nickname or None
+        self.core.store.update_account(account, nickname=state.nickname)
+        return self.account_view(account)
+
+    def disconnect_account(self, account: str, body: Any) -> dict[str, Any]:
+        """Remove one account from the runtime, leaving its connection."""
+        state = self.core.account(account)
+        if self.copier.groups_with([account]):
+            raise Conflict(
+                "id", f"{account} is in copy-trading groups {', '.join(self.copier.groups_with([account]))}"
+            )
+        if state.holdings and not (isinstance(body, dict) and body.get("confirm") is True):
+            raise Conflict(
+                "confirm",
+                f'{account} has open positions; send {{"confirm": true}} to disconnect it anyway',
+                extra={"warning": "open_positions"},
+            )
+        self.remove_account(account)
+        return {"disconnected": account}
 
     async def flatten(self, account: str, reason: str = "manual") -> dict[str, Any]:
         state = self.core.account(account)
@@ -396,19 +472,7 @@ class Runtime:
         policy = holder.to_dict()
         policy["refused"] = holder.refused.to_dict() if holder.refused else None
         policy["rules"] = str(self.config.rules)
-        connections = []
-        for name, broker in self.core.brokers.items():
-            beat = self.monitor.heartbeats.get(name)
-            connections.append(
-                {
-                    "name": name,
-                    "broker": broker.broker,
-                    "status": broker.status,
-                    "execution": self.core.executions.get(name),
-                    "accounts": sorted(s.id for s in self.core.accounts.values() if s.connection == name),
-                    "last_heartbeat": datetime.fromtimestamp(beat, now.tzinfo).isoformat() if beat else None,
-                }
-            )
+        connections = self.connections.views()
         states = list(self.core.accounts.values())
         return {
             "runtime": self.config.name,

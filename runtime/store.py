@@ -72,6 +72,13 @@ MIGRATIONS: tuple[str, ...] = (
         name TEXT PRIMARY KEY, broker TEXT NOT NULL, status TEXT NOT NULL, detail TEXT, updated_at TEXT NOT NULL
     );
     """,
+    """
+    ALTER TABLE connections ADD COLUMN spec TEXT;
+    CREATE TABLE secrets (
+        record TEXT PRIMARY KEY, key_id TEXT NOT NULL, nonce BLOB NOT NULL, ciphertext BLOB NOT NULL
+    );
+    CREATE TABLE copy_groups (name TEXT PRIMARY KEY, leader TEXT NOT NULL, followers TEXT NOT NULL);
+    """,
 )
 
 
@@ -282,6 +289,9 @@ class SqliteStore:
         values = tuple(int(v) if isinstance(v, bool) else v for v in fields.values())
         self._write(f"UPDATE accounts SET {sets} WHERE id = ?", (*values, account))
 
+    def move_account(self, account: str, connection: str) -> None:
+        self._write("UPDATE accounts SET connection = ? WHERE id = ?", (connection, account))
+
     def delete_account(self, account: str) -> None:
         with self.transaction():
             for table, column in (("accounts", "id"), ("positions", "account"), ("locks", "account")):
@@ -395,7 +405,9 @@ class SqliteStore:
     def order_history(self, account: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         """Every order, newest first: filled, working, held, cancelled, rejected, blocked."""
         where, params = ("WHERE account = ?", (account,)) if account else ("", ())
-        rows = self._read(f"SELECT body FROM orders {where} ORDER BY created_at DESC LIMIT ?", (*params, limit))
+        rows = self._read(
+            f"SELECT body FROM orders {where} ORDER BY created_at DESC LIMIT ?", (*params, limit)
+        )
         return [json.loads(r["body"]) for r in rows]
 
     def idempotent_get(self, account: str, key: str, day: str) -> tuple[int, dict[str, Any]] | None:
@@ -440,7 +452,64 @@ class SqliteStore:
         )
         return [{"id": r["id"], **json.loads(r["body"])} for r in rows]
 
+    # ---- secrets (sealed by the vault; the store never sees plaintext)
+
+    def put_secret(self, record: str, key_id: str, nonce: bytes, ciphertext: bytes) -> None:
+        self._write(
+            "INSERT INTO secrets (record, key_id, nonce, ciphertext) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (record) DO UPDATE SET key_id = excluded.key_id, nonce = excluded.nonce, ciphertext = excluded.ciphertext",
+            (record, key_id, nonce, ciphertext),
+        )
+
+    def get_secret(self, record: str) -> tuple[str, bytes, bytes] | None:
+        rows = self._read("SELECT key_id, nonce, ciphertext FROM secrets WHERE record = ?", (record,))
+        return (rows[0]["key_id"], rows[0]["nonce"], rows[0]["ciphertext"]) if rows else None
+
+    def all_secrets(self) -> list[tuple[str, str, bytes, bytes]]:
+        return [
+            (r["record"], r["key_id"], r["nonce"], r["ciphertext"])
+            for r in self._read("SELECT * FROM secrets")
+        ]
+
+    def delete_secret(self, record: str) -> None:
+        self._write("DELETE FROM secrets WHERE record = ?", (record,))
+
+    # ---- copy groups
+
+    def copy_groups(self) -> list[dict[str, Any]]:
+        return [
+            {"name": r["name"], "leader": r["leader"], "followers": json.loads(r["followers"])}
+            for r in self._read("SELECT * FROM copy_groups ORDER BY name")
+        ]
+
+    def save_copy_group(self, name: str, leader: str, followers: list[dict[str, Any]]) -> None:
+        self._write(
+            "INSERT INTO copy_groups (name, leader, followers) VALUES (?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET leader = excluded.leader, followers = excluded.followers",
+            (name, leader, json.dumps(followers)),
+        )
+
+    def delete_copy_group(self, name: str) -> None:
+        self._write("DELETE FROM copy_groups WHERE name = ?", (name,))
+
     # ---- connections
+
+    def saved_connections(self) -> list[tuple[str, dict[str, Any]]]:
+        """Connections added through the API, with their (non-secret) settings."""
+        return [
+            (r["name"], json.loads(r["spec"]))
+            for r in self._read("SELECT name, spec FROM connections WHERE spec IS NOT NULL ORDER BY name")
+        ]
+
+    def save_connection(self, name: str, broker: str, spec: dict[str, Any], updated_at: str) -> None:
+        self._write(
+            "INSERT INTO connections (name, broker, status, detail, updated_at, spec) VALUES (?, ?, 'disconnected', NULL, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, broker = excluded.broker",
+            (name, broker, updated_at, json.dumps(spec)),
+        )
+
+    def delete_connection(self, name: str) -> None:
+        self._write("DELETE FROM connections WHERE name = ?", (name,))
 
     def set_connection_status(
         self, name: str, broker: str, status: str, detail: str | None, updated_at: str

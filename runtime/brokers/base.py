@@ -1,28 +1,37 @@
-"""The broker adapter interface.
+"""The broker adapter interface: what every broker offers the runtime.
 
-Every broker offers the same operations to the runtime. Required methods must be
-implemented by every adapter; optional ones have a default.
+An adapter speaks one broker's protocol; a Supervisor (``runtime/supervisor.py``) owns
+its lifecycle. Required methods must be implemented by every adapter; optional ones
+have a working default.
 
-=====================  ========  ==================================================
-method                 required  what it does
-=====================  ========  ==================================================
-``start()``            yes       authenticate, discover accounts, start streams
-``stop()``             yes       close streams and sockets
-``accounts()``         yes       accounts with balance and equity (discovery)
-``positions(acct)``    yes       the broker's positions: root → (qty, avg price)
-``place(acct, req)``   yes       send an order; returns its status and any fills
-``cancel(acct, id)``   yes       cancel a working order
-``flatten(acct)``      no        close every position (default: market orders)
-``set_quote(...)``     no        feed a quote (paper's manual feed)
-=====================  ========  ==================================================
+=========================  ========  ===============================================
+method                     required  what it does
+=========================  ========  ===============================================
+``connect()``              yes       authenticate and discover accounts; raise
+                                     BrokerRefused (bad credentials, expired OAuth) or
+                                     BrokerUnavailable (no answer)
+``accounts()``             yes       accounts with balance and equity
+``positions(account)``     yes       the broker's positions: root → (qty, avg price)
+``place(account, req)``    yes       send an order; its status and any fills
+``cancel(account, id)``    yes       cancel a working order
+``serve()``                no        the receive loop; returns or raises when the link
+                                     drops (default: wait until cancelled)
+``disconnect()``           no        close the link (default: nothing to close)
+``refresh()``              no        discover accounts again (default: connect-time list)
+``open_orders(account)``   no        working orders at the broker (default: none)
+``flatten(account)``       no        close every position (default: market orders)
+``set_quote(...)``         no        feed a quote (the paper broker's manual feed)
+=========================  ========  ===============================================
 
-Adapters report through callbacks given at construction: ``on_fill(Fill)``,
-``on_quote(root, Quote)`` and ``on_status(status, detail)``.
+Adapters report through callbacks given at construction, ``on_fill(Fill)`` and
+``on_quote(root, Quote)``, and call ``heartbeat()`` whenever the broker shows it is
+alive; the supervisor marks a connection stale when heartbeats stop.
 """
 
 from __future__ import annotations
 
 import abc
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -70,32 +79,24 @@ class AccountInfo:
 
 FillHandler = Callable[[Fill], None]
 QuoteHandler = Callable[[str, Quote], None]
-StatusHandler = Callable[[str, str | None], None]
 
 
 class BrokerAdapter(abc.ABC):
     broker: str = ""
 
-    def __init__(
-        self, name: str, on_fill: FillHandler, on_quote: QuoteHandler, on_status: StatusHandler
-    ) -> None:
+    def __init__(self, name: str, on_fill: FillHandler, on_quote: QuoteHandler) -> None:
         self.name = name
         self.on_fill = on_fill
         self.on_quote = on_quote
-        self.on_status = on_status
+        self.on_heartbeat: Callable[[], None] = lambda: None
         self.quotes: dict[str, Quote] = {}
-        self.status = "disconnected"
+        self.status = "disconnected"  # kept by the supervisor
 
-    def set_status(self, status: str, detail: str | None = None) -> None:
-        if status != self.status:
-            self.status = status
-            self.on_status(status, detail)
+    def heartbeat(self) -> None:
+        self.on_heartbeat()
 
     @abc.abstractmethod
-    async def start(self) -> None: ...
-
-    @abc.abstractmethod
-    async def stop(self) -> None: ...
+    async def connect(self) -> None: ...
 
     @abc.abstractmethod
     def accounts(self) -> list[AccountInfo]: ...
@@ -108,6 +109,18 @@ class BrokerAdapter(abc.ABC):
 
     @abc.abstractmethod
     async def cancel(self, account: str, order_id: str) -> bool: ...
+
+    async def serve(self) -> None:
+        await asyncio.Event().wait()
+
+    async def disconnect(self) -> None:
+        return None
+
+    async def refresh(self) -> list[AccountInfo]:
+        return self.accounts()
+
+    def open_orders(self, account: str) -> list[OrderRequest]:
+        return []
 
     async def flatten(self, account: str, new_id: Callable[[], str]) -> list[Fill]:
         """Close every position with market orders; raises BrokerError when one fails."""

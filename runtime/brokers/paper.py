@@ -27,10 +27,9 @@ from ordergate.runtime.brokers.base import (
     OrderRequest,
     PlaceResult,
     QuoteHandler,
-    StatusHandler,
 )
 from ordergate.runtime.brokers.paper_feed import RandomWalk, Replay, read_replay, round_to_tick
-from ordergate.runtime.errors import ConfigError
+from ordergate.runtime.errors import BrokerUnavailable, ConfigError
 
 FEEDS = ("random_walk", "manual", "replay:<file>")
 
@@ -53,18 +52,19 @@ class PaperBroker(BrokerAdapter):
         now_ts: Callable[[], float],
         on_fill: FillHandler,
         on_quote: QuoteHandler,
-        on_status: StatusHandler,
         *,
         base: Path | None = None,
         seed: int | None = None,
     ) -> None:
-        super().__init__(name, on_fill, on_quote, on_status)
+        super().__init__(name, on_fill, on_quote)
         self._now_ts = now_ts
         self._accounts = {a.id: a for a in accounts}
         self._positions: dict[str, dict[str, list[float]]] = {a.id: {} for a in accounts}
         self._working: dict[str, _Working] = {}
         self._rejects: list[str] = []
         self._task: asyncio.Task[None] | None = None
+        self._cut = False
+        self._link: asyncio.Event | None = None
         self.feed = feed
         if feed == "random_walk":
             self._source: RandomWalk | Replay | None = RandomWalk(self.set_quote, seed)
@@ -78,19 +78,40 @@ class PaperBroker(BrokerAdapter):
         else:
             raise ConfigError(f"connection {name}: unknown feed {feed!r}; feeds: {', '.join(FEEDS)}")
 
-    # ---- lifecycle
+    # ---- lifecycle: the simulated link can be cut, as a feed outage would be
 
-    async def start(self) -> None:
-        self.set_status("connected")
-        if self._source is not None:
+    HEARTBEAT_SECONDS = 5.0
+
+    async def connect(self) -> None:
+        if self._cut:
+            raise BrokerUnavailable("the paper feed is cut")
+        if self._source is not None and (self._task is None or self._task.done()):
             self._task = asyncio.create_task(self._source.run(), name=f"paper-feed-{self.name}")
 
-    async def stop(self) -> None:
+    async def serve(self) -> None:
+        self._link = asyncio.Event()
+        while not self._cut:
+            self.heartbeat()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._link.wait(), self.HEARTBEAT_SECONDS)
+        raise BrokerUnavailable("the paper feed was cut")
+
+    async def disconnect(self) -> None:
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        self.set_status("disconnected")
+            self._task = None
+
+    def cut(self, cut: bool) -> None:
+        """Cut or restore the simulated link."""
+        self._cut = cut
+        if self._link is not None:
+            self._link.set()
+
+    @property
+    def is_cut(self) -> bool:
+        return self._cut
 
     def accounts(self) -> list[AccountInfo]:
         return list(self._accounts.values())

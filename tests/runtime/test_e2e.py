@@ -311,3 +311,75 @@ def test_run_with_a_missing_env_reference_names_it(tmp_path: Path) -> None:
         "spec.api.tokens[0] references ${env:ORDERGATE_NOPE_TOKEN}, and ORDERGATE_NOPE_TOKEN is not set"
         in r.stderr
     )
+
+
+def test_connections_through_the_cli_add_refresh_rename_and_delete(runtime: Proc, tmp_path: Path) -> None:
+    secret = "loopback-Secret-42"
+    port = free_port()
+    sim = subprocess.Popen(
+        [
+            ORDERGATE,
+            "simulate",
+            "loopback",
+            "--port",
+            str(port),
+            "--password",
+            secret,
+            "--account",
+            "LB-1:25000",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert "loopback broker simulator on 127.0.0.1" in (sim.stdout.readline() if sim.stdout else "")
+        r = runtime.cli(
+            "connection",
+            "add",
+            "loopback",
+            "--name",
+            "Desk",
+            "--set",
+            "host=127.0.0.1",
+            "--set",
+            f"port={port}",
+            "--set",
+            "username=trader",
+            "--set",
+            f"password={secret}",
+        )
+        assert r.returncode == 0, r.stderr
+        assert (
+            "Desk: found LB-1 (balance 25,000.00, equity 25,000.00)" in r.stdout
+            and "added Desk (loopback): connected, accounts LB-1" in r.stdout
+        )
+        r = runtime.cli("connection", "add", "paper", "--paper-account", "PAPER-9:10000")
+        assert (
+            r.returncode == 1
+            and "the starter plan allows 2 connections" in r.stderr
+            and "the pro plan allows" in r.stderr
+        )
+        assert "Desk" in runtime.cli("connections").stdout
+        assert "new accounts none" in runtime.cli("connection", "refresh", "Desk").stdout
+        assert runtime.cli("connection", "rename", "Desk", "Futures").returncode == 0
+        r = runtime.cli("connection", "delete", "Futures")
+        assert r.returncode == 1 and "confirm" in r.stderr
+        assert (
+            "deleted Futures and accounts LB-1"
+            in runtime.cli("connection", "delete", "Futures", "--confirm").stdout
+        )
+        r = runtime.cli("connection", "add", "paper", "--name", "Sim", "--paper-account", "PAPER-9:10000")
+        assert r.returncode == 0 and "added Sim (paper): connected, accounts PAPER-9" in r.stdout
+    finally:
+        sim.send_signal(signal.SIGTERM)
+        sim.communicate(timeout=10)
+    for path in tmp_path.glob("state.db*"):
+        assert secret.encode() not in path.read_bytes(), path
+
+
+def test_cutting_the_feed_shows_in_the_connection_status(runtime: Proc) -> None:
+    runtime.call("POST", "/v1/paper/feed", {"connection": "Paper", "state": "cut"})
+    wait_for(lambda: runtime.call("GET", "/v1/connections/Paper").json()["status"] != "connected")
+    assert "the paper feed" in (runtime.call("GET", "/v1/connections/Paper").json()["detail"] or "")
+    runtime.call("POST", "/v1/paper/feed", {"connection": "Paper", "state": "live"})
+    wait_for(lambda: runtime.call("GET", "/v1/connections/Paper").json()["status"] == "connected", 40)

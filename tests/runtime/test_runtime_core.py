@@ -421,8 +421,12 @@ async def test_a_replay_feed_plays_its_quotes(make_runtime, tmp_path) -> None:
     from ordergate.policy.models import ConnectionConfig
 
     csv = tmp_path / "quotes.csv"
-    csv.write_text("time,symbol,bid,ask,last\n2026-11-23T10:00:00-05:00,ESZ6,6000,6000.25,6000\n2026-11-23T10:00:00.01-05:00,NQZ6,21000,21000.25,21000\n")
-    conn = ConnectionConfig.model_validate({"name": "Replay", "broker": "paper", "feed": f"replay:{csv}", "accounts": [{"id": "PAPER-1"}]})
+    csv.write_text(
+        "time,symbol,bid,ask,last\n2026-11-23T10:00:00-05:00,ESZ6,6000,6000.25,6000\n2026-11-23T10:00:00.01-05:00,NQZ6,21000,21000.25,21000\n"
+    )
+    conn = ConnectionConfig.model_validate(
+        {"name": "Replay", "broker": "paper", "feed": f"replay:{csv}", "accounts": [{"id": "PAPER-1"}]}
+    )
     rt = make_runtime(connections=[conn])
     await rt.start(background=False)
     broker = rt.core.brokers["Replay"]
@@ -439,6 +443,8 @@ def test_a_replay_file_with_a_bad_row_names_its_line(tmp_path) -> None:
     from ordergate.runtime.errors import ConfigError
 
     csv = tmp_path / "q.csv"
-    csv.write_text("time,symbol,bid,ask,last\n2026-11-23T10:00:00Z,ES,6000,6000.25,6000\nyesterday,ES,1,2,3\n")
+    csv.write_text(
+        "time,symbol,bid,ask,last\n2026-11-23T10:00:00Z,ES,6000,6000.25,6000\nyesterday,ES,1,2,3\n"
+    )
     with pytest.raises(ConfigError, match=r"q.csv:3: "):
         read_replay(csv)

@@ -1,0 +1,495 @@
+"""Broker connections: building adapters, the three-step add flow, and the controls.
+
+A connection is one set of credentials holding many accounts. Connections come from the
+Runtime config file or are added through the API in three steps, as the seeds describe:
+
+1. **name**: ``POST /v1/connections {broker, name?}`` opens a draft; the name defaults to
+   the broker's label and the answer lists what step 2 needs for that broker;
+2. **authenticate**: ``POST /v1/connections/drafts/{id}/authenticate`` logs in with the
+   broker's credentials and lists the accounts discovered, with balance and equity;
+3. **select accounts**: ``POST /v1/connections/drafts/{id}/accounts`` imports the chosen
+   accounts with optional nicknames, within the plan's limits.
+
+Credentials of API-added connections are sealed in the vault under the record
+``connection:<name>``; the store keeps only the non-secret settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ordergate.policy.runtime_checks import plan_refusal
+from ordergate.runtime.brokers.base import AccountInfo, BrokerAdapter
+from ordergate.runtime.brokers.loopback.client import LoopbackBroker
+from ordergate.runtime.brokers.paper import PaperBroker
+from ordergate.runtime.errors import BadRequest, BrokerError, BrokerRefused, Conflict, NotFound, RequestError
+from ordergate.runtime.supervisor import Supervisor
+
+if TYPE_CHECKING:
+    from ordergate.runtime.service import Runtime
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerKind:
+    name: str
+    label: str
+    fields: tuple[str, ...]  # what step 2 asks for
+    secret_fields: tuple[str, ...] = ()
+    available: bool = True  # an adapter ships in this build
+    connection_modes: bool = False
+
+
+BROKER_KINDS: dict[str, BrokerKind] = {
+    k.name: k
+    for k in (
+        BrokerKind("paper", "Paper", ("accounts", "feed")),
+        BrokerKind(
+            "rithmic",
+            "Rithmic",
+            ("username", "password", "system", "gateway"),
+            ("password",),
+            available=False,
+        ),
+        BrokerKind(
+            "projectx",
+            "ProjectX",
+            ("firm", "environment", "username", "api_key"),
+            ("api_key",),
+            available=False,
+            connection_modes=True,
+        ),
+        BrokerKind("tradovate", "Tradovate", ("environment",), available=False),
+        BrokerKind("ninjatrader", "NinjaTrader", ("environment",), available=False),
+        BrokerKind("loopback", "Loopback", ("host", "port", "username", "password"), ("password",)),
+    )
+}
+EXECUTIONS = ("broker_native", "managed")
+CONNECTION_MODES = ("auto", "websocket", "polling")
+
+
+@dataclass(slots=True)
+class ConnectionSpec:
+    name: str
+    broker: str
+    origin: str  # config | api
+    execution: str = "broker_native"
+    mode: str | None = None
+    settings: dict[str, Any] = field(default_factory=dict)  # non-secret step-2 answers
+    accounts: list[dict[str, Any]] = field(default_factory=list)  # [{id, nickname, balance}]
+
+    def to_store(self) -> dict[str, Any]:
+        return {
+            "broker": self.broker,
+            "execution": self.execution,
+            "mode": self.mode,
+            "settings": self.settings,
+            "accounts": self.accounts,
+        }
+
+
+@dataclass(slots=True)
+class Draft:
+    id: str
+    broker: str
+    name: str
+    settings: dict[str, Any] = field(default_factory=dict)
+    credentials: dict[str, str] = field(default_factory=dict)
+    discovered: list[AccountInfo] = field(default_factory=list)
+
+
+def _record(name: str) -> str:
+    return f"connection:{name}"
+
+
+class ConnectionManager:
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+        self.specs: dict[str, ConnectionSpec] = {}
+        self.supervisors: dict[str, Supervisor] = {}
+        self.drafts: dict[str, Draft] = {}
+        self.supervisor_options: dict[str, float] = {}
+
+    # ---- building adapters
+
+    def build(self, spec: ConnectionSpec, credentials: dict[str, str]) -> BrokerAdapter:
+        rt = self.rt
+        kind = BROKER_KINDS[spec.broker]
+        if not kind.available:
+            raise RequestError("broker", f"the {spec.broker} adapter is not available in this build")
+        if spec.broker == "paper":
+            infos = [
+                AccountInfo(a["id"], a.get("balance", 50_000), a.get("balance", 50_000), a.get("nickname"))
+                for a in spec.accounts
+            ]
+            return PaperBroker(
+                spec.name,
+                infos,
+                spec.settings.get("feed") or "random_walk",
+                lambda: rt.core.now().timestamp(),
+                rt._on_fill,
+                rt._quote_handler(spec.name),
+                seed=rt._seed,
+            )
+        return LoopbackBroker(
+            spec.name,
+            spec.settings["host"],
+            int(spec.settings["port"]),
+            credentials.get("username", ""),
+            credentials.get("password", ""),
+            rt._on_fill,
+            rt._quote_handler(spec.name),
+            lambda: rt.core.now().timestamp(),
+        )
+
+    def register(self, spec: ConnectionSpec, adapter: BrokerAdapter) -> Supervisor:
+        core = self.rt.core
+        self.specs[spec.name] = spec
+        core.brokers[spec.name] = adapter
+        core.executions[spec.name] = spec.execution
+        supervisor = Supervisor(adapter, self.rt._on_status, **self.supervisor_options)
+        self.supervisors[spec.name] = supervisor
+        return supervisor
+
+    def credentials(self, spec: ConnectionSpec) -> dict[str, str]:
+        if spec.origin == "api":
+            return self.rt.vault().get(self.rt.core.store, _record(spec.name)) or {}
+        return dict(spec.settings.pop("_credentials", {}))
+
+    async def start(self, name: str, wait: float = 5.0) -> None:
+        supervisor = self.supervisors[name]
+        supervisor.start()
+        await supervisor.wait_connected(wait)
+
+    async def stop_all(self) -> None:
+        for supervisor in self.supervisors.values():
+            await supervisor.stop()
+
+    # ---- step 1: name
+
+    def open_draft(self, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise RequestError(None, "the body must be a JSON object")
+        broker = body.get("broker")
+        if broker not in BROKER_KINDS:
+            raise RequestError("broker", f"must be one of {', '.join(BROKER_KINDS)}")
+        kind = BROKER_KINDS[broker]
+        name = body.get("name") or self._suggest_name(kind.label)
+        self._check_name(name, "name")
+        draft = Draft(secrets.token_hex(8), broker, name)
+        self.drafts[draft.id] = draft
+        return {
+            "draft": draft.id,
+            "broker": broker,
+            "name": name,
+            "step": "authenticate",
+            "fields": list(kind.fields),
+            "available": kind.available,
+        }
+
+    def _suggest_name(self, label: str) -> str:
+        taken = set(self.specs) | {d.name for d in self.drafts.values()}
+        if label not in taken:
+            return label
+        n = 2
+        while f"{label} {n}" in taken:
+            n += 1
+        return f"{label} {n}"
+
+    def _check_name(self, name: Any, field_name: str) -> None:
+        if not isinstance(name, str) or not name.strip() or len(name) > 64:
+            raise RequestError(field_name, "must be a name of 1 to 64 characters")
+        if name in self.specs:
+            raise Conflict(field_name, f"a connection named {name!r} exists already")
+
+    def draft(self, draft_id: str) -> Draft:
+        draft = self.drafts.get(draft_id)
+        if draft is None:
+            raise NotFound(
+                "draft", f"no connection draft {draft_id!r}; start again with POST /v1/connections"
+            )
+        return draft
+
+    # ---- step 2: authenticate and discover
+
+    async def authenticate(self, draft_id: str, body: Any) -> dict[str, Any]:
+        draft = self.draft(draft_id)
+        kind = BROKER_KINDS[draft.broker]
+        body = body if isinstance(body, dict) else {}
+        if not kind.available:
+            raise RequestError(
+                "broker", f"the {draft.broker} adapter is not available in this build; use paper"
+            )
+        unknown = sorted(set(body) - set(kind.fields))
+        if unknown:
+            raise RequestError(
+                unknown[0], f"not a field of a {draft.broker} connection; fields: {', '.join(kind.fields)}"
+            )
+        settings = {k: v for k, v in body.items() if k not in kind.secret_fields and k != "username"}
+        creds = {k: str(v) for k, v in body.items() if k in kind.secret_fields or k == "username"}
+        if draft.broker == "paper":
+            accounts = body.get("accounts") or [
+                {"id": f"PAPER-{secrets.randbelow(9000) + 1000}", "balance": 50_000}
+            ]
+            settings["accounts"] = self._paper_accounts(accounts)
+            settings.setdefault("feed", "random_walk")
+        elif draft.broker == "loopback":
+            for key in ("host", "port", "username", "password"):
+                if body.get(key) in (None, ""):
+                    raise RequestError(key, "is required")
+        spec = ConnectionSpec(
+            draft.name, draft.broker, "api", settings=settings, accounts=settings.get("accounts", [])
+        )
+        adapter = self.build(spec, creds)
+        try:
+            await asyncio.wait_for(adapter.connect(), 10)
+            discovered = adapter.accounts()
+        except BrokerRefused as exc:
+            raise Conflict("credentials", str(exc)) from None
+        except (BrokerError, OSError, TimeoutError) as exc:
+            raise Conflict("broker", f"cannot reach the broker: {exc or 'timed out'}") from None
+        finally:
+            await adapter.disconnect()
+        draft.settings, draft.credentials, draft.discovered = settings, creds, discovered
+        return {
+            "draft": draft.id,
+            "name": draft.name,
+            "step": "select",
+            "accounts": [{"id": a.id, "balance": a.balance, "equity": a.equity} for a in discovered],
+        }
+
+    @staticmethod
+    def _paper_accounts(accounts: Any) -> list[dict[str, Any]]:
+        if not isinstance(accounts, list) or not accounts:
+            raise RequestError("accounts", 'must be a list such as [{"id": "PAPER-2", "balance": 50000}]')
+        out = []
+        for i, a in enumerate(accounts):
+            if not isinstance(a, dict) or not isinstance(a.get("id"), str) or not a["id"]:
+                raise RequestError(f"accounts[{i}].id", "is required")
+            balance = a.get("balance", 50_000)
+            if isinstance(balance, bool) or not isinstance(balance, int | float) or balance < 0:
+                raise RequestError(f"accounts[{i}].balance", "must be a number of dollars, 0 or more")
+            out.append({"id": a["id"], "balance": float(balance)})
+        return out
+
+    # ---- step 3: select accounts
+
+    async def select(self, draft_id: str, body: Any) -> dict[str, Any]:
+        draft = self.draft(draft_id)
+        if not draft.discovered:
+            raise Conflict("draft", "authenticate first: POST /v1/connections/drafts/{id}/authenticate")
+        body = body if isinstance(body, dict) else {}
+        choices = body.get("accounts")
+        found = {a.id: a for a in draft.discovered}
+        if choices is None:
+            choices = [{"id": a.id, "import": True} for a in draft.discovered]
+        if not isinstance(choices, list):
+            raise RequestError("accounts", "must be a list of {id, import, nickname}")
+        chosen: list[dict[str, Any]] = []
+        for i, c in enumerate(choices):
+            if not isinstance(c, dict) or c.get("id") not in found:
+                raise RequestError(
+                    f"accounts[{i}].id", f"not an account of this login; discovered: {', '.join(found)}"
+                )
+            if c.get("import", True) is False:
+                continue
+            if c["id"] in self.rt.core.accounts:
+                raise Conflict(f"accounts[{i}].id", f"account {c['id']} is already connected")
+            info = found[c["id"]]
+            chosen.append({"id": info.id, "balance": info.balance, "nickname": c.get("nickname")})
+        if not chosen:
+            raise RequestError("accounts", "choose at least one account to import")
+        execution = body.get("execution", "broker_native")
+        if execution not in EXECUTIONS:
+            raise RequestError("execution", f"must be one of {', '.join(EXECUTIONS)}")
+        mode = body.get("mode")
+        if mode is not None and (
+            not BROKER_KINDS[draft.broker].connection_modes or mode not in CONNECTION_MODES
+        ):
+            raise RequestError(
+                "mode", f"connection mode is for ProjectX connections: {', '.join(CONNECTION_MODES)}"
+            )
+        self.check_plan(extra_connections=1, extra_accounts=len(chosen))
+        spec = ConnectionSpec(draft.name, draft.broker, "api", execution, mode, draft.settings, chosen)
+        if draft.broker == "paper":
+            spec.settings["accounts"] = chosen
+        await self.add(spec, draft.credentials)
+        del self.drafts[draft.id]
+        return self.view(spec.name)
+
+    def check_plan(self, extra_connections: int = 0, extra_accounts: int = 0) -> None:
+        refusal = plan_refusal(
+            self.rt.config.plan,
+            len(self.specs) + extra_connections,
+            len(self.rt.core.accounts) + extra_accounts,
+        )
+        if refusal:
+            raise Conflict("plan", refusal)
+
+    async def add(self, spec: ConnectionSpec, credentials: dict[str, str]) -> None:
+        rt = self.rt
+        now = rt.core.now().isoformat()
+        with rt.core.store.transaction():
+            if credentials:
+                rt.vault().put(rt.core.store, _record(spec.name), credentials)
+            rt.core.store.save_connection(spec.name, spec.broker, spec.to_store(), now)
+        adapter = self.build(spec, credentials)
+        self.register(spec, adapter)
+        for a in spec.accounts:
+            rt.add_account(spec.name, a["id"], a.get("nickname"), float(a.get("balance", 50_000)))
+        await self.start(spec.name)
+        rt.core.bus.publish(
+            "connection_added",
+            {"connection": spec.name, "broker": spec.broker, "accounts": [a["id"] for a in spec.accounts]},
+        )
+
+    # ---- controls
+
+    def spec(self, name: str) -> ConnectionSpec:
+        spec = self.specs.get(name)
+        if spec is None:
+            raise NotFound(
+                "name", f"no connection {name!r}; connections: {', '.join(sorted(self.specs)) or 'none'}"
+            )
+        return spec
+
+    def _api_only(self, spec: ConnectionSpec, what: str) -> None:
+        if spec.origin == "config":
+            raise Conflict("name", f"{spec.name} is defined in the runtime's config file; {what} it there")
+
+    async def refresh(self, name: str) -> dict[str, Any]:
+        spec = self.spec(name)
+        adapter = self.rt.core.brokers[name]
+        try:
+            found = await adapter.refresh()
+        except BrokerError as exc:
+            raise Conflict("name", f"cannot refresh {name}: {exc}") from None
+        known = {s.id for s in self.rt.core.accounts.values() if s.connection == name}
+        new = [a for a in found if a.id not in known and a.id not in self.rt.core.accounts]
+        if new:
+            self.check_plan(extra_accounts=len(new))
+            for a in new:
+                spec.accounts.append({"id": a.id, "balance": a.balance, "nickname": None})
+                self.rt.add_account(name, a.id, None, a.balance)
+            if spec.origin == "api":
+                self.rt.core.store.save_connection(
+                    name, spec.broker, spec.to_store(), self.rt.core.now().isoformat()
+                )
+        return {
+            "connection": name,
+            "new_accounts": [a.id for a in new],
+            "accounts": sorted(known | {a.id for a in new}),
+        }
+
+    async def rename(self, name: str, body: Any) -> dict[str, Any]:
+        spec = self.spec(name)
+        self._api_only(spec, "rename")
+        new = body.get("name") if isinstance(body, dict) else None
+        self._check_name(new, "name")
+        assert isinstance(new, str)
+        rt = self.rt
+        creds = self.credentials(spec)
+        await self.supervisors.pop(name).stop()
+        adapter = rt.core.brokers.pop(name)
+        rt.core.executions.pop(name, None)
+        del self.specs[name]
+        spec.name = new
+        adapter.name = new
+        with rt.core.store.transaction():
+            rt.core.store.delete_connection(name)
+            rt.core.store.delete_secret(_record(name))
+            if creds:  # the record's identity is in the seal: a new name is a new seal
+                rt.vault().put(rt.core.store, _record(new), creds)
+            rt.core.store.save_connection(new, spec.broker, spec.to_store(), rt.core.now().isoformat())
+            for state in rt.core.accounts.values():
+                if state.connection == name:
+                    state.connection = new
+                    rt.core.store.move_account(state.id, new)
+        self.register(spec, self.build(spec, creds))
+        await self.start(new)
+        return self.view(new)
+
+    async def delete(self, name: str, body: Any) -> dict[str, Any]:
+        spec = self.spec(name)
+        self._api_only(spec, "remove")
+        if not (isinstance(body, dict) and body.get("confirm") is True):
+            raise BadRequest(
+                "confirm", f'deleting {name} removes it and all its accounts; send {{"confirm": true}}'
+            )
+        accounts = [s.id for s in self.rt.core.accounts.values() if s.connection == name]
+        busy = self.rt.copier.groups_with(accounts)
+        if busy:
+            raise Conflict(
+                "name",
+                f"{name} has accounts in copy-trading groups {', '.join(busy)}; remove them from the groups first",
+            )
+        await self.supervisors.pop(name).stop()
+        self.rt.core.brokers.pop(name)
+        self.rt.core.executions.pop(name, None)
+        del self.specs[name]
+        with self.rt.core.store.transaction():
+            for account in accounts:
+                self.rt.remove_account(account)
+            self.rt.core.store.delete_secret(_record(name))
+            self.rt.core.store.delete_connection(name)
+        self.rt.core.bus.publish("connection_deleted", {"connection": name, "accounts": accounts})
+        return {"deleted": name, "accounts": accounts}
+
+    async def reconnect(self, name: str) -> dict[str, Any]:
+        self.spec(name)
+        supervisor = self.supervisors[name]
+        await supervisor.stop()
+        if supervisor.state == "error":
+            supervisor._event("start")
+            supervisor.state = "disconnected"
+        await self.start(name)
+        return self.view(name)
+
+    def update(self, name: str, body: Any) -> dict[str, Any]:
+        spec = self.spec(name)
+        body = body if isinstance(body, dict) else {}
+        if "execution" in body:
+            if body["execution"] not in EXECUTIONS:
+                raise RequestError("execution", f"must be one of {', '.join(EXECUTIONS)}")
+            spec.execution = body["execution"]
+            self.rt.core.executions[name] = spec.execution
+        if "mode" in body:
+            if not BROKER_KINDS[spec.broker].connection_modes or body["mode"] not in CONNECTION_MODES:
+                raise RequestError(
+                    "mode", f"connection mode is for ProjectX connections: {', '.join(CONNECTION_MODES)}"
+                )
+            spec.mode = body["mode"]
+        if spec.origin == "api":
+            self.rt.core.store.save_connection(
+                name, spec.broker, spec.to_store(), self.rt.core.now().isoformat()
+            )
+        return self.view(name)
+
+    # ---- views
+
+    def view(self, name: str) -> dict[str, Any]:
+        from datetime import UTC, datetime
+
+        spec = self.spec(name)
+        sup = self.supervisors[name]
+        beat = sup.last_heartbeat_at
+        return {
+            "name": name,
+            "broker": spec.broker,
+            "status": sup.state,
+            "detail": sup.detail,
+            "origin": spec.origin,
+            "execution": spec.execution,
+            "mode": spec.mode,
+            "accounts": sorted(s.id for s in self.rt.core.accounts.values() if s.connection == name),
+            "last_heartbeat": datetime.fromtimestamp(beat, UTC).isoformat() if beat else None,
+        }
+
+    def views(self) -> list[dict[str, Any]]:
+        return [self.view(n) for n in sorted(self.specs)]
+
+
+Factory = Callable[[ConnectionSpec, dict[str, str]], BrokerAdapter]

@@ -1,0 +1,324 @@
+"""Adding, controlling and deleting connections through the API; plan limits; copy groups."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from ordergate.runtime.brokers.loopback.simulator import LoopbackSimulator, SimAccount
+from tests.runtime.conftest import client, order, quote, write_policy
+
+pytestmark = pytest.mark.anyio
+FAST = {"stale_after": 0.3, "backoff_base": 0.01, "backoff_cap": 0.05, "connect_timeout": 0.5}
+SECRET = "s3cret-Pa55word!"
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[LoopbackSimulator]:
+    simulator = LoopbackSimulator(password=SECRET, accounts=[SimAccount("LB-1", 25000)])
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+@pytest.fixture
+async def rt(make_runtime):
+    runtime = make_runtime()
+    runtime.connections.supervisor_options = FAST
+    await runtime.start(background=False)
+    yield runtime
+    await runtime.stop()
+
+
+async def add_loopback(
+    c, sim, *, name: str | None = None, password: str = SECRET, nickname: str | None = None
+):
+    step1 = (
+        await c.post("/v1/connections", json={"broker": "loopback", **({"name": name} if name else {})})
+    ).json()
+    found = await c.post(
+        f"/v1/connections/drafts/{step1['draft']}/authenticate",
+        json={"host": "127.0.0.1", "port": sim.port, "username": "trader", "password": password},
+    )
+    if found.status_code != 200:
+        return step1, found
+    chosen = [
+        {"id": a["id"], "import": True, **({"nickname": nickname} if nickname else {})}
+        for a in found.json()["accounts"]
+    ]
+    return step1, await c.post(f"/v1/connections/drafts/{step1['draft']}/accounts", json={"accounts": chosen})
+
+
+async def test_the_three_step_flow_adds_a_paper_connection(rt) -> None:
+    async with client(rt) as c:
+        step1 = await c.post("/v1/connections", json={"broker": "paper"})
+        assert step1.status_code == 201
+        assert step1.json()["name"] == "Paper 2" and step1.json()["fields"] == ["accounts", "feed"]
+        draft = step1.json()["draft"]
+        step2 = await c.post(
+            f"/v1/connections/drafts/{draft}/authenticate",
+            json={"accounts": [{"id": "PAPER-7", "balance": 75000}, {"id": "PAPER-8"}], "feed": "manual"},
+        )
+        assert step2.json()["accounts"] == [
+            {"id": "PAPER-7", "balance": 75000.0, "equity": 75000.0},
+            {"id": "PAPER-8", "balance": 50000.0, "equity": 50000.0},
+        ]
+        step3 = await c.post(
+            f"/v1/connections/drafts/{draft}/accounts",
+            json={"accounts": [{"id": "PAPER-7", "nickname": "swing"}, {"id": "PAPER-8", "import": False}]},
+        )
+        assert step3.status_code == 201
+        assert step3.json()["status"] == "connected" and step3.json()["accounts"] == ["PAPER-7"]
+        account = (await c.get("/v1/accounts/PAPER-7")).json()
+        assert (
+            account["nickname"] == "swing"
+            and account["equity"] == 75000
+            and account["connection"] == "Paper 2"
+        )
+        assert (await c.post(f"/v1/connections/drafts/{draft}/accounts", json={})).status_code == 404
+
+
+async def test_a_loopback_connection_logs_in_over_its_socket(rt, sim) -> None:
+    async with client(rt) as c:
+        _, refused = await add_loopback(c, sim, password="nope")
+        assert refused.status_code == 409 and refused.json()["field"] == "credentials"
+        _, added = await add_loopback(c, sim, name="Desk LB", nickname="lb")
+        assert added.status_code == 201, added.text
+        assert added.json()["status"] == "connected" and added.json()["accounts"] == ["LB-1"]
+        sim.publish_quote("ESZ6", 6000, 6000.25, 6000)
+        broker = rt.core.brokers["Desk LB"]
+        for _ in range(100):
+            if "ES" in broker.quotes:
+                break
+            await asyncio.sleep(0.01)
+        status, body = await order(rt, account="LB-1", qty=1)
+    assert status == 201 and body["order"]["fills"] == [{"qty": 1, "price": 6000.0}], body
+
+
+async def test_step_two_names_unknown_and_missing_fields(rt, sim) -> None:
+    async with client(rt) as c:
+        draft = (await c.post("/v1/connections", json={"broker": "loopback"})).json()["draft"]
+        r = await c.post(
+            f"/v1/connections/drafts/{draft}/authenticate", json={"host": "127.0.0.1", "colour": "red"}
+        )
+        assert r.status_code == 422 and r.json()["field"] == "colour"
+        r = await c.post(
+            f"/v1/connections/drafts/{draft}/authenticate", json={"host": "127.0.0.1", "port": sim.port}
+        )
+        assert r.json()["field"] == "username"
+        assert (await c.post("/v1/connections", json={"broker": "etrade"})).json()["field"] == "broker"
+        r = await c.post(
+            (
+                f"/v1/connections/drafts/{(await c.post('/v1/connections', json={'broker': 'rithmic'})).json()['draft']}/authenticate"
+            ),
+            json={},
+        )
+        assert r.status_code == 422 and "not available in this build" in r.json()["error"]
+
+
+async def test_secrets_are_never_in_the_store_the_api_the_audit_or_the_logs(
+    rt, sim, tmp_path: Path, caplog
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with client(rt) as c:
+        _, added = await add_loopback(c, sim)
+        answers = [
+            added.text,
+            (await c.get("/v1/connections")).text,
+            (await c.get("/v1/status")).text,
+            (await c.get("/v1/decisions")).text,
+        ]
+        async for _ in _events(rt):
+            pass
+    for text in answers:
+        assert SECRET not in text
+    assert SECRET not in caplog.text
+    assert SECRET.encode() not in (tmp_path / "state.db").read_bytes()
+    wal = tmp_path / "state.db-wal"
+    assert not wal.exists() or SECRET.encode() not in wal.read_bytes()
+    assert all(SECRET not in str(e.data) for e in rt.core.bus.recent)
+
+
+async def _events(rt):
+    for event in rt.core.bus.recent:
+        yield event
+
+
+async def test_an_added_connection_comes_back_after_a_restart(make_runtime, sim) -> None:
+    first = make_runtime()
+    first.connections.supervisor_options = FAST
+    await first.start(background=False)
+    async with client(first) as c:
+        await add_loopback(c, sim, name="LB")
+    await first.stop()
+    second = make_runtime()
+    second.connections.supervisor_options = FAST
+    await second.start(background=False)
+    view = second.connections.view("LB")
+    assert view["status"] == "connected" and view["accounts"] == ["LB-1"] and view["origin"] == "api"
+    assert (
+        sim.logins == 3
+    )  # the draft's login, the first runtime's, and the restart's with the unsealed password
+    await second.stop()
+
+
+async def test_plan_limits_refuse_an_add_and_name_the_plan_that_lifts_them(rt, sim) -> None:
+    async with client(rt) as c:
+        _, ok = await add_loopback(c, sim, name="second")
+        assert ok.status_code == 201
+        draft = (await c.post("/v1/connections", json={"broker": "paper", "name": "third"})).json()["draft"]
+        await c.post(f"/v1/connections/drafts/{draft}/authenticate", json={"accounts": [{"id": "P-3"}]})
+        refused = await c.post(f"/v1/connections/drafts/{draft}/accounts", json={})
+    assert refused.status_code == 409 and refused.json()["field"] == "plan"
+    assert (
+        refused.json()["error"]
+        == "the starter plan allows 2 connections, and 3 are configured; the pro plan allows 5 connections and 20 accounts"
+    )
+
+
+async def test_refresh_imports_new_accounts(rt, sim) -> None:
+    async with client(rt) as c:
+        await add_loopback(c, sim, name="LB")
+        sim.accounts.append(SimAccount("LB-2", 10000))
+        r = await c.post("/v1/connections/LB/refresh")
+        assert r.json() == {"connection": "LB", "new_accounts": ["LB-2"], "accounts": ["LB-1", "LB-2"]}
+        assert (await c.get("/v1/accounts/LB-2")).json()["equity"] == 10000
+
+
+async def test_rename_keeps_the_accounts_and_reseals_the_secret(make_runtime, sim) -> None:
+    rt = make_runtime()
+    rt.connections.supervisor_options = FAST
+    await rt.start(background=False)
+    async with client(rt) as c:
+        await add_loopback(c, sim, name="LB")
+        r = await c.post("/v1/connections/LB/rename", json={"name": "Desk"})
+        assert r.status_code == 200 and r.json()["name"] == "Desk" and r.json()["accounts"] == ["LB-1"]
+        assert (
+            await c.post("/v1/connections/Paper/rename", json={"name": "X"})
+        ).status_code == 409  # from the config file
+    assert (
+        rt.core.store.get_secret("connection:LB") is None
+        and rt.core.store.get_secret("connection:Desk") is not None
+    )
+    await rt.stop()
+    again = make_runtime()
+    again.connections.supervisor_options = FAST
+    await again.start(background=False)
+    assert again.connections.view("Desk")["status"] == "connected"
+    await again.stop()
+
+
+async def test_delete_needs_confirmation_and_is_refused_while_in_a_copy_group(rt, sim) -> None:
+    async with client(rt) as c:
+        await add_loopback(c, sim, name="LB")
+        group = await c.post(
+            "/v1/copy-groups",
+            json={"name": "g", "leader": "PAPER-1", "followers": [{"account": "LB-1", "ratio": 1}]},
+        )
+        assert group.status_code == 201
+        r = await c.request("DELETE", "/v1/connections/LB")
+        assert r.status_code == 400 and r.json()["field"] == "confirm"
+        r = await c.request("DELETE", "/v1/connections/LB", json={"confirm": True})
+        assert r.status_code == 409 and "copy-trading groups g" in r.json()["error"]
+        assert (await c.request("DELETE", "/v1/copy-groups/g")).status_code == 200
+        r = await c.request("DELETE", "/v1/connections/LB", json={"confirm": True})
+        assert r.json() == {"deleted": "LB", "accounts": ["LB-1"]}
+        assert (await c.get("/v1/accounts/LB-1")).status_code == 404
+    assert rt.core.store.get_secret("connection:LB") is None
+
+
+async def test_account_nickname_and_disconnect(rt) -> None:
+    await quote(rt, "ES", 6000)
+    await order(rt)
+    async with client(rt) as c:
+        assert (await c.patch("/v1/accounts/PAPER-1", json={"nickname": "main"})).json()["nickname"] == "main"
+        r = await c.request("DELETE", "/v1/accounts/PAPER-1")
+        assert r.status_code == 409 and r.json()["warning"] == "open_positions"
+        r = await c.request("DELETE", "/v1/accounts/PAPER-1", json={"confirm": True})
+        assert r.json() == {"disconnected": "PAPER-1"}
+        assert (await c.get("/v1/accounts")).json()["accounts"] == []
+
+
+async def test_execution_and_connection_modes(rt) -> None:
+    async with client(rt) as c:
+        r = await c.patch("/v1/connections/Paper", json={"execution": "managed"})
+        assert r.json()["execution"] == "managed" and rt.core.executions["Paper"] == "managed"
+        assert (await c.patch("/v1/connections/Paper", json={"mode": "polling"})).json()["field"] == "mode"
+
+
+async def test_cutting_the_paper_feed_shows_in_the_status_and_it_recovers(rt) -> None:
+    async with client(rt) as c:
+        await c.post("/v1/paper/feed", json={"connection": "Paper", "state": "cut"})
+        deadline = time.monotonic() + 3
+        while (await c.get("/v1/connections/Paper")).json()["status"] == "connected":
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.01)
+        assert (await c.get("/v1/connections/Paper")).json()["status"] in ("disconnected", "connecting")
+        await c.post("/v1/paper/feed", json={"connection": "Paper", "state": "live"})
+        while (await c.get("/v1/connections/Paper")).json()["status"] != "connected":
+            assert time.monotonic() < deadline + 3
+            await asyncio.sleep(0.01)
+    changes = [e.data["status"] for e in rt.core.bus.recent if e.type == "connection"]
+    assert changes[-2:] == ["connecting", "connected"] and "disconnected" in changes
+    row = rt.core.store._read("SELECT status FROM connections WHERE name = 'Paper'")[0]
+    assert row["status"] == "connected"
+
+
+async def test_copy_groups_fill_one_follower_and_block_another_by_its_own_policy(
+    make_runtime, tmp_path
+) -> None:
+    from tests.runtime.conftest import paper
+
+    write_policy(
+        tmp_path / "rules",
+        """
+        apiVersion: ordergate/v1
+        kind: RiskPolicy
+        metadata: {name: open, version: 1}
+        spec: {accounts: ["*"]}
+        ---
+        apiVersion: ordergate/v1
+        kind: RiskPolicy
+        metadata: {name: small, version: 1}
+        spec:
+          accounts: ["SMALL-*"]
+          positions: {max_contracts_per_order: 1}
+        """,
+    )
+    rt = make_runtime(connections=[paper([{"id": "LEAD"}, {"id": "BIG-1"}, {"id": "SMALL-1"}])])
+    await rt.start(background=False)
+    await quote(rt, "ES", 6000)
+    async with client(rt) as c:
+        r = await c.post(
+            "/v1/copy-groups",
+            json={
+                "name": "desk",
+                "leader": "LEAD",
+                "followers": [{"account": "BIG-1", "ratio": 2}, {"account": "SMALL-1", "ratio": 1}],
+            },
+        )
+        assert r.status_code == 201
+        assert (
+            await c.post(
+                "/v1/copy-groups",
+                json={"name": "loop", "leader": "BIG-1", "followers": [{"account": "LEAD"}]},
+            )
+        ).status_code == 409
+    await order(rt, account="LEAD", qty=2)
+    await rt.settle()
+    assert rt.account_view("BIG-1")["positions"][0]["qty"] == 4
+    assert rt.account_view("SMALL-1")["positions"] == []
+    audit = {d["account"]: d for d in rt.core.store.decisions(None, 10) if d["order"]["source"] == "copy"}
+    assert audit["SMALL-1"]["decision"]["code"] == "max_contracts_per_order"
+    assert audit["BIG-1"]["decision"]["outcome"] == "allow"
+    await order(rt, account="LEAD", side="sell", qty=2)  # the leader's exit copies as an exit
+    await rt.settle()
+    assert rt.account_view("BIG-1")["positions"] == []
+    exits = [d for d in rt.core.store.decisions("BIG-1", 5) if d["order"]["intent"] == "close"]
+    assert exits and exits[0]["decision"]["exit"] is True
+    await rt.stop()
