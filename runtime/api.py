@@ -28,7 +28,9 @@ from ordergate.runtime.errors import NotFound, RequestError
 from ordergate.runtime.service import Runtime
 from ordergate.runtime.webhook import alert_to_order, signal_id
 
-PUBLIC_PATHS = ("/v1/health", "/openapi.json")
+# the OAuth callback is reached by the trader's browser, which carries no bearer token;
+# its single-use state parameter is what ties it to a draft
+PUBLIC_PATHS = ("/v1/health", "/openapi.json", "/v1/oauth/callback")
 SSE_KEEPALIVE_SECONDS = 15.0
 
 schemas = SchemaGenerator({"openapi": "3.0.0", "info": {"title": "ordergate runtime", "version": "1"}})
@@ -257,9 +259,9 @@ def build_app(runtime: Runtime) -> Starlette:
 
     async def connection_authenticate(request: Request) -> tuple[int, Any]:
         """responses: {200: {description: step 2, accounts discovered with balance and equity}, 409: {description: refused}}"""
-        return 200, await rt.connections.authenticate(
-            request.path_params["draft"], await _body(request, required=False)
-        )
+        base = str(request.base_url).rstrip("/")
+        body = await _body(request, required=False)
+        return 200, await rt.connections.authenticate(request.path_params["draft"], body, base_url=base)
 
     async def connection_select(request: Request) -> tuple[int, Any]:
         """responses: {201: {description: step 3, the connection with the accounts imported}, 409: {description: plan limit}}"""
@@ -313,6 +315,12 @@ def build_app(runtime: Runtime) -> Starlette:
         """responses: {200: {description: the paper link cut or restored}}"""
         return 200, await rt.set_paper_feed(await _body(request))
 
+    async def oauth_callback(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: authorized}, 404: {description: unknown or used state}}"""
+        q = request.query_params
+        base = str(request.base_url).rstrip("/")
+        return 200, await rt.connections.oauth_callback(q.get("state"), q.get("code"), q.get("error"), base)
+
     async def openapi(request: Request) -> Response:
         return JSONResponse(schemas.get_schema(routes=request.app.routes))
 
@@ -354,6 +362,7 @@ def build_app(runtime: Runtime) -> Starlette:
         Route("/v1/copy-groups", guarded(copy_group_create), methods=["POST"]),
         Route("/v1/copy-groups/{name}", guarded(copy_group_delete), methods=["DELETE"]),
         Route("/v1/paper/feed", guarded(paper_feed), methods=["POST"]),
+        Route("/v1/oauth/callback", guarded(oauth_callback), methods=["GET"]),
         Route("/v1/events", events, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"], include_in_schema=False),

@@ -27,6 +27,7 @@ from ordergate.runtime.brokers.base import AccountInfo, BrokerAdapter
 from ordergate.runtime.brokers.loopback.client import LoopbackBroker
 from ordergate.runtime.brokers.paper import PaperBroker
 from ordergate.runtime.errors import BadRequest, BrokerError, BrokerRefused, Conflict, NotFound, RequestError
+from ordergate.runtime.oauth import OAuthSettings, authorize_url, exchange, new_state, require
 from ordergate.runtime.supervisor import Supervisor
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ class BrokerKind:
     secret_fields: tuple[str, ...] = ()
     available: bool = True  # an adapter ships in this build
     connection_modes: bool = False
+    oauth: bool = False  # authenticated on the broker's page (Tradovate, NinjaTrader)
 
 
 BROKER_KINDS: dict[str, BrokerKind] = {
@@ -62,8 +64,8 @@ BROKER_KINDS: dict[str, BrokerKind] = {
             available=False,
             connection_modes=True,
         ),
-        BrokerKind("tradovate", "Tradovate", ("environment",), available=False),
-        BrokerKind("ninjatrader", "NinjaTrader", ("environment",), available=False),
+        BrokerKind("tradovate", "Tradovate", ("environment",), available=False, oauth=True),
+        BrokerKind("ninjatrader", "NinjaTrader", ("environment",), available=False, oauth=True),
         BrokerKind("loopback", "Loopback", ("host", "port", "username", "password"), ("password",)),
     )
 }
@@ -99,6 +101,9 @@ class Draft:
     settings: dict[str, Any] = field(default_factory=dict)
     credentials: dict[str, str] = field(default_factory=dict)
     discovered: list[AccountInfo] = field(default_factory=list)
+    oauth_state: str | None = None
+    oauth: OAuthSettings | None = None
+    authorized: bool = False
 
 
 def _record(name: str) -> str:
@@ -215,10 +220,12 @@ class ConnectionManager:
 
     # ---- step 2: authenticate and discover
 
-    async def authenticate(self, draft_id: str, body: Any) -> dict[str, Any]:
+    async def authenticate(self, draft_id: str, body: Any, *, base_url: str = "") -> dict[str, Any]:
         draft = self.draft(draft_id)
         kind = BROKER_KINDS[draft.broker]
         body = body if isinstance(body, dict) else {}
+        if kind.oauth:
+            return self._start_oauth(draft, body, base_url)
         if not kind.available:
             raise RequestError(
                 "broker", f"the {draft.broker} adapter is not available in this build; use paper"
@@ -260,6 +267,40 @@ class ConnectionManager:
             "step": "select",
             "accounts": [{"id": a.id, "balance": a.balance, "equity": a.equity} for a in discovered],
         }
+
+    def _start_oauth(self, draft: Draft, body: dict[str, Any], base_url: str) -> dict[str, Any]:
+        environment = body.get("environment", "demo")
+        if environment not in ("demo", "live"):
+            raise RequestError("environment", "must be demo or live")
+        draft.oauth = OAuthSettings.from_env(environment)
+        draft.oauth_state = new_state()
+        draft.settings = {"environment": environment}
+        url = authorize_url(draft.oauth, f"{base_url}/v1/oauth/callback", draft.oauth_state)
+        return {"draft": draft.id, "name": draft.name, "step": "authorize", "authorize_url": url}
+
+    async def oauth_callback(
+        self, state: str | None, code: str | None, error: str | None, base_url: str
+    ) -> dict[str, Any]:
+        """The broker's redirect back: exchange the code, seal the token, move the draft on."""
+        draft = next((d for d in self.drafts.values() if state and d.oauth_state == state), None)
+        if draft is None or draft.oauth is None:
+            raise NotFound(
+                "state", "this authorization is unknown or was already used; start the connection again"
+            )
+        draft.oauth_state = None  # single use
+        if error:
+            raise Conflict("code", f"the broker did not authorize the connection: {error}")
+        tokens = await exchange(draft.oauth, require(code, "code"), f"{base_url}/v1/oauth/callback")
+        self.rt.vault().put(self.rt.core.store, f"draft:{draft.id}", tokens)
+        draft.authorized = True
+        kind = BROKER_KINDS[draft.broker]
+        answer: dict[str, Any] = {"draft": draft.id, "name": draft.name, "authorized": True}
+        if not kind.available:
+            answer["step"] = "unavailable"
+            answer["message"] = (
+                f"authorized; the {draft.broker} adapter is not in this build, so its accounts cannot be listed yet"
+            )
+        return answer
 
     @staticmethod
     def _paper_accounts(accounts: Any) -> list[dict[str, Any]]:

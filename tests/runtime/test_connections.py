@@ -322,3 +322,114 @@ async def test_copy_groups_fill_one_follower_and_block_another_by_its_own_policy
     exits = [d for d in rt.core.store.decisions("BIG-1", 5) if d["order"]["intent"] == "close"]
     assert exits and exits[0]["decision"]["exit"] is True
     await rt.stop()
+
+
+@pytest.fixture
+async def token_server() -> AsyncIterator[tuple[str, list[dict[str, str]]]]:
+    """A loopback OAuth token endpoint that speaks Tradovate's form exchange."""
+    import socket
+
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    seen: list[dict[str, str]] = []
+
+    async def token(request: Request) -> JSONResponse:
+        from urllib.parse import parse_qsl
+
+        form = dict(parse_qsl((await request.body()).decode()))
+        seen.append(form)
+        if form.get("code") != "good-code" or form.get("client_secret") != "app-secret":
+            return JSONResponse(
+                {"error": "invalid_grant", "error_description": "the code is not valid"}, status_code=400
+            )
+        return JSONResponse({"access_token": "tv-access-SECRET", "token_type": "bearer", "expires_in": 5400})
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(
+            Starlette(routes=[Route("/auth/oauthtoken", token, methods=["POST"])]),
+            host="127.0.0.1",
+            port=port,
+            log_level="error",
+            lifespan="off",
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event for "listening"
+        await asyncio.sleep(0.01)
+    yield f"http://127.0.0.1:{port}/auth/oauthtoken", seen
+    server.should_exit = True
+    await task
+
+
+async def test_oauth_redirects_to_the_broker_and_exchanges_the_code_on_callback(
+    rt, token_server, monkeypatch, tmp_path
+) -> None:
+    from urllib.parse import parse_qs, urlparse
+
+    token_url, seen = token_server
+    monkeypatch.setenv("ORDERGATE_TRADOVATE_CLIENT_ID", "app-id")
+    monkeypatch.setenv("ORDERGATE_TRADOVATE_CLIENT_SECRET", "app-secret")
+    monkeypatch.setenv("ORDERGATE_TRADOVATE_TOKEN_URL", token_url)
+    async with client(rt) as c:
+        draft = (await c.post("/v1/connections", json={"broker": "ninjatrader"})).json()
+        assert draft["name"] == "NinjaTrader"
+        step2 = (
+            await c.post(
+                f"/v1/connections/drafts/{draft['draft']}/authenticate", json={"environment": "live"}
+            )
+        ).json()
+        url = urlparse(step2["authorize_url"])
+        assert (url.scheme, url.netloc, url.path) == ("https", "trader.tradovate.com", "/oauth")
+        query = parse_qs(url.query)
+        assert query["response_type"] == ["code"] and query["client_id"] == ["app-id"]
+        assert query["redirect_uri"] == ["http://ordergate/v1/oauth/callback"]
+        state = query["state"][0]
+        async with client(rt, token=None) as browser:
+            bad = await browser.get("/v1/oauth/callback", params={"state": "forged", "code": "good-code"})
+            assert bad.status_code == 404 and bad.json()["field"] == "state"
+            ok = await browser.get("/v1/oauth/callback", params={"state": state, "code": "good-code"})
+            assert ok.status_code == 200 and ok.json()["authorized"] is True
+            assert "not in this build" in ok.json()["message"]
+            again = await browser.get("/v1/oauth/callback", params={"state": state, "code": "good-code"})
+            assert again.status_code == 404  # the state is single-use
+    assert (
+        seen[0]["grant_type"] == "authorization_code"
+        and seen[0]["redirect_uri"] == "http://ordergate/v1/oauth/callback"
+    )
+    assert "tv-access-SECRET" not in ok.text
+    assert b"tv-access-SECRET" not in (tmp_path / "state.db").read_bytes()
+    assert rt.vault().get(rt.core.store, f"draft:{draft['draft']}")["access_token"] == "tv-access-SECRET"
+
+
+async def test_a_refused_oauth_code_says_why(rt, token_server, monkeypatch) -> None:
+    from urllib.parse import parse_qs, urlparse
+
+    monkeypatch.setenv("ORDERGATE_TRADOVATE_CLIENT_ID", "app-id")
+    monkeypatch.setenv("ORDERGATE_TRADOVATE_CLIENT_SECRET", "app-secret")
+    monkeypatch.setenv("ORDERGATE_TRADOVATE_TOKEN_URL", token_server[0])
+    async with client(rt) as c:
+        draft = (await c.post("/v1/connections", json={"broker": "tradovate"})).json()["draft"]
+        url = (
+            await c.post(f"/v1/connections/drafts/{draft}/authenticate", json={"environment": "demo"})
+        ).json()["authorize_url"]
+        state = parse_qs(urlparse(url).query)["state"][0]
+        r = await c.get("/v1/oauth/callback", params={"state": state, "code": "stale-code"})
+    assert (
+        r.status_code == 409
+        and r.json()["error"] == "the broker refused the authorization: the code is not valid"
+    )
+
+
+async def test_oauth_without_a_client_id_says_what_to_set(rt, monkeypatch) -> None:
+    monkeypatch.delenv("ORDERGATE_TRADOVATE_CLIENT_ID", raising=False)
+    async with client(rt) as c:
+        draft = (await c.post("/v1/connections", json={"broker": "tradovate"})).json()["draft"]
+        r = await c.post(f"/v1/connections/drafts/{draft}/authenticate", json={"environment": "demo"})
+    assert r.status_code == 409 and "ORDERGATE_TRADOVATE_CLIENT_ID" in r.json()["error"]
