@@ -105,6 +105,8 @@ class Supervisor:
             try:
                 await asyncio.wait_for(self.adapter.connect(), self.connect_timeout)
             except BrokerRefused as exc:
+                with contextlib.suppress(Exception):
+                    await self.adapter.disconnect()
                 self._event("refused", str(exc))
                 self._connected.set()
                 return
