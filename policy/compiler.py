@@ -31,7 +31,6 @@ from ordergate.policy.calendar import (
     zone,
 )
 from ordergate.policy.chain import (
-    Block,
     BreachAction,
     Check,
     CompiledRule,
@@ -40,8 +39,8 @@ from ordergate.policy.chain import (
     OneTimeBlackout,
 )
 from ordergate.policy.contracts import canonical_root, contract_table
-from ordergate.policy.decision import ALLOW, BLOCK, Decision, TraceEntry
-from ordergate.policy.diagnostics import Diagnostic, Position
+from ordergate.policy.decision import ALLOW, BLOCK, Block, Decision, TraceEntry
+from ordergate.policy.diagnostics import Diagnostic, Position, Severity
 from ordergate.policy.exprcompile import compile_rule
 from ordergate.policy.expression import ExpressionError, parse
 from ordergate.policy.models import RiskPolicySpec
@@ -74,14 +73,14 @@ class _Diagnostics:
         message: str,
         hint: str | None = None,
         *,
-        severity: str = "error",
+        severity: Severity = "error",
         pos: Position | None = None,
     ) -> None:
         where = pos or self.loc.pos(path)
         self.items.append(
             Diagnostic.at(
                 where, code, message, hint=hint, severity=severity, source_line=self.loc.source_line(where)
-            )  # type: ignore[arg-type]
+            )
         )
 
     @property
@@ -403,8 +402,8 @@ def _blackouts(
                     names.append(b.name)
             continue
         start_at, end_at = parse_local_datetime(b.start), parse_local_datetime(b.end)
-        for key, value, parsed in (("start", b.start, start_at), ("end", b.end, end_at)):
-            if parsed is None:
+        for key, value, when in (("start", b.start, start_at), ("end", b.end, end_at)):
+            if when is None:
                 hint = (
                     "add 'every: <weekday>' for a weekly blackout" if parse_hhmm(value) is not None else None
                 )

@@ -181,7 +181,7 @@ class _Build(Transformer[Token, Expr]):
         args = tuple(a for a in c[1:] if isinstance(a, Expr))
         return Call(func.start_pos or 0, str(func), args)
 
-    def list(self, c: list[object]) -> Expr:
+    def list_(self, c: list[object]) -> Expr:
         items = tuple(a for a in c if isinstance(a, Expr))
         return ListExpr(items[0].offset - 1 if items else 0, items)
 
@@ -292,10 +292,11 @@ def parse(text: str) -> Expr:
             raise exc.orig_exc from None
         raise
     except UnexpectedCharacters as exc:
-        ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        at = exc.pos_in_stream or 0
+        ch = text[at] if at < len(text) else ""
         hint = _CHARACTER_HINTS.get(ch)
         raise ExpressionError(
-            exc.pos_in_stream,
+            at,
             "expr-syntax",
             f"unexpected character {ch!r}",
             hint[0] if hint else None,

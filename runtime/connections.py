@@ -116,7 +116,7 @@ class ConnectionManager:
         self.specs: dict[str, ConnectionSpec] = {}
         self.supervisors: dict[str, Supervisor] = {}
         self.drafts: dict[str, Draft] = {}
-        self.supervisor_options: dict[str, float] = {}
+        self.supervisor_options: dict[str, Any] = {}  # tests shorten the lifecycle's timers
 
     # ---- building adapters
 

@@ -246,7 +246,8 @@ def _touched(view: dict[str, Any], bid: float | None, ask: float | None, last: f
     if touch is None:
         return False
     if view["type"] == "limit":
-        return touch <= view["price"] if buy else touch >= view["price"]
+        limit = float(view["price"])
+        return touch <= limit if buy else touch >= limit
     trade = last if last is not None else touch
-    stop = view["stop_price"]
+    stop = float(view["stop_price"])
     return trade >= stop if buy else trade <= stop

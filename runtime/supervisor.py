@@ -71,7 +71,7 @@ class Supervisor:
             self._event("heartbeat")
 
     def backoff(self, attempt: int) -> float:
-        delay = min(self.backoff_cap, self.backoff_base * 2**attempt)
+        delay = min(self.backoff_cap, self.backoff_base * 2.0**attempt)
         return delay * self.rng.uniform(0.5, 1.5)  # jitter keeps many connections from retrying in step
 
     # ---- running

@@ -33,7 +33,9 @@ def signal_id(alert: Any) -> str | None:
     """The alert's own id, used as the client order id: a repeated alert trades once."""
     if not isinstance(alert, dict):
         return None
-    extras = alert.get("extras") if isinstance(alert.get("extras"), dict) else {}
+    extras = alert.get("extras")
+    if not isinstance(extras, dict):
+        extras = {}
     value = alert.get("id") or alert.get("signalId") or extras.get("id")
     return str(value) if value else None
 
