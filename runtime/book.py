@@ -58,6 +58,35 @@ def apply_fill(
     return Holding(remaining, price, holding.point_value), FillEffect(realized, True)  # reversed
 
 
+class PositionBook:
+    """Positions per account as a broker keeps them, booked at average cost (apply_fill)."""
+
+    def __init__(self) -> None:
+        self._accounts: dict[str, dict[str, Holding]] = {}
+
+    def add_account(self, account: str) -> None:
+        self._accounts.setdefault(account, {})
+
+    def restore(self, account: str, positions: dict[str, tuple[int, float]]) -> None:
+        self._accounts[account] = {
+            r: Holding(q, avg, point_value(r)) for r, (q, avg) in positions.items() if q
+        }
+
+    def book(self, account: str, root: str, side: str, qty: int, price: float) -> None:
+        held = self._accounts.setdefault(account, {})
+        holding, _ = apply_fill(held.get(root), root, side, qty, price)
+        if holding is None:
+            held.pop(root, None)
+        else:
+            held[root] = holding
+
+    def positions(self, account: str) -> dict[str, tuple[int, float]]:
+        return {r: (h.qty, h.avg_price) for r, h in self._accounts.get(account, {}).items() if h.qty}
+
+    def clear(self, account: str) -> None:
+        self._accounts[account] = {}
+
+
 def day_keys(now: datetime) -> tuple[str, str]:
     return trading_day(now).isoformat(), trading_week_start(now).astimezone(UTC).date().isoformat()
 

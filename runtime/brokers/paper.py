@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ordergate.policy import Quote, symbol_root
+from ordergate.runtime.book import PositionBook
 from ordergate.runtime.brokers.base import (
     AccountInfo,
     BrokerAdapter,
@@ -59,7 +60,9 @@ class PaperBroker(BrokerAdapter):
         super().__init__(name, on_fill, on_quote)
         self._now_ts = now_ts
         self._accounts = {a.id: a for a in accounts}
-        self._positions: dict[str, dict[str, list[float]]] = {a.id: {} for a in accounts}
+        self._positions = PositionBook()
+        for a in accounts:
+            self._positions.add_account(a.id)
         self._working: dict[str, _Working] = {}
         self._rejects: list[str] = []
         self._task: asyncio.Task[None] | None = None
@@ -118,13 +121,13 @@ class PaperBroker(BrokerAdapter):
 
     def add_account(self, info: AccountInfo) -> None:
         self._accounts[info.id] = info
-        self._positions.setdefault(info.id, {})
+        self._positions.add_account(info.id)
 
     def restore(self, account: str, positions: dict[str, tuple[int, float]]) -> None:
-        self._positions[account] = {root: [qty, avg] for root, (qty, avg) in positions.items() if qty}
+        self._positions.restore(account, positions)
 
     def positions(self, account: str) -> dict[str, tuple[int, float]]:
-        return {root: (int(p[0]), p[1]) for root, p in self._positions.get(account, {}).items() if p[0]}
+        return self._positions.positions(account)
 
     # ---- market data
 
@@ -166,7 +169,7 @@ class PaperBroker(BrokerAdapter):
 
     def liquidate(self, account: str) -> None:
         """Close every position outside the runtime, as a prop firm's risk desk would."""
-        self._positions[account] = {}
+        self._positions.clear(account)
 
     # ---- filling
 
@@ -182,7 +185,7 @@ class PaperBroker(BrokerAdapter):
         if price is None:
             return None
         price = round_to_tick(request.root, price)
-        self._book(account, request.root, request.side, request.qty, price)
+        self._positions.book(account, request.root, request.side, request.qty, price)
         fill = Fill(
             account,
             request.order_id,
@@ -194,22 +197,6 @@ class PaperBroker(BrokerAdapter):
             self._now_ts(),
         )
         return fill
-
-    def _book(self, account: str, root: str, side: str, qty: int, price: float) -> None:
-        book = self._positions.setdefault(account, {})
-        held = book.get(root, [0, 0.0])
-        signed = qty if side == "buy" else -qty
-        new = int(held[0]) + signed
-        if held[0] == 0 or (held[0] > 0) == (signed > 0):
-            avg = (held[1] * abs(held[0]) + price * qty) / abs(new)
-        elif new == 0 or (new > 0) == (held[0] > 0):
-            avg = held[1]
-        else:
-            avg = price
-        if new:
-            book[root] = [new, avg]
-        else:
-            book.pop(root, None)
 
     def _check_working(self, root: str, only: str | None = None) -> list[Fill]:
         quote = self.quotes.get(root)

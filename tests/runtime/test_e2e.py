@@ -370,10 +370,18 @@ def test_connections_through_the_cli_add_refresh_rename_and_delete(runtime: Proc
         )
         r = runtime.cli("connection", "add", "paper", "--name", "Sim", "--paper-account", "PAPER-9:10000")
         assert r.returncode == 0 and "added Sim (paper): connected, accounts PAPER-9" in r.stdout
-        assert "Sim: new accounts none; accounts PAPER-9" in runtime.cli("connection", "refresh", "Sim").stdout
-        assert "renamed: Sim Paper (paper): connected" in runtime.cli("connection", "rename", "Sim", "Sim Paper").stdout
+        assert (
+            "Sim: new accounts none; accounts PAPER-9" in runtime.cli("connection", "refresh", "Sim").stdout
+        )
+        assert (
+            "renamed: Sim Paper (paper): connected"
+            in runtime.cli("connection", "rename", "Sim", "Sim Paper").stdout
+        )
         assert runtime.call("GET", "/v1/accounts/PAPER-9").json()["connection"] == "Sim Paper"
-        assert "deleted Sim Paper and accounts PAPER-9" in runtime.cli("connection", "delete", "Sim Paper", "--confirm").stdout
+        assert (
+            "deleted Sim Paper and accounts PAPER-9"
+            in runtime.cli("connection", "delete", "Sim Paper", "--confirm").stdout
+        )
     finally:
         sim.send_signal(signal.SIGTERM)
         sim.communicate(timeout=10)

@@ -162,6 +162,9 @@ async def test_orders_and_quotes_cross_the_socket(sim) -> None:
     result = await adapter.place("LB-1", OrderRequest("o1", "ESZ6", "ES", "buy", 2))
     assert result.status == "filled" and result.fills[0].price == 6000.0
     assert adapter.positions("LB-1") == {"ES": (2, 6000.0)}
+    sim.prices["ES"] = 6010.0
+    await adapter.place("LB-1", OrderRequest("o1b", "ESZ6", "ES", "buy", 2))
+    assert adapter.positions("LB-1") == {"ES": (4, 6005.0)}  # an add is booked at average cost
     rejected = await adapter.place("LB-1", OrderRequest("o2", "ZZZ", "ZZZ", "buy", 1))
     assert rejected.status == "rejected" and rejected.reason == "unknown symbol"
     await sup.stop()

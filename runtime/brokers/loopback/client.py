@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ordergate.policy import Quote, symbol_root
+from ordergate.runtime.book import PositionBook
 from ordergate.runtime.brokers.base import (
     AccountInfo,
     BrokerAdapter,
@@ -48,7 +49,7 @@ class LoopbackBroker(BrokerAdapter):
         self._codec = Codec()
         self._inbox: deque[dict[str, Any]] = deque()
         self._accounts: dict[str, AccountInfo] = {}
-        self._positions: dict[str, dict[str, list[float]]] = {}
+        self._positions = PositionBook()
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._accounts_reply: asyncio.Future[dict[str, Any]] | None = None
 
@@ -73,7 +74,7 @@ class LoopbackBroker(BrokerAdapter):
             self._accounts[a["id"]] = AccountInfo(
                 a["id"], float(a["balance"]), float(a.get("equity", a["balance"]))
             )
-            self._positions.setdefault(a["id"], {})
+            self._positions.add_account(a["id"])
 
     async def _next(self) -> dict[str, Any]:
         """The next message; those that arrived with it wait in the inbox, in order."""
@@ -146,7 +147,7 @@ class LoopbackBroker(BrokerAdapter):
         return self.accounts()
 
     def positions(self, account: str) -> dict[str, tuple[int, float]]:
-        return {r: (int(p[0]), p[1]) for r, p in self._positions.get(account, {}).items() if p[0]}
+        return self._positions.positions(account)
 
     async def place(self, account: str, request: OrderRequest) -> PlaceResult:
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
@@ -171,11 +172,7 @@ class LoopbackBroker(BrokerAdapter):
         if answer["op"] == "reject":
             return PlaceResult("rejected", reason=answer.get("reason"))
         price = float(answer["price"])
-        held = self._positions.setdefault(account, {}).setdefault(request.root, [0, 0.0])
-        signed = request.qty if request.side == "buy" else -request.qty
-        new = held[0] + signed
-        held[1] = price if held[0] == 0 or (held[0] > 0) != (new > 0) else held[1]
-        held[0] = new
+        self._positions.book(account, request.root, request.side, request.qty, price)
         return PlaceResult(
             "filled",
             [
