@@ -27,10 +27,8 @@ from ordergate.policy.decision import ALLOW, BLOCK, Decision, TraceEntry
 from ordergate.policy.diagnostics import Diagnostic, Position, has_errors, sort_key
 from ordergate.policy.errors import PolicyError
 from ordergate.policy.models import (
-    PolicyTestDocument,
     RiskPolicyDocument,
     RiskPolicySpec,
-    RuntimeDocument,
 )
 from ordergate.policy.orders import Order, Snapshot
 from ordergate.policy.runtime_checks import check_runtime
@@ -464,15 +462,3 @@ def _extends_chain(
             return None
         chain.append(nxt)
         current = nxt
-
-
-__all__ = [
-    "Bundle",
-    "LoadedDocument",
-    "PolicyTestDocument",
-    "RuntimeDocument",
-    "UnboundPolicy",
-    "bind",
-    "check_bundle",
-    "load_bundle",
-]

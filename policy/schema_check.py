@@ -159,7 +159,6 @@ def _describe(doc: Document, error: ValidationError, root: dict[str, Any]) -> It
                 doc.pos(path),
                 "range",
                 f"{where} must be {word} {bound:,} (got {error.instance:,})",
-                hint=_range_hint(error.parent, root),
             )
         case "type":
             expected = _TYPE_WORDS.get(str(error.validator_value), str(error.validator_value))
@@ -197,8 +196,3 @@ def _describe(doc: Document, error: ValidationError, root: dict[str, Any]) -> It
             yield src.diagnostic(doc.pos(path), "empty", f"{where} must not be empty")
         case _:
             yield src.diagnostic(doc.pos(path), "schema", f"{where}: {error.message}")
-
-
-def _range_hint(parent: ValidationError | None, root: dict[str, Any]) -> str | None:
-    del parent, root
-    return None

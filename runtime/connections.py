@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -531,6 +530,3 @@ class ConnectionManager:
 
     def views(self) -> list[dict[str, Any]]:
         return [self.view(n) for n in sorted(self.specs)]
-
-
-Factory = Callable[[ConnectionSpec, dict[str, str]], BrokerAdapter]
