@@ -93,6 +93,12 @@ def _bundles(paths: Sequence[str]) -> list[list[str]]:
 
 def _default_paths(paths: Sequence[str]) -> list[str]:
     if paths:
+        for p in paths:
+            path = Path(p)
+            if not path.exists():
+                raise UsageError(f"{p}: no such file or directory")
+            if not os.access(path, os.R_OK):
+                raise UsageError(f"{p}: not readable")
         return list(paths)
     if Path("rules").is_dir():
         return ["rules"]

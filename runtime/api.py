@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ordergate.policy import symbol_root
 from ordergate.runtime.connections import BROKER_KINDS
-from ordergate.runtime.errors import NotFound, RequestError
+from ordergate.runtime.errors import BadRequest, NotFound, RequestError
 from ordergate.runtime.service import Runtime
 from ordergate.runtime.webhook import alert_to_order, signal_id
 
@@ -44,13 +44,13 @@ async def _body(request: Request, *, required: bool = True) -> Any:
     raw = await request.body()
     if not raw:
         if required:
-            raise RequestError(None, "the body must be a JSON object")
+            raise BadRequest("body", "the body must be a JSON object")
         return {}
     try:
         return json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise RequestError(
-            None, f"the body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        raise BadRequest(
+            "body", f"the body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         ) from None
 
 

@@ -176,7 +176,7 @@ class ConnectionManager:
 
     def open_draft(self, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict):
-            raise RequestError(None, "the body must be a JSON object")
+            raise BadRequest("body", "the body must be a JSON object")
         broker = body.get("broker")
         if broker not in BROKER_KINDS:
             raise RequestError("broker", f"must be one of {', '.join(BROKER_KINDS)}")

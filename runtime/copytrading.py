@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ordergate.runtime.brokers.base import Fill
-from ordergate.runtime.errors import Conflict, NotFound, RequestError
+from ordergate.runtime.errors import BadRequest, Conflict, NotFound, RequestError
 
 if TYPE_CHECKING:
     from ordergate.runtime.service import Runtime
@@ -60,7 +60,7 @@ class Copier:
 
     def create(self, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict):
-            raise RequestError(None, "the body must be a JSON object")
+            raise BadRequest("body", "the body must be a JSON object")
         name, leader, followers = body.get("name"), body.get("leader"), body.get("followers")
         if not isinstance(name, str) or not name:
             raise RequestError("name", "is required")

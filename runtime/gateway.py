@@ -17,7 +17,7 @@ from ordergate.runtime.actions import Actions
 from ordergate.runtime.book import AccountState
 from ordergate.runtime.brokers.base import OrderRequest
 from ordergate.runtime.core import Core
-from ordergate.runtime.errors import BrokerError, RequestError
+from ordergate.runtime.errors import BadRequest, BrokerError, RequestError
 from ordergate.runtime.ledger import book_fill
 
 ORDER_FIELDS = (
@@ -36,7 +36,7 @@ ORDER_FIELDS = (
 
 def parse_order(body: Any, default_source: str) -> tuple[str, Order]:
     if not isinstance(body, dict):
-        raise RequestError(None, "the body must be a JSON object")
+        raise BadRequest("body", "the body must be a JSON object")
     unknown = sorted(set(body) - set(ORDER_FIELDS))
     if unknown:
         raise RequestError(unknown[0], f"unknown field; fields: {', '.join(ORDER_FIELDS)}")

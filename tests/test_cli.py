@@ -91,10 +91,11 @@ def test_usage_errors_exit_2_without_a_traceback(args: tuple[str, ...]) -> None:
     assert (r.stderr + r.stdout).strip()
 
 
-def test_validate_a_missing_path_names_it() -> None:
+def test_validate_a_missing_path_is_a_usage_error_in_one_line() -> None:
     r = run("validate", "no/such/dir")
-    assert r.returncode == 1
-    assert "no/such/dir: no such file or directory" in r.stdout
+    assert r.returncode == 2
+    assert r.stderr == "ordergate validate: no/such/dir: no such file or directory\n"
+    assert run("test", "no/such/dir").returncode == 2
 
 
 def test_test_verb_ends_with_the_counts() -> None:

@@ -71,7 +71,7 @@ async def test_bad_orders_name_the_field(started, body, status, field) -> None:
 async def test_malformed_json_is_a_clear_422(started) -> None:
     async with client(started) as c:
         r = await c.post("/v1/orders", content=b'{"account": ', headers={"content-type": "application/json"})
-    assert r.status_code == 422 and "not valid JSON" in r.json()["error"]
+    assert r.status_code == 400 and "not valid JSON" in r.json()["error"] and r.json()["field"] == "body"
 
 
 async def test_orders_check_is_a_dry_run(started) -> None:
