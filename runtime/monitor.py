@@ -69,6 +69,10 @@ class Monitor:
         self._flush_due = True
         return True
 
+    def discard_pending(self) -> None:
+        self._dirty.clear()
+        self._flush_due = False
+
     async def flush(self) -> None:
         """Look at every account holding a contract whose quote moved since the last pass.
 

@@ -67,6 +67,9 @@ class Runtime:
         self._quote_tasks: set[asyncio.Task[None]] = set()
         self._seed = seed
         self._vault: Vault | None = None
+        self._flush_timer: asyncio.TimerHandle | None = None
+        self._stopping = False  # no new flush passes
+        self._closed = False  # connections are down: nothing new is scheduled at all
         self.started_at: datetime | None = None
         self.connections = ConnectionManager(self)
         self.copier = Copier(self)
@@ -143,15 +146,27 @@ class Runtime:
         return self._vault
 
     async def stop(self) -> None:
+        self._stopping = True
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()  # settle() below flushes what the timer would have
         await self.settle()
         await self.actions.stop()
         await self.connections.stop_all()
+        self._closed = True
+        # quotes that came in while the connections were closing are not acted on
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
+        self.monitor.discard_pending()
+        for task in list(self._quote_tasks):
+            task.cancel()
+        await asyncio.gather(*self._quote_tasks, return_exceptions=True)
         self.core.store.close()
 
     def _restore(self, now: datetime) -> None:
@@ -254,11 +269,12 @@ class Runtime:
         return lambda root, quote: self._on_quote(connection, root, quote)
 
     def _on_quote(self, connection: str, root: str, quote: Quote) -> None:
-        if self.monitor.mark(connection, root):
-            asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._spawn_flush)
+        if self.monitor.mark(connection, root) and not self._stopping:
+            self._flush_timer = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._spawn_flush)
 
     def _spawn_flush(self) -> None:
-        self._spawn(self.monitor.flush())
+        if not self._stopping:
+            self._spawn(self.monitor.flush())
 
     def _on_status(self, name: str, status: str, detail: str | None) -> None:
         now = self.core.now()
@@ -270,6 +286,9 @@ class Runtime:
         self.core.bus.publish("connection", {"connection": name, "status": status, "detail": detail})
 
     def _spawn(self, coro: Any) -> None:
+        if self._closed:
+            coro.close()  # shut down: nothing new starts, and nothing is left half-scheduled
+            return
         task = asyncio.get_running_loop().create_task(coro)
         self._quote_tasks.add(task)
         task.add_done_callback(self._quote_tasks.discard)

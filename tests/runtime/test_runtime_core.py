@@ -448,3 +448,49 @@ def test_a_replay_file_with_a_bad_row_names_its_line(tmp_path) -> None:
     )
     with pytest.raises(ConfigError, match=r"q.csv:3: "):
         read_replay(csv)
+
+
+TRAILING = """
+apiVersion: ordergate/v1
+kind: RiskPolicy
+metadata: {{name: trail, version: 1}}
+spec:
+  accounts: ["*"]
+  limits:
+    trailing_drawdown: {{amount: 500, mode: {mode}}}
+    on_breach: {{action: flatten_and_lock, lock: manual}}
+"""
+
+
+async def test_the_intraday_trail_follows_the_equity_peak_and_breaches_on_the_way_down(make_runtime) -> None:
+    rt = make_runtime(policy=TRAILING.format(mode="intraday"))
+    await rt.start(background=False)
+    await quote(rt, "ES", 6000)
+    await order(rt, qty=1)  # 6000.25
+    await quote(rt, "ES", 6020)  # equity 50,987.50: the peak rises with it
+    assert rt.account_view("PAPER-1")["peak_equity"] == pytest.approx(50987.5)
+    await quote(rt, "ES", 6011)  # 50,537.50: above 50,487.50
+    assert rt.account_view("PAPER-1")["locked"] is None
+    await quote(rt, "ES", 6010)  # 50,487.50: at the threshold
+    view = rt.account_view("PAPER-1")
+    assert view["locked"]["reason"] == "trailing_drawdown" and view["positions"] == []
+    await rt.stop()
+
+
+async def test_the_end_of_day_trail_moves_only_at_the_roll(make_runtime) -> None:
+    rt = make_runtime(policy=TRAILING.format(mode="end_of_day"))
+    await rt.start(background=False)
+    await quote(rt, "ES", 6000)
+    await order(rt, qty=1)
+    await quote(rt, "ES", 6020)  # an intraday high does not move an end-of-day trail
+    await quote(rt, "ES", 5991)  # 50,537.50 - 1,000 below the intraday peak, above 50,000 - 500
+    assert rt.account_view("PAPER-1")["locked"] is None
+    await quote(rt, "ES", 6020)
+    clock = rt.core.clock
+    clock.set(MONDAY_10.replace(hour=18))  # the roll marks 50,987.50 as the end-of-day high
+    await rt.monitor.on_tick(clock.now())
+    await quote(rt, "ES", 6011)
+    assert rt.account_view("PAPER-1")["locked"] is None
+    await quote(rt, "ES", 6010)
+    assert rt.account_view("PAPER-1")["locked"]["reason"] == "trailing_drawdown"
+    await rt.stop()
