@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -54,3 +55,13 @@ def test_the_project_documents_validate_against_the_plain_json_schemas(path) -> 
         # YAML 1.1 loaders read unquoted dates as datetimes; editors treat them as strings
         doc = json.loads(json.dumps(doc, default=str))
         Draft202012Validator(json_schema(doc["kind"])).validate(doc)
+
+
+def test_the_schema_files_ship_with_the_package() -> None:
+    import importlib.util
+
+    spec = importlib.util.find_spec("ordergate.schemas")
+    assert spec is not None and spec.submodule_search_locations
+    shipped = Path(next(iter(spec.submodule_search_locations)))
+    for kind in KINDS:
+        assert json.loads((shipped / schema_file_name(kind)).read_text()) == json_schema(kind)
