@@ -168,6 +168,17 @@ class Quote:
         return self.age
 
 
+def unrealized_pnl(positions: Mapping[str, Position], quotes: Mapping[str, Quote]) -> float:
+    """Open positions marked at the last trade, else the mid, times the point value."""
+    total = 0.0
+    for root, pos in positions.items():
+        quote = quotes.get(root)
+        mark = quote.mark if quote is not None else None
+        if pos.qty and mark is not None:
+            total += (mark - pos.avg_price) * pos.qty * pos.point_value
+    return total
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """The state of one account at one moment, as the check chain sees it."""
@@ -193,18 +204,8 @@ class Snapshot:
     open_positions: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
-        unrealized = 0.0
-        open_count = 0
-        for root, pos in self.positions.items():
-            if pos.qty == 0:
-                continue
-            open_count += 1
-            quote = self.quotes.get(root)
-            mark = quote.mark if quote is not None else None
-            if mark is not None:
-                unrealized += (mark - pos.avg_price) * pos.qty * pos.point_value
-        object.__setattr__(self, "unrealized", unrealized)
-        object.__setattr__(self, "open_positions", open_count)
+        object.__setattr__(self, "unrealized", unrealized_pnl(self.positions, self.quotes))
+        object.__setattr__(self, "open_positions", sum(1 for pos in self.positions.values() if pos.qty))
 
     @property
     def equity(self) -> float | None:

@@ -14,15 +14,8 @@ from types import MappingProxyType
 
 from ordergate.policy import Quote, Snapshot, spec_for
 from ordergate.policy.calendar import trading_day, trading_week_start
-from ordergate.policy.orders import Position
+from ordergate.policy.orders import Position, unrealized_pnl
 from ordergate.runtime.store import LockRow
-
-
-@dataclass(slots=True)
-class Holding:
-    qty: int
-    avg_price: float
-    point_value: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,16 +30,16 @@ def point_value(root: str) -> float:
 
 
 def apply_fill(
-    holding: Holding | None, root: str, side: str, qty: int, price: float
-) -> tuple[Holding | None, FillEffect]:
+    holding: Position | None, root: str, side: str, qty: int, price: float
+) -> tuple[Position | None, FillEffect]:
     """The position after a fill and the P&L it realized (average cost)."""
     signed = qty if side == "buy" else -qty
     if holding is None or holding.qty == 0:
-        return Holding(signed, price, point_value(root)), FillEffect(0.0, True)
+        return Position(signed, price, point_value(root)), FillEffect(0.0, True)
     if (holding.qty > 0) == (signed > 0):  # adding
         total = holding.qty + signed
         avg = (holding.avg_price * abs(holding.qty) + price * qty) / abs(total)
-        return Holding(total, avg, holding.point_value), FillEffect(0.0, True)
+        return Position(total, avg, holding.point_value), FillEffect(0.0, True)
     closing = min(qty, abs(holding.qty))
     direction = 1 if holding.qty > 0 else -1
     realized = (price - holding.avg_price) * closing * direction * holding.point_value
@@ -54,22 +47,22 @@ def apply_fill(
     if remaining == 0:
         return None, FillEffect(realized, False)
     if (remaining > 0) == (holding.qty > 0):
-        return Holding(remaining, holding.avg_price, holding.point_value), FillEffect(realized, False)
-    return Holding(remaining, price, holding.point_value), FillEffect(realized, True)  # reversed
+        return Position(remaining, holding.avg_price, holding.point_value), FillEffect(realized, False)
+    return Position(remaining, price, holding.point_value), FillEffect(realized, True)  # reversed
 
 
 class PositionBook:
     """Positions per account as a broker keeps them, booked at average cost (apply_fill)."""
 
     def __init__(self) -> None:
-        self._accounts: dict[str, dict[str, Holding]] = {}
+        self._accounts: dict[str, dict[str, Position]] = {}
 
     def add_account(self, account: str) -> None:
         self._accounts.setdefault(account, {})
 
     def restore(self, account: str, positions: dict[str, tuple[int, float]]) -> None:
         self._accounts[account] = {
-            r: Holding(q, avg, point_value(r)) for r, (q, avg) in positions.items() if q
+            r: Position(q, avg, point_value(r)) for r, (q, avg) in positions.items() if q
         }
 
     def book(self, account: str, root: str, side: str, qty: int, price: float) -> None:
@@ -102,7 +95,7 @@ class AccountState:
     balance: float
     start_balance: float
     quotes: Mapping[str, Quote]
-    holdings: dict[str, Holding] = field(default_factory=dict)
+    holdings: dict[str, Position] = field(default_factory=dict)
     daily_realized: float = 0.0
     weekly_realized: float = 0.0
     daily_trades: int = 0
@@ -117,13 +110,7 @@ class AccountState:
     flatten_error: str | None = None
 
     def unrealized(self) -> float:
-        total = 0.0
-        for root, h in self.holdings.items():
-            q = self.quotes.get(root)
-            mark = q.mark if q is not None else None
-            if mark is not None:
-                total += (mark - h.avg_price) * h.qty * h.point_value
-        return total
+        return unrealized_pnl(self.holdings, self.quotes)
 
     def equity(self) -> float:
         return self.balance + self.unrealized()
@@ -139,18 +126,20 @@ class AccountState:
         until = self.lock_until()
         return until is None or now < until
 
-    def snapshot(
-        self, now: datetime, *, trailing_end_of_day: bool = False, extra_root: str | None = None
-    ) -> Snapshot:
-        """The chain's view of this account at ``now``."""
+    def snapshot_for(self, policy: object, now: datetime, extra_root: str | None = None) -> Snapshot:
+        """The chain's view of this account at ``now``, for ``policy``.
+
+        A policy that trails end-of-day equity sees the end-of-day mark; any other the
+        intraday high-water mark, which the equity computed here may raise first.
+        """
+        equity = self.mark_equity()
+        limits = getattr(policy, "limits", None)
+        end_of_day = limits is not None and bool(limits.trail_amount) and not limits.trail_intraday
+        peak = self.eod_peak if end_of_day else self.peak_equity
         roots = set(self.holdings)
         if extra_root is not None:
             roots.add(extra_root)
-        quotes = {r: q for r in roots if (q := self.quotes.get(r)) is not None}
-        positions = {r: Position(h.qty, h.avg_price, h.point_value) for r, h in self.holdings.items()}
         until = self.lock_until()
-        equity = self.equity()
-        peak = self.eod_peak if trailing_end_of_day else self.peak_equity
         return Snapshot(
             account_id=self.id,
             nickname=self.nickname,
@@ -162,8 +151,8 @@ class AccountState:
             balance=self.balance,
             equity_given=equity,
             peak_equity=peak if peak is not None else self.start_balance,
-            positions=MappingProxyType(positions),
-            quotes=MappingProxyType(quotes),
+            positions=MappingProxyType(dict(self.holdings)),
+            quotes=MappingProxyType({r: q for r in roots if (q := self.quotes.get(r)) is not None}),
             daily_realized=self.daily_realized,
             weekly_realized=self.weekly_realized,
             daily_trades=self.daily_trades,

@@ -80,11 +80,8 @@ class Gateway:
 
     def decide(self, state: AccountState, order: Order, now: datetime) -> Decision:
         policy = self.core.policy_of(state)
-        limits = getattr(policy, "limits", None)
-        eod = limits is not None and limits.trail_amount and not limits.trail_intraday
         state.roll(now)
-        state.mark_equity()
-        snapshot = state.snapshot(now, trailing_end_of_day=bool(eod), extra_root=order.root)
+        snapshot = state.snapshot_for(policy, now, order.root)
         started = time.perf_counter()
         decision = policy.evaluate(order, snapshot, now)
         self.core.metrics.latency.observe(time.perf_counter() - started)

@@ -16,8 +16,9 @@ from datetime import datetime
 
 from ordergate.policy import CompiledPolicy
 from ordergate.policy.chain import Limits
+from ordergate.policy.orders import Position
 from ordergate.runtime.actions import Actions
-from ordergate.runtime.book import AccountState, Holding, point_value
+from ordergate.runtime.book import AccountState, point_value
 from ordergate.runtime.core import Core
 from ordergate.runtime.gateway import Gateway
 
@@ -95,7 +96,7 @@ class Monitor:
             and self._at_limit(state, now)
         ]
         for state in due:
-            await self.check_account(state, now)
+            await self._act_at_limit(state, now)
         for connection, roots in dirty.items():
             if self.core.executions.get(connection) == "managed":
                 for root in roots:
@@ -110,16 +111,13 @@ class Monitor:
 
     async def check_account(self, state: AccountState, now: datetime) -> None:
         """Breach actions for a limit the account has reached, with no order needed."""
-        equity = state.mark_equity()
-        if state.lock is not None and state.is_locked(now):
-            return
+        if self._at_limit(state, now):
+            await self._act_at_limit(state, now)
+
+    async def _act_at_limit(self, state: AccountState, now: datetime) -> None:
         policy = self.core.policy_of(state)
-        limits = getattr(policy, "limits", None)
-        if limits is None or not _may_breach(limits, state, equity):
-            return
-        assert isinstance(policy, CompiledPolicy)
-        eod = bool(limits.trail_amount and not limits.trail_intraday)
-        block = policy.breach(state.snapshot(now, trailing_end_of_day=eod), now)
+        assert isinstance(policy, CompiledPolicy)  # _at_limit found limits, so a compiled policy
+        block = policy.breach(state.snapshot_for(policy, now), now)
         if block is not None:
             await self.actions.breach(state, block.code, block.message, block.actions, now)
 
@@ -162,7 +160,7 @@ class Monitor:
             state.holdings.pop(root)
             self.core.store.set_position(state.id, root, 0, 0.0)
         for root, (qty, avg) in actual.items():
-            state.holdings[root] = Holding(qty, avg, point_value(root))
+            state.holdings[root] = Position(qty, avg, point_value(root))
             self.core.store.set_position(state.id, root, qty, avg)
         policy = self.core.policy_of(state)
         guard = policy.spec.sync_divergence_guard if isinstance(policy, CompiledPolicy) else True

@@ -18,9 +18,10 @@ from typing import Any
 from watchfiles import awatch
 
 from ordergate.policy import CompiledPolicy, Quote
+from ordergate.policy.orders import Position
 from ordergate.policy.runtime_checks import plan_refusal
 from ordergate.runtime.actions import Actions
-from ordergate.runtime.book import AccountState, Holding, day_keys, point_value
+from ordergate.runtime.book import AccountState, day_keys, point_value
 from ordergate.runtime.brokers.base import AccountInfo, Fill
 from ordergate.runtime.brokers.paper import PaperBroker
 from ordergate.runtime.clock import Clock, SystemClock
@@ -192,7 +193,7 @@ class Runtime:
             broker.quotes,
         )
         positions = core.store.positions(row.id)
-        state.holdings = {r: Holding(q, avg, point_value(r)) for r, (q, avg) in positions.items()}
+        state.holdings = {r: Position(q, avg, point_value(r)) for r, (q, avg) in positions.items()}
         d, w, dt, wt = core.store.realized_since(row.id, day, week)
         state.daily_realized, state.weekly_realized, state.daily_trades, state.weekly_trades = d, w, dt, wt
         state.day, state.week = day, week
