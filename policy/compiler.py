@@ -23,7 +23,6 @@ from ordergate.policy.calendar import (
     DailyWindow,
     DayCache,
     WindowIndex,
-    lock_expiry,
     parse_duration,
     parse_hhmm,
     parse_local_datetime,
@@ -226,9 +225,6 @@ class CompiledPolicy:
                     if lo - lead <= ts < lo:
                         return f"blackout '{af.recurring_names[i]}' starts at {datetime.fromtimestamp(lo, self.timezone):%H:%M}"
         return None
-
-    def lock_expiry(self, kind: str, now: datetime) -> datetime | None:
-        return lock_expiry(kind, now, self.timezone)
 
 
 def _with_trace(decision: Decision, trace: tuple[TraceEntry, ...]) -> Decision:

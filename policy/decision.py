@@ -13,20 +13,6 @@ from typing import Any
 ALLOW = "allow"
 BLOCK = "block"
 
-STAGES: tuple[str, ...] = (
-    "exit_bypass",
-    "policy",
-    "locked",
-    "enabled",
-    "hours",
-    "blackout",
-    "quote_health",
-    "positions",
-    "pnl_limits",
-    "contracts",
-    "rules",
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Warning:

@@ -158,10 +158,9 @@ class ConnectionManager:
         self.supervisors[spec.name] = supervisor
         return supervisor
 
-    def credentials(self, spec: ConnectionSpec) -> dict[str, str]:
-        if spec.origin == "api":
-            return self.rt.vault().get(self.rt.core.store, _record(spec.name)) or {}
-        return dict(spec.settings.pop("_credentials", {}))
+    def saved_credentials(self, name: str) -> dict[str, str]:
+        """The sealed credentials of a connection added through the API."""
+        return self.rt.vault().get(self.rt.core.store, _record(name)) or {}
 
     async def start(self, name: str, wait: float = 5.0) -> None:
         supervisor = self.supervisors[name]
@@ -431,7 +430,7 @@ class ConnectionManager:
         self._check_name(new, "name")
         assert isinstance(new, str)
         rt = self.rt
-        creds = self.credentials(spec)
+        creds = self.saved_credentials(name)
         await self.supervisors.pop(name).stop()
         adapter = rt.core.brokers.pop(name)
         rt.core.executions.pop(name, None)
@@ -480,12 +479,8 @@ class ConnectionManager:
 
     async def reconnect(self, name: str) -> dict[str, Any]:
         self.spec(name)
-        supervisor = self.supervisors[name]
-        await supervisor.stop()
-        if supervisor.state == "error":
-            supervisor._event("start")
-            supervisor.state = "disconnected"
-        await self.start(name)
+        await self.supervisors[name].stop()
+        await self.start(name)  # Supervisor.start also leaves the error state
         return self.view(name)
 
     def update(self, name: str, body: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from ordergate.runtime.actions import Actions
 from ordergate.runtime.book import AccountState
 from ordergate.runtime.brokers.base import OrderRequest
 from ordergate.runtime.core import Core
-from ordergate.runtime.errors import BadRequest, BrokerError, RequestError
+from ordergate.runtime.errors import BadRequest, BrokerError, NotFound, RequestError
 from ordergate.runtime.ledger import book_fill
 
 ORDER_FIELDS = (
@@ -193,8 +193,6 @@ class Gateway:
             )
             self.core.bus.publish("cancel", {"account": state.id, "order_id": order_id})
             return view
-        from ordergate.runtime.errors import NotFound
-
         raise NotFound("id", f"no open order {order_id!r}")
 
     async def trigger_managed(self, root: str) -> None:

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from ordergate.policy import Bundle, CompiledPolicy, UnboundPolicy, check_bundle
-from ordergate.policy.bundle import collect_files
 from ordergate.policy.diagnostics import Diagnostic, has_errors
 
 log = logging.getLogger("ordergate.reload")
@@ -94,9 +93,6 @@ class PolicyHolder:
         self.refused = None
         self.reloads += 1
         return True
-
-    def watched_files(self) -> list[str]:
-        return [display for _, display in collect_files([self.rules])[0]]
 
     def to_dict(self) -> dict[str, Any]:
         active = self.active

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-CONNECTION_STATES = ("connected", "connecting", "disconnected", "error", "stale")
+from ordergate.runtime.lifecycle import STATES
 
 
 class Metrics:
@@ -41,7 +41,7 @@ class Metrics:
         )
 
     def connection_status(self, name: str, status: str) -> None:
-        for state in CONNECTION_STATES:
+        for state in STATES:
             self.connection.labels(name, state).set(1 if state == status else 0)
 
     def render(self) -> bytes:

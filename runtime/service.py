@@ -127,7 +127,7 @@ class Runtime:
                 stored["accounts"],
             )
             self.connections.register(
-                spec, self.connections.build(spec, self.vault().get(core.store, f"connection:{name}") or {})
+                spec, self.connections.build(spec, self.connections.saved_credentials(name))
             )
         self._restore(now)
         self.copier.load()

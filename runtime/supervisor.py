@@ -93,6 +93,7 @@ class Supervisor:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         self._task = None
+        self._connected.clear()
         with contextlib.suppress(Exception):
             await self.adapter.disconnect()
         if self.state != "error":

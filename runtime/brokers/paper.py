@@ -133,7 +133,7 @@ class PaperBroker(BrokerAdapter):
 
     def set_quote(self, root: str, bid: float | None, ask: float | None, last: float | None) -> None:
         root = symbol_root(root)
-        quote = Quote(bid, ask, last if last is not None else None, self._now_ts())
+        quote = Quote(bid, ask, last, self._now_ts())
         self.quotes[root] = quote
         self.on_quote(root, quote)
         self._check_working(root)

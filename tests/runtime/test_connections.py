@@ -433,3 +433,23 @@ async def test_oauth_without_a_client_id_says_what_to_set(rt, monkeypatch) -> No
         draft = (await c.post("/v1/connections", json={"broker": "tradovate"})).json()["draft"]
         r = await c.post(f"/v1/connections/drafts/{draft}/authenticate", json={"environment": "demo"})
     assert r.status_code == 409 and "ORDERGATE_TRADOVATE_CLIENT_ID" in r.json()["error"]
+
+
+async def test_a_refused_login_parks_the_connection_in_error_until_a_person_reconnects(rt, sim) -> None:
+    async with client(rt) as c:
+        await add_loopback(c, sim, name="LB")
+        sim.refuse_logins = True
+        sim.drop_all()
+        deadline = time.monotonic() + 3
+        while (await c.get("/v1/connections/LB")).json()["status"] != "error":
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.01)
+        logins = sim.logins
+        await asyncio.sleep(0.2)
+        assert sim.logins == logins  # no retry storm
+        assert "invalid username or password" in (await c.get("/v1/connections/LB")).json()["detail"]
+        sim.refuse_logins = False
+        r = await c.post("/v1/connections/LB/reconnect")
+        assert r.status_code == 200 and r.json()["status"] == "connected"
+    changes = [e.data["status"] for e in rt.core.bus.recent if e.type == "connection" and e.data["connection"] == "LB"]
+    assert changes[-3:] == ["error", "connecting", "connected"]
