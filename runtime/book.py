@@ -15,6 +15,7 @@ from types import MappingProxyType
 from ordergate.policy import Quote, Snapshot, spec_for
 from ordergate.policy.calendar import trading_day, trading_week_start
 from ordergate.policy.orders import Position, unrealized_pnl
+from ordergate.runtime.brokers.base import Fill, OrderRequest
 from ordergate.runtime.store import LockRow
 
 
@@ -72,6 +73,13 @@ class PositionBook:
             held.pop(root, None)
         else:
             held[root] = holding
+
+    def fill(self, account: str, request: OrderRequest, price: float, ts: float) -> Fill:
+        """Book ``request`` as filled at ``price``; the Fill to report."""
+        self.book(account, request.root, request.side, request.qty, price)
+        return Fill(
+            account, request.order_id, request.root, request.symbol, request.side, request.qty, price, ts
+        )
 
     def positions(self, account: str) -> dict[str, tuple[int, float]]:
         return {r: (h.qty, h.avg_price) for r, h in self._accounts.get(account, {}).items() if h.qty}

@@ -184,19 +184,7 @@ class PaperBroker(BrokerAdapter):
         price = price if price is not None else self._touch_price(request.root, request.side)
         if price is None:
             return None
-        price = round_to_tick(request.root, price)
-        self._positions.book(account, request.root, request.side, request.qty, price)
-        fill = Fill(
-            account,
-            request.order_id,
-            request.root,
-            request.symbol,
-            request.side,
-            request.qty,
-            price,
-            self._now_ts(),
-        )
-        return fill
+        return self._positions.fill(account, request, round_to_tick(request.root, price), self._now_ts())
 
     def _check_working(self, root: str, only: str | None = None) -> list[Fill]:
         quote = self.quotes.get(root)

@@ -451,5 +451,9 @@ async def test_a_refused_login_parks_the_connection_in_error_until_a_person_reco
         sim.refuse_logins = False
         r = await c.post("/v1/connections/LB/reconnect")
         assert r.status_code == 200 and r.json()["status"] == "connected"
-    changes = [e.data["status"] for e in rt.core.bus.recent if e.type == "connection" and e.data["connection"] == "LB"]
+    changes = [
+        e.data["status"]
+        for e in rt.core.bus.recent
+        if e.type == "connection" and e.data["connection"] == "LB"
+    ]
     assert changes[-3:] == ["error", "connecting", "connected"]

@@ -14,7 +14,6 @@ from ordergate.runtime.book import PositionBook
 from ordergate.runtime.brokers.base import (
     AccountInfo,
     BrokerAdapter,
-    Fill,
     FillHandler,
     OrderRequest,
     PlaceResult,
@@ -171,23 +170,8 @@ class LoopbackBroker(BrokerAdapter):
             ) from None
         if answer["op"] == "reject":
             return PlaceResult("rejected", reason=answer.get("reason"))
-        price = float(answer["price"])
-        self._positions.book(account, request.root, request.side, request.qty, price)
-        return PlaceResult(
-            "filled",
-            [
-                Fill(
-                    account,
-                    request.order_id,
-                    request.root,
-                    request.symbol,
-                    request.side,
-                    request.qty,
-                    price,
-                    self._now_ts(),
-                )
-            ],
-        )
+        fill = self._positions.fill(account, request, float(answer["price"]), self._now_ts())
+        return PlaceResult("filled", [fill])
 
     async def cancel(self, account: str, order_id: str) -> bool:
         return False
