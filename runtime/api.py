@@ -22,11 +22,9 @@ from starlette.routing import Route
 from starlette.schemas import SchemaGenerator
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ordergate.policy import symbol_root
 from ordergate.runtime.connections import BROKER_KINDS
 from ordergate.runtime.errors import BadRequest, NotFound, RequestError
 from ordergate.runtime.service import Runtime
-from ordergate.runtime.webhook import alert_to_order, signal_id
 
 # the OAuth callback is reached by the trader's browser, which carries no bearer token;
 # its single-use state parameter is what ties it to a draft
@@ -182,23 +180,7 @@ def build_app(runtime: Runtime) -> Starlette:
         hook = next((w for w in rt.config.webhooks if hmac.compare_digest(secret, w.secret.encode())), None)
         if hook is None:
             raise NotFound("secret", "invalid webhook URL")
-        state = rt.core.account(hook.account)
-        alert = await _body(request)
-        signal = signal_id(alert)
-        if signal:  # a repeated alert gets its first answer, whatever the position is now
-            seen = rt.core.store.idempotent_get(state.id, signal, state.day)
-            if seen is not None:
-                return seen
-        body = alert_to_order(alert, state)
-        if body is None:
-            root = symbol_root(alert["ticker"])
-            cancelled = [
-                await rt.gateway.cancel(v["id"])
-                for v in rt.core.store.open_orders(state.id)
-                if v["root"] == root
-            ]
-            return 200, {"cancelled": cancelled}
-        return await rt.gateway.submit(body, "webhook")
+        return await rt.gateway.submit_alert(rt.core.account(hook.account), await _body(request))
 
     async def paper_quotes(request: Request) -> tuple[int, Any]:
         """responses: {200: {description: quote applied}, 409: {description: no manual paper feed}}"""

@@ -9,16 +9,18 @@ trading day gets the first answer and sends nothing again.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from ordergate.policy import Decision, InputError, Order
+from ordergate.policy import Decision, InputError, Order, symbol_root
 from ordergate.runtime.actions import Actions
 from ordergate.runtime.book import AccountState
 from ordergate.runtime.brokers.base import OrderRequest
 from ordergate.runtime.core import Core
 from ordergate.runtime.errors import BadRequest, BrokerError, NotFound, RequestError
 from ordergate.runtime.ledger import book_fill
+from ordergate.runtime.webhook import alert_to_order, signal_id
 
 ORDER_FIELDS = (
     "account",
@@ -99,16 +101,37 @@ class Gateway:
     async def submit(self, body: Any, default_source: str = "api") -> tuple[int, dict[str, Any]]:
         account, order = parse_order(body, default_source)
         state = self.core.account(account)
-        async with self.core.lock_for(account):
-            now = self.core.now()
-            key = order.client_order_id
+        return await self._once(
+            state, order.client_order_id, lambda: self._decide_and_send(state, order, self.core.now())
+        )
+
+    async def submit_alert(self, state: AccountState, alert: Any) -> tuple[int, dict[str, Any]]:
+        """A TradersPost-style alert: read against the position under the account's lock, so
+        two alerts arriving together cannot both see it flat."""
+
+        async def act() -> tuple[int, dict[str, Any]]:
+            body = alert_to_order(alert, state)
+            if body is None:  # cancel: the ticker's open orders
+                root = symbol_root(alert["ticker"])
+                opened = [v["id"] for v in self.core.store.open_orders(state.id) if v["root"] == root]
+                return 200, {"cancelled": [await self.cancel(order_id) for order_id in opened]}
+            _, order = parse_order(body, "webhook")
+            return await self._decide_and_send(state, order, self.core.now())
+
+        return await self._once(state, signal_id(alert), act)
+
+    async def _once(
+        self, state: AccountState, key: str | None, act: Callable[[], Awaitable[tuple[int, dict[str, Any]]]]
+    ) -> tuple[int, dict[str, Any]]:
+        """Run ``act`` under the account's lock; a key seen today gets its first answer."""
+        async with self.core.lock_for(state.id):
             if key:
-                seen = self.core.store.idempotent_get(account, key, state.day or "")
+                seen = self.core.store.idempotent_get(state.id, key, state.day or "")
                 if seen is not None:
                     return seen
-            status, answer = await self._decide_and_send(state, order, now)
+            status, answer = await act()
             if key:
-                self.core.store.idempotent_put(account, key, state.day, status, answer)
+                self.core.store.idempotent_put(state.id, key, state.day, status, answer)
         return status, answer
 
     async def _decide_and_send(

@@ -457,3 +457,25 @@ async def test_a_refused_login_parks_the_connection_in_error_until_a_person_reco
         if e.type == "connection" and e.data["connection"] == "LB"
     ]
     assert changes[-3:] == ["error", "connecting", "connected"]
+
+
+async def test_two_buy_alerts_at_once_enter_once_even_when_the_broker_is_slow(make_runtime, sim) -> None:
+    rt = make_runtime(webhooks=[{"name": "tv", "secret": "hook-secret-1", "account": "LB-1"}])
+    rt.connections.supervisor_options = FAST
+    await rt.start(background=False)
+    async with client(rt) as c:
+        await add_loopback(c, sim, name="LB")
+    sim.publish_quote("ESZ6", 6000, 6000.25, 6000)
+    while "ES" not in rt.core.brokers["LB"].quotes:  # noqa: ASYNC110 - the quote arrives over the socket
+        await asyncio.sleep(0.01)
+    sim.delay = 0.1  # the order's round trip suspends the gateway mid-decision
+    async with client(rt, token=None) as c:
+        answers = await asyncio.gather(
+            *(
+                c.post("/v1/webhooks/hook-secret-1", json={"ticker": "ESZ6", "action": "buy", "quantity": 1})
+                for _ in range(2)
+            )
+        )
+    assert sorted(r.status_code for r in answers) == [201, 409]
+    assert rt.account_view("LB-1")["positions"][0]["qty"] == 1
+    await rt.stop()
