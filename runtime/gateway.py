@@ -79,6 +79,12 @@ class Gateway:
     def __init__(self, core: Core, actions: Actions) -> None:
         self.core = core
         self.actions = actions
+        # Held orders of managed execution, by id: the store keeps them durably, this keeps
+        # them at hand for the monitor, which looks at them on every quote pass.
+        self.held: dict[str, dict[str, Any]] = {}
+
+    def load_held(self) -> None:
+        self.held = {view["id"]: view for view in self.core.store.open_orders(managed=True)}
 
     def decide(self, state: AccountState, order: Order, now: datetime) -> Decision:
         policy = self.core.policy_of(state)
@@ -153,6 +159,7 @@ class Gateway:
         if managed:
             view = order_view(order_id, order, "held", managed=True, created_at=created)
             self.core.store.save_order(order_id, state.id, view, "held", True, created)
+            self.held[order_id] = view
             return 201, {"decision": as_dict, "order": view}
         return await self.send(state, order, order_id, as_dict, created)
 
@@ -208,7 +215,9 @@ class Gateway:
             if view["id"] != order_id:
                 continue
             state = self.core.account(view["account"])
-            if not view.get("managed"):
+            if view.get("managed"):
+                self.held.pop(order_id, None)
+            else:
                 await self.core.broker_of(state).cancel(state.id, order_id)
             view = {**view, "status": "cancelled"}
             self.core.store.save_order(
@@ -218,11 +227,10 @@ class Gateway:
             return view
         raise NotFound("id", f"no open order {order_id!r}")
 
-    async def trigger_managed(self, root: str) -> None:
+    async def trigger_managed(self, roots: set[str]) -> None:
         """Managed execution: send a market order for each held order the price has touched."""
-        for view in self.core.store.open_orders(managed=True):
-            if view["root"] != root:
-                continue
+        for view in [v for v in self.held.values() if v["root"] in roots]:
+            root = view["root"]
             state = self.core.accounts.get(view["account"])
             if state is None:
                 continue
@@ -234,6 +242,8 @@ class Gateway:
                 | {"type": "market"}
             )
             async with self.core.lock_for(state.id):
+                if self.held.pop(view["id"], None) is None:
+                    continue  # cancelled while we waited for the lock
                 now = self.core.now()
                 decision = self.decide(state, order, now)  # the world may have changed since it was held
                 as_dict = decision.to_dict()

@@ -99,8 +99,7 @@ class Monitor:
             await self._act_at_limit(state, now)
         for connection, roots in dirty.items():
             if self.core.executions.get(connection) == "managed":
-                for root in roots:
-                    await self.gateway.trigger_managed(root)
+                await self.gateway.trigger_managed(roots)
 
     def _at_limit(self, state: AccountState, now: datetime) -> bool:
         equity = state.mark_equity()

@@ -130,6 +130,7 @@ class Runtime:
                 spec, self.connections.build(spec, self.connections.saved_credentials(name))
             )
         self._restore(now)
+        self.gateway.load_held()
         self.copier.load()
         for name in list(self.connections.specs):
             await self.connections.start(name)

@@ -494,3 +494,15 @@ async def test_the_end_of_day_trail_moves_only_at_the_roll(make_runtime) -> None
     await quote(rt, "ES", 6010)
     assert rt.account_view("PAPER-1")["locked"]["reason"] == "trailing_drawdown"
     await rt.stop()
+
+
+async def test_a_cancelled_held_order_is_not_sent_when_touched(make_runtime) -> None:
+    rt = make_runtime(connections=[paper(execution="managed")])
+    await rt.start(background=False)
+    await quote(rt, "ES", 6000)
+    held = (await order(rt, type="limit", price=5990))[1]["order"]
+    await rt.gateway.cancel(held["id"])
+    await quote(rt, "ES", 5980)
+    assert rt.account_view("PAPER-1")["positions"] == []
+    assert [o["status"] for o in rt.core.store.order_history("PAPER-1")] == ["cancelled"]
+    await rt.stop()
