@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import sys
@@ -68,6 +69,11 @@ async def serve(config_path: str | None, state_dir: Path, listen: str | None, lo
             lifespan="off",
         )
     )
+    # Everything built so far (the compiled policy, the grammar, the schemas, the app)
+    # lives as long as the process: moved out of the collector's reach, a full
+    # collection scans only what orders create and no longer stalls them for ~20 ms.
+    gc.collect()
+    gc.freeze()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, server.request_exit, sig)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ordergate.runtime.errors import ConfigError, StoreError
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -159,6 +162,41 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
+SAFETY_CHECKPOINT_PAGES = 20_000
+CHECKPOINT_SECONDS = 0.1
+
+
+class Checkpointer:
+    """Runs SQLite's WAL checkpoints on a thread of its own, on a connection of its own.
+
+    PASSIVE checkpoints never wait for the writer and never make it wait, so the
+    fsyncs and page copies of a checkpoint happen beside the event loop, not inside
+    an order's commit.
+    """
+
+    def __init__(self, path: Path, every: float = CHECKPOINT_SECONDS) -> None:
+        self._path = path
+        self._every = every
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ordergate-checkpointer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        try:
+            while not self._stopping.wait(self._every):
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error as exc:  # the writer's safety net still checkpoints
+                    log.warning("WAL checkpoint failed: %s", exc)
+        finally:
+            db.close()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join()
+
+
 def open_store(url: str, base: Path | None = None) -> SqliteStore:
     """The store a ``store:`` URL names: ``sqlite:///relative/path.db`` or ``sqlite:////abs/path.db``."""
     if url.startswith("sqlite:///"):
@@ -180,13 +218,17 @@ class SqliteStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process kill
             self._db.execute("PRAGMA foreign_keys=ON")
-            # SQLite's own checkpoints stay on this one connection: a second connection
-            # checkpointing beside it made the writer wait in the busy handler for seconds
+            # The checkpointer thread copies the WAL back into the database; SQLite's own
+            # checkpoint would run inside a commit on the event loop and stall every
+            # order behind it. The far higher automatic threshold is only a safety net
+            # should that thread fall behind.
+            self._db.execute(f"PRAGMA wal_autocheckpoint={SAFETY_CHECKPOINT_PAGES}")
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the state store at {path}: {exc}") from exc
         self._lock = threading.RLock()
         self._depth = 0
         self._migrate()
+        self._checkpointer = Checkpointer(path)
 
     # ---- plumbing
 
@@ -236,6 +278,7 @@ class SqliteStore:
                 raise StoreError(f"state store read failed: {exc}") from exc
 
     def close(self) -> None:
+        self._checkpointer.stop()
         with self._lock:
             self._db.close()
 

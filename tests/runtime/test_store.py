@@ -1,0 +1,46 @@
+"""The SQLite store: WAL checkpoints run beside the writer, never inside its commits."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+from ordergate.runtime.store import SAFETY_CHECKPOINT_PAGES, SqliteStore
+
+
+def rows_in_the_database_file(path: Path) -> int:
+    # immutable=1 reads the main file alone and ignores the WAL, so it sees only what a
+    # checkpoint has copied back
+    db = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+    try:
+        return int(db.execute("SELECT COUNT(*) FROM breaches").fetchone()[0])
+    except sqlite3.OperationalError:  # not even the schema is in the file yet
+        return 0
+    finally:
+        db.close()
+
+
+def test_the_checkpointer_copies_committed_writes_into_the_database_file(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    store = SqliteStore(path)
+    try:
+        automatic = store._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        assert automatic == SAFETY_CHECKPOINT_PAGES  # the writer's own checkpoints are only a safety net
+        for n in range(50):
+            store.add_breach("A1", f"t{n}", "daily_loss_limit", "lock", "m", "2026-11-20")
+        deadline = time.monotonic() + 5
+        while rows_in_the_database_file(path) < 50 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert rows_in_the_database_file(path) == 50
+    finally:
+        store.close()
+
+
+def test_closing_the_store_stops_its_checkpointer_at_once(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "state.db")
+    thread = store._checkpointer._thread
+    t0 = time.monotonic()
+    store.close()
+    assert not thread.is_alive()
+    assert time.monotonic() - t0 < 1
