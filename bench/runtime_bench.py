@@ -27,10 +27,13 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
+from loadgen import HttpPool, open_loop
 
 TOKEN = "bench-token"
 POLICY = """\
@@ -93,48 +96,36 @@ def start_runtime(tmp: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
 
 
 async def order_load(
-    client: httpx.AsyncClient, seconds: float, rate: float, on_answer=None
-) -> tuple[list[float], int, int]:
-    """Send orders at a steady rate; returns latencies (s), answered count, failures."""
-    latencies: list[float] = []
+    pool: HttpPool,
+    seconds: float,
+    rate: float,
+    on_answer: Callable[[int, dict[str, Any]], None] | None = None,
+) -> tuple[list[float], int, int, float]:
+    """Send orders at a steady rate; returns latencies (s), answered, failures, client lag (s)."""
     failures = 0
-    sent = 0
-    tasks: set[asyncio.Task[None]] = set()
-    start = time.perf_counter()
 
     async def one(i: int) -> None:
-        # Real 1-lot orders alternate buy and sell, so every one must be allowed; every
-        # fourth request is a dry run of a 7-lot buy, allowed only under a cap of 8.
+        # Every fourth request is a dry run of a 7-lot buy, allowed only under a cap of 8.
+        # The real 1-lot orders between them alternate buy and sell (i - i // 4 counts
+        # them), so the position never drifts towards a limit and every one is allowed.
         nonlocal failures
         probe = i % 4 == 3
         body = {
             "account": "PAPER-1",
             "symbol": "ESZ6",
-            "side": "buy" if probe or i % 2 else "sell",
+            "side": "buy" if probe or (i - i // 4) % 2 else "sell",
             "qty": 7 if probe else 1,
         }
-        t0 = time.perf_counter()
-        try:
-            r = await client.post("/v1/orders/check" if probe else "/v1/orders", json=body)
-        except httpx.HTTPError:
-            failures += 1
-            return
-        latencies.append(time.perf_counter() - t0)
-        if r.status_code not in ((200,) if probe else (201,)):
+        status, answer = await pool.request("POST", "/v1/orders/check" if probe else "/v1/orders", body)
+        if status != (200 if probe else 201):
+            if not failures:
+                print(f"first failed request: {body} -> {status} {answer}")
             failures += 1
         elif on_answer is not None:
-            on_answer(body["qty"], r.json()["decision"])
+            on_answer(body["qty"], answer["decision"])
 
-    while (elapsed := time.perf_counter() - start) < seconds:
-        due = int(elapsed * rate)
-        while sent < due:
-            task = asyncio.create_task(one(sent))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-            sent += 1
-        await asyncio.sleep(0.001)
-    await asyncio.gather(*tasks)
-    return latencies, len(latencies), failures
+    latencies, errors, lag = await open_loop(rate, seconds, one)
+    return latencies, len(latencies), failures + errors, lag
 
 
 def pct(values: list[float], q: float) -> float:
@@ -145,62 +136,61 @@ def pct(values: list[float], q: float) -> float:
 async def http_and_reload(seconds: float, rate: float, reloads: int) -> None:
     with tempfile.TemporaryDirectory() as tmpdir:
         proc, url, rules = start_runtime(Path(tmpdir))
+        pool = HttpPool("127.0.0.1", int(url.rsplit(":", 1)[1]), TOKEN)
         try:
-            limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-            async with httpx.AsyncClient(
-                base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}, limits=limits, timeout=10
-            ) as client:
-                await client.post(
-                    "/v1/paper/quotes", json={"symbol": "ES", "bid": 6000, "ask": 6000.25, "last": 6000}
-                )
-                await order_load(client, 1.0, rate)  # warm up
-                latencies, answered, failures = await order_load(client, seconds, rate)
-                print(
-                    f"HTTP order -> decision -> fill at {rate:.0f}/s for {seconds:.0f}s: {answered / seconds:,.0f} answered/s, "
-                    f"p50 {pct(latencies, 0.5):.2f} ms, p99 {pct(latencies, 0.99):.2f} ms, "
-                    f"p99.9 {pct(latencies, 0.999):.2f} ms, failures {failures}"
-                )
+            await pool.request(
+                "POST", "/v1/paper/quotes", {"symbol": "ES", "bid": 6000, "ask": 6000.25, "last": 6000}
+            )
+            await order_load(pool, 1.0, rate)  # warm up
+            latencies, answered, failures, lag = await order_load(pool, seconds, rate)
+            print(
+                f"HTTP order -> decision -> fill at {rate:.0f}/s for {seconds:.0f}s: {answered / seconds:,.0f} answered/s, "
+                f"p50 {pct(latencies, 0.5):.2f} ms, p99 {pct(latencies, 0.99):.2f} ms, "
+                f"p99.9 {pct(latencies, 0.999):.2f} ms, max {max(latencies) * 1000:.2f} ms, failures {failures} "
+                f"(client dispatch lag at worst {lag * 1000:.2f} ms)"
+            )
 
-                caps = {}  # bundle digest -> the per-order cap it enforces
-                health = (await client.get("/v1/health")).json()
-                caps[health["policy"]["bundle"]] = 5
-                wrong = judged = 0
+            caps = {}  # bundle digest -> the per-order cap it enforces
+            _, health = await pool.request("GET", "/v1/health")
+            caps[health["policy"]["bundle"]] = 5
+            wrong = judged = 0
 
-                def check(qty: int, decision: dict) -> None:
-                    nonlocal wrong, judged
-                    cap = caps.get(decision["bundle"])
-                    if cap is None or decision["exit"]:
-                        return  # an exit passes whatever the cap; an unseen digest is not judged
-                    judged += 1
-                    if (decision["outcome"] == "allow") != (qty <= cap):
-                        wrong += 1
+            def check(qty: int, decision: dict) -> None:
+                nonlocal wrong, judged
+                cap = caps.get(decision["bundle"])
+                if cap is None or decision["exit"]:
+                    return  # an exit passes whatever the cap; an unseen digest is not judged
+                judged += 1
+                if (decision["outcome"] == "allow") != (qty <= cap):
+                    wrong += 1
 
-                reload_times: list[float] = []
+            reload_times: list[float] = []
 
-                async def reloader() -> None:
-                    for n in range(reloads):
-                        cap = 8 if n % 2 == 0 else 5
-                        text = POLICY.format(version=n + 2, cap=cap)
-                        t0 = time.perf_counter()
-                        (rules / "bench.yaml").write_text(text)
-                        while True:
-                            h = (await client.get("/v1/health")).json()["policy"]
-                            if h["policies"] == [f"bench@{n + 2}"]:
-                                caps[h["bundle"]] = cap
-                                break
-                            await asyncio.sleep(0.002)
-                        reload_times.append(time.perf_counter() - t0)
-                        await asyncio.sleep(0.05)
+            async def reloader() -> None:
+                for n in range(reloads):
+                    cap = 8 if n % 2 == 0 else 5
+                    text = POLICY.format(version=n + 2, cap=cap)
+                    t0 = time.perf_counter()
+                    (rules / "bench.yaml").write_text(text)
+                    while True:
+                        h = (await pool.request("GET", "/v1/health"))[1]["policy"]
+                        if h["policies"] == [f"bench@{n + 2}"]:
+                            caps[h["bundle"]] = cap
+                            break
+                        await asyncio.sleep(0.002)
+                    reload_times.append(time.perf_counter() - t0)
+                    await asyncio.sleep(0.05)
 
-                reload_task = asyncio.create_task(reloader())
-                load_seconds = max(seconds, reloads * 0.45)
-                latencies, answered, failures = await order_load(client, load_seconds, rate, check)
-                await reload_task
-                print(
-                    f"reload under {rate:.0f} orders/s: {len(reload_times)} reloads, write -> deciding p50 {pct(reload_times, 0.5):.0f} ms, "
-                    f"p95 {pct(reload_times, 0.95):.0f} ms; {answered} requests, {failures} failed, {wrong} of {judged} probes mis-decided"
-                )
+            reload_task = asyncio.create_task(reloader())
+            load_seconds = max(seconds, reloads * 0.45)
+            latencies, answered, failures, lag = await order_load(pool, load_seconds, rate, check)
+            await reload_task
+            print(
+                f"reload under {rate:.0f} orders/s: {len(reload_times)} reloads, write -> deciding p50 {pct(reload_times, 0.5):.0f} ms, "
+                f"p95 {pct(reload_times, 0.95):.0f} ms; {answered} requests, {failures} failed, {wrong} of {judged} probes mis-decided"
+            )
         finally:
+            await pool.close()
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=20)
 
