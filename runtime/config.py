@@ -76,7 +76,9 @@ def bundled_rules() -> Path:
 
 
 def default_spec() -> RuntimeSpec:
-    rules = "./rules" if Path("rules").is_dir() else str(bundled_rules())
+    # the presets beside it in the package are for copying into a rules directory,
+    # not for binding accounts behind a newcomer's back
+    rules = "./rules" if Path("rules").is_dir() else str(bundled_rules() / "default.yaml")
     return RuntimeSpec(
         rules=rules,
         store="sqlite:///.ordergate/state.db",

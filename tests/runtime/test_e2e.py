@@ -395,3 +395,57 @@ def test_cutting_the_feed_shows_in_the_connection_status(runtime: Proc) -> None:
     assert "the paper feed" in (runtime.call("GET", "/v1/connections/Paper").json()["detail"] or "")
     runtime.call("POST", "/v1/paper/feed", {"connection": "Paper", "state": "live"})
     wait_for(lambda: runtime.call("GET", "/v1/connections/Paper").json()["status"] == "connected", 40)
+
+
+def test_run_with_no_config_is_the_embedded_default(tmp_path: Path) -> None:
+    """The README's first command: paper broker, random-walk feed, the bundled default
+    policy, SQLite and a generated owner-only token, all under the working directory."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "ORDERGATE_TOKEN"}
+    process = subprocess.Popen(
+        [ORDERGATE, "run", "--listen", f"127.0.0.1:{port}"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _answers(url))
+        token_file = tmp_path / ".ordergate" / "token"
+        assert token_file.stat().st_mode & 0o077 == 0
+        assert (tmp_path / ".ordergate" / "state.db").is_file()
+        health = httpx.get(url + "/v1/health", timeout=5).json()
+        assert health["status"] == "ok" and health["policy"]["policies"] == ["default@1"]
+
+        def cli(*args: str) -> subprocess.CompletedProcess[str]:
+            # no --token: the CLI finds .ordergate/token in the working directory
+            return subprocess.run(
+                [ORDERGATE, *args, "--url", url],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                cwd=tmp_path,
+                env=env,
+            )
+
+        accounts = cli("accounts")
+        assert accounts.returncode == 0 and "PAPER-1" in accounts.stdout and "50,000.00" in accounts.stdout
+        # the random walk quotes ES within moments of the start; until then quote health blocks entries
+        wait_for(lambda: cli("order", "PAPER-1", "buy", "1", "ESZ6").returncode == 0)
+        assert "ES +1" in cli("accounts").stdout
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=20)
+    assert process.returncode == 0, out
+    assert f"on {url} (token in .ordergate/token)" in out
+    assert "policy: default@1 from " in out and "connection Paper: paper, accounts PAPER-1" in out
+    assert "ordergate runtime stopped" in out and "Traceback" not in out
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url + "/v1/health", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
