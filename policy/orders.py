@@ -8,6 +8,7 @@ snapshot does not compute them again.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +23,7 @@ SIDES = ("buy", "sell")
 ORDER_TYPES = ("market", "limit", "stop", "stop_limit")
 INTENTS = ("open", "close", "flatten")
 MANUAL_SOURCES = frozenset({"manual"})
+MAX_CLIENT_ORDER_ID = 128  # brokers cap their own client ids near here
 
 _ORDER_FIELDS = {
     "symbol",
@@ -42,7 +44,7 @@ def _number(d: Mapping[str, Any], key: str, where: str, default: float | None = 
     value = d.get(key, default)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InputError(f"{where}{key}", f"must be a number, not {value!r}")
     return float(value)
 
@@ -102,6 +104,9 @@ class Order:
             raise InputError(f"{where}intent", f"must be one of {', '.join(INTENTS)}, not {intent!r}")
         price = _number(data, "price", where)
         stop_price = _number(data, "stop_price", where)
+        for key, value in (("price", price), ("stop_price", stop_price)):
+            if value is not None and value <= 0:
+                raise InputError(f"{where}{key}", f"must be a positive price, not {value:g}")
         if otype in ("limit", "stop_limit") and price is None:
             raise InputError(f"{where}price", f"a {otype} order needs a price")
         if otype in ("stop", "stop_limit") and stop_price is None:
@@ -109,6 +114,14 @@ class Order:
         source = data.get("source", "manual")
         if not isinstance(source, str) or not source:
             raise InputError(f"{where}source", "must be a word such as manual, api, webhook, copy")
+        client_order_id = data.get("client_order_id")
+        if client_order_id is not None and (
+            not isinstance(client_order_id, str) or not 1 <= len(client_order_id) <= MAX_CLIENT_ORDER_ID
+        ):
+            raise InputError(
+                f"{where}client_order_id",
+                f"must be a string of 1 to {MAX_CLIENT_ORDER_ID} characters, not {client_order_id!r}",
+            )
         return cls(
             symbol=symbol.strip(),
             side=side,
@@ -119,7 +132,7 @@ class Order:
             stop_price=stop_price,
             intent=intent,
             account=data.get("account"),
-            client_order_id=data.get("client_order_id"),
+            client_order_id=client_order_id,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -13,7 +13,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from ordergate.policy import Decision, InputError, Order, symbol_root
+from ordergate.policy import Decision, InputError, Order, spec_for, symbol_root
+from ordergate.policy.chain import split_exit
 from ordergate.runtime.actions import Actions
 from ordergate.runtime.book import AccountState
 from ordergate.runtime.brokers.base import OrderRequest
@@ -51,6 +52,30 @@ def parse_order(body: Any, default_source: str) -> tuple[str, Order]:
         return account, Order.from_dict({**data, "account": account}, where="")
     except InputError as exc:
         raise RequestError(exc.field, exc.message) from None
+
+
+def check_tradable(state: AccountState, order: Order) -> None:
+    """Orders name a contract the table knows, at prices on its tick grid.
+
+    The table's point value is what every P&L limit is measured in, so an entry in an
+    unknown contract is refused rather than guessed at; getting out of a position the
+    account already holds (a broker sync can bring one in) is always let through.
+    """
+    spec = spec_for(order.root)
+    if spec is None:
+        held = state.holdings.get(order.root)
+        if split_exit(order, held.qty if held else 0)[0]:
+            return
+        raise RequestError(
+            "symbol",
+            f"unknown contract {order.symbol!r}: the contract table has no {order.root}, so its P&L "
+            "cannot be measured against the limits (known roots include ES, NQ, YM, RTY, CL, GC)",
+        )
+    for key, value in (("price", order.price), ("stop_price", order.stop_price)):
+        if value is not None and abs(value / spec.tick_size - round(value / spec.tick_size)) > 1e-6:
+            raise RequestError(
+                key, f"{value:g} is not a price {spec.root} trades at: its tick is {spec.tick_size:g}"
+            )
 
 
 def order_view(
@@ -100,6 +125,7 @@ class Gateway:
         """A dry run: the decision, with nothing recorded and nothing sent."""
         account, order = parse_order(body, default_source)
         state = self.core.account(account)
+        check_tradable(state, order)
         async with self.core.lock_for(account):
             decision = self.decide(state, order, self.core.now())
         return 200, {"decision": decision.to_dict()}
@@ -107,6 +133,7 @@ class Gateway:
     async def submit(self, body: Any, default_source: str = "api") -> tuple[int, dict[str, Any]]:
         account, order = parse_order(body, default_source)
         state = self.core.account(account)
+        check_tradable(state, order)
         return await self._once(
             state, order.client_order_id, lambda: self._decide_and_send(state, order, self.core.now())
         )
@@ -122,6 +149,7 @@ class Gateway:
                 opened = [v["id"] for v in self.core.store.open_orders(state.id) if v["root"] == root]
                 return 200, {"cancelled": [await self.cancel(order_id) for order_id in opened]}
             _, order = parse_order(body, "webhook")
+            check_tradable(state, order)
             return await self._decide_and_send(state, order, self.core.now())
 
         return await self._once(state, signal_id(alert), act)
@@ -188,6 +216,7 @@ class Gateway:
             result = await broker.place(state.id, request)
         except BrokerError as exc:
             view = order_view(order_id, order, "rejected", reason=str(exc), created_at=created)
+            self.core.store.save_order(order_id, state.id, view, "rejected", False, created)
             return 502, {
                 "decision": decision,
                 "order": view,

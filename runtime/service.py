@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from watchfiles import awatch
 
-from ordergate.policy import CompiledPolicy, Quote
+from ordergate.policy import CompiledPolicy, Quote, canonical_root
 from ordergate.policy.orders import Position
 from ordergate.policy.runtime_checks import plan_refusal
 from ordergate.runtime.actions import Actions
@@ -306,16 +307,27 @@ class Runtime:
     async def set_paper_quote(self, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict) or not isinstance(body.get("symbol"), str):
             raise RequestError("symbol", "is required, e.g. ESZ6 or ES")
+        if canonical_root(body["symbol"]) is None:
+            raise RequestError(
+                "symbol",
+                f"unknown contract {body['symbol']!r}; the paper broker quotes the contract table's roots, e.g. ES, NQ, CL, GC",
+            )
         prices: dict[str, float | None] = {}
         for key in ("bid", "ask", "last"):
             value = body.get(key)
             if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value <= 0
             ):
                 raise RequestError(key, f"must be a positive number, not {value!r}")
             prices[key] = float(value) if value is not None else None
         if all(v is None for v in prices.values()):
             raise RequestError("last", "give at least one of bid, ask, last")
+        bid, ask = prices["bid"], prices["ask"]
+        if bid is not None and ask is not None and bid > ask:
+            raise RequestError("ask", f"must not be below the bid (bid {bid:g}, ask {ask:g})")
         wanted = body.get("connection")
         manual = [
             b

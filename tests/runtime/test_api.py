@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ordergate.policy.orders import Position
 from tests.runtime.conftest import client, order, quote
 
 pytestmark = pytest.mark.anyio
@@ -49,6 +50,9 @@ async def test_post_orders_answers_201_then_403_with_the_decision(started) -> No
     assert blocked.json()["decision"]["code"] == "max_contracts_per_order"
 
 
+LIMIT = {"account": "PAPER-1", "symbol": "ESZ6", "side": "buy", "qty": 1, "type": "limit", "price": 6000.25}
+
+
 @pytest.mark.parametrize(
     ("body", "status", "field"),
     [
@@ -59,6 +63,12 @@ async def test_post_orders_answers_201_then_403_with_the_decision(started) -> No
         ({"account": "PAPER-1", "symbol": "ES", "side": "buy", "qty": -2}, 422, "qty"),
         ({"account": "PAPER-1", "symbol": "ES", "side": "buy", "qty": 1, "type": "limit"}, 422, "price"),
         ({"account": "PAPER-1", "symbol": "ES", "side": "buy", "qty": 1, "colour": "red"}, 422, "colour"),
+        ({"account": "PAPER-1", "symbol": "XXZ6", "side": "buy", "qty": 1}, 422, "symbol"),
+        ({**LIMIT, "price": 6000.1}, 422, "price"),
+        ({**LIMIT, "price": -6000}, 422, "price"),
+        ({**LIMIT, "type": "stop_limit", "stop_price": 6001.3}, 422, "stop_price"),
+        ({**LIMIT, "client_order_id": 7}, 422, "client_order_id"),
+        ({**LIMIT, "client_order_id": "x" * 129}, 422, "client_order_id"),
     ],
 )
 async def test_bad_orders_name_the_field(started, body, status, field) -> None:
@@ -72,6 +82,34 @@ async def test_malformed_json_is_a_clear_422(started) -> None:
     async with client(started) as c:
         r = await c.post("/v1/orders", content=b'{"account": ', headers={"content-type": "application/json"})
     assert r.status_code == 400 and "not valid JSON" in r.json()["error"] and r.json()["field"] == "body"
+
+
+@pytest.mark.parametrize("number", [b"NaN", b"Infinity", b"-Infinity"])
+async def test_a_price_that_is_not_a_finite_number_is_refused(started, number: bytes) -> None:
+    body = b'{"account": "PAPER-1", "symbol": "ESZ6", "side": "buy", "qty": 1, "type": "limit", "price": %s}'
+    async with client(started) as c:
+        r = await c.post("/v1/orders", content=body % number, headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["field"] == "price"
+    assert started.core.store.decisions(None, 10) == []
+
+
+async def test_an_unknown_contract_the_account_already_holds_can_still_be_exited(started) -> None:
+    # a broker sync can bring in a position in a contract the table lacks: getting out
+    # of it is never refused, while adding to it is
+    broker = started.core.brokers["Paper"]
+    broker.restore("PAPER-1", {"XX": (2, 10.0)})
+    started.core.accounts["PAPER-1"].holdings["XX"] = Position(2, 10.0, 1.0)
+    broker.set_quote("XX", 10.0, 10.5, 10.0)
+    async with client(started) as c:
+        more = await c.post(
+            "/v1/orders", json={"account": "PAPER-1", "symbol": "XX", "side": "buy", "qty": 1}
+        )
+        out = await c.post(
+            "/v1/orders", json={"account": "PAPER-1", "symbol": "XX", "side": "sell", "qty": 2}
+        )
+    assert more.status_code == 422 and more.json()["field"] == "symbol"
+    assert out.status_code == 201 and out.json()["decision"]["exit"] is True
+    assert out.json()["order"]["status"] == "filled"
 
 
 async def test_orders_check_is_a_dry_run(started) -> None:
@@ -197,6 +235,17 @@ async def test_paper_quotes_need_a_manual_feed_and_name_bad_fields(started) -> N
     async with client(started) as c:
         assert (await c.post("/v1/paper/quotes", json={"symbol": "ES", "last": -1})).json()["field"] == "last"
         assert (await c.post("/v1/paper/quotes", json={"bid": 1})).json()["field"] == "symbol"
+        unknown = await c.post("/v1/paper/quotes", json={"symbol": "XXZ6", "last": 10})
+        assert unknown.status_code == 422 and unknown.json()["field"] == "symbol"
+        crossed = await c.post("/v1/paper/quotes", json={"symbol": "ES", "bid": 6001, "ask": 6000})
+        assert crossed.status_code == 422 and crossed.json()["field"] == "ask"
+        nan = await c.post(
+            "/v1/paper/quotes",
+            content=b'{"symbol": "ES", "last": NaN}',
+            headers={"content-type": "application/json"},
+        )
+        assert nan.status_code == 422 and nan.json()["field"] == "last"
+        assert "ES" not in started.core.brokers["Paper"].quotes
         r = await c.post(
             "/v1/paper/quotes", json={"symbol": "ESZ6", "bid": 6000, "ask": 6000.25, "last": 6000}
         )
