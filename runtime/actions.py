@@ -17,7 +17,7 @@ from ordergate.policy import Action
 from ordergate.policy.calendar import lock_expiry, zone
 from ordergate.runtime.book import AccountState
 from ordergate.runtime.core import Core
-from ordergate.runtime.errors import BadRequest, BrokerError, Conflict
+from ordergate.runtime.errors import BrokerError, Conflict, RequestError
 from ordergate.runtime.ledger import book_fill
 from ordergate.runtime.store import LockRow
 
@@ -48,11 +48,11 @@ class Actions:
             try:
                 until = lock_expiry(kind, now, tz or zone("America/New_York"))
             except (KeyError, ValueError):
-                raise BadRequest(
+                raise RequestError(
                     "duration", f"unknown lock duration {kind!r}; use {LOCK_KINDS_HELP}"
                 ) from None
         if enforce and until is None:
-            raise BadRequest("enforce", "enforce needs a lock that expires; a manual lock has none")
+            raise RequestError("enforce", "enforce needs a lock that expires; a manual lock has none")
         row = LockRow(state.id, until.isoformat() if until else None, enforce, reason, kind, now.isoformat())
         self.core.store.set_lock(row)  # committed before anyone hears of it
         state.lock = row
