@@ -8,6 +8,7 @@ price makes a limit order unless ``orderType`` says otherwise.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ordergate.policy import symbol_root
@@ -24,9 +25,12 @@ def _number(alert: dict[str, Any], key: str) -> float | None:
     if value is None or value == "":
         return None
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
-        raise RequestError(key, f"must be a number, not {value!r}") from None
+        number = math.nan
+    if isinstance(value, bool) or not math.isfinite(number):
+        raise RequestError(key, f"must be a number, not {value!r}")
+    return number
 
 
 def signal_id(alert: Any) -> str | None:

@@ -264,6 +264,16 @@ async def test_webhook_alerts_trade_like_traderspost(make_runtime) -> None:
         assert (
             await c.post("/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "hold"})
         ).json()["field"] == "action"
+        for field, value in (
+            ("quantity", "inf"),
+            ("quantity", "nan"),
+            ("limitPrice", "1e999"),
+            ("quantity", True),
+        ):
+            bad = await c.post(
+                "/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "buy", field: value}
+            )
+            assert bad.status_code == 422 and bad.json()["field"] == field, (field, value)
         r = await c.post(
             "/v1/webhooks/s3cr3t-hook",
             json={"ticker": "MNQU2026", "action": "buy", "quantity": 2, "id": "a1"},
