@@ -144,13 +144,16 @@ class Gateway:
 
         async def act() -> tuple[int, dict[str, Any]]:
             body = alert_to_order(alert, state)
+            root = symbol_root(alert["ticker"])
             if body is None:  # cancel: the ticker's open orders
-                root = symbol_root(alert["ticker"])
-                opened = [v["id"] for v in self.core.store.open_orders(state.id) if v["root"] == root]
-                return 200, {"cancelled": [await self.cancel(order_id) for order_id in opened]}
+                return 200, {"cancelled": await self._cancel_open(state, root)}
             _, order = parse_order(body, "webhook")
             check_tradable(state, order)
-            return await self._decide_and_send(state, order, self.core.now())
+            # like TradersPost, a buy or sell first cancels the ticker's open orders, so a
+            # resting order from the last signal cannot fill against the new one
+            cancelled = await self._cancel_open(state, root) if alert["action"] in ("buy", "sell") else []
+            status, answer = await self._decide_and_send(state, order, self.core.now())
+            return status, {**answer, "cancelled": cancelled} if cancelled else answer
 
         return await self._once(state, signal_id(alert), act)
 
@@ -255,6 +258,10 @@ class Gateway:
             self.core.bus.publish("cancel", {"account": state.id, "order_id": order_id})
             return view
         raise NotFound("id", f"no open order {order_id!r}")
+
+    async def _cancel_open(self, state: AccountState, root: str) -> list[dict[str, Any]]:
+        opened = [v["id"] for v in self.core.store.open_orders(state.id) if v["root"] == root]
+        return [await self.cancel(order_id) for order_id in opened]
 
     async def trigger_managed(self, roots: set[str]) -> None:
         """Managed execution: send a market order for each held order the price has touched."""

@@ -1,7 +1,7 @@
 """TradersPost/TradingView-style alerts turned into orders (reference/markets.md 4.2).
 
-``buy``: if short, cover and go long (with ``sentiment: flat``, only cover); if already
-long there is nothing to do. ``sell`` mirrors it. ``exit`` closes whatever is open,
+``buy``: cancels the ticker's open orders, then if short, covers and goes long (with
+``sentiment: flat``, only covers); if already long there is nothing to do. ``sell`` mirrors it. ``exit`` closes whatever is open,
 ``add`` adds to the open side, ``cancel`` cancels the open orders for the ticker. A
 price makes a limit order unless ``orderType`` says otherwise.
 """

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ordergate.policy.orders import Position
-from tests.runtime.conftest import client, order, quote
+from tests.runtime.conftest import TOKEN, client, order, quote
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 pytestmark = pytest.mark.anyio
 
@@ -288,10 +290,26 @@ async def test_webhook_alerts_trade_like_traderspost(make_runtime) -> None:
         assert (
             await c.post("/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "buy"})
         ).status_code == 409
+        resting = await c.post(
+            "/v1/orders",
+            json={
+                "account": "PAPER-1",
+                "symbol": "MNQZ6",
+                "side": "sell",
+                "qty": 2,
+                "type": "limit",
+                "price": 21100,
+            },
+            headers=AUTH,
+        )
+        assert resting.json()["order"]["status"] == "working"
         r = await c.post(
             "/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "sell", "quantity": 1}
         )
         assert r.status_code == 201 and r.json()["order"]["qty"] == 3  # reverse: cover 2, then short 1
+        # like TradersPost, the sell first cancelled the ticker's resting order
+        assert [o["id"] for o in r.json()["cancelled"]] == [resting.json()["order"]["id"]]
+        assert (await c.get("/v1/orders", headers=AUTH)).json()["orders"] == []
         assert rt.account_view("PAPER-1")["positions"][0]["qty"] == -1
         r = await c.post("/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "exit"})
         assert r.status_code == 201 and r.json()["decision"]["exit"] is True
