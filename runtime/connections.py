@@ -177,7 +177,7 @@ class ConnectionManager:
         if not isinstance(body, dict):
             raise BadRequest("body", "the body must be a JSON object")
         broker = body.get("broker")
-        if broker not in BROKER_KINDS:
+        if not isinstance(broker, str) or broker not in BROKER_KINDS:
             raise RequestError("broker", f"must be one of {', '.join(BROKER_KINDS)}")
         kind = BROKER_KINDS[broker]
         name = body.get("name") or self._suggest_name(kind.label)
@@ -329,7 +329,7 @@ class ConnectionManager:
             raise RequestError("accounts", "must be a list of {id, import, nickname}")
         chosen: list[dict[str, Any]] = []
         for i, c in enumerate(choices):
-            if not isinstance(c, dict) or c.get("id") not in found:
+            if not isinstance(c, dict) or not isinstance(c.get("id"), str) or c["id"] not in found:
                 raise RequestError(
                     f"accounts[{i}].id", f"not an account of this login; discovered: {', '.join(found)}"
                 )

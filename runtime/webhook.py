@@ -13,7 +13,7 @@ from typing import Any
 
 from ordergate.policy import symbol_root
 from ordergate.runtime.book import AccountState
-from ordergate.runtime.errors import Conflict, RequestError
+from ordergate.runtime.errors import BadRequest, Conflict, RequestError
 
 ACTIONS = ("buy", "sell", "exit", "cancel", "add")
 ORDER_TYPES = {"market": "market", "limit": "limit", "stop": "stop", "stop_limit": "stop_limit"}
@@ -46,8 +46,10 @@ def signal_id(alert: Any) -> str | None:
 
 def alert_to_order(alert: Any, state: AccountState) -> dict[str, Any] | None:
     """The order body for ``/v1/orders``, or None for a cancel."""
-    if not isinstance(alert, dict) or not alert:
-        raise RequestError(None, "empty JSON: an alert needs at least ticker and action")
+    if not isinstance(alert, dict):
+        raise BadRequest("body", "the body must be a JSON object with at least ticker and action")
+    if not alert:
+        raise RequestError("body", "empty JSON: an alert needs at least ticker and action")
     ticker, action = alert.get("ticker"), alert.get("action")
     if not ticker or not action:
         raise RequestError("ticker" if not ticker else "action", "action and ticker are required")
@@ -70,7 +72,7 @@ def alert_to_order(alert: Any, state: AccountState) -> dict[str, Any] | None:
     order_type = alert.get("orderType")
     if order_type is None:
         order_type = "stop_limit" if (limit and stop) else "limit" if limit else "stop" if stop else "market"
-    if order_type not in ORDER_TYPES:
+    if not isinstance(order_type, str) or order_type not in ORDER_TYPES:
         raise RequestError(
             "orderType", f"invalid orderType {order_type!r}; order types: {', '.join(ORDER_TYPES)}"
         )

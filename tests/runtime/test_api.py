@@ -266,11 +266,17 @@ async def test_webhook_alerts_trade_like_traderspost(make_runtime) -> None:
         assert (
             await c.post("/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "hold"})
         ).json()["field"] == "action"
+        empty = await c.post("/v1/webhooks/s3cr3t-hook", json={})
+        assert empty.status_code == 422 and empty.json()["field"] == "body"
+        assert "empty JSON" in empty.json()["error"]
+        listed = await c.post("/v1/webhooks/s3cr3t-hook", json=["buy"])
+        assert listed.status_code == 400 and listed.json()["field"] == "body"
         for field, value in (
             ("quantity", "inf"),
             ("quantity", "nan"),
             ("limitPrice", "1e999"),
             ("quantity", True),
+            ("orderType", ["limit"]),
         ):
             bad = await c.post(
                 "/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "buy", field: value}

@@ -112,6 +112,8 @@ async def test_step_two_names_unknown_and_missing_fields(rt, sim) -> None:
         )
         assert r.json()["field"] == "username"
         assert (await c.post("/v1/connections", json={"broker": "etrade"})).json()["field"] == "broker"
+        listed = await c.post("/v1/connections", json={"broker": ["paper"]})
+        assert listed.status_code == 422 and listed.json()["field"] == "broker"
         r = await c.post(
             (
                 f"/v1/connections/drafts/{(await c.post('/v1/connections', json={'broker': 'rithmic'})).json()['draft']}/authenticate"
