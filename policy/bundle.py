@@ -52,7 +52,7 @@ class UnboundPolicy:
     def evaluate(self, order: Order, snapshot: Snapshot, now: datetime, *, explain: bool = False) -> Decision:
         from ordergate.policy.chain import classify
 
-        is_exit = classify(order, snapshot)[0]
+        is_exit = classify(order, snapshot.positions)[0]
         if is_exit:
             trace = (TraceEntry("exit_bypass", "pass", None, "exit order"),) if explain else None
             return Decision(

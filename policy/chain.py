@@ -11,7 +11,7 @@ custom rules last. The first stage that blocks decides. Exits never reach the ch
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -25,7 +25,7 @@ from ordergate.policy.calendar import (
     lock_expiry,
 )
 from ordergate.policy.decision import Action, Block, Warning
-from ordergate.policy.orders import MANUAL_SOURCES, Order, Snapshot
+from ordergate.policy.orders import MANUAL_SOURCES, Order, Position, Snapshot
 
 Check = Callable[[Order, Snapshot, "Facts"], Block | None]
 
@@ -110,28 +110,22 @@ class Facts:
             self.warnings.append(warning)
 
 
-def classify(o: Order, s: Snapshot) -> tuple[bool, int, int, int | None]:
-    """(is_exit, entry_qty, position_qty, max_exit_qty) for an order against a position."""
-    pos = s.positions.get(o.root)
-    pos_qty = pos.qty if pos is not None else 0
-    is_exit, entry_qty, max_exit_qty = split_exit(o, pos_qty)
-    return is_exit, entry_qty, pos_qty, max_exit_qty
-
-
-def split_exit(o: Order, pos_qty: int) -> tuple[bool, int, int | None]:
-    """(is_exit, entry_qty, max_exit_qty) for an order against a position of ``pos_qty``.
+def classify(o: Order, positions: Mapping[str, Position]) -> tuple[bool, int, int, int | None]:
+    """(is_exit, entry_qty, position_qty, max_exit_qty) for an order against the positions.
 
     An exit only reduces the position (opposite side, qty <= |position|) or is an explicit
     close/flatten. A reversal is an entry for the part beyond flat.
     """
+    pos = positions.get(o.root)
+    pos_qty = pos.qty if pos is not None else 0
     if o.intent != "open":
-        return True, 0, None
+        return True, 0, pos_qty, None
     if pos_qty and (pos_qty > 0) != (o.sign > 0):
         held = -pos_qty if pos_qty < 0 else pos_qty
         if o.qty <= held:
-            return True, 0, None
-        return False, o.qty - held, held
-    return False, o.qty, None
+            return True, 0, pos_qty, None
+        return False, o.qty - held, pos_qty, held
+    return False, o.qty, pos_qty, None
 
 
 # ---------------------------------------------------------------- stage factories

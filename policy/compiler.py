@@ -125,7 +125,7 @@ class CompiledPolicy:
         )
 
     def evaluate(self, order: Order, snapshot: Snapshot, now: datetime, *, explain: bool = False) -> Decision:
-        is_exit, entry_qty, pos_qty, max_exit = chain.classify(order, snapshot)
+        is_exit, entry_qty, pos_qty, max_exit = chain.classify(order, snapshot.positions)
         if is_exit:
             if explain:
                 return _with_trace(self._exit, (TraceEntry("exit_bypass", "pass", None, "exit order"),))

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ordergate.policy import Decision, InputError, Order, spec_for, symbol_root
-from ordergate.policy.chain import split_exit
+from ordergate.policy.chain import classify
 from ordergate.runtime.actions import Actions
 from ordergate.runtime.book import AccountState
 from ordergate.runtime.brokers.base import OrderRequest
@@ -63,8 +63,7 @@ def check_tradable(state: AccountState, order: Order) -> None:
     """
     spec = spec_for(order.root)
     if spec is None:
-        held = state.holdings.get(order.root)
-        if split_exit(order, held.qty if held else 0)[0]:
+        if classify(order, state.holdings)[0]:
             return
         raise RequestError(
             "symbol",
