@@ -300,8 +300,7 @@ def build_app(runtime: Runtime) -> Starlette:
     async def oauth_callback(request: Request) -> tuple[int, Any]:
         """responses: {200: {description: authorized}, 404: {description: unknown or used state}}"""
         q = request.query_params
-        base = str(request.base_url).rstrip("/")
-        return 200, await rt.connections.oauth_callback(q.get("state"), q.get("code"), q.get("error"), base)
+        return 200, await rt.connections.oauth_callback(q.get("state"), q.get("code"), q.get("error"))
 
     async def openapi(request: Request) -> Response:
         return JSONResponse(schemas.get_schema(routes=request.app.routes))

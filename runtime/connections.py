@@ -102,6 +102,7 @@ class Draft:
     discovered: list[AccountInfo] = field(default_factory=list)
     oauth_state: str | None = None
     oauth: OAuthSettings | None = None
+    redirect_uri: str = ""  # the code exchange must repeat the authorization request's
     authorized: bool = False
 
 
@@ -273,12 +274,11 @@ class ConnectionManager:
         draft.oauth = OAuthSettings.from_env(environment)
         draft.oauth_state = new_state()
         draft.settings = {"environment": environment}
-        url = authorize_url(draft.oauth, f"{base_url}/v1/oauth/callback", draft.oauth_state)
+        draft.redirect_uri = f"{base_url}/v1/oauth/callback"
+        url = authorize_url(draft.oauth, draft.redirect_uri, draft.oauth_state)
         return {"draft": draft.id, "name": draft.name, "step": "authorize", "authorize_url": url}
 
-    async def oauth_callback(
-        self, state: str | None, code: str | None, error: str | None, base_url: str
-    ) -> dict[str, Any]:
+    async def oauth_callback(self, state: str | None, code: str | None, error: str | None) -> dict[str, Any]:
         """The broker's redirect back: exchange the code, seal the token, move the draft on."""
         draft = next((d for d in self.drafts.values() if state and d.oauth_state == state), None)
         if draft is None or draft.oauth is None:
@@ -288,7 +288,7 @@ class ConnectionManager:
         draft.oauth_state = None  # single use
         if error:
             raise Conflict("code", f"the broker did not authorize the connection: {error}")
-        tokens = await exchange(draft.oauth, require(code, "code"), f"{base_url}/v1/oauth/callback")
+        tokens = await exchange(draft.oauth, require(code, "code"), draft.redirect_uri)
         self.rt.vault().put(self.rt.core.store, f"draft:{draft.id}", tokens)
         draft.authorized = True
         kind = BROKER_KINDS[draft.broker]

@@ -24,7 +24,7 @@ from ordergate.runtime.errors import RuntimeFault
 from ordergate.runtime.service import Runtime
 
 
-class _Server(uvicorn.Server):
+class ApiServer(uvicorn.Server):
     """uvicorn re-raises a captured signal once it has shut down, which would end the
     process before the runtime closes its store; the runtime owns the signals instead."""
 
@@ -59,7 +59,7 @@ async def serve(config_path: str | None, state_dir: Path, listen: str | None, lo
             f"connection {conn.name}: {conn.broker}, accounts {', '.join(a.id for a in conn.accounts or ())}",
             flush=True,
         )
-    server = _Server(
+    server = ApiServer(
         uvicorn.Config(
             build_app(runtime),
             host=config.host,

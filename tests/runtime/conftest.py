@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import socket
 import textwrap
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -8,11 +11,13 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 
 from ordergate.policy.models import ApiConfig, ConnectionConfig, RuntimeSpec, WebhookConfig
 from ordergate.runtime.api import build_app
 from ordergate.runtime.clock import FakeClock
 from ordergate.runtime.config import from_spec
+from ordergate.runtime.server import ApiServer
 from ordergate.runtime.service import Runtime
 
 TOKEN = "test-token"
@@ -100,8 +105,26 @@ async def order(runtime: Runtime, **body: Any) -> tuple[int, dict[str, Any]]:
     return await runtime.gateway.submit(body)
 
 
-def client(runtime: Runtime, token: str | None = TOKEN) -> httpx.AsyncClient:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=build_app(runtime)), base_url="http://ordergate", headers=headers
+@contextlib.asynccontextmanager
+async def client(runtime: Runtime, token: str | None = TOKEN) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the runtime's API, served by uvicorn on a free loopback port in
+    this event loop, so every API test goes over a real socket and real HTTP parsing."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = ApiServer(
+        uvicorn.Config(build_app(runtime), log_level="warning", access_log=False, lifespan="off")
     )
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if serving.done():
+            serving.result()  # raises what stopped it
+        await asyncio.sleep(0.001)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers) as c:
+            yield c
+    finally:
+        server.should_exit = True
+        await serving
+        sock.close()

@@ -1,4 +1,4 @@
-"""The HTTP API's many small cases, in-process over ASGI."""
+"""The HTTP API's many small cases, over HTTP to a uvicorn server on a loopback port."""
 
 from __future__ import annotations
 

@@ -391,7 +391,9 @@ async def test_oauth_redirects_to_the_broker_and_exchanges_the_code_on_callback(
         assert (url.scheme, url.netloc, url.path) == ("https", "trader.tradovate.com", "/oauth")
         query = parse_qs(url.query)
         assert query["response_type"] == ["code"] and query["client_id"] == ["app-id"]
-        assert query["redirect_uri"] == ["http://ordergate/v1/oauth/callback"]
+        # the callback is on the address the runtime was reached at
+        redirect_uri = f"http://{c.base_url.netloc.decode()}/v1/oauth/callback"
+        assert query["redirect_uri"] == [redirect_uri]
         state = query["state"][0]
         async with client(rt, token=None) as browser:
             bad = await browser.get("/v1/oauth/callback", params={"state": "forged", "code": "good-code"})
@@ -403,7 +405,7 @@ async def test_oauth_redirects_to_the_broker_and_exchanges_the_code_on_callback(
             assert again.status_code == 404  # the state is single-use
     assert (
         seen[0]["grant_type"] == "authorization_code"
-        and seen[0]["redirect_uri"] == "http://ordergate/v1/oauth/callback"
+        and seen[0]["redirect_uri"] == redirect_uri  # the exchange repeats the authorization's
     )
     assert "tv-access-SECRET" not in ok.text
     assert b"tv-access-SECRET" not in (tmp_path / "state.db").read_bytes()
