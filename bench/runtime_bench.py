@@ -70,7 +70,7 @@ def start_runtime(tmp: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
           store: sqlite:///{tmp / "state.db"}
           api: {{listen: "127.0.0.1:{port}", tokens: ["${{env:BENCH_TOKEN}}"]}}
           connections:
-            - {{name: Paper, broker: paper, feed: manual, accounts: [{{id: PAPER-1, balance: 1000000}}]}}
+            - {{name: Paper, broker: paper, feed: manual, accounts: [{{id: PAPER-1, balance: 1000000}}, {{id: PAPER-2, balance: 1000000}}]}}
         """)
     )
     exe = shutil.which("ordergate", path=str(Path(sys.executable).parent)) or "ordergate"
@@ -105,13 +105,14 @@ async def order_load(
     failures = 0
 
     async def one(i: int) -> None:
-        # Every fourth request is a dry run of a 7-lot buy, allowed only under a cap of 8.
-        # The real 1-lot orders between them alternate buy and sell (i - i // 4 counts
-        # them), so the position never drifts towards a limit and every one is allowed.
+        # Every fourth request is a dry run of a 7-lot buy on PAPER-2, which stays flat, so
+        # the probe is always a plain entry: allowed under a cap of 8, blocked under 5. The
+        # real 1-lot orders on PAPER-1 alternate buy and sell (i - i // 4 counts them), so
+        # its position never drifts towards a limit and every one is allowed.
         nonlocal failures
         probe = i % 4 == 3
         body = {
-            "account": "PAPER-1",
+            "account": "PAPER-2" if probe else "PAPER-1",
             "symbol": "ESZ6",
             "side": "buy" if probe or (i - i // 4) % 2 else "sell",
             "qty": 7 if probe else 1,
@@ -158,8 +159,8 @@ async def http_and_reload(seconds: float, rate: float, reloads: int) -> None:
             def check(qty: int, decision: dict) -> None:
                 nonlocal wrong, judged
                 cap = caps.get(decision["bundle"])
-                if cap is None or decision["exit"]:
-                    return  # an exit passes whatever the cap; an unseen digest is not judged
+                if cap is None or qty == 1:
+                    return  # real orders must simply succeed; an unseen digest is not judged
                 judged += 1
                 if (decision["outcome"] == "allow") != (qty <= cap):
                     wrong += 1
