@@ -203,6 +203,25 @@ def test_a_bad_rules_edit_is_refused_and_a_good_one_takes_effect(runtime: Proc) 
     assert runtime.call("GET", "/v1/status").json()["policy"]["refused"] is None
 
 
+def test_a_kubernetes_configmap_swap_is_picked_up(runtime: Proc) -> None:
+    """A mounted ConfigMap updates by pointing its ..data link at a new hidden directory
+    in one rename; the visible files are links through ..data and never change."""
+    runtime.stop()
+    rules = runtime.dir / "rules"
+    (rules / "desk.yaml").unlink()
+    (rules / "..v1").mkdir()
+    (rules / "..v1" / "desk.yaml").write_text(POLICY)
+    (rules / "..data").symlink_to("..v1")
+    (rules / "desk.yaml").symlink_to("..data/desk.yaml")
+    runtime.start()
+    assert runtime.call("GET", "/v1/health").json()["policy"]["policies"] == ["desk@1"]  # read once
+    (rules / "..v2").mkdir()
+    (rules / "..v2" / "desk.yaml").write_text(POLICY.replace("version: 1", "version: 2"))
+    (rules / "..data_tmp").symlink_to("..v2")
+    (rules / "..data_tmp").rename(rules / "..data")
+    wait_for(lambda: runtime.call("GET", "/v1/health").json()["policy"]["policies"] == ["desk@2"])
+
+
 def test_sigkill_and_restart_keep_the_lock_and_the_positions(runtime: Proc) -> None:
     runtime.quote("ES", 6000)
     runtime.order(qty=3)
