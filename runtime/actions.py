@@ -70,7 +70,7 @@ class Actions:
         if lock.enforce and until is not None and now < until and not expired:
             raise Conflict(
                 "account",
-                f"the lock on {state.id} is enforced until {lock.until}",
+                f"the lock on {state.id} is enforced until {until.isoformat(timespec='seconds')}",
                 extra={"until": lock.until},
             )
         self.core.store.clear_lock(state.id)

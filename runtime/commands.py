@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -258,12 +259,21 @@ def cmd_connections(args: argparse.Namespace) -> int:
     return _show(args, *_call(args, "GET", "/v1/status"), render)
 
 
+def _when(iso: str) -> str:
+    """An instant from the API as a person reads it: to the minute, in this machine's zone."""
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    except ValueError:
+        return iso
+
+
 def _account_row(a: dict[str, Any]) -> list[str]:
     lock = a["locked"]
     locked = (
         "-"
         if not lock
-        else f"until {lock['until'] or 'unlocked by hand'}{' (enforced)' if lock['enforce'] else ''}"
+        else f"until {_when(lock['until']) if lock['until'] else 'unlocked by hand'}"
+        + (" (enforced)" if lock["enforce"] else "")
     )
     positions = ", ".join(f"{p['symbol']} {p['qty']:+d}" for p in a["positions"]) or "flat"
     flags = [x for x, on in (("disabled", not a["enabled"]), ("paused", a["automation_paused"])) if on]
@@ -293,7 +303,8 @@ def _decision_line(d: dict[str, Any]) -> str:
         warn = "".join(f"\n  warning {w['code']}: {w['message']}" for w in d["warnings"])
         return f"allowed by {d['policy']}{warn}"
     actions = "".join(
-        f"\n  action: {a['kind']}" + (f" until {a['until']}" if a.get("until") else "") for a in d["actions"]
+        f"\n  action: {a['kind']}" + (f" until {_when(a['until'])}" if a.get("until") else "")
+        for a in d["actions"]
     )
     return f"BLOCKED at {d['stage']} [{d['code']}] by {d['policy'] or 'no policy'}: {d['message']}{actions}"
 

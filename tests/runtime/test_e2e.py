@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -277,6 +278,10 @@ def test_cli_client_verbs_talk_to_the_runtime(runtime: Proc) -> None:
     assert json.loads(r.stdout)["counts"]["open_positions"] == 1
     assert runtime.cli("connections").stdout.splitlines()[1].split()[:3] == ["Paper", "paper", "connected"]
     assert runtime.cli("lock", "PAPER-2", "--duration", "6h", "--enforce").returncode == 0
+    # an instant reads to the minute in the machine's zone, not as a raw ISO string
+    assert re.search(
+        r"PAPER-2 .* until \d{4}-\d\d-\d\d \d\d:\d\d \S+ \(enforced\)", runtime.cli("accounts").stdout
+    )
     r = runtime.cli("unlock", "PAPER-2")
     assert r.returncode == 1 and "enforced until" in r.stderr and "Traceback" not in r.stderr
     assert "PAPER-1: flatten ok" in runtime.cli("flatten", "PAPER-1").stdout
