@@ -16,6 +16,7 @@ from typing import Any
 from ordergate.policy import Action
 from ordergate.policy.calendar import lock_expiry, zone
 from ordergate.runtime.book import AccountState
+from ordergate.runtime.brokers.base import BrokerAdapter, Fill
 from ordergate.runtime.core import Core
 from ordergate.runtime.errors import BrokerError, Conflict, RequestError
 from ordergate.runtime.ledger import book_fill
@@ -24,6 +25,9 @@ from ordergate.runtime.store import LockRow
 log = logging.getLogger("ordergate.actions")
 LOCK_KINDS_HELP = "manual, 6h, 12h, session:<boundary> or HH:MM"
 RECOVERY_DELAYS = (0.5, 1, 2, 5, 10, 30, 60)
+# A broker that does not answer a flatten within this long has failed it: the exit
+# recovery takes over instead of the caller (a breach, the kill switch) waiting forever.
+FLATTEN_TIMEOUT_SECONDS = 10.0
 
 
 class Actions:
@@ -53,6 +57,15 @@ class Actions:
                 ) from None
         if enforce and until is None:
             raise RequestError("enforce", "enforce needs a lock that expires; a manual lock has none")
+        held_until = self.enforced_until(state, now)
+        if held_until is not None and (not enforce or until is None or until < held_until):
+            # replacing an enforced lock with a weaker one would let anyone lift it early
+            raise Conflict(
+                "duration",
+                f"the lock on {state.id} is enforced until {held_until.isoformat(timespec='seconds')}; "
+                "a new lock can only extend it (enforce: true, ending no sooner)",
+                extra={"until": held_until.isoformat()},
+            )
         row = LockRow(state.id, until.isoformat() if until else None, enforce, reason, kind, now.isoformat())
         self.core.store.set_lock(row)  # committed before anyone hears of it
         state.lock = row
@@ -62,16 +75,21 @@ class Actions:
         )
         return row
 
+    @staticmethod
+    def enforced_until(state: AccountState, now: datetime) -> datetime | None:
+        """When the account's enforced lock ends, if one is in force at ``now``."""
+        lock, until = state.lock, state.lock_until()
+        return until if lock is not None and lock.enforce and until is not None and now < until else None
+
     def unlock(self, state: AccountState, now: datetime, *, expired: bool = False) -> None:
-        lock = state.lock
-        if lock is None:
+        if state.lock is None:
             return
-        until = state.lock_until()
-        if lock.enforce and until is not None and now < until and not expired:
+        until = self.enforced_until(state, now)
+        if until is not None and not expired:
             raise Conflict(
                 "account",
                 f"the lock on {state.id} is enforced until {until.isoformat(timespec='seconds')}",
-                extra={"until": lock.until},
+                extra={"until": state.lock.until},
             )
         self.core.store.clear_lock(state.id)
         state.lock = None
@@ -110,7 +128,7 @@ class Actions:
         if not broker.positions(state.id) and not state.holdings:
             return {"account": state.id, "flatten": "none", "error": None}
         try:
-            fills = await broker.flatten(state.id, self.core.new_id)
+            fills = await self._flatten_at(broker, state)
         except BrokerError as exc:
             self._start_recovery(state, str(exc), reason)
             return {"account": state.id, "flatten": "failed", "error": str(exc)}
@@ -122,6 +140,15 @@ class Actions:
             return {"account": state.id, "flatten": "failed", "error": "positions remain after the flatten"}
         self._stop_recovery(state)
         return {"account": state.id, "flatten": "ok", "error": None}
+
+    async def _flatten_at(self, broker: BrokerAdapter, state: AccountState) -> list[Fill]:
+        try:
+            async with asyncio.timeout(FLATTEN_TIMEOUT_SECONDS):
+                return await broker.flatten(state.id, self.core.new_id)
+        except TimeoutError:
+            raise BrokerError(
+                f"the broker did not answer the flatten within {FLATTEN_TIMEOUT_SECONDS:g} s"
+            ) from None
 
     def _start_recovery(self, state: AccountState, error: str, reason: str) -> None:
         state.flatten_failures += 1
@@ -146,7 +173,7 @@ class Actions:
             await self.core.clock.sleep(RECOVERY_DELAYS[min(attempt, len(RECOVERY_DELAYS) - 1)])
             attempt += 1
             try:
-                fills = await broker.flatten(state.id, self.core.new_id)
+                fills = await self._flatten_at(broker, state)
             except BrokerError as exc:
                 state.flatten_failures += 1
                 state.flatten_error = str(exc)

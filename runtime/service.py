@@ -426,25 +426,40 @@ class Runtime:
         return self.account_view(account)
 
     async def kill_switch(self, body: Any) -> dict[str, Any]:
+        """Lock every account first, so nothing new gets in, then flatten them all at once:
+        a broker that fails or hangs on one account delays none of the others."""
         if not isinstance(body, dict) or body.get("confirm") != "FLATTEN":
             raise BadRequest("confirm", "type FLATTEN to confirm the kill switch")
         now = self.core.now()
-        report = []
-        for account, state in sorted(self.core.accounts.items()):
-            entry: dict[str, Any] = {"account": account, "flatten": "none", "lock": "ok", "error": None}
-            try:
-                result = await self.flatten(account, reason="kill_switch")
-                entry["flatten"], entry["error"] = result["flatten"], result["error"]
-            except Exception as exc:  # one account's failure must not stop the others
-                entry["flatten"], entry["error"] = "failed", str(exc)
+        accounts = sorted(self.core.accounts)
+        report = {a: {"account": a, "flatten": "none", "lock": "ok", "error": None} for a in accounts}
+        errors: dict[str, list[str]] = {a: [] for a in accounts}
+        for account in accounts:
+            state = self.core.accounts[account]
+            if self.actions.enforced_until(state, now) is not None:
+                continue  # locked already, more firmly than the kill switch would
             try:
                 self.actions.lock(state, "manual", False, "kill_switch", now)
             except Exception as exc:
-                entry["lock"] = "failed"
-                entry["error"] = (entry["error"] + "; " if entry["error"] else "") + str(exc)
-            report.append(entry)
-        self.core.bus.publish("kill_switch", {"accounts": report})
-        return {"accounts": report}
+                report[account]["lock"] = "failed"
+                errors[account].append(str(exc))
+
+        async def flatten(account: str) -> None:
+            try:
+                result = await self.flatten(account, reason="kill_switch")
+                report[account]["flatten"] = result["flatten"]
+                if result["error"]:
+                    errors[account].insert(0, result["error"])
+            except Exception as exc:  # one account's failure must not stop the others
+                report[account]["flatten"] = "failed"
+                errors[account].insert(0, str(exc))
+
+        await asyncio.gather(*(flatten(a) for a in accounts))
+        for account in accounts:
+            report[account]["error"] = "; ".join(errors[account]) or None
+        answer = [report[a] for a in accounts]
+        self.core.bus.publish("kill_switch", {"accounts": answer})
+        return {"accounts": answer}
 
     # ---- views
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 
+from ordergate.runtime import actions as actions_module
+from ordergate.runtime.brokers.base import Fill
 from ordergate.runtime.clock import FakeClock
 from ordergate.runtime.errors import Conflict
 from tests.runtime.conftest import MONDAY_10, order, paper, quote, write_policy
@@ -68,6 +71,69 @@ async def test_an_enforced_lock_refuses_unlock_until_it_expires(started) -> None
     assert started.account_view("PAPER-1")["locked"] is None
     await quote(started, "ES", 5990)
     assert (await order(started))[0] == 201
+
+
+async def test_an_enforced_lock_can_be_extended_but_never_swapped_for_a_weaker_one(started) -> None:
+    # otherwise a non-enforced lock laid over an enforced one could then be lifted at once
+    await started.lock("PAPER-1", {"duration": "6h", "enforce": True})
+    for weaker in ({"duration": "manual"}, {"duration": "12h"}, {"duration": "15:30", "enforce": True}):
+        with pytest.raises(Conflict) as info:
+            await started.lock("PAPER-1", weaker)
+        assert info.value.field == "duration" and "can only extend it" in info.value.message
+    assert started.account_view("PAPER-1")["locked"]["until"] == "2026-11-23T21:00:00+00:00"
+    with pytest.raises(Conflict):
+        await started.unlock("PAPER-1")
+    extended = await started.lock("PAPER-1", {"duration": "12h", "enforce": True})
+    assert extended["locked"] == {
+        "until": "2026-11-24T03:00:00+00:00",
+        "enforce": True,
+        "reason": "manual",
+        "kind": "12h",
+    }
+    report = await started.kill_switch({"confirm": "FLATTEN"})
+    assert report["accounts"][0] == {"account": "PAPER-1", "flatten": "none", "lock": "ok", "error": None}
+    assert started.account_view("PAPER-1")["locked"]["enforce"] is True  # the kill switch kept it
+
+
+async def test_a_hung_flatten_times_out_into_exit_recovery_and_holds_up_no_other_account(
+    make_runtime, monkeypatch
+) -> None:
+    monkeypatch.setattr(actions_module, "FLATTEN_TIMEOUT_SECONDS", 0.05)
+    rt = make_runtime(
+        connections=[paper([{"id": "PAPER-1", "balance": 50000}, {"id": "PAPER-2", "balance": 50000}])]
+    )
+    await rt.start(background=False)
+    await quote(rt, "ES", 6000)
+    await order(rt, account="PAPER-1", qty=1)
+    await order(rt, account="PAPER-2", qty=1)
+    broker = rt.core.brokers["Paper"]
+    answers = asyncio.Event()  # the broker's link to PAPER-1 hangs until this is set
+    real_flatten = broker.flatten
+
+    async def flatten(account: str, new_id: Callable[[], str]) -> list[Fill]:
+        if account == "PAPER-1" and not answers.is_set():
+            await answers.wait()
+        return await real_flatten(account, new_id)
+
+    monkeypatch.setattr(broker, "flatten", flatten)
+    report = await rt.kill_switch({"confirm": "FLATTEN"})
+    assert report["accounts"] == [
+        {
+            "account": "PAPER-1",
+            "flatten": "failed",
+            "lock": "ok",
+            "error": "the broker did not answer the flatten within 0.05 s",
+        },
+        {"account": "PAPER-2", "flatten": "ok", "lock": "ok", "error": None},
+    ]
+    assert rt.actions.recovering("PAPER-1") and rt.account_view("PAPER-1")["positions"]
+    answers.set()
+    for _ in range(200):
+        if not rt.actions.recovering("PAPER-1"):
+            break
+        await asyncio.sleep(0.01)
+    assert rt.account_view("PAPER-1")["positions"] == [] and rt.account_view("PAPER-1")["locked"]
+    await rt.stop()
 
 
 async def test_a_manual_lock_without_enforce_can_be_lifted(started) -> None:
