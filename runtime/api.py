@@ -119,7 +119,7 @@ def build_app(runtime: Runtime) -> Starlette:
         return 200, rt.account_view(request.path_params["id"])
 
     async def orders_post(request: Request) -> tuple[int, Any]:
-        """responses: {201: {description: allowed and sent}, 403: {description: blocked by the policy}, 422: {description: a field is wrong}}"""
+        """responses: {201: {description: allowed and sent}, 403: {description: blocked by the policy}, 422: {description: a field is wrong}, 502: {description: the broker rejected it}, 504: {description: the broker did not answer; the order is unconfirmed}}"""
         return await rt.gateway.submit(await _body(request), "api")
 
     async def orders_check(request: Request) -> tuple[int, Any]:

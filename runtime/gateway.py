@@ -8,6 +8,7 @@ trading day gets the first answer and sends nothing again.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -22,6 +23,8 @@ from ordergate.runtime.core import Core
 from ordergate.runtime.errors import BadRequest, BrokerError, NotFound, RequestError
 from ordergate.runtime.ledger import book_fill
 from ordergate.runtime.webhook import alert_to_order, signal_id
+
+PLACE_TIMEOUT_SECONDS = 10.0
 
 ORDER_FIELDS = (
     "account",
@@ -215,7 +218,21 @@ class Gateway:
             order.stop_price,
         )
         try:
-            result = await broker.place(state.id, request)
+            async with asyncio.timeout(PLACE_TIMEOUT_SECONDS):
+                result = await broker.place(state.id, request)
+        except TimeoutError:
+            # Unknown, not rejected: the order may yet reach the market. Saying so (and
+            # keeping the answer under its client_order_id) stops a blind resend from
+            # doubling it; letting go of the account's lock keeps one hung link from
+            # wedging every later order, exits included.
+            reason = f"the broker did not answer within {PLACE_TIMEOUT_SECONDS:g} s"
+            view = order_view(order_id, order, "unconfirmed", reason=reason, created_at=created)
+            self.core.store.save_order(order_id, state.id, view, "unconfirmed", False, created)
+            return 504, {
+                "decision": decision,
+                "order": view,
+                "error": f"{reason}; the order may still reach the market, so check the account before sending it again",
+            }
         except BrokerError as exc:
             view = order_view(order_id, order, "rejected", reason=str(exc), created_at=created)
             self.core.store.save_order(order_id, state.id, view, "rejected", False, created)

@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 
 from ordergate.runtime import actions as actions_module
-from ordergate.runtime.brokers.base import Fill
+from ordergate.runtime import gateway as gateway_module
+from ordergate.runtime.brokers.base import Fill, OrderRequest, PlaceResult
 from ordergate.runtime.clock import FakeClock
 from ordergate.runtime.errors import Conflict
 from tests.runtime.conftest import MONDAY_10, order, paper, quote, write_policy
@@ -134,6 +135,34 @@ async def test_a_hung_flatten_times_out_into_exit_recovery_and_holds_up_no_other
         await asyncio.sleep(0.01)
     assert rt.account_view("PAPER-1")["positions"] == [] and rt.account_view("PAPER-1")["locked"]
     await rt.stop()
+
+
+async def test_an_order_the_broker_never_answers_is_unconfirmed_and_frees_the_account(
+    started, monkeypatch
+) -> None:
+    monkeypatch.setattr(gateway_module, "PLACE_TIMEOUT_SECONDS", 0.05)
+    await quote(started, "ES", 6000)
+    await order(started, qty=2)
+    broker = started.core.brokers["Paper"]
+    real_place = broker.place
+    hung = {"left": 1}  # the link swallows one order, then answers again
+
+    async def place(account: str, request: OrderRequest) -> PlaceResult:
+        if hung["left"]:
+            hung["left"] -= 1
+            await asyncio.Event().wait()
+        return await real_place(account, request)
+
+    monkeypatch.setattr(broker, "place", place)
+    status, body = await order(started, qty=1, client_order_id="sig-9")
+    assert status == 504 and body["order"]["status"] == "unconfirmed"
+    assert "check the account before sending it again" in body["error"]
+    assert (await order(started, qty=1, client_order_id="sig-9")) == (status, body)  # not resent
+    kept = {o["id"]: o["status"] for o in started.core.store.order_history("PAPER-1")}
+    assert kept[body["order"]["id"]] == "unconfirmed"
+    out_status, out = await order(started, side="sell", qty=2)  # the account's lock was let go
+    assert out_status == 201 and out["decision"]["exit"] is True
+    assert started.account_view("PAPER-1")["positions"] == []
 
 
 async def test_a_manual_lock_without_enforce_can_be_lifted(started) -> None:
