@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -23,7 +24,7 @@ from starlette.schemas import SchemaGenerator
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ordergate.runtime.connections import BROKER_KINDS
-from ordergate.runtime.errors import BadRequest, NotFound, RequestError
+from ordergate.runtime.errors import BadRequest, BrokerError, NotFound, RequestError, StoreError
 from ordergate.runtime.service import Runtime
 
 # the OAuth callback is reached by the trader's browser, which carries no bearer token;
@@ -32,6 +33,8 @@ PUBLIC_PATHS = ("/v1/health", "/openapi.json", "/v1/oauth/callback")
 SSE_KEEPALIVE_SECONDS = 15.0
 
 schemas = SchemaGenerator({"openapi": "3.0.0", "info": {"title": "ordergate runtime", "version": "1"}})
+
+log = logging.getLogger("ordergate.api")
 
 
 def _json(status: int, body: Any) -> JSONResponse:
@@ -96,6 +99,11 @@ def build_app(runtime: Runtime) -> Starlette:
                 status, body = await fn(request)
             except RequestError as exc:
                 return _json(exc.status, exc.to_dict())
+            except BrokerError as exc:  # the request was fine; the broker behind it was not
+                return _json(502, {"error": f"the broker failed: {exc}", "field": "broker"})
+            except StoreError as exc:
+                log.error("state store failure on %s %s: %s", request.method, request.url.path, exc)
+                return _json(503, {"error": f"the state store failed: {exc}", "field": "store"})
             return _json(status, body)
 
         endpoint.__doc__ = fn.__doc__

@@ -20,7 +20,7 @@ from ordergate.runtime.actions import Actions
 from ordergate.runtime.book import AccountState
 from ordergate.runtime.brokers.base import OrderRequest
 from ordergate.runtime.core import Core
-from ordergate.runtime.errors import BadRequest, BrokerError, NotFound, RequestError
+from ordergate.runtime.errors import BadRequest, BrokerError, BrokerUnavailable, NotFound, RequestError
 from ordergate.runtime.ledger import book_fill
 from ordergate.runtime.webhook import alert_to_order, signal_id
 
@@ -266,7 +266,13 @@ class Gateway:
             if view.get("managed"):
                 self.held.pop(order_id, None)
             else:
-                await self.core.broker_of(state).cancel(state.id, order_id)
+                try:
+                    async with asyncio.timeout(PLACE_TIMEOUT_SECONDS):
+                        await self.core.broker_of(state).cancel(state.id, order_id)
+                except TimeoutError:
+                    raise BrokerUnavailable(
+                        f"the broker did not answer the cancel of {order_id} within {PLACE_TIMEOUT_SECONDS:g} s"
+                    ) from None
             view = {**view, "status": "cancelled"}
             self.core.store.save_order(
                 order_id, state.id, view, "cancelled", bool(view.get("managed")), view.get("created_at", "")

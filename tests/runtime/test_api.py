@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from ordergate.policy.orders import Position
+from ordergate.runtime import gateway as gateway_module
+from ordergate.runtime.errors import StoreError
 from tests.runtime.conftest import TOKEN, client, order, quote
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -341,3 +345,34 @@ async def test_the_order_history_over_http(started) -> None:
         history = (await c.get("/v1/orders", params={"status": "all"})).json()["orders"]
         assert [o["status"] for o in history] == ["filled"]
         assert (await c.get("/v1/orders", params={"status": "some"})).json()["field"] == "status"
+
+
+async def test_a_cancel_the_broker_never_answers_is_a_502_naming_the_broker(started, monkeypatch) -> None:
+    monkeypatch.setattr(gateway_module, "PLACE_TIMEOUT_SECONDS", 0.05)
+    await quote(started, "ES", 6000)
+    broker = started.core.brokers["Paper"]
+
+    async def cancel(account: str, order_id: str) -> None:
+        await asyncio.Event().wait()  # the link to the broker hangs
+
+    monkeypatch.setattr(broker, "cancel", cancel)
+    async with client(started) as c:
+        placed = (await c.post("/v1/orders", json={**LIMIT, "price": 5990})).json()["order"]
+        assert placed["status"] == "working"
+        r = await c.delete(f"/v1/orders/{placed['id']}")
+        assert r.status_code == 502 and r.json()["field"] == "broker"
+        assert "did not answer the cancel" in r.json()["error"]
+        assert [o["id"] for o in (await c.get("/v1/orders")).json()["orders"]] == [placed["id"]]
+
+
+async def test_an_order_whose_audit_entry_cannot_be_committed_is_not_sent(started, monkeypatch) -> None:
+    await quote(started, "ES", 6000)
+
+    def disk_full(*args: object, **kwargs: object) -> int:
+        raise StoreError("state store write failed: database or disk is full")
+
+    monkeypatch.setattr(started.core.store, "append_decision", disk_full)
+    async with client(started) as c:
+        r = await c.post("/v1/orders", json={"account": "PAPER-1", "symbol": "ESZ6", "side": "buy", "qty": 1})
+    assert r.status_code == 503 and r.json()["field"] == "store" and "disk is full" in r.json()["error"]
+    assert started.core.brokers["Paper"].positions("PAPER-1") == {}  # fail closed: nothing reached the broker
