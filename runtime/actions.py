@@ -16,7 +16,7 @@ from typing import Any
 from ordergate.policy import Action
 from ordergate.policy.calendar import lock_expiry, zone
 from ordergate.runtime.book import AccountState
-from ordergate.runtime.brokers.base import BrokerAdapter, Fill
+from ordergate.runtime.brokers.base import answered
 from ordergate.runtime.core import Core
 from ordergate.runtime.errors import BrokerError, Conflict, RequestError
 from ordergate.runtime.ledger import book_fill
@@ -25,9 +25,6 @@ from ordergate.runtime.store import LockRow
 log = logging.getLogger("ordergate.actions")
 LOCK_KINDS_HELP = "manual, 6h, 12h, session:<boundary> or HH:MM"
 RECOVERY_DELAYS = (0.5, 1, 2, 5, 10, 30, 60)
-# A broker that does not answer a flatten within this long has failed it: the exit
-# recovery takes over instead of the caller (a breach, the kill switch) waiting forever.
-FLATTEN_TIMEOUT_SECONDS = 10.0
 
 
 class Actions:
@@ -128,7 +125,7 @@ class Actions:
         if not broker.positions(state.id) and not state.holdings:
             return {"account": state.id, "flatten": "none", "error": None}
         try:
-            fills = await self._flatten_at(broker, state)
+            fills = await answered(broker.flatten(state.id, self.core.new_id), "flatten")
         except BrokerError as exc:
             self._start_recovery(state, str(exc), reason)
             return {"account": state.id, "flatten": "failed", "error": str(exc)}
@@ -140,15 +137,6 @@ class Actions:
             return {"account": state.id, "flatten": "failed", "error": "positions remain after the flatten"}
         self._stop_recovery(state)
         return {"account": state.id, "flatten": "ok", "error": None}
-
-    async def _flatten_at(self, broker: BrokerAdapter, state: AccountState) -> list[Fill]:
-        try:
-            async with asyncio.timeout(FLATTEN_TIMEOUT_SECONDS):
-                return await broker.flatten(state.id, self.core.new_id)
-        except TimeoutError:
-            raise BrokerError(
-                f"the broker did not answer the flatten within {FLATTEN_TIMEOUT_SECONDS:g} s"
-            ) from None
 
     def _start_recovery(self, state: AccountState, error: str, reason: str) -> None:
         state.flatten_failures += 1
@@ -173,7 +161,7 @@ class Actions:
             await self.core.clock.sleep(RECOVERY_DELAYS[min(attempt, len(RECOVERY_DELAYS) - 1)])
             attempt += 1
             try:
-                fills = await self._flatten_at(broker, state)
+                fills = await answered(broker.flatten(state.id, self.core.new_id), "flatten")
             except BrokerError as exc:
                 state.flatten_failures += 1
                 state.flatten_error = str(exc)

@@ -13,7 +13,8 @@ Hierarchy::
         └── BrokerError              a broker refused or failed an operation
             ├── BrokerRejected       the broker said no to an order (the peer's answer)
             ├── BrokerRefused        the broker refused the session: bad credentials, expired OAuth
-            └── BrokerUnavailable    no answer: disconnected, timed out
+            └── BrokerUnavailable    no answer: disconnected
+                └── BrokerTimeout    no answer in time: the request may still have reached it
 """
 
 from __future__ import annotations
@@ -71,6 +72,10 @@ class BrokerRejected(BrokerError):
 
 
 class BrokerUnavailable(BrokerError):
+    pass
+
+
+class BrokerTimeout(BrokerUnavailable):
     pass
 
 

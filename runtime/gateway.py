@@ -8,7 +8,6 @@ trading day gets the first answer and sends nothing again.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -18,13 +17,11 @@ from ordergate.policy import Decision, InputError, Order, spec_for, symbol_root
 from ordergate.policy.chain import classify
 from ordergate.runtime.actions import Actions
 from ordergate.runtime.book import AccountState
-from ordergate.runtime.brokers.base import OrderRequest
+from ordergate.runtime.brokers.base import OrderRequest, answered
 from ordergate.runtime.core import Core
-from ordergate.runtime.errors import BadRequest, BrokerError, BrokerUnavailable, NotFound, RequestError
+from ordergate.runtime.errors import BadRequest, BrokerError, BrokerTimeout, NotFound, RequestError
 from ordergate.runtime.ledger import book_fill
 from ordergate.runtime.webhook import alert_to_order, signal_id
-
-PLACE_TIMEOUT_SECONDS = 10.0
 
 ORDER_FIELDS = (
     "account",
@@ -218,20 +215,18 @@ class Gateway:
             order.stop_price,
         )
         try:
-            async with asyncio.timeout(PLACE_TIMEOUT_SECONDS):
-                result = await broker.place(state.id, request)
-        except TimeoutError:
+            result = await answered(broker.place(state.id, request), "order")
+        except BrokerTimeout as exc:
             # Unknown, not rejected: the order may yet reach the market. Saying so (and
             # keeping the answer under its client_order_id) stops a blind resend from
             # doubling it; letting go of the account's lock keeps one hung link from
             # wedging every later order, exits included.
-            reason = f"the broker did not answer within {PLACE_TIMEOUT_SECONDS:g} s"
-            view = order_view(order_id, order, "unconfirmed", reason=reason, created_at=created)
+            view = order_view(order_id, order, "unconfirmed", reason=str(exc), created_at=created)
             self.core.store.save_order(order_id, state.id, view, "unconfirmed", False, created)
             return 504, {
                 "decision": decision,
                 "order": view,
-                "error": f"{reason}; the order may still reach the market, so check the account before sending it again",
+                "error": f"{exc}; the order may still reach the market, so check the account before sending it again",
             }
         except BrokerError as exc:
             view = order_view(order_id, order, "rejected", reason=str(exc), created_at=created)
@@ -266,13 +261,7 @@ class Gateway:
             if view.get("managed"):
                 self.held.pop(order_id, None)
             else:
-                try:
-                    async with asyncio.timeout(PLACE_TIMEOUT_SECONDS):
-                        await self.core.broker_of(state).cancel(state.id, order_id)
-                except TimeoutError:
-                    raise BrokerUnavailable(
-                        f"the broker did not answer the cancel of {order_id} within {PLACE_TIMEOUT_SECONDS:g} s"
-                    ) from None
+                await answered(self.core.broker_of(state).cancel(state.id, order_id), f"cancel of {order_id}")
             view = {**view, "status": "cancelled"}
             self.core.store.save_order(
                 order_id, state.id, view, "cancelled", bool(view.get("managed")), view.get("created_at", "")

@@ -32,10 +32,29 @@ from __future__ import annotations
 
 import abc
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from ordergate.policy import Quote
+from ordergate.runtime.errors import BrokerRejected, BrokerTimeout
+
+T = TypeVar("T")
+
+# How long the runtime waits for a broker to answer one request (an order, a cancel, a
+# flatten) before treating it as failed, so that a hung link never holds an account.
+ANSWER_TIMEOUT_SECONDS = 10.0
+
+
+async def answered(call: Awaitable[T], what: str) -> T:
+    """What ``call`` returns, or BrokerTimeout when the broker does not answer in time."""
+    try:
+        async with asyncio.timeout(ANSWER_TIMEOUT_SECONDS):
+            return await call
+    except TimeoutError:
+        raise BrokerTimeout(
+            f"the broker did not answer the {what} within {ANSWER_TIMEOUT_SECONDS:g} s"
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +143,6 @@ class BrokerAdapter(abc.ABC):
 
     async def flatten(self, account: str, new_id: Callable[[], str]) -> list[Fill]:
         """Close every position with market orders; raises BrokerError when one fails."""
-        from ordergate.runtime.errors import BrokerRejected
-
         fills: list[Fill] = []
         for root, (qty, _avg) in list(self.positions(account).items()):
             if qty == 0:

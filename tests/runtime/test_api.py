@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from ordergate.policy.orders import Position
-from ordergate.runtime import gateway as gateway_module
+from ordergate.runtime.brokers import base as broker_base
 from ordergate.runtime.errors import StoreError
 from tests.runtime.conftest import TOKEN, client, order, quote
 
@@ -348,7 +348,7 @@ async def test_the_order_history_over_http(started) -> None:
 
 
 async def test_a_cancel_the_broker_never_answers_is_a_502_naming_the_broker(started, monkeypatch) -> None:
-    monkeypatch.setattr(gateway_module, "PLACE_TIMEOUT_SECONDS", 0.05)
+    monkeypatch.setattr(broker_base, "ANSWER_TIMEOUT_SECONDS", 0.05)
     await quote(started, "ES", 6000)
     broker = started.core.brokers["Paper"]
 

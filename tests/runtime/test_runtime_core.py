@@ -8,8 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from ordergate.runtime import actions as actions_module
-from ordergate.runtime import gateway as gateway_module
+from ordergate.runtime.brokers import base as broker_base
 from ordergate.runtime.brokers.base import Fill, OrderRequest, PlaceResult
 from ordergate.runtime.clock import FakeClock
 from ordergate.runtime.errors import Conflict
@@ -99,7 +98,7 @@ async def test_an_enforced_lock_can_be_extended_but_never_swapped_for_a_weaker_o
 async def test_a_hung_flatten_times_out_into_exit_recovery_and_holds_up_no_other_account(
     make_runtime, monkeypatch
 ) -> None:
-    monkeypatch.setattr(actions_module, "FLATTEN_TIMEOUT_SECONDS", 0.05)
+    monkeypatch.setattr(broker_base, "ANSWER_TIMEOUT_SECONDS", 0.05)
     rt = make_runtime(
         connections=[paper([{"id": "PAPER-1", "balance": 50000}, {"id": "PAPER-2", "balance": 50000}])]
     )
@@ -140,7 +139,7 @@ async def test_a_hung_flatten_times_out_into_exit_recovery_and_holds_up_no_other
 async def test_an_order_the_broker_never_answers_is_unconfirmed_and_frees_the_account(
     started, monkeypatch
 ) -> None:
-    monkeypatch.setattr(gateway_module, "PLACE_TIMEOUT_SECONDS", 0.05)
+    monkeypatch.setattr(broker_base, "ANSWER_TIMEOUT_SECONDS", 0.05)
     await quote(started, "ES", 6000)
     await order(started, qty=2)
     broker = started.core.brokers["Paper"]
