@@ -214,6 +214,12 @@ class Gateway:
             order.price,
             order.stop_price,
         )
+
+        def unfilled(http: int, status: str, reason: str | None, error: str) -> tuple[int, dict[str, Any]]:
+            view = order_view(order_id, order, status, reason=reason, created_at=created)
+            self.core.store.save_order(order_id, state.id, view, status, False, created)
+            return http, {"decision": decision, "order": view, "error": error}
+
         try:
             result = await answered(broker.place(state.id, request), "order")
         except BrokerTimeout as exc:
@@ -221,29 +227,16 @@ class Gateway:
             # keeping the answer under its client_order_id) stops a blind resend from
             # doubling it; letting go of the account's lock keeps one hung link from
             # wedging every later order, exits included.
-            view = order_view(order_id, order, "unconfirmed", reason=str(exc), created_at=created)
-            self.core.store.save_order(order_id, state.id, view, "unconfirmed", False, created)
-            return 504, {
-                "decision": decision,
-                "order": view,
-                "error": f"{exc}; the order may still reach the market, so check the account before sending it again",
-            }
+            return unfilled(
+                504,
+                "unconfirmed",
+                str(exc),
+                f"{exc}; the order may still reach the market, so check the account before sending it again",
+            )
         except BrokerError as exc:
-            view = order_view(order_id, order, "rejected", reason=str(exc), created_at=created)
-            self.core.store.save_order(order_id, state.id, view, "rejected", False, created)
-            return 502, {
-                "decision": decision,
-                "order": view,
-                "error": f"the broker did not take the order: {exc}",
-            }
+            return unfilled(502, "rejected", str(exc), f"the broker did not take the order: {exc}")
         if result.status == "rejected":
-            view = order_view(order_id, order, "rejected", reason=result.reason, created_at=created)
-            self.core.store.save_order(order_id, state.id, view, "rejected", False, created)
-            return 502, {
-                "decision": decision,
-                "order": view,
-                "error": f"the broker rejected the order: {result.reason}",
-            }
+            return unfilled(502, "rejected", result.reason, f"the broker rejected the order: {result.reason}")
         fills = [{"qty": f.qty, "price": f.price} for f in result.fills]
         view = order_view(order_id, order, result.status, fills=fills, created_at=created)
         with self.core.store.transaction():  # fills, position, balance and order land together
