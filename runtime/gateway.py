@@ -21,7 +21,7 @@ from ordergate.runtime.brokers.base import OrderRequest, answered
 from ordergate.runtime.core import Core
 from ordergate.runtime.errors import BadRequest, BrokerError, BrokerTimeout, NotFound, RequestError
 from ordergate.runtime.ledger import book_fill
-from ordergate.runtime.webhook import alert_to_order, signal_id
+from ordergate.runtime.webhook import alert_to_orders, signal_id
 
 ORDER_FIELDS = (
     "account",
@@ -142,17 +142,25 @@ class Gateway:
         two alerts arriving together cannot both see it flat."""
 
         async def act() -> tuple[int, dict[str, Any]]:
-            body = alert_to_order(alert, state)
+            bodies = alert_to_orders(alert, state)
             root = symbol_root(alert["ticker"])
-            if body is None:  # cancel: the ticker's open orders
+            if bodies is None:  # cancel: the ticker's open orders
                 return 200, {"cancelled": await self._cancel_open(state, root)}
-            _, order = parse_order(body, "webhook")
-            check_tradable(state, order)
+            orders = [parse_order(body, "webhook")[1] for body in bodies]
+            for order in orders:
+                check_tradable(state, order)
+            extra: dict[str, Any] = {}
             # like TradersPost, a buy or sell first cancels the ticker's open orders, so a
             # resting order from the last signal cannot fill against the new one
-            cancelled = await self._cancel_open(state, root) if alert["action"] in ("buy", "sell") else []
-            status, answer = await self._decide_and_send(state, order, self.core.now())
-            return status, {**answer, "cancelled": cancelled} if cancelled else answer
+            if alert["action"] in ("buy", "sell") and (cancelled := await self._cancel_open(state, root)):
+                extra["cancelled"] = cancelled
+            if len(orders) == 2:  # a reversal: the cover first, then the entry on its own
+                status, cover = await self._decide_and_send(state, orders[0], self.core.now())
+                if status != 201:
+                    return status, {**cover, **extra}
+                extra["cover"] = cover
+            status, answer = await self._decide_and_send(state, orders[-1], self.core.now())
+            return status, {**answer, **extra}
 
         return await self._once(state, signal_id(alert), act)
 

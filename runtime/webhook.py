@@ -1,7 +1,10 @@
 """TradersPost/TradingView-style alerts turned into orders (reference/markets.md 4.2).
 
 ``buy``: cancels the ticker's open orders, then if short, covers and goes long (with
-``sentiment: flat``, only covers); if already long there is nothing to do. ``sell`` mirrors it. ``exit`` closes whatever is open,
+``sentiment: flat``, only covers); if already long there is nothing to do. The cover and
+the new entry are two orders, as TradersPost sends them: the cover is an exit and goes
+through whatever the policy says, the entry is checked on its own, so a blocked entry
+never leaves the trader in the position the alert asked to leave. ``sell`` mirrors it. ``exit`` closes whatever is open,
 ``add`` adds to the open side, ``cancel`` cancels the open orders for the ticker. A
 price makes a limit order unless ``orderType`` says otherwise.
 """
@@ -44,8 +47,8 @@ def signal_id(alert: Any) -> str | None:
     return str(value) if value else None
 
 
-def alert_to_order(alert: Any, state: AccountState) -> dict[str, Any] | None:
-    """The order body for ``/v1/orders``, or None for a cancel."""
+def alert_to_orders(alert: Any, state: AccountState) -> list[dict[str, Any]] | None:
+    """The order bodies for ``/v1/orders``, in the order to send them, or None for a cancel."""
     if not isinstance(alert, dict):
         raise BadRequest("body", "the body must be a JSON object with at least ticker and action")
     if not alert:
@@ -87,14 +90,15 @@ def alert_to_order(alert: Any, state: AccountState) -> dict[str, Any] | None:
     signal = signal_id(alert)
     if signal:
         body["client_order_id"] = str(signal)
+    cover = {**body, "side": "sell" if position > 0 else "buy", "qty": abs(position), "intent": "close"}
     if action == "exit":
         if position == 0:
             raise Conflict("action", f"nothing to exit: no open {root} position")
-        return {**body, "side": "sell" if position > 0 else "buy", "qty": abs(position), "intent": "close"}
+        return [cover]
     if action == "add":
         if position == 0:
             raise Conflict("action", f"nothing to add to: no open {root} position; send buy or sell")
-        return {**body, "side": "buy" if position > 0 else "sell", "qty": int(qty)}
+        return [{**body, "side": "buy" if position > 0 else "sell", "qty": int(qty)}]
     side = action
     opposite = (position < 0) if side == "buy" else (position > 0)
     same = (position > 0) if side == "buy" else (position < 0)
@@ -102,6 +106,10 @@ def alert_to_order(alert: Any, state: AccountState) -> dict[str, Any] | None:
         raise Conflict(
             "action", f"already {'long' if position > 0 else 'short'} {root}; send add to add to the position"
         )
-    if opposite and sentiment == "flat":
-        return {**body, "side": side, "qty": abs(position), "intent": "close"}
-    return {**body, "side": side, "qty": int(qty) + (abs(position) if opposite else 0)}
+    if not opposite:
+        return [{**body, "side": side, "qty": int(qty)}]
+    if signal:
+        cover["client_order_id"] = f"{signal}:cover"
+    if sentiment == "flat":
+        return [cover]
+    return [cover, {**body, "side": side, "qty": int(qty)}]

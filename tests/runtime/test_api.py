@@ -316,11 +316,24 @@ async def test_webhook_alerts_trade_like_traderspost(make_runtime) -> None:
         r = await c.post(
             "/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "sell", "quantity": 1}
         )
-        assert r.status_code == 201 and r.json()["order"]["qty"] == 3  # reverse: cover 2, then short 1
+        # a reversal is two orders, as TradersPost sends them: cover the 2 long, then short 1
+        assert r.status_code == 201 and r.json()["order"]["qty"] == 1 and r.json()["order"]["side"] == "sell"
+        cover = r.json()["cover"]
+        assert cover["decision"]["exit"] is True and cover["order"]["qty"] == 2
+        assert cover["order"]["intent"] == "close" and cover["order"]["status"] == "filled"
         # like TradersPost, the sell first cancelled the ticker's resting order
         assert [o["id"] for o in r.json()["cancelled"]] == [resting.json()["order"]["id"]]
         assert (await c.get("/v1/orders", headers=AUTH)).json()["orders"] == []
         assert rt.account_view("PAPER-1")["positions"][0]["qty"] == -1
+        # the entry half of a reversal is checked on its own: blocked, it still leaves the
+        # trader out of the position the alert asked to leave
+        r = await c.post(
+            "/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "buy", "quantity": 9}
+        )
+        assert r.status_code == 403 and r.json()["decision"]["code"] == "max_contracts_per_order"
+        assert r.json()["cover"]["order"]["status"] == "filled" and r.json()["cover"]["order"]["qty"] == 1
+        assert rt.account_view("PAPER-1")["positions"] == []
+        await c.post("/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "sell", "quantity": 1})
         r = await c.post("/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "exit"})
         assert r.status_code == 201 and r.json()["decision"]["exit"] is True
         assert rt.account_view("PAPER-1")["positions"] == []
