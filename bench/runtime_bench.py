@@ -188,7 +188,8 @@ async def http_and_reload(seconds: float, rate: float, reloads: int) -> None:
             await reload_task
             print(
                 f"reload under {rate:.0f} orders/s: {len(reload_times)} reloads, write -> deciding p50 {pct(reload_times, 0.5):.0f} ms, "
-                f"p95 {pct(reload_times, 0.95):.0f} ms; {answered} requests, {failures} failed, {wrong} of {judged} probes mis-decided"
+                f"p95 {pct(reload_times, 0.95):.0f} ms; {answered} requests, {failures} failed, {wrong} of {judged} probes mis-decided; "
+                f"order latency meanwhile p50 {pct(latencies, 0.5):.2f} ms, p99 {pct(latencies, 0.99):.2f} ms"
             )
         finally:
             await pool.close()
