@@ -156,7 +156,10 @@ class Gateway:
                 extra["cancelled"] = cancelled
             if len(orders) == 2:  # a reversal: the cover first, then the entry on its own
                 status, cover = await self._decide_and_send(state, orders[0], self.core.now())
-                if status != 201:
+                if status != 201 or cover["order"]["status"] != "filled":
+                    # until the cover fills, the entry would be read as part of the exit
+                    # and pass unchecked; as TradersPost waits for the cover's fill, the
+                    # entry is not sent, and a later alert finds the account flat
                     return status, {**cover, **extra}
                 extra["cover"] = cover
             status, answer = await self._decide_and_send(state, orders[-1], self.core.now())

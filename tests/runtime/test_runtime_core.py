@@ -164,6 +164,31 @@ async def test_an_order_the_broker_never_answers_is_unconfirmed_and_frees_the_ac
     assert started.account_view("PAPER-1")["positions"] == []
 
 
+async def test_a_reversal_alert_sends_no_entry_while_its_cover_is_still_working(
+    make_runtime, monkeypatch
+) -> None:
+    rt = make_runtime(webhooks=[{"name": "tv", "secret": "s3cr3t-hook", "account": "PAPER-1"}])
+    await rt.start(background=False)
+    await quote(rt, "ES", 6000)
+    await order(rt, qty=2)
+    broker = rt.core.brokers["Paper"]
+    sent: list[OrderRequest] = []
+
+    async def place(account: str, request: OrderRequest) -> PlaceResult:
+        sent.append(request)
+        return PlaceResult("working")  # a broker that fills later, by report
+
+    monkeypatch.setattr(broker, "place", place)
+    state = rt.core.accounts["PAPER-1"]
+    status, answer = await rt.gateway.submit_alert(
+        state, {"ticker": "ESZ2026", "action": "sell", "quantity": 3}
+    )
+    # the short 3 would have read as part of closing the long 2 and passed unchecked
+    assert status == 201 and answer["order"]["intent"] == "close" and answer["order"]["status"] == "working"
+    assert [(r.side, r.qty) for r in sent] == [("sell", 2)]
+    await rt.stop()
+
+
 async def test_a_manual_lock_without_enforce_can_be_lifted(started) -> None:
     await started.lock("PAPER-1", {"duration": "6h"})
     assert started.account_view("PAPER-1")["locked"]["until"] == "2026-11-23T21:00:00+00:00"

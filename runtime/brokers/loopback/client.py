@@ -20,7 +20,7 @@ from ordergate.runtime.brokers.base import (
     QuoteHandler,
 )
 from ordergate.runtime.brokers.loopback.protocol import Codec, RemoteProtocolError
-from ordergate.runtime.errors import BrokerRefused, BrokerUnavailable
+from ordergate.runtime.errors import BrokerRefused, BrokerTimeout, BrokerUnavailable
 
 ANSWER_TIMEOUT = 5.0
 
@@ -165,7 +165,7 @@ class LoopbackBroker(BrokerAdapter):
             answer = await asyncio.wait_for(future, ANSWER_TIMEOUT)
         except TimeoutError:
             self._pending.pop(request.order_id, None)
-            raise BrokerUnavailable(
+            raise BrokerTimeout(  # it may still have reached the simulator: unconfirmed, not rejected
                 f"no answer to order {request.order_id} within {ANSWER_TIMEOUT:.0f}s"
             ) from None
         if answer["op"] == "reject":
