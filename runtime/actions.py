@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +32,9 @@ class Actions:
     def __init__(self, core: Core) -> None:
         self.core = core
         self._recovery: dict[str, asyncio.Task[None]] = {}
+        # Cancels the account's working and held orders; the gateway, which owns them,
+        # provides it once it exists.
+        self.cancel_orders: Callable[[AccountState], Awaitable[list[str]]] | None = None
 
     # ---- locks
 
@@ -120,7 +124,14 @@ class Actions:
     # ---- flatten and exit recovery
 
     async def flatten(self, state: AccountState, reason: str) -> dict[str, Any]:
-        """Close every position of the account; on failure, keep retrying in the background."""
+        """Cancel the account's open orders and close every position; on failure, keep
+        retrying in the background.
+
+        The orders go first: a resting limit left behind would fill later and open a
+        position on an account that a breach or the kill switch has just locked.
+        """
+        if self.cancel_orders is not None:
+            await self.cancel_orders(state)
         broker = self.core.broker_of(state)
         if not broker.positions(state.id) and not state.holdings:
             return {"account": state.id, "flatten": "none", "error": None}

@@ -8,6 +8,7 @@ trading day gets the first answer and sends nothing again.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -22,6 +23,8 @@ from ordergate.runtime.core import Core
 from ordergate.runtime.errors import BadRequest, BrokerError, BrokerTimeout, NotFound, RequestError
 from ordergate.runtime.ledger import book_fill
 from ordergate.runtime.webhook import alert_to_orders, signal_id
+
+log = logging.getLogger("ordergate.gateway")
 
 ORDER_FIELDS = (
     "account",
@@ -273,6 +276,17 @@ class Gateway:
             self.core.bus.publish("cancel", {"account": state.id, "order_id": order_id})
             return view
         raise NotFound("id", f"no open order {order_id!r}")
+
+    async def cancel_all(self, state: AccountState) -> list[str]:
+        """Cancel every working and held order of the account; what a broker fails to
+        cancel is logged and left, so that a flatten goes on to close the positions."""
+        cancelled = []
+        for view in self.core.store.open_orders(state.id):
+            try:
+                cancelled.append((await self.cancel(view["id"]))["id"])
+            except BrokerError as exc:
+                log.warning("%s: could not cancel %s before the flatten: %s", state.id, view["id"], exc)
+        return cancelled
 
     async def _cancel_open(self, state: AccountState, root: str) -> list[dict[str, Any]]:
         opened = [v["id"] for v in self.core.store.open_orders(state.id) if v["root"] == root]

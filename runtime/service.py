@@ -64,6 +64,7 @@ class Runtime:
         self.core = Core(clock, open_store(config.store), EventBus(), Metrics(), PolicyHolder(config.rules))
         self.actions = Actions(self.core)
         self.gateway = Gateway(self.core, self.actions)
+        self.actions.cancel_orders = self.gateway.cancel_all
         self.monitor = Monitor(self.core, self.actions, self.gateway)
         self._tasks: list[asyncio.Task[None]] = []
         self._quote_tasks: set[asyncio.Task[None]] = set()

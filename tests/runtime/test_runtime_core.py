@@ -58,6 +58,19 @@ async def test_a_quote_move_breaches_the_daily_loss_and_flattens_and_locks(start
     assert status == 403 and body["decision"]["code"] == "account_locked"
 
 
+async def test_a_breach_flatten_cancels_resting_orders_so_none_fills_on_the_locked_account(started) -> None:
+    await quote(started, "ES", 6000)
+    await order(started, qty=4)
+    status, resting = await order(started, side="sell", qty=4, type="limit", price=6010)  # a take-profit
+    assert status == 201 and resting["order"]["status"] == "working"
+    await quote(started, "ES", 5990)  # -$2,000: the daily loss breaches, flatten and lock
+    view = started.account_view("PAPER-1")
+    assert view["locked"] and view["positions"] == []
+    assert started.core.store.open_orders("PAPER-1") == []
+    await quote(started, "ES", 6015)  # the old take-profit price is traded through
+    assert started.account_view("PAPER-1")["positions"] == []  # and nothing opened a short
+
+
 async def test_an_enforced_lock_refuses_unlock_until_it_expires(started) -> None:
     await quote(started, "ES", 6000)
     await order(started, qty=4)
