@@ -182,13 +182,22 @@ class Checkpointer:
         self._thread.start()
 
     def _run(self) -> None:
-        db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        try:
+            db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:  # the writer's own automatic checkpoints still run
+            log.warning("WAL checkpointer cannot open %s: %s", self._path, exc)
+            return
+        failing = False
         try:
             while not self._stopping.wait(self._every):
                 try:
                     db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                except sqlite3.Error as exc:  # the writer's safety net still checkpoints
-                    log.warning("WAL checkpoint failed: %s", exc)
+                except sqlite3.Error as exc:
+                    if not failing:  # once per spell of failures, not ten times a second
+                        log.warning("WAL checkpoint failed (the writer's safety net remains): %s", exc)
+                    failing = True
+                else:
+                    failing = False
         finally:
             db.close()
 
