@@ -89,8 +89,11 @@ def order_view(
     reason: str | None = None,
     managed: bool = False,
     created_at: str | None = None,
+    exit: bool = False,
 ) -> dict[str, Any]:
     view = {"id": order_id, **order.to_dict(), "status": status, "managed": managed, "fills": fills or []}
+    if exit:
+        view["exit"] = True  # allowed as an exit: cancelled if the position it closes goes flat first
     if fills:
         qty = sum(f["qty"] for f in fills)
         view["filled_qty"] = qty
@@ -201,7 +204,7 @@ class Gateway:
         created = now.isoformat()
         managed = self.core.executions.get(state.connection) == "managed" and order.type != "market"
         if managed:
-            view = order_view(order_id, order, "held", managed=True, created_at=created)
+            view = order_view(order_id, order, "held", managed=True, created_at=created, exit=decision.exit)
             self.core.store.save_order(order_id, state.id, view, "held", True, created)
             self.held[order_id] = view
             return 201, {"decision": as_dict, "order": view}
@@ -252,11 +255,15 @@ class Gateway:
         if result.status == "rejected":
             return unfilled(502, "rejected", result.reason, f"the broker rejected the order: {result.reason}")
         fills = [{"qty": f.qty, "price": f.price} for f in result.fills]
-        view = order_view(order_id, order, result.status, fills=fills, created_at=created)
+        view = order_view(
+            order_id, order, result.status, fills=fills, created_at=created, exit=decision["exit"]
+        )
         with self.core.store.transaction():  # fills, position, balance and order land together
             for fill in result.fills:
                 book_fill(self.core, fill)
             self.core.store.save_order(order_id, state.id, view, result.status, False, created)
+        if result.fills and order.root not in state.holdings:
+            await self.cancel_orphaned_exits(state, order.root)
         return 201, {"decision": decision, "order": view}
 
     async def cancel(self, order_id: str) -> dict[str, Any]:
@@ -277,16 +284,33 @@ class Gateway:
             return view
         raise NotFound("id", f"no open order {order_id!r}")
 
-    async def cancel_all(self, state: AccountState) -> list[str]:
-        """Cancel every working and held order of the account; what a broker fails to
-        cancel is logged and left, so that a flatten goes on to close the positions."""
+    async def cancel_orphaned_exits(self, state: AccountState, root: str) -> list[str]:
+        """Cancel the resting exits of a position that has gone flat.
+
+        They were allowed because they only reduced it; left working, a stop-loss whose
+        take-profit filled first would open a position that no check ever saw.
+        """
+        orphans = [v for v in self.core.store.open_orders(state.id) if v["root"] == root and v.get("exit")]
+        cancelled = await self._cancel_each(state, orphans, "its position went flat")
+        if cancelled:
+            self.core.bus.publish(
+                "orphaned_exits", {"account": state.id, "root": root, "cancelled": cancelled}
+            )
+        return cancelled
+
+    async def _cancel_each(self, state: AccountState, views: list[dict[str, Any]], why: str) -> list[str]:
         cancelled = []
-        for view in self.core.store.open_orders(state.id):
+        for view in views:
             try:
                 cancelled.append((await self.cancel(view["id"]))["id"])
             except BrokerError as exc:
-                log.warning("%s: could not cancel %s before the flatten: %s", state.id, view["id"], exc)
+                log.warning("%s: could not cancel %s (%s): %s", state.id, view["id"], why, exc)
         return cancelled
+
+    async def cancel_all(self, state: AccountState) -> list[str]:
+        """Cancel every working and held order of the account; what a broker fails to
+        cancel is logged and left, so that a flatten goes on to close the positions."""
+        return await self._cancel_each(state, self.core.store.open_orders(state.id), "before the flatten")
 
     async def _cancel_open(self, state: AccountState, root: str) -> list[dict[str, Any]]:
         opened = [v["id"] for v in self.core.store.open_orders(state.id) if v["root"] == root]

@@ -268,6 +268,8 @@ class Runtime:
         state = self.core.accounts.get(fill.account)
         if state is not None:
             self._spawn(self.monitor.check_account(state, self.core.now()))
+            if fill.root not in state.holdings:
+                self._spawn(self.gateway.cancel_orphaned_exits(state, fill.root))
 
     def _quote_handler(self, connection: str) -> Callable[[str, Quote], None]:
         return lambda root, quote: self._on_quote(connection, root, quote)

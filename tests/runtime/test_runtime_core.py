@@ -71,6 +71,30 @@ async def test_a_breach_flatten_cancels_resting_orders_so_none_fills_on_the_lock
     assert started.account_view("PAPER-1")["positions"] == []  # and nothing opened a short
 
 
+async def test_the_resting_exits_of_a_position_that_went_flat_are_cancelled(started) -> None:
+    # a bracket without OCO: when the take-profit fills, the stop-loss would open a short
+    await quote(started, "ES", 6000)
+    await order(started, qty=2)
+    _, take_profit = await order(started, side="sell", qty=2, type="limit", price=6010)
+    _, stop_loss = await order(started, side="sell", qty=2, type="stop", stop_price=5990)
+    _, fresh_entry = await order(started, side="buy", qty=1, type="limit", price=5980)
+    assert take_profit["order"]["exit"] and stop_loss["order"]["exit"] and "exit" not in fresh_entry["order"]
+    await quote(started, "ES", 6012)  # the take-profit fills: flat
+    await started.settle()
+    assert started.account_view("PAPER-1")["positions"] == []
+    assert [o["id"] for o in started.core.store.open_orders("PAPER-1")] == [fresh_entry["order"]["id"]]
+    await quote(started, "ES", 5989)  # through the old stop: nothing happens
+    await started.settle()
+    assert started.account_view("PAPER-1")["positions"] == []
+    assert any(e.type == "orphaned_exits" for e in started.core.bus.recent)
+    # the same when a market order closes the position under a resting take-profit
+    await order(started, qty=1)
+    _, take_profit = await order(started, side="sell", qty=1, type="limit", price=6000)
+    assert take_profit["order"]["status"] == "working"
+    assert (await order(started, side="sell", qty=1))[0] == 201
+    assert take_profit["order"]["id"] not in [o["id"] for o in started.core.store.open_orders("PAPER-1")]
+
+
 async def test_an_enforced_lock_refuses_unlock_until_it_expires(started) -> None:
     await quote(started, "ES", 6000)
     await order(started, qty=4)
