@@ -13,7 +13,12 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 
 from ordergate.policy import Quote, Snapshot, spec_for
-from ordergate.policy.calendar import trading_day, trading_week_start
+from ordergate.policy.calendar import (
+    next_trading_day_start,
+    trading_day,
+    trading_day_start,
+    trading_week_start,
+)
 from ordergate.policy.orders import Position, unrealized_pnl
 from ordergate.runtime.brokers.base import Fill, OrderRequest
 from ordergate.runtime.store import LockRow
@@ -88,8 +93,34 @@ class PositionBook:
         self._accounts[account] = {}
 
 
-def day_keys(now: datetime) -> tuple[str, str]:
-    return trading_day(now).isoformat(), trading_week_start(now).astimezone(UTC).date().isoformat()
+class _TradingDayWindow:
+    """The keys of the trading day last asked about, and the instants it runs between.
+
+    Every order and every monitor pass asks for the day; the answer changes only at the
+    18:00 New York roll, and working it out takes time-zone arithmetic (~11 µs), so it
+    is worked out once per trading day. A week starts at a day's roll, so within one
+    day the week key is fixed too.
+    """
+
+    __slots__ = ("end", "keys", "start")
+
+    def __init__(self) -> None:
+        self.start = self.end = 0.0
+        self.keys = ("", "")
+
+    def keys_at(self, now: datetime) -> tuple[str, str]:
+        ts = now.timestamp()
+        if not self.start <= ts < self.end:
+            self.keys = (
+                trading_day(now).isoformat(),
+                trading_week_start(now).astimezone(UTC).date().isoformat(),
+            )
+            self.start = trading_day_start(now).timestamp()
+            self.end = next_trading_day_start(now).timestamp()
+        return self.keys
+
+
+day_keys = _TradingDayWindow().keys_at
 
 
 @dataclass(slots=True)
