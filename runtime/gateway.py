@@ -191,11 +191,7 @@ class Gateway:
         self, state: AccountState, order: Order, now: datetime
     ) -> tuple[int, dict[str, Any]]:
         decision = self.decide(state, order, now)
-        as_dict = decision.to_dict()
-        self.core.store.append_decision(now.isoformat(), state.id, order.source, as_dict, order.to_dict())
-        self.core.bus.publish(
-            "decision", {"account": state.id, "order": order.to_dict(), "decision": as_dict}
-        )
+        as_dict = self._audit(state, order, decision, now)
         if not decision.allowed:
             if decision.stage == "pnl_limits" and decision.code:
                 await self.actions.breach(state, decision.code, decision.message, decision.actions, now)
@@ -209,6 +205,13 @@ class Gateway:
             self.held[order_id] = view
             return 201, {"decision": as_dict, "order": view}
         return await self.send(state, order, order_id, as_dict, created)
+
+    def _audit(self, state: AccountState, order: Order, decision: Decision, now: datetime) -> dict[str, Any]:
+        """Commit the decision to the audit log, then tell the event stream; its dict form."""
+        as_dict, order_dict = decision.to_dict(), order.to_dict()
+        self.core.store.append_decision(now.isoformat(), state.id, order.source, as_dict, order_dict)
+        self.core.bus.publish("decision", {"account": state.id, "order": order_dict, "decision": as_dict})
+        return as_dict
 
     async def send(
         self,
@@ -335,17 +338,11 @@ class Gateway:
                     continue  # cancelled while we waited for the lock
                 now = self.core.now()
                 decision = self.decide(state, order, now)  # the world may have changed since it was held
-                as_dict = decision.to_dict()
-                self.core.store.append_decision(
-                    now.isoformat(), state.id, order.source, as_dict, order.to_dict()
-                )
+                as_dict = self._audit(state, order, decision, now)
                 if not decision.allowed:
                     blocked = {**view, "status": "blocked", "reason": decision.message}
                     self.core.store.save_order(
                         view["id"], state.id, blocked, "blocked", True, view["created_at"]
-                    )
-                    self.core.bus.publish(
-                        "decision", {"account": state.id, "order": order.to_dict(), "decision": as_dict}
                     )
                     continue
                 _status, answer = await self.send(
