@@ -103,18 +103,7 @@ class Runtime:
             self.connections.register(spec, adapter)
             for a in conn.accounts or ():
                 core.store.upsert_account(
-                    AccountRow(
-                        a.id,
-                        conn.name,
-                        a.nickname,
-                        a.enabled,
-                        False,
-                        a.balance,
-                        a.balance,
-                        a.balance,
-                        a.balance,
-                        None,
-                    )
+                    AccountRow.opened(a.id, conn.name, a.nickname, a.balance, a.enabled)
                 )
         for name, stored in core.store.saved_connections():
             if name in self.connections.specs:
@@ -212,7 +201,7 @@ class Runtime:
     def add_account(
         self, connection: str, account: str, nickname: str | None, balance: float
     ) -> AccountState:
-        row = AccountRow(account, connection, nickname, True, False, balance, balance, balance, balance, None)
+        row = AccountRow.opened(account, connection, nickname, balance)
         self.core.store.upsert_account(row)
         broker = self.core.brokers[connection]
         if isinstance(broker, PaperBroker):

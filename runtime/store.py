@@ -98,6 +98,13 @@ class AccountRow:
     eod_peak: float | None
     day: str | None
 
+    @classmethod
+    def opened(
+        cls, id: str, connection: str, nickname: str | None, balance: float, enabled: bool = True
+    ) -> AccountRow:
+        """A new account: its balance is where its P&L, peaks and drawdown start."""
+        return cls(id, connection, nickname, enabled, False, balance, balance, balance, balance, None)
+
 
 @dataclass(frozen=True, slots=True)
 class LockRow:
