@@ -265,8 +265,6 @@ class Gateway:
             for fill in result.fills:
                 book_fill(self.core, fill)
             self.core.store.save_order(order_id, state.id, view, result.status, False, created)
-        if result.fills and order.root not in state.holdings:
-            await self.cancel_orphaned_exits(state, order.root)
         return 201, {"decision": decision, "order": view}
 
     async def cancel(self, order_id: str) -> dict[str, Any]:

@@ -76,6 +76,7 @@ class Runtime:
         self.started_at: datetime | None = None
         self.connections = ConnectionManager(self)
         self.copier = Copier(self)
+        self.core.fill_listeners.append(self._after_fill)
         self.core.fill_listeners.append(self.copier.on_fill)
 
     # ---- lifecycle
@@ -254,11 +255,16 @@ class Runtime:
 
     def _on_fill(self, fill: Fill) -> None:
         book_fill(self.core, fill)
+
+    def _after_fill(self, fill: Fill, entry: bool) -> None:
+        """Every booked fill, sent by us or reported later: the limits are looked at at
+        once, and the resting exits of a position it closed are cancelled."""
         state = self.core.accounts.get(fill.account)
-        if state is not None:
-            self._spawn(self.monitor.check_account(state, self.core.now()))
-            if fill.root not in state.holdings:
-                self._spawn(self.gateway.cancel_orphaned_exits(state, fill.root))
+        if state is None:
+            return
+        self._spawn(self.monitor.check_account(state, self.core.now()))
+        if fill.root not in state.holdings:
+            self._spawn(self.gateway.cancel_orphaned_exits(state, fill.root))
 
     def _quote_handler(self, connection: str) -> Callable[[str, Quote], None]:
         return lambda root, quote: self._on_quote(connection, root, quote)

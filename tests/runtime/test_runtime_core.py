@@ -92,7 +92,20 @@ async def test_the_resting_exits_of_a_position_that_went_flat_are_cancelled(star
     _, take_profit = await order(started, side="sell", qty=1, type="limit", price=6000)
     assert take_profit["order"]["status"] == "working"
     assert (await order(started, side="sell", qty=1))[0] == 201
+    await started.settle()
     assert take_profit["order"]["id"] not in [o["id"] for o in started.core.store.open_orders("PAPER-1")]
+
+
+async def test_a_fill_that_realizes_the_loss_limit_breaches_at_once_without_a_quote(started) -> None:
+    await quote(started, "ES", 6000)
+    await order(started, qty=4)  # 4 @ 6000.25
+    # a wide market: marked at the last trade the loss is $50, but the bid is six points down
+    await started.set_paper_quote({"symbol": "ES", "bid": 5994, "ask": 6000.25, "last": 6000})
+    assert started.account_view("PAPER-1")["locked"] is None
+    assert (await order(started, side="sell", qty=4))[0] == 201  # an exit: realizes -$1,250
+    await started.settle()  # no quote and no tick since: the fill alone
+    locked = started.account_view("PAPER-1")["locked"]
+    assert locked is not None and locked["reason"] == "daily_loss_limit"
 
 
 async def test_an_enforced_lock_refuses_unlock_until_it_expires(started) -> None:
