@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -45,13 +46,15 @@ class HttpPool:
         self._host = host
         self._port = port
         self._auth = f"Authorization: Bearer {token}\r\n".encode()
-        self._idle: list[_Connection] = []
+        # taken oldest first, so every connection stays busy: one left idle past the
+        # server's keep-alive timeout could be closed under a request just sent on it
+        self._idle: deque[_Connection] = deque()
         self._free = asyncio.Semaphore(size)
         self._open: set[_Connection] = set()
 
     async def _take(self) -> _Connection:
         while self._idle:
-            conn = self._idle.pop()
+            conn = self._idle.popleft()
             if conn.usable:
                 return conn
             self._drop(conn)
