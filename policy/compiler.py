@@ -38,7 +38,7 @@ from ordergate.policy.chain import (
     OneTimeBlackout,
 )
 from ordergate.policy.contracts import canonical_root, contract_table
-from ordergate.policy.decision import ALLOW, BLOCK, Block, Decision, TraceEntry
+from ordergate.policy.decision import ALLOW, BLOCK, Block, Decision, TraceEntry, Warning
 from ordergate.policy.diagnostics import Diagnostic, Position, Severity
 from ordergate.policy.exprcompile import compile_rule
 from ordergate.policy.expression import ExpressionError, parse
@@ -145,8 +145,11 @@ class CompiledPolicy:
                 return self._block(verdict, f, max_exit)
         if f.warnings is None:
             return self._allow
+        return self._allowed_with(f.warnings)
+
+    def _allowed_with(self, warnings: list[Warning]) -> Decision:
         return Decision(
-            ALLOW, None, None, "allowed with warnings", self.label, self.bundle, warnings=tuple(f.warnings)
+            ALLOW, None, None, "allowed with warnings", self.label, self.bundle, warnings=tuple(warnings)
         )
 
     def _evaluate_traced(self, order: Order, snapshot: Snapshot, f: Facts, max_exit: int | None) -> Decision:
@@ -162,19 +165,7 @@ class CompiledPolicy:
                 trace.append(TraceEntry(stage, "warn", new[0].code, new[0].message))
             else:
                 trace.append(TraceEntry(stage, "pass"))
-        decision = (
-            self._allow
-            if f.warnings is None
-            else Decision(
-                ALLOW,
-                None,
-                None,
-                "allowed with warnings",
-                self.label,
-                self.bundle,
-                warnings=tuple(f.warnings),
-            )
-        )
+        decision = self._allow if f.warnings is None else self._allowed_with(f.warnings)
         return _with_trace(decision, tuple(trace))
 
     def _block(self, verdict: Block, f: Facts, max_exit: int | None) -> Decision:
