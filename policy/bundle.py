@@ -327,7 +327,7 @@ def _model_of(doc: Document, kind: str, shape: list[Diagnostic]) -> Any:
     model_type = versions.MODELS[kind]
     if not shape:
         return model_type.model_validate(doc.value)
-    pruned = _prune(doc.value, [d for d in shape], doc)
+    pruned = _prune(doc.value, shape, doc)
     try:
         return model_type.model_validate(pruned)
     except ValueError:
