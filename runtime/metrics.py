@@ -33,6 +33,14 @@ class Metrics:
             registry=self.registry,
         )
         self.fills = Counter("ordergate_fills", "Fills booked.", registry=self.registry)
+        self.refused_prices = Counter(
+            "ordergate_refused_prices",
+            "Prices refused at the boundary (non-finite, not positive, absurd, bid above ask), by source.",
+            ["source"],
+            registry=self.registry,
+        )
+        for source in ("api", "webhook", "feed", "broker"):  # shown at 0 before the first refusal
+            self.refused_prices.labels(source)
         self.connection = Gauge(
             "ordergate_connection_status",
             "1 for the connection's current status.",
