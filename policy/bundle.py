@@ -30,7 +30,7 @@ from ordergate.policy.models import (
     RiskPolicyDocument,
     RiskPolicySpec,
 )
-from ordergate.policy.orders import Order, Snapshot
+from ordergate.policy.orders import Order, Snapshot, naive_now_error
 from ordergate.policy.runtime_checks import check_runtime
 from ordergate.policy.schema_check import check_shape, did_you_mean, dotted
 from ordergate.policy.secrets import find_literal_secrets
@@ -52,6 +52,8 @@ class UnboundPolicy:
     def evaluate(self, order: Order, snapshot: Snapshot, now: datetime, *, explain: bool = False) -> Decision:
         from ordergate.policy.chain import classify
 
+        if now.tzinfo is None:
+            raise naive_now_error()
         is_exit = classify(order, snapshot.positions)[0]
         if is_exit:
             trace = (TraceEntry("exit_bypass", "pass", None, "exit order"),) if explain else None

@@ -43,7 +43,7 @@ from ordergate.policy.diagnostics import Diagnostic, Position, Severity
 from ordergate.policy.exprcompile import compile_rule
 from ordergate.policy.expression import ExpressionError, parse
 from ordergate.policy.models import RiskPolicySpec
-from ordergate.policy.orders import Order, Snapshot
+from ordergate.policy.orders import Order, Snapshot, naive_now_error
 from ordergate.policy.source import Path
 
 
@@ -125,6 +125,8 @@ class CompiledPolicy:
         )
 
     def evaluate(self, order: Order, snapshot: Snapshot, now: datetime, *, explain: bool = False) -> Decision:
+        if now.tzinfo is None:  # the one check the hot path pays for: an attribute read
+            raise naive_now_error()
         is_exit, entry_qty, pos_qty, max_exit = chain.classify(order, snapshot.positions)
         if is_exit:
             if explain:
@@ -185,6 +187,8 @@ class CompiledPolicy:
 
     def breach(self, snapshot: Snapshot, now: datetime) -> Block | None:
         """A reached P&L limit or trailing threshold, without an order (the monitor's check)."""
+        if now.tzinfo is None:
+            raise naive_now_error()
         if self.limits is None:
             return None
         probe = Order("__monitor__", "buy", 1)
@@ -197,6 +201,8 @@ class CompiledPolicy:
 
     def auto_flatten_reason(self, now: datetime) -> str | None:
         """Why positions must be flat now: within exit_before of the end of hours or a blackout."""
+        if now.tzinfo is None:
+            raise naive_now_error()
         af = self.auto_flatten
         if af is None:
             return None

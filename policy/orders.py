@@ -40,6 +40,14 @@ _ORDER_FIELDS = {
 }
 
 
+def naive_now_error() -> InputError:
+    """The error for a ``now`` without a timezone: reading it as UTC would shift every
+    window, blackout and lock by the caller's offset without a word."""
+    return InputError(
+        "now", "must be a timezone-aware datetime (e.g. datetime.now(UTC)); a naive one is refused"
+    )
+
+
 def _number(d: Mapping[str, Any], key: str, where: str, default: float | None = None) -> float | None:
     value = d.get(key, default)
     if value is None:
@@ -237,6 +245,8 @@ class Snapshot:
         cls, data: Mapping[str, Any] | None, at: datetime | None = None, *, where: str = "state."
     ) -> Snapshot:
         """The PolicyTest ``state`` shape; quote ages are taken relative to ``at``."""
+        if at is not None and at.tzinfo is None:
+            raise InputError("at", "must be a timezone-aware datetime; quote ages are measured from it")
         data = _mapping(data, where.rstrip("."))
         known = {"account", "positions", "pnl", "trades", "quotes", "automation_paused"}
         unknown = sorted(set(data) - known)

@@ -239,6 +239,42 @@ def test_a_bad_state_names_its_field() -> None:
     assert info.value.field == "state.quotes.ES.age"
 
 
+NAIVE = NOW.replace(tzinfo=None)
+
+
+@pytest.mark.parametrize("explain", [False, True])
+def test_a_naive_now_is_refused_naming_now(explain: bool) -> None:
+    bundle = load_bundle(FULL)
+    order = Order.from_dict({"symbol": "ESZ6", "side": "buy", "qty": 1})
+    for policy in (bundle.policies["full"], bundle.policy_for("NOBODY")):
+        with pytest.raises(InputError) as caught:
+            policy.evaluate(order, Snapshot(), NAIVE, explain=explain)
+        assert caught.value.field == "now"
+        assert isinstance(caught.value, ValueError)
+        assert "timezone-aware" in str(caught.value)
+
+
+def test_a_naive_now_is_refused_for_exits_too() -> None:
+    # an exit decides nothing by time, but a caller passing naive times has a bug to hear about
+    policy = load_bundle(FULL).policies["full"]
+    snapshot = Snapshot.from_dict({"positions": {"ES": {"qty": 1}}})
+    with pytest.raises(InputError, match=r"^now: "):
+        policy.evaluate(Order.from_dict({"symbol": "ES", "side": "sell", "qty": 1}), snapshot, NAIVE)
+
+
+def test_the_monitor_checks_refuse_a_naive_now() -> None:
+    policy = load_bundle(FULL).policies["full"]
+    with pytest.raises(InputError, match=r"^now: "):
+        policy.breach(Snapshot(), NAIVE)
+    with pytest.raises(InputError, match=r"^now: "):
+        policy.auto_flatten_reason(NAIVE)
+
+
+def test_a_naive_at_for_quote_ages_is_refused() -> None:
+    with pytest.raises(InputError, match=r"^at: "):
+        Snapshot.from_dict({"quotes": {"ES": {"last": 6000, "age": "1s"}}}, NAIVE)
+
+
 def test_unrealized_pnl_uses_last_then_mid_times_point_value() -> None:
     s = Snapshot.from_dict(
         {
