@@ -79,8 +79,39 @@ class Actions:
     @staticmethod
     def enforced_until(state: AccountState, now: datetime) -> datetime | None:
         """When the account's enforced lock ends, if one is in force at ``now``."""
-        lock, until = state.lock, state.lock_until()
-        return until if lock is not None and lock.enforce and until is not None and now < until else None
+        lock = state.lock
+        if lock is None or not lock.enforce:
+            return None
+        until = datetime.fromisoformat(lock.enforced_until) if lock.enforced_until else state.lock_until()
+        return until if until is not None and now < until else None
+
+    def lock_for_kill_switch(self, state: AccountState, now: datetime) -> LockRow:
+        """Lock the account until a person unlocks it.
+
+        An enforced lock already in force keeps its enforcement: the new lock refuses an
+        unlock until that lock would have ended, and holds after it until someone lifts it,
+        so the kill switch never ends by itself.
+        """
+        held_until = self.enforced_until(state, now)
+        if held_until is None:
+            return self.lock(state, "manual", False, "kill_switch", now)
+        row = LockRow(
+            state.id, None, True, "kill_switch", "manual", now.isoformat(), held_until.isoformat()
+        )
+        self.core.store.set_lock(row)  # committed before anyone hears of it
+        state.lock = row
+        self.core.bus.publish(
+            "lock",
+            {
+                "account": state.id,
+                "until": None,
+                "enforce": True,
+                "enforced_until": row.enforced_until,
+                "reason": "kill_switch",
+                "kind": "manual",
+            },
+        )
+        return row
 
     def unlock(self, state: AccountState, now: datetime, *, expired: bool = False) -> None:
         if state.lock is None:

@@ -434,10 +434,8 @@ class Runtime:
         errors: dict[str, list[str]] = {a: [] for a in accounts}
         for account in accounts:
             state = self.core.accounts[account]
-            if self.actions.enforced_until(state, now) is not None:
-                continue  # locked already, more firmly than the kill switch would
             try:
-                self.actions.lock(state, "manual", False, "kill_switch", now)
+                self.actions.lock_for_kill_switch(state, now)
             except Exception as exc:
                 report[account]["lock"] = "failed"
                 errors[account].append(str(exc))
@@ -485,6 +483,8 @@ class Runtime:
         locked = None
         if lock is not None and state.is_locked(now):
             locked = {"until": lock.until, "enforce": lock.enforce, "reason": lock.reason, "kind": lock.kind}
+            if lock.enforced_until is not None:
+                locked["enforced_until"] = lock.enforced_until
         return {
             "id": state.id,
             "nickname": state.nickname,

@@ -82,6 +82,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE copy_groups (name TEXT PRIMARY KEY, leader TEXT NOT NULL, followers TEXT NOT NULL);
     """,
+    # a lock that holds until a person lifts it may still refuse an unlock until an
+    # earlier enforced expiry (the kill switch over an enforced breach lock)
+    """
+    ALTER TABLE locks ADD COLUMN enforced_until TEXT;
+    """,
 )
 
 
@@ -114,6 +119,9 @@ class LockRow:
     reason: str | None
     kind: str | None
     created_at: str
+    # Unlocking is refused before this instant even when ``until`` is later or None; for
+    # an ordinary enforced lock it is None and ``until`` is the enforced expiry.
+    enforced_until: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,16 +419,34 @@ class SqliteStore:
 
     def locks(self) -> list[LockRow]:
         return [
-            LockRow(r["account"], r["until"], bool(r["enforce"]), r["reason"], r["kind"], r["created_at"])
+            LockRow(
+                r["account"],
+                r["until"],
+                bool(r["enforce"]),
+                r["reason"],
+                r["kind"],
+                r["created_at"],
+                r["enforced_until"],
+            )
             for r in self._read("SELECT * FROM locks")
         ]
 
     def set_lock(self, row: LockRow) -> None:
         self._write(
-            "INSERT INTO locks (account, until, enforce, reason, kind, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+            "INSERT INTO locks (account, until, enforce, reason, kind, created_at, enforced_until)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (account) DO UPDATE SET until = excluded.until, enforce = excluded.enforce,"
-            " reason = excluded.reason, kind = excluded.kind, created_at = excluded.created_at",
-            (row.account, row.until, int(row.enforce), row.reason, row.kind, row.created_at),
+            " reason = excluded.reason, kind = excluded.kind, created_at = excluded.created_at,"
+            " enforced_until = excluded.enforced_until",
+            (
+                row.account,
+                row.until,
+                int(row.enforce),
+                row.reason,
+                row.kind,
+                row.created_at,
+                row.enforced_until,
+            ),
         )
 
     def clear_lock(self, account: str) -> None:
