@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from math import isfinite
 from types import MappingProxyType
 
 from ordergate.policy import Quote, Snapshot, spec_for
@@ -205,13 +206,14 @@ class AccountState:
         if day == self.day:
             return False
         equity = self.equity()
-        if self.day:  # a day ended: the end-of-day mark moves (the first roll only starts the count)
+        if self.day and isfinite(equity):  # a day ended: the end-of-day mark moves (the first roll only starts the count)
             self.eod_peak = max(self.eod_peak if self.eod_peak is not None else self.start_balance, equity)
         self.day = day
         self.daily_realized = 0.0
         self.daily_trades = 0
         self.alerted.clear()
-        self.peak_equity = max(self.peak_equity or equity, equity)
+        if isfinite(equity):
+            self.peak_equity = max(self.peak_equity or equity, equity)
         if week != self.week:
             self.week = week
             self.weekly_realized = 0.0
@@ -219,9 +221,14 @@ class AccountState:
         return True
 
     def mark_equity(self) -> float:
-        """Equity now; raises the intraday high-water mark when it is a new high."""
+        """Equity now; raises the intraday high-water mark when it is a new high.
+
+        Prices are refused at every boundary unless finite, so equity is finite; the
+        check stays as the last guard of the mark, which is stored and which a trailing
+        drawdown compares against: one poisoned mark would lock the account for good.
+        """
         equity = self.equity()
-        if self.peak_equity is None or equity > self.peak_equity:
+        if isfinite(equity) and (self.peak_equity is None or equity > self.peak_equity):
             self.peak_equity = equity
         return equity
 

@@ -31,3 +31,30 @@ def test_day_keys_agree_with_the_calendar_at_every_roll_and_across_dst_in_any_or
     random.Random(3).shuffle(instants)  # the clock may jump either way (a replay, a fake clock)
     for instant in instants:
         assert day_keys(instant) == from_the_calendar(instant), instant
+
+
+def test_a_non_finite_equity_never_becomes_the_high_water_mark() -> None:
+    # the last guard behind the price checks at every boundary: a poisoned mark is
+    # stored, and a trailing drawdown measured from it would lock the account for good
+    from ordergate.policy import Quote
+    from ordergate.policy.orders import Position
+    from ordergate.runtime.book import AccountState
+
+    quotes = {"ES": Quote(None, None, 1e308, 0.0)}
+    state = AccountState(
+        "A",
+        "Paper",
+        "paper",
+        None,
+        True,
+        False,
+        50000.0,
+        50000.0,
+        quotes,
+        holdings={"ES": Position(1000, 6000.0, 50.0)},
+        peak_equity=50000.0,
+    )
+    assert state.mark_equity() == float("inf")
+    assert state.peak_equity == 50000.0
+    state.roll(datetime(2026, 11, 24, 15, tzinfo=UTC))
+    assert state.peak_equity == 50000.0 and state.eod_peak is None
