@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -23,14 +22,19 @@ from starlette.routing import Route
 from starlette.schemas import SchemaGenerator
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ordergate.policy.calendar import parse_duration
+from ordergate.runtime.body import read_json
 from ordergate.runtime.connections import BROKER_KINDS
-from ordergate.runtime.errors import BadRequest, BrokerError, NotFound, RequestError, StoreError
+from ordergate.runtime.errors import BrokerError, NotFound, RequestError, StoreError
+from ordergate.runtime.prices import PriceError, check_price, refuse
 from ordergate.runtime.service import Runtime
+from ordergate.runtime.webhook import MAX_QTY
 
 # the OAuth callback is reached by the trader's browser, which carries no bearer token;
 # its single-use state parameter is what ties it to a draft
 PUBLIC_PATHS = ("/v1/health", "/openapi.json", "/v1/oauth/callback")
 SSE_KEEPALIVE_SECONDS = 15.0
+MAX_LOCK_SECONDS = 366 * 86400
 
 schemas = SchemaGenerator({"openapi": "3.0.0", "info": {"title": "ordergate runtime", "version": "1"}})
 
@@ -42,17 +46,38 @@ def _json(status: int, body: Any) -> JSONResponse:
 
 
 async def _body(request: Request, *, required: bool = True) -> Any:
-    raw = await request.body()
-    if not raw:
-        if required:
-            raise BadRequest("body", "the body must be a JSON object")
-        return {}
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise BadRequest(
-            "body", f"the body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-        ) from None
+    return await read_json(request, required=required)
+
+
+async def _no_body(request: Request) -> None:
+    """Endpoints that take no body still read it through the one reader: bounded and
+    timed, and a body that is not JSON is refused rather than silently ignored."""
+    await read_json(request, required=False)
+
+
+def _order_numbers(body: Any) -> None:
+    """Limit and stop prices checked at the boundary (finite, > 0, at most MAX_PRICE;
+    the tick grid is the gateway's, which knows the contract), and the quantity within
+    MAX_QTY, so that price × qty × point value stays finite."""
+    if not isinstance(body, dict):
+        return
+    for key in ("price", "stop_price"):
+        if body.get(key) is not None:
+            check_price(body[key], key)
+    qty = body.get("qty")
+    if isinstance(qty, int | float) and not isinstance(qty, bool) and qty > MAX_QTY:
+        raise RequestError("qty", f"must be at most {MAX_QTY:,} contracts, not {qty:g}")
+
+
+def _lock_duration(body: Any) -> None:
+    """A duration lock (``6h``, ``90m``) no longer than MAX_LOCK_SECONDS: past that the
+    expiry is no useful instant, and far past it no datetime at all."""
+    duration = body.get("duration") if isinstance(body, dict) else None
+    seconds = parse_duration(duration) if isinstance(duration, str) else None
+    if seconds is not None and not 0 < seconds <= MAX_LOCK_SECONDS:
+        raise RequestError(
+            "duration", f"a lock lasts more than 0 and at most {MAX_LOCK_SECONDS // 86400} days"
+        )
 
 
 class BearerAuth:
@@ -97,6 +122,10 @@ def build_app(runtime: Runtime) -> Starlette:
         async def endpoint(request: Request) -> Response:
             try:
                 status, body = await fn(request)
+            except PriceError as exc:
+                source = "webhook" if request.url.path.startswith("/v1/webhooks/") else "api"
+                refuse(rt.core.metrics, source, exc, f"{request.method} {request.url.path}")
+                return _json(exc.status, exc.to_dict())
             except RequestError as exc:
                 return _json(exc.status, exc.to_dict())
             except BrokerError as exc:  # the request was fine; the broker behind it was not
@@ -104,6 +133,9 @@ def build_app(runtime: Runtime) -> Starlette:
             except StoreError as exc:
                 log.error("state store failure on %s %s: %s", request.method, request.url.path, exc)
                 return _json(503, {"error": f"the state store failed: {exc}", "field": "store"})
+            except Exception:  # a defect: logged with its traceback, which the client never sees
+                log.exception("unexpected failure on %s %s", request.method, request.url.path)
+                return _json(500, {"error": "internal error; the runtime's log has the details"})
             return _json(status, body)
 
         endpoint.__doc__ = fn.__doc__
@@ -128,11 +160,15 @@ def build_app(runtime: Runtime) -> Starlette:
 
     async def orders_post(request: Request) -> tuple[int, Any]:
         """responses: {201: {description: allowed and sent}, 403: {description: blocked by the policy}, 422: {description: a field is wrong}, 502: {description: the broker rejected it}, 504: {description: the broker did not answer; the order is unconfirmed}}"""
-        return await rt.gateway.submit(await _body(request), "api")
+        body = await _body(request)
+        _order_numbers(body)
+        return await rt.gateway.submit(body, "api")
 
     async def orders_check(request: Request) -> tuple[int, Any]:
         """responses: {200: {description: the decision; nothing is recorded or sent}}"""
-        return await rt.gateway.check(await _body(request), "api")
+        body = await _body(request)
+        _order_numbers(body)
+        return await rt.gateway.check(body, "api")
 
     async def orders_get(request: Request) -> tuple[int, Any]:
         """responses: {200: {description: open orders, or the history with status=all}}"""
@@ -148,18 +184,23 @@ def build_app(runtime: Runtime) -> Starlette:
 
     async def orders_delete(request: Request) -> tuple[int, Any]:
         """responses: {200: {description: cancelled}, 404: {description: no open order}}"""
+        await _no_body(request)
         return 200, {"order": await rt.gateway.cancel(request.path_params["id"])}
 
     async def flatten(request: Request) -> tuple[int, Any]:
         """responses: {200: {description: flatten report}}"""
+        await _no_body(request)
         return 200, await rt.flatten(request.path_params["id"])
 
     async def lock(request: Request) -> tuple[int, Any]:
         """responses: {200: {description: the locked account}}"""
-        return 200, await rt.lock(request.path_params["id"], await _body(request, required=False))
+        body = await _body(request, required=False)
+        _lock_duration(body)
+        return 200, await rt.lock(request.path_params["id"], body)
 
     async def unlock(request: Request) -> tuple[int, Any]:
         """responses: {200: {description: unlocked}, 409: {description: an enforced lock has not expired}}"""
+        await _no_body(request)
         return 200, await rt.unlock(request.path_params["id"])
 
     async def enable(request: Request) -> tuple[int, Any]:
@@ -176,6 +217,7 @@ def build_app(runtime: Runtime) -> Starlette:
 
     async def resume(request: Request) -> tuple[int, Any]:
         """responses: {200: {description: automation resumed}}"""
+        await _no_body(request)
         return 200, await rt.resume(request.path_params["id"])
 
     async def kill_switch(request: Request) -> tuple[int, Any]:
@@ -261,6 +303,7 @@ def build_app(runtime: Runtime) -> Starlette:
 
     async def connection_refresh(request: Request) -> tuple[int, Any]:
         """responses: {200: {description: accounts discovered again; new ones imported}}"""
+        await _no_body(request)
         return 200, await rt.connections.refresh(request.path_params["name"])
 
     async def connection_rename(request: Request) -> tuple[int, Any]:
@@ -269,6 +312,7 @@ def build_app(runtime: Runtime) -> Starlette:
 
     async def connection_reconnect(request: Request) -> tuple[int, Any]:
         """responses: {200: {description: reconnecting, also out of the error state}}"""
+        await _no_body(request)
         return 200, await rt.connections.reconnect(request.path_params["name"])
 
     async def connection_update(request: Request) -> tuple[int, Any]:
@@ -299,6 +343,7 @@ def build_app(runtime: Runtime) -> Starlette:
 
     async def copy_group_delete(request: Request) -> tuple[int, Any]:
         """responses: {200: {description: deleted}}"""
+        await _no_body(request)
         return 200, rt.copier.delete(request.path_params["name"])
 
     async def paper_feed(request: Request) -> tuple[int, Any]:

@@ -16,7 +16,7 @@ import importlib.util
 import os
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ordergate.policy import check_bundle
@@ -41,6 +41,7 @@ class RuntimeConfig:
     connections: tuple[ConnectionConfig, ...]
     webhooks: tuple[WebhookConfig, ...] = ()
     state_dir: Path = field(default=Path(".ordergate"))
+    config_dir: Path | None = None  # the config file's folder: replay feeds are read only below it
 
 
 def resolve(value: str, where: str, env: dict[str, str] | None = None) -> str:
@@ -113,9 +114,10 @@ def load_config(
             )
         spec = bundle.runtimes[0].model.spec
         name = bundle.runtimes[0].name
-    return from_spec(
+    config = from_spec(
         name, spec, state_dir=state_dir, listen=listen, bundled=path is None and not Path("rules").is_dir()
     )
+    return config if path is None else replace(config, config_dir=Path(path).resolve().parent)
 
 
 def from_spec(

@@ -25,7 +25,16 @@ from ordergate.policy.runtime_checks import plan_refusal
 from ordergate.runtime.brokers.base import AccountInfo, BrokerAdapter
 from ordergate.runtime.brokers.loopback.client import LoopbackBroker
 from ordergate.runtime.brokers.paper import PaperBroker
-from ordergate.runtime.errors import BadRequest, BrokerError, BrokerRefused, Conflict, NotFound, RequestError
+from ordergate.runtime.connection_fields import broker_address, paper_feed, replay_roots
+from ordergate.runtime.errors import (
+    BadRequest,
+    BrokerError,
+    BrokerRefused,
+    ConfigError,
+    Conflict,
+    NotFound,
+    RequestError,
+)
 from ordergate.runtime.oauth import OAuthSettings, authorize_url, exchange, new_state, require
 from ordergate.runtime.supervisor import Supervisor
 
@@ -69,6 +78,7 @@ BROKER_KINDS: dict[str, BrokerKind] = {
     )
 }
 EXECUTIONS = ("broker_native", "managed")
+MAX_BALANCE = 1e12  # dollars: any real account, and equity arithmetic stays finite
 CONNECTION_MODES = ("auto", "websocket", "polling")
 
 
@@ -222,7 +232,8 @@ class ConnectionManager:
     async def authenticate(self, draft_id: str, body: Any, *, base_url: str = "") -> dict[str, Any]:
         draft = self.draft(draft_id)
         kind = BROKER_KINDS[draft.broker]
-        body = body if isinstance(body, dict) else {}
+        if not isinstance(body, dict):
+            raise BadRequest("body", "the body must be a JSON object of the broker's step-2 fields")
         if kind.oauth:
             return self._start_oauth(draft, body, base_url)
         if not kind.available:
@@ -241,15 +252,24 @@ class ConnectionManager:
                 {"id": f"PAPER-{secrets.randbelow(9000) + 1000}", "balance": 50_000}
             ]
             settings["accounts"] = self._paper_accounts(accounts)
-            settings.setdefault("feed", "random_walk")
+            settings["feed"] = paper_feed(
+                body.get("feed", "random_walk"), replay_roots(self.rt.config.config_dir)
+            )
         elif draft.broker == "loopback":
             for key in ("host", "port", "username", "password"):
                 if body.get(key) in (None, ""):
                     raise RequestError(key, "is required")
+            settings["host"], settings["port"] = broker_address(body["host"], body["port"])
+            for key in ("username", "password"):
+                if not isinstance(body[key], str) or len(body[key]) > 256:
+                    raise RequestError(key, "must be text of at most 256 characters")
         spec = ConnectionSpec(
             draft.name, draft.broker, "api", settings=settings, accounts=settings.get("accounts", [])
         )
-        adapter = self.build(spec, creds)
+        try:
+            adapter = self.build(spec, creds)
+        except ConfigError as exc:  # a replay file inside the allowed folders that is not a replay
+            raise RequestError("feed", str(exc)) from None
         try:
             await asyncio.wait_for(adapter.connect(), 10)
             discovered = adapter.accounts()
@@ -308,9 +328,17 @@ class ConnectionManager:
         for i, a in enumerate(accounts):
             if not isinstance(a, dict) or not isinstance(a.get("id"), str) or not a["id"]:
                 raise RequestError(f"accounts[{i}].id", "is required")
+            if len(a["id"]) > 64:
+                raise RequestError(f"accounts[{i}].id", "must be at most 64 characters")
             balance = a.get("balance", 50_000)
-            if isinstance(balance, bool) or not isinstance(balance, int | float) or balance < 0:
-                raise RequestError(f"accounts[{i}].balance", "must be a number of dollars, 0 or more")
+            if (
+                isinstance(balance, bool)
+                or not isinstance(balance, int | float)
+                or not 0 <= balance <= MAX_BALANCE
+            ):
+                raise RequestError(
+                    f"accounts[{i}].balance", f"must be a number of dollars from 0 to {MAX_BALANCE:,.0f}"
+                )
             out.append({"id": a["id"], "balance": float(balance)})
         return out
 
@@ -337,6 +365,11 @@ class ConnectionManager:
                 continue
             if c["id"] in self.rt.core.accounts:
                 raise Conflict(f"accounts[{i}].id", f"account {c['id']} is already connected")
+            nickname = c.get("nickname")
+            if nickname is not None and (not isinstance(nickname, str) or len(nickname) > 64):
+                raise RequestError(
+                    f"accounts[{i}].nickname", "must be text of at most 64 characters, or null"
+                )
             info = found[c["id"]]
             chosen.append({"id": info.id, "balance": info.balance, "nickname": c.get("nickname")})
         if not chosen:
@@ -484,23 +517,31 @@ class ConnectionManager:
         return self.view(name)
 
     def update(self, name: str, body: Any) -> dict[str, Any]:
+        """Execution and connection mode; the whole body is checked before anything changes."""
         spec = self.spec(name)
-        body = body if isinstance(body, dict) else {}
-        if "execution" in body:
-            if body["execution"] not in EXECUTIONS:
-                raise RequestError("execution", f"must be one of {', '.join(EXECUTIONS)}")
-            spec.execution = body["execution"]
-            self.rt.core.executions[name] = spec.execution
-        if "mode" in body:
-            if not BROKER_KINDS[spec.broker].connection_modes or body["mode"] not in CONNECTION_MODES:
-                raise RequestError(
-                    "mode", f"connection mode is for ProjectX connections: {', '.join(CONNECTION_MODES)}"
-                )
-            spec.mode = body["mode"]
-        if spec.origin == "api":
-            self.rt.core.store.save_connection(
-                name, spec.broker, spec.to_store(), self.rt.core.now().isoformat()
+        if not isinstance(body, dict):
+            raise BadRequest("body", 'the body must be a JSON object such as {"execution": "managed"}')
+        unknown = sorted(set(body) - {"execution", "mode"})
+        if unknown:
+            raise RequestError(unknown[0], "not a setting of a connection; settings: execution, mode")
+        if "execution" in body and body["execution"] not in EXECUTIONS:
+            raise RequestError("execution", f"must be one of {', '.join(EXECUTIONS)}")
+        if "mode" in body and (
+            not BROKER_KINDS[spec.broker].connection_modes or body["mode"] not in CONNECTION_MODES
+        ):
+            raise RequestError(
+                "mode", f"connection mode is for ProjectX connections: {', '.join(CONNECTION_MODES)}"
             )
+        execution, mode = body.get("execution", spec.execution), body.get("mode", spec.mode)
+        if spec.origin == "api":  # stored first: a store failure leaves the running spec as it was
+            changed = ConnectionSpec(
+                spec.name, spec.broker, spec.origin, execution, mode, spec.settings, spec.accounts
+            )
+            self.rt.core.store.save_connection(
+                name, spec.broker, changed.to_store(), self.rt.core.now().isoformat()
+            )
+        spec.execution, spec.mode = execution, mode
+        self.rt.core.executions[name] = execution
         return self.view(name)
 
     # ---- views

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -37,6 +36,7 @@ from ordergate.runtime.holder import PolicyHolder
 from ordergate.runtime.ledger import book_fill
 from ordergate.runtime.metrics import Metrics
 from ordergate.runtime.monitor import FLUSH_SECONDS, Monitor
+from ordergate.runtime.prices import check_quote
 from ordergate.runtime.store import AccountRow, LockRow, open_store
 from ordergate.runtime.vault import Vault
 
@@ -310,22 +310,10 @@ class Runtime:
                 "symbol",
                 f"unknown contract {body['symbol']!r}; the paper broker quotes the contract table's roots, e.g. ES, NQ, CL, GC",
             )
-        prices: dict[str, float | None] = {}
-        for key in ("bid", "ask", "last"):
-            value = body.get(key)
-            if value is not None and (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
-                or not math.isfinite(value)
-                or value <= 0
-            ):
-                raise RequestError(key, f"must be a positive number, not {value!r}")
-            prices[key] = float(value) if value is not None else None
+        checked = check_quote(body.get("bid"), body.get("ask"), body.get("last"))  # DESIGN 9
+        prices = dict(zip(("bid", "ask", "last"), checked, strict=True))
         if all(v is None for v in prices.values()):
             raise RequestError("last", "give at least one of bid, ask, last")
-        bid, ask = prices["bid"], prices["ask"]
-        if bid is not None and ask is not None and bid > ask:
-            raise RequestError("ask", f"must not be below the bid (bid {bid:g}, ask {ask:g})")
         wanted = body.get("connection")
         manual = [
             b

@@ -17,10 +17,12 @@ from typing import Any
 from ordergate.policy import symbol_root
 from ordergate.runtime.book import AccountState
 from ordergate.runtime.errors import BadRequest, Conflict, RequestError
+from ordergate.runtime.prices import check_price
 
 ACTIONS = ("buy", "sell", "exit", "cancel", "add")
 ORDER_TYPES = {"market": "market", "limit": "limit", "stop": "stop", "stop_limit": "stop_limit"}
 SENTIMENTS = ("bullish", "long", "bearish", "short", "flat")
+MAX_QTY = 1_000_000  # contracts: far past any account, and price × qty × point value stays finite
 
 
 def _number(alert: dict[str, Any], key: str) -> float | None:
@@ -34,6 +36,12 @@ def _number(alert: dict[str, Any], key: str) -> float | None:
     if isinstance(value, bool) or not math.isfinite(number):
         raise RequestError(key, f"must be a number, not {value!r}")
     return number
+
+
+def _price(alert: dict[str, Any], key: str) -> float | None:
+    """A price of the alert; TradersPost sends them as numbers or as strings."""
+    number = _number(alert, key)
+    return None if number is None else check_price(number, key)
 
 
 def signal_id(alert: Any) -> str | None:
@@ -69,9 +77,9 @@ def alert_to_orders(alert: Any, state: AccountState) -> list[dict[str, Any]] | N
         return None
     quantity = _number(alert, "quantity")
     qty = 1 if quantity is None else quantity
-    if qty <= 0 or qty != int(qty):
+    if qty <= 0 or qty != int(qty) or qty > MAX_QTY:
         raise RequestError("quantity", f"must be a whole number of contracts, not {alert.get('quantity')!r}")
-    limit, stop = _number(alert, "limitPrice") or _number(alert, "price"), _number(alert, "stopPrice")
+    limit, stop = _price(alert, "limitPrice") or _price(alert, "price"), _price(alert, "stopPrice")
     order_type = alert.get("orderType")
     if order_type is None:
         order_type = "stop_limit" if (limit and stop) else "limit" if limit else "stop" if stop else "market"

@@ -1,0 +1,121 @@
+"""The one reader of request bodies (DESIGN 9): bounded, timed, UTF-8 JSON.
+
+Every endpoint that takes a body reads it here, so no endpoint can be reached with a
+body the others would refuse. In order:
+
+1. at most ``MAX_BODY_BYTES``: a larger Content-Length is refused before a byte is
+   read, and a body that streams past the limit is refused when it does (413);
+2. within ``BODY_TIMEOUT_SECONDS``: a client that trickles its body is cut off (408);
+3. strict UTF-8, then JSON; integer literals of at most ``MAX_INT_DIGITS`` digits
+   (Python's own limit of 4,300 would raise deep inside ``int``) (400);
+4. nesting at most ``MAX_DEPTH`` deep (400): the C scanner nests ~1,000 deep before
+   it raises ``RecursionError``, which is caught too;
+5. every number finite: ``NaN``, ``Infinity`` and literals such as ``1e400`` (which
+   parse to inf) are refused with a 422 naming the field where they sit, as any
+   other bad field value is.
+
+The errors are ``RequestError`` subclasses naming ``body`` (or the field), which the
+API answers as JSON like every other refusal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from typing import Any
+
+from starlette.requests import ClientDisconnect, Request
+
+from ordergate.runtime.errors import BadRequest, RequestError
+
+MAX_BODY_BYTES = 1 << 20
+BODY_TIMEOUT_SECONDS = 10.0
+MAX_INT_DIGITS = 30  # as in rules files; no field of the API needs more
+MAX_DEPTH = 64
+
+
+class BodyTooLarge(BadRequest):
+    status = 413
+
+
+class BodyTimeout(BadRequest):
+    status = 408
+
+
+class _Refused(ValueError):
+    """Raised inside the JSON scanner's hooks; turned into a BadRequest outside it."""
+
+
+def _bounded_int(text: str) -> int:
+    digits = len(text) - (text[0] == "-")
+    if digits > MAX_INT_DIGITS:
+        raise _Refused(f"an integer has {digits} digits; at most {MAX_INT_DIGITS} are read")
+    return int(text)
+
+
+async def read_raw(request: Request, within: float = BODY_TIMEOUT_SECONDS) -> bytes:
+    """The body's bytes, at most ``MAX_BODY_BYTES``, read within ``within`` seconds."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise BodyTooLarge("body", f"the body is {declared} bytes; at most {MAX_BODY_BYTES} are read")
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with asyncio.timeout(within):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise BodyTooLarge("body", f"the body is over {MAX_BODY_BYTES} bytes")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise BodyTimeout("body", f"the body did not arrive within {within:g} s") from None
+    except ClientDisconnect:
+        raise BadRequest("body", "the client went away before the body was complete") from None
+    return b"".join(chunks)
+
+
+def parse(raw: bytes) -> Any:
+    """A JSON document from ``raw``, within the bounds above."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest("body", f"the body is not UTF-8: byte {exc.start} is not valid") from None
+    try:
+        document = json.loads(text, parse_int=_bounded_int)
+    except json.JSONDecodeError as exc:
+        raise BadRequest(
+            "body", f"the body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
+    except _Refused as exc:
+        raise BadRequest("body", f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BadRequest("body", f"the body nests deeper than {MAX_DEPTH} levels") from None
+    _check_tree(document)
+    return document
+
+
+def _check_tree(document: Any) -> None:
+    """Depth and finiteness, walked without recursion so the walk cannot overflow either."""
+    stack: list[tuple[Any, str, int]] = [(document, "", 1)]
+    while stack:
+        node, path, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > MAX_DEPTH:
+                raise BadRequest("body", f"the body nests deeper than {MAX_DEPTH} levels")
+            items = node.items() if isinstance(node, dict) else enumerate(node)
+            for key, value in items:
+                where = f"{path}[{key}]" if isinstance(node, list) else f"{path}.{key}" if path else str(key)
+                stack.append((value, where, depth + 1))
+        elif isinstance(node, float) and not math.isfinite(node):
+            raise RequestError(path or "body", f"must be a finite number, not {node!r}")
+
+
+async def read_json(request: Request, *, required: bool = True) -> Any:
+    """The body as JSON; ``{}`` for an empty optional body."""
+    raw = await read_raw(request)
+    if not raw.strip():
+        if required:
+            raise BadRequest("body", "the body must be a JSON object")
+        return {}
+    return parse(raw)
