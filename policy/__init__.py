@@ -29,7 +29,7 @@ from ordergate.policy.decision import Action, Decision, TraceEntry, Warning
 from ordergate.policy.diagnostics import Diagnostic, Position
 from ordergate.policy.errors import InputError, OrdergateError, PolicyError
 from ordergate.policy.models import API_VERSION, KINDS, json_schema
-from ordergate.policy.orders import Order, Quote, Snapshot
+from ordergate.policy.orders import Order, Quote, Snapshot, Working
 from ordergate.policy.orders import Position as HeldPosition
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "TraceEntry",
     "UnboundPolicy",
     "Warning",
+    "Working",
     "canonical_root",
     "check_bundle",
     "contract_table",

@@ -114,7 +114,9 @@ def classify(o: Order, positions: Mapping[str, Position]) -> tuple[bool, int, in
     """(is_exit, entry_qty, position_qty, max_exit_qty) for an order against the positions.
 
     An exit only reduces the position (opposite side, qty <= |position|) or is an explicit
-    close/flatten. A reversal is an entry for the part beyond flat.
+    close/flatten. A reversal is an entry for the part beyond flat. Only the *held*
+    position counts here: working entries never turn an exit into an entry (getting out
+    must always be possible); they weigh in the positions stage of entries alone.
     """
     pos = positions.get(o.root)
     pos_qty = pos.qty if pos is not None else 0
@@ -242,6 +244,13 @@ def quote_health_check(strict: bool, stale_after: float) -> Check:
 
 
 def positions_check(per_order: int | None, max_size: int | None, max_open: int | None) -> Check:
+    """Per-order size, position size and open symbols, judged on the worst case (DESIGN 4.3).
+
+    Entries resting at the broker may still fill, so the size is the position plus every
+    working order on this order's side plus this order, and a root with a working entry is
+    already open. ``s.working`` is None when nothing rests: then this costs one test.
+    """
+
     def check(o: Order, s: Snapshot, f: Facts) -> Block | None:
         if per_order is not None and f.qty > per_order:
             return Block(
@@ -249,21 +258,42 @@ def positions_check(per_order: int | None, max_size: int | None, max_open: int |
                 "max_contracts_per_order",
                 f"{f.qty} contracts is more than the {per_order} allowed per order",
             )
-        if max_size is not None and abs(f.pos_after) > max_size:
-            return Block(
-                "positions",
-                "max_position_size",
-                f"the {o.root} position would be {abs(f.pos_after)} contracts; the most is {max_size}",
-            )
-        if max_open is not None and f.pos_qty == 0 and f.open_positions >= max_open:
+        working = s.working
+        if max_size is not None:
+            size = f.pos_after
+            resting = 0
+            if working is not None and (w := working.get(o.root)) is not None:
+                resting = w.buy if o.sign > 0 else w.sell
+                size += o.sign * resting
+            if abs(size) > max_size:
+                return _too_large(o, abs(size), resting, max_size)
+        if (
+            max_open is not None
+            and f.pos_qty == 0
+            and s.open_symbols >= max_open
+            and (working is None or o.root not in working)
+        ):
             return Block(
                 "positions",
                 "max_open_positions",
-                f"{f.open_positions} symbols are open; the most is {max_open}",
+                f"{s.open_symbols} symbols are open or have working entries; the most is {max_open}"
+                if working is not None
+                else f"{s.open_symbols} symbols are open; the most is {max_open}",
             )
         return None
 
     return check
+
+
+def _too_large(o: Order, size: int, resting: int, max_size: int) -> Block:
+    if resting:
+        message = (
+            f"the {o.root} position could reach {size} contracts with {resting} working {o.side} "
+            f"contract{'s' * (resting != 1)}; the most is {max_size}"
+        )
+    else:
+        message = f"the {o.root} position would be {size} contracts; the most is {max_size}"
+    return Block("positions", "max_position_size", message)
 
 
 @dataclass(frozen=True, slots=True)

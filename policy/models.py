@@ -272,6 +272,11 @@ class QuoteState(Strict):
     time: Annotated[str | None, Field(description="ISO 8601 time of the quote, instead of age.")] = None
 
 
+class WorkingState(Strict):
+    buy: Annotated[int, Field(ge=0, description="Contracts in working buy entries.")] = 0
+    sell: Annotated[int, Field(ge=0, description="Contracts in working sell entries.")] = 0
+
+
 class State(Strict):
     account: AccountState | None = None
     positions: dict[str, PositionState] | None = None
@@ -279,6 +284,16 @@ class State(Strict):
     trades: TradesState | None = None
     quotes: dict[str, QuoteState] | None = None
     automation_paused: bool = False
+    working: Annotated[
+        dict[str, WorkingState] | None,
+        Field(
+            description="Entry orders resting at the broker, in contracts by symbol (any spelling; "
+            "read as its root), e.g. {ES: {buy: 2, sell: 1}}. The positions stage judges the worst "
+            "case: max_position_size counts the position plus every working order on the order's "
+            "side plus the order, and a symbol with a working entry is open for max_open_positions. "
+            "Working exits are not listed; an order that only reduces the held position stays an exit."
+        ),
+    ] = None
 
 
 class OrderSpec(Strict):

@@ -4,6 +4,14 @@ Both are immutable and built once (by the runtime from its live state, by tests 
 CLI from dicts). A Snapshot computes what depends only on itself when it is built, the
 unrealized P&L and the count of open symbols, so that deciding many orders against one
 snapshot does not compute them again.
+
+Working orders (DESIGN 4.3): ``Snapshot.working`` holds, by root, the entry contracts
+resting at the broker (limit and stop entries that may still fill). They matter to the
+positions stage only: ``max_position_size`` is judged on the worst case (the position plus
+every working order on the order's side plus the order) and a root with a working entry
+counts as open for ``max_open_positions``. They do not change what is an exit: an order
+that only reduces the *held* position is an exit whatever rests at the broker, because
+an exit must always get out. Working exits (stops and targets) are not reported there.
 """
 
 from __future__ import annotations
@@ -189,6 +197,37 @@ class Quote:
         return self.age
 
 
+@dataclass(frozen=True, slots=True)
+class Working:
+    """Entry contracts resting at the broker in one root, by side."""
+
+    buy: int = 0
+    sell: int = 0
+
+    def __post_init__(self) -> None:
+        for side in ("buy", "sell"):
+            value = getattr(self, side)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise InputError(
+                    f"working.{side}", f"must be a whole number of contracts, 0 or more, not {value!r}"
+                )
+
+    def __bool__(self) -> bool:
+        return bool(self.buy or self.sell)
+
+
+def merge_working(working: Mapping[str, Working]) -> dict[str, Working]:
+    """Working entries by root: spellings of one root add up; empty entries are dropped."""
+    merged: dict[str, Working] = {}
+    for symbol, w in working.items():
+        if not w:
+            continue
+        root = symbol_root(symbol)
+        have = merged.get(root)
+        merged[root] = w if have is None else Working(have.buy + w.buy, have.sell + w.sell)
+    return merged
+
+
 def unrealized_pnl(positions: Mapping[str, Position], quotes: Mapping[str, Quote]) -> float:
     """Open positions marked at the last trade, else the mid, times the point value."""
     total = 0.0
@@ -221,12 +260,20 @@ class Snapshot:
     daily_trades: int = 0
     weekly_trades: int = 0
     automation_paused: bool = False
+    working: Mapping[str, Working] | None = None  # entries resting at the broker, by root
     unrealized: float = field(default=0.0, init=False)
-    open_positions: int = field(default=0, init=False)
+    open_positions: int = field(default=0, init=False)  # roots held
+    open_symbols: int = field(default=0, init=False)  # roots held or with a working entry
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "unrealized", unrealized_pnl(self.positions, self.quotes))
-        object.__setattr__(self, "open_positions", sum(1 for pos in self.positions.values() if pos.qty))
+        held = {root for root, pos in self.positions.items() if pos.qty}
+        object.__setattr__(self, "open_positions", len(held))
+        # None or a non-empty mapping by root, so the positions stage pays one test when
+        # nothing is working
+        working = merge_working(self.working) if self.working else None
+        object.__setattr__(self, "working", MappingProxyType(working) if working else None)
+        object.__setattr__(self, "open_symbols", len(held | working.keys()) if working else len(held))
 
     @property
     def equity(self) -> float | None:
@@ -248,7 +295,7 @@ class Snapshot:
         if at is not None and at.tzinfo is None:
             raise InputError("at", "must be a timezone-aware datetime; quote ages are measured from it")
         data = _mapping(data, where.rstrip("."))
-        known = {"account", "positions", "pnl", "trades", "quotes", "automation_paused"}
+        known = {"account", "positions", "pnl", "trades", "quotes", "automation_paused", "working"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise InputError(
@@ -309,6 +356,7 @@ class Snapshot:
             quotes[symbol_root(symbol)] = Quote(
                 _number(q, "bid", qw), _number(q, "ask", qw), _number(q, "last", qw), time_ts, age
             )
+        working = _working(_mapping(data.get("working"), f"{where}working"), f"{where}working.")
         pnl = _mapping(data.get("pnl"), f"{where}pnl")
         trades = _mapping(data.get("trades"), f"{where}trades")
         return cls(
@@ -329,4 +377,26 @@ class Snapshot:
             daily_trades=int(trades.get("daily", 0)),
             weekly_trades=int(trades.get("weekly", 0)),
             automation_paused=bool(data.get("automation_paused", False)),
+            working=working,
         )
+
+
+def _working(data: Mapping[str, Any], where: str) -> dict[str, Working]:
+    """``{ES: {buy: 2, sell: 1}}`` checked field by field; spellings of one root add up."""
+    out: dict[str, Working] = {}
+    for symbol, sides in data.items():
+        ww = f"{where}{symbol}."
+        sides = _mapping(sides, ww.rstrip("."))
+        unknown = sorted(set(sides) - {"buy", "sell"})
+        if unknown:
+            raise InputError(f"{ww}{unknown[0]}", "unknown field; known fields: buy, sell")
+        counts = []
+        for side in ("buy", "sell"):
+            value = sides.get(side, 0)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise InputError(
+                    f"{ww}{side}", f"must be a whole number of contracts, 0 or more, not {value!r}"
+                )
+            counts.append(value)
+        out[str(symbol)] = Working(*counts)
+    return merge_working(out)

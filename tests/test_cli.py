@@ -160,6 +160,31 @@ def test_check_takes_inline_json_and_binds_by_account() -> None:
     assert d["policy"] == "apex-50k-eval@1" and d["code"] == "quote_missing"
 
 
+def test_check_state_counts_working_orders() -> None:
+    order = '{"symbol": "ESZ6", "side": "buy", "qty": 1, "type": "limit", "price": 5990, "account": "WORK-1"}'
+    common = ("check", "--rules", "tests/golden/chain", "--order", order, "--at", "2026-11-24T10:00:00-05:00")
+    flat = json.loads(run(*common).stdout)
+    r = run(*common, "--state", '{"working": {"ESZ6": {"buy": 5}}}')
+    assert r.returncode == 0, r.stderr
+    resting = json.loads(r.stdout)
+    assert flat["outcome"] == "allow"
+    assert (resting["outcome"], resting["code"]) == ("block", "max_position_size")
+
+
+def test_check_a_bad_working_state_exits_2_naming_the_field() -> None:
+    r = run(
+        "check",
+        "--rules",
+        "tests/golden/chain",
+        "--order",
+        '{"symbol": "ES", "side": "buy", "qty": 1}',
+        "--state",
+        '{"working": {"ES": {"buy": -2}}}',
+    )
+    assert r.returncode == 2 and "state.working.ES.buy: must be a whole number" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [

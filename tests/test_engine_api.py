@@ -307,6 +307,7 @@ def test_the_public_names_are_pinned() -> None:
         "TraceEntry",
         "UnboundPolicy",
         "Warning",
+        "Working",
         "canonical_root",
         "check_bundle",
         "contract_table",
