@@ -15,8 +15,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from watchfiles import awatch
-
 from ordergate.policy import CompiledPolicy, Quote, canonical_root
 from ordergate.policy.orders import Position
 from ordergate.policy.runtime_checks import plan_refusal
@@ -83,6 +81,8 @@ class Runtime:
 
     async def start(self, *, background: bool = True) -> None:
         core = self.core
+        if background and self.config.rules_watched:
+            await core.holder.wait_quiet()  # a rules file still being written must not decide
         now = core.now()
         self._load_policy(now)
         for conn in self.config.connections:
@@ -131,7 +131,7 @@ class Runtime:
         self.started_at = now
         if background:
             self._tasks.append(asyncio.create_task(self._tick_loop(), name="monitor-tick"))
-            if self.config.rules_watched and self.config.rules.is_dir():
+            if self.config.rules_watched:  # also while the rules are missing: they may come back
                 self._tasks.append(asyncio.create_task(self._watch_rules(), name="rules-watch"))
 
     def vault(self) -> Vault:
@@ -237,11 +237,7 @@ class Runtime:
         return swapped
 
     async def _watch_rules(self) -> None:
-        async for _changes in awatch(self.config.rules, debounce=50, step=20):
-            try:
-                await self.reload()
-            except Exception:  # a reload must never take the runtime down
-                log.exception("reload failed")
+        await self.core.holder.watch(self.core.now, self._after_reload)
 
     async def _tick_loop(self) -> None:
         while True:
