@@ -34,7 +34,7 @@ from ordergate.policy.orders import Order, Snapshot, naive_now_error
 from ordergate.policy.runtime_checks import check_runtime
 from ordergate.policy.schema_check import check_shape, did_you_mean, dotted
 from ordergate.policy.secrets import find_literal_secrets
-from ordergate.policy.source import Document, Path, SourceFile, parse_documents
+from ordergate.policy.source import Document, Path, parse_documents, read_source
 
 YAML_SUFFIXES = (".yaml", ".yml")
 _GLOB_CHARS = set("*?[")
@@ -251,14 +251,12 @@ def check_bundle(paths: Sequence[str | os.PathLike[str]]) -> tuple[Bundle | None
     contents: list[tuple[FsPath, bytes]] = []
     documents: list[Document] = []
     for path, display in files:
-        try:
-            data = path.read_bytes()
-            text = data.decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Diagnostic(display, 1, 1, "error", "unreadable", f"cannot read {display}: {exc}"))
+        data, source, unreadable = read_source(path, display)  # at most 1 MiB (DESIGN §9)
+        problems.extend(unreadable)
+        if source is None:
             continue
         contents.append((path, data))
-        docs, syntax = parse_documents(SourceFile(display, text))
+        docs, syntax = parse_documents(source)
         problems.extend(syntax)
         documents.extend(docs)
     digest = bundle_digest(contents, [FsPath(p) for p in paths])

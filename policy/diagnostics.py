@@ -54,9 +54,9 @@ class Diagnostic:
     def render_text(self) -> str:
         lines = [self.render_line()]
         if self.source_line is not None:
-            text = self.source_line.rstrip("\n")
+            text, caret = _window(self.source_line.rstrip("\n"), max(self.col - 1, 0))
             lines.append(f"    {text}")
-            lines.append("    " + " " * max(self.col - 1, 0) + "^")
+            lines.append("    " + " " * caret + "^")
         if self.hint:
             lines.append(f"    hint: {self.hint}")
         return "\n".join(lines)
@@ -71,6 +71,21 @@ class Diagnostic:
             "message": self.message,
             "hint": self.hint,
         }
+
+
+_WINDOW = 120  # characters of a source line shown around the caret
+
+
+def _window(text: str, caret: int) -> tuple[str, int]:
+    """The part of a long line around ``caret`` (a hostile file may hold one line of
+    a megabyte), with the caret's place in it."""
+    if len(text) <= _WINDOW:
+        return text, caret
+    start = max(0, min(caret - _WINDOW // 2, len(text) - _WINDOW))
+    shown = text[start : start + _WINDOW]
+    prefix = "…" if start else ""
+    suffix = "…" if start + _WINDOW < len(text) else ""
+    return prefix + shown + suffix, caret - start + len(prefix)
 
 
 def sort_key(d: Diagnostic) -> tuple[str, int, int, str]:

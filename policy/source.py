@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path as FsPath
 from typing import Any
 
 import yaml
 
+from ordergate.policy import bounds
 from ordergate.policy.diagnostics import Diagnostic, Position
 
 try:  # libyaml is several times faster; both give the same nodes and marks
@@ -137,8 +139,24 @@ def _align(raw: str, value: str, offset: int) -> int:
     return min(r, len(raw))
 
 
+class BoundError(Exception):
+    """A document passes one of the bounds of DESIGN §9; the loader stops reading it."""
+
+    def __init__(self, node: yaml.Node, code: str, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.node = node
+        self.code = code
+        self.message = message
+        self.hint = hint
+
+
 def resolve_scalar(node: yaml.ScalarNode) -> Any:
-    """A plain scalar by the YAML 1.2 core schema; quoted and block scalars are strings."""
+    """A plain scalar by the YAML 1.2 core schema; quoted and block scalars are strings.
+
+    Raises BoundError for a number with more than MAX_NUMBER_DIGITS digits before its
+    point: Python refuses to convert a decimal integer of over 4,300 digits, and a number
+    that long is a mistake anyway.
+    """
     text = node.value
     if node.style:  # quoted or block: libyaml says '' for plain, PyYAML says None
         return text
@@ -149,17 +167,38 @@ def resolve_scalar(node: yaml.ScalarNode) -> Any:
     if _BOOL_FALSE.match(text):
         return False
     if _INT.match(text):
+        _check_digits(node, len(text.lstrip("+-")))
         return int(text)
     if _INT_HEX.match(text):
+        _check_digits(node, len(text) - 2)
         return int(text, 16)
     if _FLOAT.match(text):
+        _check_digits(node, len(re.split(r"[.eE]", text.lstrip("+-"), maxsplit=1)[0]))
         return float(text)
     if text in (".inf", ".Inf", "+.inf"):
         return float("inf")
     return text
 
 
+def _check_digits(node: yaml.ScalarNode, digits: int) -> None:
+    if digits > bounds.MAX_NUMBER_DIGITS:
+        raise BoundError(
+            node,
+            "number-too-long",
+            f"this number has {digits:,} digits; a number has at most "
+            f"{bounds.MAX_NUMBER_DIGITS} digits before its point",
+        )
+
+
 class _Builder:
+    """Plain values from a composed node graph, with the position of every part.
+
+    The graph is what the YAML says, aliases included: a node reused through an alias
+    (or a merge key) is the same object in several places. Building it again costs its
+    whole size, so every node built a second time counts against MAX_ALIAS_NODES, and a
+    node reached again while it is still being built (``x: &a [*a]``) is a cycle.
+    """
+
     def __init__(self, source: SourceFile, index: int, root: yaml.Node) -> None:
         self.source = source
         self.index = index
@@ -168,33 +207,83 @@ class _Builder:
         self.spans: dict[Path, tuple[int, int, int, int]] = {}
         self.problems: list[Diagnostic] = []
         self.root = root
+        self.seen: set[int] = set()  # ids of the nodes built once
+        self.open: set[int] = set()  # ids of the collections being built now
+        self.sizes: dict[int, int] = {}  # id -> nodes a collection expands to
+        self.built = 0  # nodes built so far, the alias-expanded ones included
+        self.added = 0  # nodes built again through an alias
+        self.reusing = 0  # > 0 while inside a node built again (already counted whole)
 
     def mark(self, node: yaml.Node) -> Position:
         return self.source.position(node.start_mark.line + 1, node.start_mark.column + 1)
 
-    def build(self, node: yaml.Node, path: Path) -> Any:
+    def build(self, node: yaml.Node, path: Path, depth: int = 0) -> Any:
+        """``depth`` counts the collections around ``node``."""
         self.values[path] = self.mark(node)
+        ident = id(node)
+        if ident not in self.seen:
+            self.seen.add(ident)
+            return self.build_new(node, path, depth)
+        if ident in self.open:
+            raise BoundError(
+                node,
+                "alias-cycle",
+                "this alias refers to a node that contains it, so it would repeat without end",
+                "an alias (*name) may only repeat a node that is complete before it",
+            )
+        if not self.reusing:
+            self.added += self.sizes.get(ident, 1)
+            if self.added > bounds.MAX_ALIAS_NODES:
+                raise BoundError(
+                    node,
+                    "alias-expansion",
+                    f"aliases in this document repeat more than {bounds.MAX_ALIAS_NODES:,} nodes",
+                    "anchors (&name) and aliases (*name) may repeat parts of a document, "
+                    f"up to {bounds.MAX_ALIAS_NODES:,} nodes in all",
+                )
+        self.reusing += 1
+        try:
+            return self.build_new(node, path, depth)
+        finally:
+            self.reusing -= 1
+
+    def build_new(self, node: yaml.Node, path: Path, depth: int) -> Any:
+        self.built += 1
         if isinstance(node, yaml.ScalarNode):
-            value = resolve_scalar(node)
-            if isinstance(value, str):
+            scalar = resolve_scalar(node)
+            if isinstance(scalar, str):
                 self.spans[path] = (
                     node.start_mark.line + 1,
                     node.start_mark.column + 1,
                     node.end_mark.line + 1,
                     node.end_mark.column + 1,
                 )
-            return value
+            return scalar
+        if depth >= bounds.MAX_DEPTH:
+            raise BoundError(
+                node,
+                "too-deep",
+                f"this part nests deeper than {bounds.MAX_DEPTH} levels of mappings and lists",
+            )
+        ident, start = id(node), self.built - 1
+        self.open.add(ident)
+        value: Any
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        if isinstance(node, yaml.MappingNode):
-            return self.build_mapping(node, path)
-        raise TypeError(f"unexpected YAML node {node!r}")  # pragma: no cover
+            value = [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        elif isinstance(node, yaml.MappingNode):
+            value = self.build_mapping(node, path, depth + 1)
+        else:  # pragma: no cover - the safe loader composes only the three kinds
+            raise TypeError(f"unexpected YAML node {node!r}")
+        self.open.discard(ident)
+        self.sizes[ident] = self.built - start
+        return value
 
-    def build_mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
+    def build_mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
+        """``depth`` is that of the mapping's keys and values."""
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                merged = self.build(value_node, path)
+                merged = self.build(value_node, path, depth)
                 if isinstance(merged, dict):
                     for k, v in merged.items():
                         out.setdefault(k, v)
@@ -220,8 +309,28 @@ class _Builder:
                 )
                 continue
             self.keys[child] = self.mark(key_node)
-            out[key] = self.build(value_node, child)
+            out[key] = self.build(value_node, child, depth)
         return out
+
+
+def read_source(path: FsPath, display: str) -> tuple[bytes, SourceFile | None, list[Diagnostic]]:
+    """The bytes and text of a rules file, or a diagnostic when it cannot or may not be read.
+
+    At most MAX_FILE_BYTES + 1 bytes are read, so a huge file (or one that grows while
+    we read it) costs no more memory than the bound.
+    """
+    try:
+        with path.open("rb") as f:
+            data = f.read(bounds.MAX_FILE_BYTES + 1)
+        if len(data) > bounds.MAX_FILE_BYTES:
+            size = max(path.stat().st_size, len(data))
+            message = f"{display} is {size:,} bytes; a rules file is at most {bounds.MAX_FILE_BYTES:,} bytes"
+            hint = "split it into several files in the rules directory"
+            return b"", None, [Diagnostic(display, 1, 1, "error", "file-too-large", message, hint)]
+        text = data.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return b"", None, [Diagnostic(display, 1, 1, "error", "unreadable", f"cannot read {display}: {exc}")]
+    return data, SourceFile(display, text), []
 
 
 def parse_documents(source: SourceFile) -> tuple[list[Document], list[Diagnostic]]:
@@ -240,7 +349,11 @@ def parse_documents(source: SourceFile) -> tuple[list[Document], list[Diagnostic
         if root is None:
             continue
         builder = _Builder(source, index, root)
-        value = builder.build(root, ())
+        try:
+            value = builder.build(root, ())
+        except BoundError as exc:  # past a bound: one diagnostic, and the document is not read
+            problems.append(_bound_diagnostic(source, index, exc))
+            continue
         problems.extend(builder.problems)
         if value is None:  # an empty document, e.g. after a trailing '---'
             continue
@@ -258,10 +371,27 @@ def parse_documents(source: SourceFile) -> tuple[list[Document], list[Diagnostic
     return docs, problems
 
 
+def _bound_diagnostic(source: SourceFile, index: int, exc: BoundError) -> Diagnostic:
+    mark = exc.node.start_mark
+    if exc.code in ("alias-cycle", "alias-expansion"):  # point at the alias, not at its anchor
+        mark = bounds.alias_mark(source.text, index, cycle=exc.code == "alias-cycle") or mark
+    return source.diagnostic(
+        source.position(mark.line + 1, mark.column + 1), exc.code, exc.message, hint=exc.hint
+    )
+
+
 def _syntax_diagnostic(source: SourceFile, exc: yaml.MarkedYAMLError) -> Diagnostic:
     what = exc.problem or "invalid YAML"
     problem, opened = exc.problem_mark, exc.context_mark
     context = exc.context or ""
+    if "maximum nesting depth" in what:  # libyaml stops at 1,000 levels, before it says where 64 was
+        mark = problem or opened
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return source.diagnostic(
+            source.position(line, col),
+            "too-deep",
+            f"this part nests more than 1,000 levels deep; mappings and lists nest at most {bounds.MAX_DEPTH}",
+        )
     # An unclosed bracket or quote is noticed lines later; the place to fix is where it opened.
     if opened is not None and ("flow" in context or "quoted scalar" in context):
         where = source.position(opened.line + 1, opened.column + 1)

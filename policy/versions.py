@@ -50,6 +50,14 @@ def identify(doc: Document) -> tuple[str | None, list[Diagnostic]]:
                 doc.start, "api-version", f"the document has no apiVersion; supported: {supported}"
             )
         )
+    elif not isinstance(api, str):  # a list or mapping cannot even be looked up
+        problems.append(
+            src.diagnostic(
+                doc.pos(("apiVersion",)),
+                "api-version",
+                f"apiVersion must be a string such as {API_VERSION}; supported: {supported}",
+            )
+        )
     elif api not in SUPPORTED_API_VERSIONS and api not in CONVERTERS:
         problems.append(
             src.diagnostic(
@@ -64,6 +72,14 @@ def identify(doc: Document) -> tuple[str | None, list[Diagnostic]]:
         problems.append(
             src.diagnostic(
                 doc.start, "kind", f"the document has no kind; supported kinds: {', '.join(KINDS)}"
+            )
+        )
+    elif not isinstance(kind, str):
+        problems.append(
+            src.diagnostic(
+                doc.pos(("kind",)),
+                "kind",
+                f"kind must be a string; supported kinds: {', '.join(KINDS)}",
             )
         )
     elif kind not in KINDS:

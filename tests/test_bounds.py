@@ -1,0 +1,243 @@
+"""DESIGN §9 bounds: past each one, a rules file gets one diagnostic at file:line:col,
+quickly, through the Python API and through `ordergate validate`; at the bound it loads.
+
+Each hostile file here is one that once crashed or hung the engine (issue 8).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ordergate.policy import PolicyError, check_bundle, load_bundle
+from ordergate.policy.bounds import (
+    MAX_ALIAS_NODES,
+    MAX_DEPTH,
+    MAX_EXPRESSION_CHARS,
+    MAX_FILE_BYTES,
+    MAX_NUMBER_DIGITS,
+)
+from tests.test_cli import ORDERGATE
+
+POLICY = (
+    "apiVersion: ordergate/v1\nkind: RiskPolicy\nmetadata: {name: p, version: 1}\nspec:\n  accounts: ['*']\n"
+)
+
+
+def with_rule(when: str) -> str:
+    return POLICY + f"  rules:\n    - name: r\n      when: {when}\n"
+
+
+def alias_levels(levels: int) -> str:
+    """``levels`` lists of ten aliases, each of the list before: 10**levels scalars."""
+    text = "x:\n  l0: &l0 [a, a, a, a, a, a, a, a, a, a]\n"
+    for i in range(1, levels + 1):
+        text += f"  l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]\n"
+    return text
+
+
+def merge_key_bomb(levels: int) -> str:
+    """Mappings that each merge the one before ten times over (``<<:``)."""
+    text = "a0: &a0 {k0: 1, k1: 1, k2: 1, k3: 1, k4: 1, k5: 1, k6: 1, k7: 1, k8: 1, k9: 1}\n"
+    for i in range(1, levels + 1):
+        text += f"a{i}: &a{i}\n" + "".join(f"  k{j}: {{<<: *a{i - 1}}}\n" for j in range(10))
+    return text
+
+
+@dataclass(frozen=True)
+class Hostile:
+    name: str
+    text: str
+    code: str
+    line: int
+    col: int
+
+
+HOSTILE = [
+    Hostile("alias-bomb-6-levels", alias_levels(6), "alias-expansion", 5, 47),
+    Hostile("alias-bomb-7-levels", alias_levels(7), "alias-expansion", 5, 47),
+    Hostile("merge-key-bomb", merge_key_bomb(7), "alias-expansion", 28, 12),
+    Hostile("recursive-alias-in-a-list", "x: &a [*a]\n", "alias-cycle", 1, 8),
+    Hostile("recursive-alias-in-a-mapping", "x: &a {y: [1, *a]}\n", "alias-cycle", 1, 15),
+    Hostile("nested-lists-600", "x: " + "[" * 600 + "]" * 600 + "\n", "too-deep", 1, 4 + MAX_DEPTH - 1),
+    # libyaml itself stops at 1,000 levels, before saying where level 65 was
+    Hostile("nested-lists-5000", "x: " + "[" * 5000 + "]" * 5000 + "\n", "too-deep", 1, 1003),
+    Hostile("nested-block-lists-5000", "- " * 5000 + "x\n", "too-deep", 1, 1999),
+    Hostile("nested-rules-500", POLICY + "  rules: " + "[" * 500 + "]" * 500 + "\n", "too-deep", 6, 72),
+    Hostile(
+        "integer-of-4400-digits",
+        POLICY + "  positions: {max_contracts_per_order: " + "9" * 4400 + "}\n",
+        "number-too-long",
+        6,
+        40,
+    ),
+    Hostile("integer-key-of-40-digits", "x: {" + "7" * 40 + ": 1}\n", "number-too-long", 1, 5),
+    Hostile("hex-integer-of-40-digits", "x: 0x" + "f" * 40 + "\n", "number-too-long", 1, 4),
+    Hostile(
+        "api-version-a-list",
+        "apiVersion: []\nkind: RiskPolicy\nmetadata: {name: p}\nspec: {}\n",
+        "api-version",
+        1,
+        13,
+    ),
+    Hostile(
+        "kind-a-mapping",
+        "apiVersion: ordergate/v1\nkind: {a: b}\nmetadata: {name: p}\nspec: {}\n",
+        "kind",
+        2,
+        7,
+    ),
+]
+
+
+def write(tmp_path: Path, case: Hostile) -> Path:
+    path = tmp_path / f"{case.name}.yaml"
+    path.write_text(case.text, "utf-8")
+    return path
+
+
+def timed(fn: Callable[[], object]) -> tuple[object, float]:
+    start = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - start
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=lambda c: c.name)
+def test_hostile_file_gets_one_diagnostic_at_its_place_quickly(tmp_path: Path, case: Hostile) -> None:
+    path = write(tmp_path, case)
+    (_, diagnostics), elapsed = timed(lambda: check_bundle([path]))
+    assert [(d.code, d.line, d.col, d.severity) for d in diagnostics] == [
+        (case.code, case.line, case.col, "error")
+    ], "\n".join(d.render_text() for d in diagnostics)
+    assert diagnostics[0].file == str(path)
+    assert elapsed < 0.5
+    with pytest.raises(PolicyError) as info:
+        load_bundle(path)
+    assert [d.code for d in info.value.diagnostics] == [case.code]
+
+
+def test_a_file_over_one_mib_is_refused_without_reading_it_whole(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_bytes(POLICY.encode() + b"#" * (8 * MAX_FILE_BYTES))
+    (_, diagnostics), elapsed = timed(lambda: check_bundle([path]))
+    assert [(d.code, d.line, d.col) for d in diagnostics] == [("file-too-large", 1, 1)]
+    assert f"{path.stat().st_size:,} bytes" in diagnostics[0].message
+    assert elapsed < 0.5
+
+
+def test_a_file_of_exactly_one_mib_loads(tmp_path: Path) -> None:
+    text = POLICY + "#"
+    path = tmp_path / "edge.yaml"
+    path.write_text(text + "x" * (MAX_FILE_BYTES - len(text) - 1) + "\n")
+    assert path.stat().st_size == MAX_FILE_BYTES
+    assert "p" in load_bundle(path).policies
+
+
+def test_a_too_large_file_does_not_hide_the_other_files_problems(tmp_path: Path) -> None:
+    (tmp_path / "big.yaml").write_bytes(b"#" * (MAX_FILE_BYTES + 1))
+    (tmp_path / "bad.yaml").write_text(POLICY + "  hours: {start: '25:00'}\n")
+    codes = sorted(d.code for d in check_bundle([tmp_path])[1])
+    assert "file-too-large" in codes and len(codes) == 2
+
+
+def test_aliases_up_to_the_bound_load(tmp_path: Path) -> None:
+    # l0..l2 repeat 1,110 + 11,110 nodes: the third level passes; a list of 8 aliases of
+    # l2 (1,111 nodes each) on top of two of l1 stays within 10,000
+    text = "x:\n  l0: &l0 [a, a, a, a, a, a, a, a, a, a]\n  l1: &l1 [" + ", ".join(["*l0"] * 10) + "]\n"
+    text += "  l2: &l2 [" + ", ".join(["*l1"] * 10) + "]\n  l3: [" + ", ".join(["*l2"] * 7) + "]\n"
+    added = 10 * 11 + 10 * 111 + 7 * 1111
+    assert added <= MAX_ALIAS_NODES
+    path = tmp_path / "ok.yaml"
+    path.write_text(text)
+    codes = [d.code for d in check_bundle([path])[1]]
+    assert codes == ["api-version", "kind"]  # read whole, then found to be no ordergate document
+    path.write_text(text.replace(", ".join(["*l2"] * 7), ", ".join(["*l2"] * 8)))
+    assert [d.code for d in check_bundle([path])[1]] == ["alias-expansion"]
+
+
+def test_nesting_of_exactly_64_levels_loads_and_65_does_not(tmp_path: Path) -> None:
+    path = tmp_path / "deep.yaml"
+    path.write_text("x: " + "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1) + "\n")
+    assert [d.code for d in check_bundle([path])[1]] == ["api-version", "kind"]
+    path.write_text("x: " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\n")
+    assert [d.code for d in check_bundle([path])[1]] == ["too-deep"]
+
+
+def test_a_number_of_30_digits_is_read_and_31_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "n.yaml"
+    path.write_text(POLICY + f"  limits: {{daily: {{loss: {'1' * MAX_NUMBER_DIGITS}}}}}\n")
+    assert [d.code for d in check_bundle([path])[1]] == ["range"]
+    path.write_text(POLICY + f"  limits: {{daily: {{loss: {'1' * (MAX_NUMBER_DIGITS + 1)}.5}}}}\n")
+    assert [d.code for d in check_bundle([path])[1]] == ["number-too-long"]
+
+
+def test_a_bound_in_one_document_leaves_the_next_document_checked(tmp_path: Path) -> None:
+    path = tmp_path / "two.yaml"
+    path.write_text(alias_levels(7) + "---\n" + POLICY + "  hours: {start: '25:00'}\n")
+    got = [(d.code, d.line) for d in check_bundle([path])[1]]
+    assert got[0] == ("alias-expansion", 5) and len(got) == 2 and got[1][1] > 9
+
+
+def test_the_bounds_are_the_design_figures() -> None:
+    assert (MAX_FILE_BYTES, MAX_ALIAS_NODES, MAX_DEPTH, MAX_NUMBER_DIGITS, MAX_EXPRESSION_CHARS) == (
+        1 << 20,
+        10_000,
+        64,
+        30,
+        4096,
+    )
+
+
+# ---------------------------------------------------------------- through the command
+
+
+def validate(path: Path) -> tuple[subprocess.CompletedProcess[str], float]:
+    start = time.perf_counter()
+    r = subprocess.run([ORDERGATE, "validate", str(path)], capture_output=True, text=True, timeout=30)
+    return r, time.perf_counter() - start
+
+
+@pytest.fixture(scope="module")
+def startup(tmp_path_factory: pytest.TempPathFactory) -> float:
+    """Seconds `ordergate validate` takes on a trivial file: the interpreter's start-up,
+    which a loaded CI machine can stretch past the whole budget on its own."""
+    path = tmp_path_factory.mktemp("startup") / "ok.yaml"
+    path.write_text("x: 1\n")
+    return min(validate(path)[1] for _ in range(2))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "case",
+    [c for c in HOSTILE if c.name in ("alias-bomb-6-levels", "nested-lists-600", "merge-key-bomb")],
+    ids=lambda c: c.name,
+)
+def test_validate_command_reports_a_hostile_file_in_under_a_second(
+    tmp_path: Path, case: Hostile, startup: float
+) -> None:
+    path = write(tmp_path, case)
+    r, elapsed = validate(path)
+    assert r.returncode == 1
+    assert "Traceback" not in r.stdout + r.stderr
+    assert r.stdout.startswith(f"{path}:{case.line}:{case.col}: error[{case.code}]: ")
+    assert elapsed < max(1.0, startup + 0.5)
+
+
+@pytest.mark.slow
+def test_validate_command_reports_every_hostile_file_at_once(tmp_path: Path) -> None:
+    paths = [write(tmp_path, case) for case in HOSTILE]
+    r = subprocess.run(
+        [ORDERGATE, "validate", "--format", "json", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 1 and not r.stderr
+    got = sorted((d["file"], d["code"], d["line"], d["col"]) for d in json.loads(r.stdout)["diagnostics"])
+    assert got == sorted((str(write(tmp_path, c)), c.code, c.line, c.col) for c in HOSTILE)
