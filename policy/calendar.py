@@ -5,7 +5,10 @@ All times are wall-clock times in an IANA zone (zoneinfo). Turning a wall time i
 instant follows two rules on DST days: a wall time inside a spring-forward gap takes the
 instant right after the gap, and an ambiguous fall-back wall time takes its first
 occurrence. Windows are half-open, ``start <= t < end``; a window whose end is not after
-its start runs overnight and belongs to the day on which it starts.
+its start runs overnight and belongs to the day on which it starts. The order path places
+an instant in hours and recurring blackouts by its local wall clock (``DailyWindow.place``),
+so both occurrences of a repeated hour are treated alike; one-time blackouts, locks and
+the monitor's deadlines are instants, resolved by the two rules above.
 
 Nothing here reads the clock: every function takes the instant it works on.
 """
@@ -226,11 +229,32 @@ class DailyWindow:
         spans = (self.span_on(day - timedelta(days=1), tz), self.span_on(day, tz))
         return tuple(s for s in spans if s is not None)
 
-    def owner_day(self, weekday: int, minute: int) -> int:
-        """The weekday whose window a wall time would belong to."""
-        if self.overnight and minute < self.end:
-            return (weekday - 1) % 7
-        return weekday
+    def place(self, weekday: int, minute: int) -> int | None:
+        """The weekday whose window covers wall time ``minute`` on ``weekday``, active or
+        not; None when the wall time lies in no window's span.
+
+        Placing by wall clock (DESIGN 10) puts both occurrences of a repeated fall-back
+        hour inside a window that covers that wall time, and a wall time skipped by a
+        spring-forward gap is simply never seen.
+        """
+        if not self.overnight:
+            return weekday if self.start <= minute < self.end else None
+        if minute >= self.start:
+            return weekday
+        if minute < self.end:
+            return (weekday - 1) % 7  # an overnight window belongs to the day it starts
+        return None
+
+    def covers(self, weekday: int, minute: int) -> bool:
+        """Whether an active window covers wall time ``minute`` on ``weekday``."""
+        owner = self.place(weekday, minute)
+        return owner is not None and owner in self.days
+
+    def end_of(self, day: date, minute: int) -> tuple[date, int]:
+        """The local date and minute at which the window covering ``minute`` on ``day`` ends."""
+        if self.overnight and minute >= self.start:
+            return day + timedelta(days=1), self.end
+        return day, self.end
 
 
 class WindowIndex:

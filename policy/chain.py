@@ -20,9 +20,9 @@ from ordergate.policy.calendar import (
     WEEKDAY_NAMES,
     DailyWindow,
     LocalDay,
-    WindowIndex,
     format_minutes,
     lock_expiry,
+    wall_to_instant,
 )
 from ordergate.policy.decision import Action, Block, Warning
 from ordergate.policy.orders import MANUAL_SOURCES, Order, Position, Snapshot
@@ -113,15 +113,18 @@ class Facts:
 def classify(o: Order, positions: Mapping[str, Position]) -> tuple[bool, int, int, int | None]:
     """(is_exit, entry_qty, position_qty, max_exit_qty) for an order against the positions.
 
-    An exit only reduces the position (opposite side, qty <= |position|) or is an explicit
-    close/flatten. A reversal is an entry for the part beyond flat. Only the *held*
-    position counts here: working entries never turn an exit into an entry (getting out
-    must always be possible); they weigh in the positions stage of entries alone.
+    An exit only reduces the position: opposite side, qty <= |position|. A reversal is an
+    entry for the part beyond flat. Only the *held* position counts here: working entries
+    never turn an exit into an entry (getting out must always be possible); they weigh in
+    the positions stage of entries alone.
+
+    An explicit ``close`` or ``flatten`` is an exit when its quantity does not exceed the
+    position and otherwise is judged as any other order (DESIGN 10). A close on the side
+    that adds to the position is judged as any other order too: the label alone never
+    lets exposure grow past the chain, so the intent changes no verdict here.
     """
     pos = positions.get(o.root)
     pos_qty = pos.qty if pos is not None else 0
-    if o.intent != "open":
-        return True, 0, pos_qty, None
     if pos_qty and (pos_qty > 0) != (o.sign > 0):
         held = -pos_qty if pos_qty < 0 else pos_qty
         if o.qty <= held:
@@ -169,24 +172,30 @@ def enabled_check(sync_guard: bool) -> Check:
     return check
 
 
-def hours_check(window: DailyWindow, index: WindowIndex, tz: ZoneInfo) -> Check:
+def hours_check(window: DailyWindow, tz: ZoneInfo) -> Check:
+    """Entries inside the window, placed by the wall clock in the policy timezone.
+
+    A wall time inside the span of a window whose starting day is inactive is
+    ``inactive_day``; a wall time in no window's span is ``outside_hours`` (DESIGN 10).
+    """
     span = f"{format_minutes(window.start)}–{format_minutes(window.end)}"
     days = ", ".join(WEEKDAY_NAMES[d] for d in sorted(window.days))
+    active = window.days
 
     def check(o: Order, s: Snapshot, f: Facts) -> Block | None:
-        if index.active(f.now_ts, f.date) is not None:  # type: ignore[arg-type]
-            return None
-        owner = window.owner_day(f.weekday, f.minute)
-        if owner not in window.days:
+        owner = window.place(f.weekday, f.minute)
+        if owner is None:
             return Block(
                 "hours",
-                "inactive_day",
-                f"{WEEKDAY_NAMES[owner]} is not an active trading day (active: {days})",
+                "outside_hours",
+                f"entries are allowed {span} {tz.key}; it is {format_minutes(f.minute)}",
             )
+        if owner in active:
+            return None
         return Block(
             "hours",
-            "outside_hours",
-            f"entries are allowed {span} {tz.key}; it is {format_minutes(f.minute)}",
+            "inactive_day",
+            f"{WEEKDAY_NAMES[owner]} is not an active trading day (active: {days})",
         )
 
     return check
@@ -201,23 +210,24 @@ class OneTimeBlackout:
 
 def blackout_check(
     one_time: tuple[OneTimeBlackout, ...],
-    recurring: WindowIndex | None,
+    recurring: tuple[DailyWindow, ...],
     recurring_names: tuple[str, ...],
     tz: ZoneInfo,
 ) -> Check:
+    """One-time blackouts are spans of instants; recurring ones are placed by wall clock,
+    as hours are (DESIGN 10)."""
+    weekly = tuple(zip(recurring, recurring_names, strict=True))
+
     def check(o: Order, s: Snapshot, f: Facts) -> Block | None:
         ts = f.now_ts
         for b in one_time:
             if b.lo <= ts < b.hi:
                 return Block("blackout", "blackout_active", f"blackout '{b.name}' until {_when(b.hi, tz)}")
-        if recurring is not None:
-            for lo, hi, i in recurring.spans(f.date):  # type: ignore[arg-type]
-                if lo <= ts < hi:
-                    return Block(
-                        "blackout",
-                        "blackout_active",
-                        f"blackout '{recurring_names[i]}' until {_when(hi, tz)}",
-                    )
+        for window, name in weekly:
+            if window.covers(f.weekday, f.minute):
+                day, minute = window.end_of(f.date, f.minute)  # type: ignore[arg-type]
+                until = wall_to_instant(day, minute, tz).timestamp()
+                return Block("blackout", "blackout_active", f"blackout '{name}' until {_when(until, tz)}")
         return None
 
     return check

@@ -332,7 +332,7 @@ def _hours(
         return None
     window = DailyWindow(start, end, _days(h.days))
     index = WindowIndex((window,), tz)
-    pairs.append(("hours", chain.hours_check(window, index, tz)))
+    pairs.append(("hours", chain.hours_check(window, tz)))
     return index
 
 
@@ -420,7 +420,7 @@ def _blackouts(
         one_time.append(OneTimeBlackout(b.name, lo, hi))
     recurring = WindowIndex(tuple(windows), tz) if windows else None
     if one_time or recurring is not None:
-        pairs.append(("blackout", chain.blackout_check(tuple(one_time), recurring, tuple(names), tz)))
+        pairs.append(("blackout", chain.blackout_check(tuple(one_time), tuple(windows), tuple(names), tz)))
     return tuple(one_time), recurring, tuple(names)
 
 

@@ -307,7 +307,11 @@ class OrderSpec(Strict):
     price: Number | None = None
     stop_price: Number | None = None
     intent: Annotated[
-        Literal["open", "close", "flatten"], Field(description="close and flatten are explicit exits.")
+        Literal["open", "close", "flatten"],
+        Field(
+            description="close and flatten mark an order meant to exit: it is an exit when it reduces "
+            "the position by no more than is held; otherwise it is judged as any other order."
+        ),
     ] = "open"
     account: str | None = None
     client_order_id: str | None = None
@@ -323,6 +327,13 @@ class Expect(Strict):
     message: Annotated[str | None, Field(description="A substring the decision's message must contain.")] = (
         None
     )
+    until: Annotated[
+        str | None,
+        Field(
+            description="The expiry of the decision's lock action, an ISO 8601 instant with an offset "
+            "or Z; compared as an instant, so any offset may be used."
+        ),
+    ] = None
 
 
 class TestCase(Strict):

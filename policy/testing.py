@@ -3,7 +3,8 @@
 A case names its policy (``spec.policy``) or binds one by account, gives ``at``, an
 optional ``state`` and an ``order``, and expects some fields of the decision. Only
 the fields named are compared: outcome, stage, code and exit exactly; actions (kinds)
-and warnings (codes) as sets, so ``actions: []`` means none.
+and warnings (codes) as sets, so ``actions: []`` means none; ``until`` as the instant the
+lock action ends; ``message`` as a substring.
 """
 
 from __future__ import annotations
@@ -92,6 +93,16 @@ def prepare_cases(
                 )
             )
             continue
+        if case.expect.until is not None and parse_instant(case.expect.until) is None:
+            problems.append(
+                doc.source.diagnostic(
+                    doc.pos((*base, "expect", "until")),
+                    "format",
+                    f"expect.until must be an ISO 8601 time with an offset or Z (got {case.expect.until!r})",
+                    hint="e.g. 2026-11-25T09:30:00-05:00",
+                )
+            )
+            continue
         at = parse_instant(case.at)
         if at is None:
             problems.append(
@@ -141,9 +152,25 @@ def compare(expect: Expect, decision: Decision) -> tuple[str, ...]:
         got_warnings = sorted({w.code for w in decision.warnings})
         if sorted(set(expect.warnings)) != got_warnings:
             out.append(f"warnings: expected {sorted(set(expect.warnings))}, got {got_warnings}")
+    if expect.until is not None:
+        out.extend(_compare_until(expect.until, decision))
     if expect.message is not None and expect.message not in decision.message:
         out.append(f"message: expected it to contain {expect.message!r}, got {decision.message!r}")
     return tuple(out)
+
+
+def _compare_until(until: str, decision: Decision) -> list[str]:
+    wanted = parse_instant(until)
+    lock = next((a for a in decision.actions if a.kind == "lock"), None)
+    got = lock.until if lock is not None else None
+    if wanted is None:  # pragma: no cover - refused when the cases are prepared
+        return [f"until: {until!r} is not an ISO 8601 instant"]
+    if got is None:
+        return [f"until: expected a lock until {until}, got {'a manual lock' if lock else 'no lock'}"]
+    if got != wanted:
+        shown = got.astimezone(wanted.tzinfo).isoformat()
+        return [f"until: expected {wanted.isoformat()}, got {shown}"]
+    return []
 
 
 def run_case(prepared: PreparedCase, bundle: Any, policy_name: str | None) -> CaseResult:

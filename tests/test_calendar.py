@@ -64,6 +64,63 @@ def test_windows_match_a_minute_by_minute_reference(zone, start, end, days, near
     assert (index.active(t.timestamp(), day.date) is not None) == brute_in_window(t, window, zone)
 
 
+def brute_wall_covers(t: datetime, w: DailyWindow, tz: ZoneInfo) -> bool:
+    """By the wall clock: does a window starting yesterday or today span the local time?"""
+    local = t.astimezone(tz).replace(tzinfo=None, fold=0)
+    midnight = datetime(local.year, local.month, local.day)  # noqa: DTZ001 - a wall clock, no zone
+    for back in (1, 0):
+        start_day = midnight - timedelta(days=back)
+        if start_day.weekday() not in w.days:
+            continue
+        lo = start_day + timedelta(minutes=w.start)
+        hi = start_day + timedelta(minutes=w.end + (1440 if w.overnight else 0))
+        if lo <= local < hi:
+            return True
+    return False
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    start=st.integers(0, 1439),
+    end=st.integers(0, 1439),
+    days=st.sets(st.integers(0, 6), min_size=1),
+    near=st.sampled_from(TRANSITIONS),
+    offset_minutes=st.integers(-3 * 1440, 3 * 1440),
+)
+def test_wall_clock_placement_matches_a_naive_wall_clock_reference(
+    zone, start, end, days, near, offset_minutes
+) -> None:
+    window = DailyWindow(start, end, frozenset(days))
+    t = datetime(near.year, near.month, near.day, 7, tzinfo=UTC) + timedelta(minutes=offset_minutes)
+    day = local_day(t.timestamp(), zone)
+    minute = day.minute_of(t.timestamp(), zone)
+    assert window.covers(day.weekday, minute) == brute_wall_covers(t, window, zone)
+
+
+def test_both_occurrences_of_a_repeated_hour_are_inside_a_window_covering_it() -> None:
+    window = DailyWindow(0, 90, frozenset({6}))  # Sunday 00:00-01:30
+    first = datetime(2026, 11, 1, 5, 15, tzinfo=UTC)  # 01:15 EDT
+    second = datetime(2026, 11, 1, 6, 15, tzinfo=UTC)  # 01:15 EST
+    for t in (first, second):
+        day = local_day(t.timestamp(), NY)
+        assert window.covers(day.weekday, day.minute_of(t.timestamp(), NY))
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "weekday", "minute", "owner"),
+    [
+        (570, 960, 5, 480, None),  # Saturday 08:00, before a day window: in no window
+        (570, 960, 5, 600, 5),  # Saturday 10:00: inside Saturday's (inactive) window
+        (1080, 540, 0, 480, 6),  # Monday 08:00 in an overnight window: Sunday's
+        (1080, 540, 6, 720, None),  # Sunday noon: between overnight windows
+        (600, 600, 1, 300, 0),  # a 24-hour window from 10:00: Tuesday 05:00 is Monday's
+    ],
+)
+def test_a_wall_time_is_placed_in_the_window_of_the_day_it_starts(start, end, weekday, minute, owner) -> None:
+    assert DailyWindow(start, end, frozenset({0, 1, 2, 3, 4})).place(weekday, minute) == owner
+
+
 @pytest.mark.parametrize("zone", ZONES, ids=str)
 @pytest.mark.parametrize("near", TRANSITIONS, ids=str)
 def test_wall_to_instant_matches_the_reference_for_every_minute_of_a_transition_day(zone, near) -> None:

@@ -106,3 +106,68 @@ def test_a_wrong_expectation_fails_and_shows_the_trace(write_rules) -> None:
     text = describe_failure(result)
     assert "outcome: expected 'allow', got 'block'" in text
     assert "positions     block max_contracts_per_order" in text
+
+
+def test_an_expected_lock_expiry_is_compared_as_an_instant(write_rules) -> None:
+    rules = write_rules(
+        p="""
+        apiVersion: ordergate/v1
+        kind: RiskPolicy
+        metadata: {name: p, version: 1}
+        spec:
+          accounts: ["*"]
+          limits: {daily: {loss: 100}, on_breach: {action: lock, lock: 6h}}
+        """,
+        t="""
+        apiVersion: ordergate/v1
+        kind: PolicyTest
+        metadata: {name: t}
+        spec:
+          policy: p
+          cases:
+            - name: same instant in another offset
+              at: 2026-11-24T10:00:00-05:00
+              state: {pnl: {daily_realized: -100}}
+              order: {symbol: ES, side: buy, qty: 1}
+              expect: {until: "2026-11-24T21:00:00Z"}
+            - name: an hour off
+              at: 2026-11-24T10:00:00-05:00
+              state: {pnl: {daily_realized: -100}}
+              order: {symbol: ES, side: buy, qty: 1}
+              expect: {until: "2026-11-24T17:00:00-05:00"}
+            - name: no breach, so no lock
+              at: 2026-11-24T10:00:00-05:00
+              order: {symbol: ES, side: buy, qty: 1}
+              expect: {until: "2026-11-24T16:00:00-05:00"}
+        """,
+    )
+    same, off, none = run_tests(load_bundle(rules))
+    assert same.passed
+    assert off.mismatches == ("until: expected 2026-11-24T17:00:00-05:00, got 2026-11-24T16:00:00-05:00",)
+    assert none.mismatches == ("until: expected a lock until 2026-11-24T16:00:00-05:00, got no lock",)
+
+
+def test_an_unreadable_expected_lock_expiry_is_a_diagnostic_at_its_place(diagnostics_of) -> None:
+    found = diagnostics_of(
+        p="""
+        apiVersion: ordergate/v1
+        kind: RiskPolicy
+        metadata: {name: p, version: 1}
+        spec: {accounts: ["*"]}
+        """,
+        t="""
+        apiVersion: ordergate/v1
+        kind: PolicyTest
+        metadata: {name: t}
+        spec:
+          policy: p
+          cases:
+            - name: c
+              at: 2026-11-24T10:00:00-05:00
+              order: {symbol: ES, side: buy, qty: 1}
+              expect: {until: tomorrow}
+        """,
+    )
+    [d] = [d for d in found if d.code == "format"]
+    assert (d.file.endswith("t.yaml"), d.line, d.col) == (True, 10, 23)
+    assert "expect.until must be an ISO 8601 time" in d.message
