@@ -215,6 +215,29 @@ class PartialClose(_Model):
     size: int
 
 
+class RetrieveBars(_Model):
+    contract_id: str
+    live: bool = False
+    start_time: str
+    end_time: str
+    unit: int = 2  # 1 second, 2 minute, 3 hour, 4 day, 5 week, 6 month
+    unit_number: int = 1
+    limit: int = 1000
+    include_partial_bar: bool = False
+
+
+class Bar(BaseModel):
+    t: str
+    o: float
+    h: float
+    l: float  # noqa: E741 - the wire's own name
+    c: float
+    v: int
+
+
+UNIT_SECONDS = {1: 1.0, 2: 60.0, 3: 3600.0, 4: 86400.0, 5: 7 * 86400.0, 6: 30 * 86400.0}
+
+
 # ---------------------------------------------------------------------------- endpoints
 
 
@@ -247,5 +270,6 @@ ENDPOINTS: dict[str, Endpoint] = {
         Endpoint("Position/closeContract", CloseContract, None, "close"),
         Endpoint("Position/partialCloseContract", PartialClose, None, "close"),
         Endpoint("Trade/search", TimeRange, "trades", "search"),
+        Endpoint("History/retrieveBars", RetrieveBars, "bars", "search"),
     )
 }
