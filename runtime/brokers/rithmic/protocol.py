@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import enum
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from google.protobuf.message import Message
 
@@ -118,8 +118,9 @@ class Completed:
 
     key: str
     template_id: int
-    rows: tuple[Message, ...]
-    last: Message
+    # Typed loosely on purpose: the message class depends on the template id.
+    rows: tuple[Any, ...]
+    last: Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -450,10 +451,10 @@ class ServerSession:
     def reply(
         self,
         request: Request,
-        rows: Iterable[dict[str, object]] = (),
+        rows: Iterable[Mapping[str, object]] = (),
         *,
         rp_code: Iterable[str] = OK,
-        last: dict[str, object] | None = None,
+        last: Mapping[str, object] | None = None,
     ) -> list[bytes]:
         """The reply to ``request``: each row with ``rq_handler_rp_code``, then the final frame
         with ``rp_code`` and the fields in ``last``. Every frame echoes ``user_msg``."""

@@ -1,0 +1,504 @@
+"""The Rithmic adapter: three plant sockets (ticker, order, PnL) behind one BrokerAdapter.
+
+Connecting follows the order real clients use (protocols/brokers.md §7.1): the system
+list on a socket of its own (then closed), then one login per plant, one after another
+with a pause between them (back-to-back logins make gateways force earlier sessions
+out). The order plant then asks for login info, trade routes and accounts and subscribes
+to order and bracket updates per account; the PnL plant subscribes per account and takes
+a snapshot, which gives the balances and positions.
+
+Settings: ``endpoint`` (``ws://`` or ``wss://``; a simulator or a private gateway) or
+``gateway`` (a region named by the gateway list, 20/21), ``system`` (the prop firm, from
+the system list), ``ca_file`` (a certificate to trust for ``wss://``), ``stagger``
+(seconds between plant logins), ``timeout`` (seconds per request), ``forced_logout_hold``
+(seconds to wait before logging in again after a forced logout, so that two sessions do
+not keep pushing each other out).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, Final
+
+from ordergate.policy import Quote, spec_for, symbol_root
+from ordergate.runtime.brokers.base import BrokerAdapter, BrokerEvents, Clock
+from ordergate.runtime.brokers.errors import (
+    BrokerConfigError,
+    BrokerRefused,
+    BrokerRejected,
+    BrokerUnavailable,
+    OrderNotOpen,
+)
+from ordergate.runtime.brokers.rithmic import mapping
+from ordergate.runtime.brokers.rithmic.contracts import contract, exchange_of
+from ordergate.runtime.brokers.rithmic.plant import PlantLink, RequestFailed, ssl_context_for
+from ordergate.runtime.brokers.rithmic.protocol import Plant, Pushed
+from ordergate.runtime.brokers.types import (
+    AccountInfo,
+    Ack,
+    AdapterConfig,
+    BalanceSnapshot,
+    BrokerOrder,
+    Fill,
+    OrderRequest,
+    PositionSnapshot,
+)
+
+log = logging.getLogger(__name__)
+
+# Rithmic's public test gateway: the system list comes from here when no endpoint is set.
+TEST_GATEWAY: Final = "wss://rituz00100.rithmic.com:443"
+APP_NAME: Final = "ordergate"
+APP_VERSION: Final = "0.1.0"
+PLANTS: Final = (Plant.TICKER, Plant.ORDER, Plant.PNL)
+
+
+class RithmicBroker(BrokerAdapter):
+    broker = "rithmic"
+
+    def __init__(
+        self, name: str, config: AdapterConfig, events: BrokerEvents | None = None, clock: Clock = time.time
+    ) -> None:
+        super().__init__(name, config, events, clock)
+        s = config.settings
+        self.system = str(s.get("system") or "")
+        if not self.system:
+            raise BrokerConfigError(f"connection {name}: a rithmic connection needs a system (the prop firm)")
+        self.endpoint = str(s.get("endpoint") or "")
+        self.gateway = str(s.get("gateway") or "")
+        self.timeout = float(s.get("timeout", 10.0))
+        self.stagger = float(s.get("stagger", 0.25))
+        self.forced_logout_hold = float(s.get("forced_logout_hold", 30.0))
+        self._ssl = ssl_context_for(s.get("ca_file"))
+        self.systems: list[str] = []
+        self.regions: dict[str, str] = {}
+        self.reference_warnings: list[str] = []
+        self._links: dict[Plant, PlantLink] = {}
+        self._ids: dict[str, object] = {}
+        self._routes: dict[str, str] = {}  # exchange → trade route
+        self._accounts: dict[str, AccountInfo] = {}
+        self._positions: dict[str, dict[str, tuple[int, float]]] = {}
+        self._baskets: dict[str, str] = {}  # runtime order id → basket id
+        self._orders_of: dict[str, str] = {}  # basket id → runtime order id
+        self._statuses: dict[str, str] = {}  # basket id → last status emitted
+        self._fills: list[Fill] = []
+        self._fill_ids: set[str] = set()
+        self._symbols: dict[str, tuple[str, str]] = {}  # root → trading symbol, exchange
+        self._checked: set[str] = set()
+        self._quoting: set[str] = set()
+        self._hold_until = 0.0
+        self._flat: asyncio.Event = asyncio.Event()
+
+    # ------------------------------------------------------------ connecting
+
+    def _link(self, plant: Plant, uri: str) -> PlantLink:
+        return PlantLink(
+            plant, uri, on_push=self._on_push, clock=self.clock, timeout=self.timeout, ssl_context=self._ssl
+        )
+
+    async def discover(self) -> tuple[list[str], dict[str, str]]:
+        """The system list (16) and the gateways of our system (20), for the add flow."""
+        link = self._link(Plant.TICKER, self.endpoint or TEST_GATEWAY)
+        await link.open()
+        try:
+            reply = await link.request(16)
+            self.systems = list(reply.last.system_name)
+            with contextlib.suppress(RequestFailed):
+                gateways = (await link.request(20, system_name=self.system)).last
+                self.regions = dict(zip(gateways.gateway_name, gateway_uris(gateways), strict=False))
+        finally:
+            await link.close()
+        return self.systems, self.regions
+
+    async def connect(self) -> None:
+        wait = self._hold_until - self.clock()
+        if wait > 0:
+            # After a forced logout: logging straight back in would push the other session
+            # out, and it us, in a storm (async_rithmic #49).
+            await asyncio.sleep(min(wait, self.forced_logout_hold))
+        await self.disconnect()
+        systems, regions = await self.discover()
+        if self.system not in systems:
+            raise BrokerRefused(
+                f"system {self.system!r} is not offered by this gateway; it offers {', '.join(systems)}"
+            )
+        uri = self.endpoint
+        if not uri:
+            if self.gateway not in regions:
+                raise BrokerRefused(
+                    f"gateway {self.gateway!r} is not one of {', '.join(regions) or 'none listed'}"
+                )
+            uri = regions[self.gateway]
+        creds = self.config.credentials
+        for index, plant in enumerate(PLANTS):
+            if index:
+                await asyncio.sleep(self.stagger)
+            link = self._link(plant, uri)
+            self._links[plant] = link
+            await link.open()
+            try:
+                await link.login(
+                    user=creds.get("username", ""),
+                    password=creds.get("password", ""),
+                    system_name=self.system,
+                    app_name=APP_NAME,
+                    app_version=APP_VERSION,
+                )
+            except RequestFailed as exc:
+                await self.disconnect()
+                raise BrokerRefused(
+                    f"Rithmic refused the {plant.name.lower()} plant login: {exc.text or exc.code}"
+                ) from None
+        await self._order_plant_setup()
+        await self._pnl_plant_setup()
+        self.heartbeat()
+
+    async def _order_plant_setup(self) -> None:
+        link = self._links[Plant.ORDER]
+        info = (await link.request(300)).last
+        self._ids = {"fcm_id": info.fcm_id, "ib_id": info.ib_id}
+        user_type = info.user_type
+        routes = await link.request(310, subscribe_for_updates=True)
+        for row in (*routes.rows, routes.last):
+            if row.exchange and row.trade_route and (row.is_default or row.exchange not in self._routes):
+                self._routes[row.exchange] = row.trade_route
+        listed = await link.request(302, **self._ids, user_type=user_type)
+        for row in (*listed.rows, listed.last):
+            account = getattr(row, "account_id", "")
+            if account and account not in self._accounts:
+                self._accounts[account] = AccountInfo(account, 0.0, 0.0, row.account_name or None)
+                self._positions.setdefault(account, {})
+        for account in self._accounts:
+            await link.request(308, **self._ids, account_id=account)
+            await link.request(336, **self._ids, account_id=account)
+
+    async def _pnl_plant_setup(self) -> None:
+        link = self._links[Plant.PNL]
+        for account in self._accounts:
+            await link.request(400, **self._ids, account_id=account, request=1)
+            await self._snapshot(account)
+
+    async def _snapshot(self, account: str) -> dict[str, tuple[int, float]]:
+        reply = await self._links[Plant.PNL].request(402, **self._ids, account_id=account)
+        positions: dict[str, tuple[int, float]] = {}
+        for row in reply.rows:
+            if row.template_id == 450:
+                if row.net_quantity:
+                    positions[symbol_root(row.symbol)] = (row.net_quantity, row.avg_open_fill_price)
+                    self._symbols.setdefault(symbol_root(row.symbol), (row.symbol, row.exchange))
+            else:
+                self._take_balance(row)
+        self._positions[account] = positions
+        self.emit_positions(PositionSnapshot(account, dict(positions), self.clock()))
+        for root in positions:
+            await self._ensure_quotes(root)
+        return positions
+
+    async def serve(self) -> None:
+        if not self._links:
+            raise BrokerUnavailable("not connected")
+        waits = [asyncio.create_task(link.done.wait()) for link in self._links.values()]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in waits:
+                task.cancel()
+        ended = next(link for link in self._links.values() if link.done.is_set())
+        if ended.forced_out:
+            self._hold_until = self.clock() + self.forced_logout_hold
+        error = ended.protocol_error()
+        await self.disconnect()
+        if error is not None:
+            raise error
+        raise BrokerUnavailable(f"{ended.plant.name.lower()} plant: {ended.closed_reason}")
+
+    async def disconnect(self) -> None:
+        links, self._links = list(self._links.values()), {}
+        for link in links:
+            await link.logout()
+            await link.close()
+        self._quoting.clear()
+
+    # ------------------------------------------------------------ what the runtime reads
+
+    def accounts(self) -> list[AccountInfo]:
+        return list(self._accounts.values())
+
+    async def refresh(self) -> list[AccountInfo]:
+        link = self._links.get(Plant.ORDER)
+        if link is None:
+            return self.accounts()
+        listed = await link.request(302, **self._ids, user_type=3)
+        for row in (*listed.rows, listed.last):
+            account = getattr(row, "account_id", "")
+            if account and account not in self._accounts:
+                self._accounts[account] = AccountInfo(account, 0.0, 0.0, row.account_name or None)
+                await link.request(308, **self._ids, account_id=account)
+                await link.request(336, **self._ids, account_id=account)
+                await self._links[Plant.PNL].request(400, **self._ids, account_id=account, request=1)
+                await self._snapshot(account)
+        return self.accounts()
+
+    async def fetch_positions(self, account: str) -> dict[str, tuple[int, float]]:
+        return dict(await self._snapshot(account))
+
+    async def open_orders(self, account: str) -> list[BrokerOrder]:
+        reply = await self._order_link().request(320, **self._ids, account_id=account)
+        orders = []
+        for row in reply.rows:
+            if row.template_id == 352:
+                order = mapping.broker_order(row)
+                self._remember(order.order_id, order.broker_order_id)
+                if order.status in ("working", "partially_filled"):
+                    orders.append(order)
+        return orders
+
+    async def fills_since(self, account: str, ts: float) -> list[Fill]:
+        # R|Protocol's execution replay is not wired yet: these are the fills seen on this
+        # adapter's order plant; reconciliation covers the rest through positions.
+        return [f for f in self._fills if f.account == account and f.ts >= ts]
+
+    # ------------------------------------------------------------ orders
+
+    def _order_link(self) -> PlantLink:
+        link = self._links.get(Plant.ORDER)
+        if link is None or link.done.is_set():
+            raise BrokerUnavailable("the order plant is not connected")
+        return link
+
+    async def place(self, account: str, request: OrderRequest) -> Ack:
+        symbol, exchange = await self._trading_symbol(request.root, request.symbol)
+        route = self._routes.get(exchange)
+        if route is None:
+            raise BrokerRejected(f"no trade route to {exchange} for this user")
+        await self._ensure_quotes(request.root)
+        fields: dict[str, object] = {
+            **self._ids,
+            "user_tag": request.order_id,
+            "window_name": "ordergate",
+            "account_id": account,
+            "symbol": symbol,
+            "exchange": exchange,
+            "quantity": request.qty,
+            "transaction_type": mapping.side_code(request.side),
+            "duration": mapping.DAY,
+            "price_type": mapping.PRICE_TYPES.get(request.type, mapping.MARKET),
+            "trade_route": route,
+            "manual_or_auto": mapping.AUTO,
+        }
+        if request.type in ("limit", "stop_limit"):
+            fields["price"] = request.price
+        if request.type in ("stop", "stop_limit"):
+            fields["trigger_price"] = request.stop_price
+        try:
+            reply = await self._order_link().request(312, **fields)
+        except RequestFailed as exc:
+            raise BrokerRejected(exc.text or exc.code) from None
+        # Under load the data frame may be missing and only the terminal code arrive: the
+        # basket id then comes from the notifications, keyed by our user_tag.
+        basket = getattr(reply.last, "basket_id", "") or self._baskets.get(request.order_id, "")
+        self._remember(request.order_id, basket)
+        return mapping_ack(request.order_id, basket)
+
+    async def cancel(self, account: str, order_id: str) -> None:
+        basket = self._baskets.get(order_id)
+        if basket is None:
+            raise OrderNotOpen(f"order {order_id} is not known at Rithmic")
+        try:
+            await self._order_link().request(
+                316, **self._ids, account_id=account, basket_id=basket, manual_or_auto=mapping.AUTO
+            )
+        except RequestFailed as exc:
+            raise OrderNotOpen(exc.text or f"order {order_id} is not open") from None
+
+    async def cancel_all(self, account: str) -> None:
+        await self._order_link().request(
+            346, **self._ids, account_id=account, user_type=3, manual_or_auto=mapping.AUTO
+        )
+
+    async def flatten(self, account: str, new_id: Callable[[], str]) -> list[Fill]:
+        """Exit position (3504) for every position of the account, then wait until the
+        PnL plant shows it flat; the fills are those of the exit orders."""
+        seen = len(self._fills)
+        if not any(q for q, _ in self._positions.get(account, {}).values()):
+            return []
+        self._flat = asyncio.Event()
+        try:
+            await self._order_link().request(
+                3504, **self._ids, account_id=account, manual_or_auto=mapping.AUTO
+            )
+        except RequestFailed as exc:
+            raise BrokerRejected(f"exit position refused: {exc.text or exc.code}") from None
+        while any(q for q, _ in self._positions.get(account, {}).values()):
+            self._flat.clear()
+            await self._flat.wait()
+        return [f for f in self._fills[seen:] if f.account == account]
+
+    # ------------------------------------------------------------ contracts and quotes
+
+    async def _trading_symbol(self, root: str, symbol: str) -> tuple[str, str]:
+        if contract(symbol) is not None:
+            pair = (symbol, exchange_of(root))
+        elif root in self._symbols:
+            pair = self._symbols[root]
+        else:
+            try:
+                reply = await self._links[Plant.TICKER].request(
+                    113, symbol=root, exchange=exchange_of(root), need_updates=False
+                )
+            except RequestFailed as exc:
+                raise BrokerRejected(f"no front month for {root}: {exc.text or exc.code}") from None
+            last: Any = reply.last
+            if not last.trading_symbol:
+                raise BrokerRejected(f"no front month for {root}")
+            pair = (last.trading_symbol, last.trading_exchange or exchange_of(root))
+        self._symbols.setdefault(root, pair)
+        await self._check_reference(root, *pair)
+        return pair
+
+    async def _check_reference(self, root: str, symbol: str, exchange: str) -> None:
+        """Reference data (14/15) against our contract table; a mismatch is a warning."""
+        if root in self._checked or Plant.TICKER not in self._links:
+            return
+        self._checked.add(root)
+        try:
+            last: Any = (await self._links[Plant.TICKER].request(14, symbol=symbol, exchange=exchange)).last
+        except (RequestFailed, BrokerUnavailable):
+            return
+        spec = spec_for(root)
+        if spec is None or not last.HasField("min_qprice_change"):
+            return
+        if (
+            abs(last.min_qprice_change - spec.tick_size) > 1e-9
+            or abs(last.single_point_value - spec.point_value) > 1e-9
+        ):
+            warning = (
+                f"Rithmic reference data for {symbol} (tick {last.min_qprice_change:g}, point value "
+                f"{last.single_point_value:g}) differs from our contract table (tick {spec.tick_size:g}, "
+                f"point value {spec.point_value:g})"
+            )
+            self.reference_warnings.append(warning)
+            log.warning("%s: %s", self.name, warning)
+
+    async def _ensure_quotes(self, root: str) -> None:
+        if root in self._quoting or Plant.TICKER not in self._links:
+            return
+        symbol, exchange = self._symbols.get(root) or await self._trading_symbol(root, root)
+        self._quoting.add(root)
+        try:
+            await self._links[Plant.TICKER].request(
+                100, symbol=symbol, exchange=exchange, request=1, update_bits=3
+            )
+        except (RequestFailed, BrokerUnavailable):
+            self._quoting.discard(root)
+
+    # ------------------------------------------------------------ pushes
+
+    def _on_push(self, pushed: Pushed) -> None:
+        self.heartbeat()
+        m: Any = pushed.message
+        template = pushed.template_id
+        now = self.clock()
+        if template in (351, 352):
+            self._on_order_notification(m, now)
+        elif template == 450:
+            self._on_instrument_pnl(m, now)
+        elif template == 451:
+            self._take_balance(m)
+        elif template in (150, 151):
+            self._on_quote(m, now)
+        elif template == 75:
+            log.warning("%s: Rithmic rejected a message: %s %s", self.name, m.code, m.text)
+
+    def _on_order_notification(self, m: Any, now: float) -> None:
+        if m.user_tag and m.basket_id:
+            self._remember(m.user_tag, m.basket_id)
+        order_id = m.user_tag or self._orders_of.get(m.basket_id)
+        fill = mapping.fill_of(m, now)
+        if fill is not None and fill.fill_id not in self._fill_ids:
+            self._fill_ids.add(fill.fill_id)
+            fill = fill if fill.order_id or order_id is None else _with_order(fill, order_id)
+            self._fills.append(fill)
+            self.emit_fill(fill)
+        update = mapping.order_update(m, now)
+        if update is not None and self._statuses.get(update.broker_order_id) != update.status:
+            self._statuses[update.broker_order_id] = update.status
+            if update.order_id is None and order_id is not None:
+                update = type(update)(
+                    update.account, order_id, update.broker_order_id, update.status, update.reason, update.ts
+                )
+            self.emit_order(update)
+
+    def _on_instrument_pnl(self, m: Any, now: float) -> None:
+        account = m.account_id
+        root = symbol_root(m.symbol)
+        positions = self._positions.setdefault(account, {})
+        if m.net_quantity:
+            positions[root] = (m.net_quantity, m.avg_open_fill_price)
+        else:
+            positions.pop(root, None)
+        self.emit_positions(PositionSnapshot(account, dict(positions), now))
+        if not any(q for q, _ in positions.values()):
+            self._flat.set()
+
+    def _take_balance(self, m: Any) -> None:
+        account = m.account_id
+        if not account:
+            return
+        balance = mapping.number(m.account_balance)
+        equity = balance + mapping.number(m.open_position_pnl)
+        known = self._accounts.get(account)
+        self._accounts[account] = AccountInfo(account, balance, equity, known.nickname if known else None)
+        self.emit_balance(
+            BalanceSnapshot(account, balance, equity, mapping.number(m.closed_position_pnl), self.clock())
+        )
+        if (
+            m.HasField("net_quantity")
+            and m.net_quantity == 0
+            and not any(q for q, _ in self._positions.get(account, {}).values())
+        ):
+            self._flat.set()
+
+    def _on_quote(self, m: Any, now: float) -> None:
+        root = symbol_root(m.symbol)
+        old = self.quotes.get(root) or Quote(None, None, None, now)
+        if m.template_id == 151:
+            bid = m.bid_price if m.presence_bits & 1 else (None if m.clear_bits & 1 else old.bid)
+            ask = m.ask_price if m.presence_bits & 2 else (None if m.clear_bits & 2 else old.ask)
+            quote = Quote(bid, ask, old.last, mapping.ts_of(m, now))
+        else:
+            last = m.trade_price if m.presence_bits & 1 else old.last
+            quote = Quote(old.bid, old.ask, last, mapping.ts_of(m, now))
+        self.emit_quote(root, quote)
+
+    def _remember(self, order_id: str | None, basket: str) -> None:
+        if order_id and basket:
+            self._baskets[order_id] = basket
+            self._orders_of[basket] = order_id
+
+
+def gateway_uris(reply: Any) -> list[str]:
+    return list(reply.gateway_uri)
+
+
+def mapping_ack(order_id: str, basket: str) -> Ack:
+    return Ack(order_id, basket)
+
+
+def _with_order(fill: Fill, order_id: str) -> Fill:
+    return Fill(
+        fill.account,
+        order_id,
+        fill.root,
+        fill.symbol,
+        fill.side,
+        fill.qty,
+        fill.price,
+        fill.ts,
+        fill.fill_id,
+        fill.broker_order_id,
+    )
