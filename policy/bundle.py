@@ -31,13 +31,13 @@ from ordergate.policy.models import (
     RiskPolicySpec,
 )
 from ordergate.policy.orders import Order, Snapshot, naive_now_error
+from ordergate.policy.patterns import duplicate_patterns, literal_chars
 from ordergate.policy.runtime_checks import check_runtime
 from ordergate.policy.schema_check import check_shape, did_you_mean, dotted
 from ordergate.policy.secrets import find_literal_secrets
 from ordergate.policy.source import Document, Path, parse_documents, read_source
 
 YAML_SUFFIXES = (".yaml", ".yml")
-_GLOB_CHARS = set("*?[")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,10 +116,10 @@ def bind(
     for policy in policies:
         score: tuple[int, int] | None = None
         for pattern in policy.accounts:
-            if _GLOB_CHARS.isdisjoint(pattern):
+            literal = literal_chars(pattern)
+            if literal is None:
                 s = (1, len(pattern)) if pattern in names else None
             else:
-                literal = sum(1 for ch in pattern if ch not in "*?[]")
                 s = (0, literal) if any(fnmatch.fnmatchcase(n, pattern) for n in names) else None
             if s is not None and (score is None or s > score):
                 score = s
@@ -277,6 +277,7 @@ def check_bundle(paths: Sequence[str | os.PathLike[str]]) -> tuple[Bundle | None
             continue
         loaded.append(LoadedDocument(kind, model.metadata.name, doc, model, valid=not shape))
     _check_unique_names(loaded, problems)
+    problems.extend(duplicate_patterns(d for d in loaded if d.kind == "RiskPolicy"))
     policies = _compile_policies([d for d in loaded if d.kind == "RiskPolicy"], digest, problems)
     tests = [d for d in loaded if d.kind == "PolicyTest"]
     runtimes = [d for d in loaded if d.kind == "Runtime"]

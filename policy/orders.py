@@ -329,7 +329,7 @@ class Snapshot:
             qty = pos.get("qty")
             if isinstance(qty, bool) or not isinstance(qty, int):
                 raise InputError(f"{pw}qty", "must be a whole number (negative for short)")
-            root = symbol_root(symbol)
+            root = _new_root(symbol, positions, pw)
             spec = spec_for(root)
             positions[root] = Position(
                 qty, _number(pos, "avg_price", pw, 0.0) or 0.0, spec.point_value if spec else 0.0
@@ -353,7 +353,7 @@ class Snapshot:
                     time_ts, age = at.timestamp() - age, None
             elif at is not None:
                 time_ts = at.timestamp()
-            quotes[symbol_root(symbol)] = Quote(
+            quotes[_new_root(symbol, quotes, qw)] = Quote(
                 _number(q, "bid", qw), _number(q, "ask", qw), _number(q, "last", qw), time_ts, age
             )
         working = _working(_mapping(data.get("working"), f"{where}working"), f"{where}working.")
@@ -379,6 +379,15 @@ class Snapshot:
             automation_paused=bool(data.get("automation_paused", False)),
             working=working,
         )
+
+
+def _new_root(symbol: str, seen: Mapping[str, object], where: str) -> str:
+    """The root ``symbol`` is read as; two spellings of one root would silently overwrite
+    each other (which position, which quote?), so the second is refused by name."""
+    root = symbol_root(symbol)
+    if root in seen:
+        raise InputError(where.rstrip("."), f"is read as {root}, which an earlier key already names")
+    return root
 
 
 def _working(data: Mapping[str, Any], where: str) -> dict[str, Working]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -333,3 +334,53 @@ def test_the_policy_package_imports_no_server_code() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "[]"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "literal"),
+    [
+        ("APEX-1", None),  # no wildcard: an exact id or nickname
+        ("APEX-*", 5),
+        ("APEX-?", 5),
+        ("A[BC]X-*", 3),  # a class is not literal, however many characters it lists
+        ("A[!BC]X-*", 3),
+        ("A[]]X*", 2),  # ']' right after '[' is a member of the class
+        ("A[X", None),  # an unclosed '[' is a literal '[': the pattern is exact
+        ("A[X*", 3),
+    ],
+)
+def test_specificity_counts_only_characters_that_match_themselves(pattern: str, literal: int | None) -> None:
+    from ordergate.policy.patterns import literal_chars
+
+    assert literal_chars(pattern) == literal
+
+
+def test_a_pattern_bound_by_two_policies_is_refused_at_load(write_rules) -> None:
+    rules = write_rules(
+        a="""
+        apiVersion: ordergate/v1
+        kind: RiskPolicy
+        metadata: {name: a, version: 1}
+        spec: {accounts: ["*"]}
+        """,
+        b="""
+        apiVersion: ordergate/v1
+        kind: RiskPolicy
+        metadata: {name: b, version: 1}
+        spec: {accounts: ["*"]}
+        """,
+    )
+    with pytest.raises(PolicyError) as caught:
+        load_bundle(rules)
+    [d] = caught.value.diagnostics
+    assert (Path(d.file).name, d.line, d.col, d.code) == ("b.yaml", 4, 19, "duplicate-pattern")
+
+
+def test_a_state_naming_one_root_twice_is_refused() -> None:
+    with pytest.raises(InputError) as caught:
+        Snapshot.from_dict({"positions": {"ES": {"qty": 1}, "ESZ6": {"qty": 2}}}, NOW)
+    assert caught.value.field == "state.positions.ESZ6"
+    assert "ES" in caught.value.message
+    with pytest.raises(InputError) as caught:
+        Snapshot.from_dict({"quotes": {"/ESZ6": {"last": 1}, "CON.F.US.EP.Z26": {"last": 2}}}, NOW)
+    assert caught.value.field == "state.quotes.CON.F.US.EP.Z26"
