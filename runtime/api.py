@@ -9,15 +9,16 @@ Prometheus text.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.schemas import SchemaGenerator
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -26,6 +27,7 @@ from ordergate.policy.calendar import parse_duration
 from ordergate.runtime.body import read_json
 from ordergate.runtime.connections import BROKER_KINDS
 from ordergate.runtime.errors import BrokerError, NotFound, RequestError, StoreError
+from ordergate.runtime.events import Subscription, TooManySubscribers
 from ordergate.runtime.prices import PriceError, check_price, refuse
 from ordergate.runtime.service import Runtime
 from ordergate.runtime.webhook import MAX_QTY
@@ -33,7 +35,6 @@ from ordergate.runtime.webhook import MAX_QTY
 # the OAuth callback is reached by the trader's browser, which carries no bearer token;
 # its single-use state parameter is what ties it to a draft
 PUBLIC_PATHS = ("/v1/health", "/openapi.json", "/v1/oauth/callback")
-SSE_KEEPALIVE_SECONDS = 15.0
 MAX_LOCK_SECONDS = 366 * 86400
 
 schemas = SchemaGenerator({"openapi": "3.0.0", "info": {"title": "ordergate runtime", "version": "1"}})
@@ -112,6 +113,74 @@ class BearerAuth:
         for t in self.tokens:
             ok |= hmac.compare_digest(given, t)
         return ok
+
+
+class EventStream:
+    """``GET /v1/events`` as a plain ASGI app: each flush of the bus is one write to the
+    client, with no per-event work here (runtime/events.py says how the bus batches).
+
+    Two tasks per client: the writer, and a reader that notices the client going away.
+    A client that stops reading is dropped by the bus; the writer may then be stuck in
+    a write that will never finish, so the connection is aborted outright when the
+    server offers it (runtime/server.py puts ``ordergate.abort`` in the scope).
+    """
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        metrics = self.rt.core.metrics
+        try:
+            async with self.rt.core.bus.subscribe() as sub:
+                metrics.sse_subscribers.inc()
+                try:
+                    await self._stream(sub, scope, receive, send)
+                finally:
+                    metrics.sse_subscribers.dec()
+                    if sub.lagged:
+                        metrics.sse_dropped.inc()
+                        log.warning("event-stream client %s dropped: it stopped reading", scope.get("client"))
+        except TooManySubscribers as exc:
+            metrics.http_refused.labels("subscriber_cap").inc()
+            await _json(503, {"error": str(exc), "field": "path"})(scope, receive, send)
+
+    async def _stream(self, sub: Subscription, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b": connected\n\n", "more_body": True})
+
+        async def write() -> None:
+            while (chunk := await sub.next_chunk()) is not None:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+
+        async def read() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            sub.close()
+
+        writer, reader = asyncio.create_task(write()), asyncio.create_task(read())
+        abort = scope.get("extensions", {}).get("ordergate.abort", {}).get("abort")
+
+        def dropped() -> None:
+            writer.cancel()
+            if abort is not None:
+                abort()
+
+        sub.on_drop = dropped
+        try:
+            await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (writer, reader):
+                task.cancel()
+            await asyncio.gather(writer, reader, return_exceptions=True)
+        if not sub.lagged:
+            with contextlib.suppress(OSError):
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def build_app(runtime: Runtime) -> Starlette:
@@ -246,24 +315,6 @@ def build_app(runtime: Runtime) -> Starlette:
             rt.core.account(account, "account")
         return 200, {"decisions": rt.core.store.decisions(account, int(raw_limit))}
 
-    async def events(request: Request) -> Response:
-        """responses: {200: {description: server-sent events}}"""
-
-        async def stream() -> AsyncIterator[str]:
-            async with rt.core.bus.subscribe() as queue:
-                yield ": connected\n\n"
-                while True:
-                    try:
-                        event = await asyncio.wait_for(queue.get(), SSE_KEEPALIVE_SECONDS)
-                    except TimeoutError:
-                        yield ": keepalive\n\n"
-                        continue
-                    yield event.sse()
-
-        return StreamingResponse(
-            stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
-        )
-
     async def metrics(request: Request) -> Response:
         """responses: {200: {description: Prometheus text format}}"""
         return Response(rt.core.metrics.render(), media_type="text/plain; version=0.0.4")
@@ -397,7 +448,7 @@ def build_app(runtime: Runtime) -> Starlette:
         Route("/v1/copy-groups/{name}", guarded(copy_group_delete), methods=["DELETE"]),
         Route("/v1/paper/feed", guarded(paper_feed), methods=["POST"]),
         Route("/v1/oauth/callback", guarded(oauth_callback), methods=["GET"]),
-        Route("/v1/events", events, methods=["GET"]),
+        Route("/v1/events", EventStream(rt), methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"], include_in_schema=False),
     ]

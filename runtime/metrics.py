@@ -41,6 +41,22 @@ class Metrics:
         )
         for source in ("api", "webhook", "feed", "broker"):  # shown at 0 before the first refusal
             self.refused_prices.labels(source)
+        self.sse_subscribers = Gauge(
+            "ordergate_sse_subscribers", "Clients connected to /v1/events.", registry=self.registry
+        )
+        self.sse_dropped = Counter(
+            "ordergate_sse_dropped",
+            "Event-stream clients disconnected for falling behind (they stopped reading).",
+            registry=self.registry,
+        )
+        self.http_refused = Counter(
+            "ordergate_http_refused",
+            "HTTP connections or requests refused to protect the API, by reason.",
+            ["reason"],
+            registry=self.registry,
+        )
+        for reason in ("connection_cap", "header_timeout", "subscriber_cap"):
+            self.http_refused.labels(reason)
         self.connection = Gauge(
             "ordergate_connection_status",
             "1 for the connection's current status.",

@@ -10,18 +10,118 @@ import asyncio
 import contextlib
 import gc
 import logging
+import resource
 import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from ordergate.policy import PolicyError
 from ordergate.runtime.api import build_app
 from ordergate.runtime.config import load_config
 from ordergate.runtime.errors import RuntimeFault
+from ordergate.runtime.metrics import Metrics
 from ordergate.runtime.service import Runtime
+
+HEADER_TIMEOUT_SECONDS = 10.0
+MAX_CONNECTIONS = 2048
+FD_RESERVE = 128  # descriptors kept for the store, brokers, feeds and logs
+
+
+def connection_cap(wanted: int = MAX_CONNECTIONS) -> int:
+    """At most ``wanted``, and never so many that accepting one more would run the
+    process out of file descriptors."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(16, min(wanted, soft - FD_RESERVE))
+
+
+def guarded_protocol(
+    metrics: Metrics, *, max_connections: int, header_timeout: float
+) -> type[HttpToolsProtocol]:
+    """uvicorn's HTTP protocol with the two guards it lacks.
+
+    - A connection over ``max_connections`` is closed as soon as it is accepted, so a
+      flood of sockets cannot run the process out of descriptors (uvicorn's own
+      ``limit_concurrency`` answers 503 only once a request has arrived, and counts
+      long-lived event streams against every other request).
+    - A request's headers must arrive within ``header_timeout`` of the connection
+      opening, or of the request's first byte on a kept-alive connection: a half-open
+      socket or a client trickling its headers is closed. The body has its own limit
+      (runtime/body.py), and idle keep-alive is uvicorn's ``timeout_keep_alive``.
+
+    The scope gets ``extensions["ordergate.abort"]["abort"]``: the event stream aborts a client
+    that stopped reading, which no ASGI message can do.
+    """
+
+    class GuardedProtocol(HttpToolsProtocol):
+        _header_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            if len(self.connections) >= max_connections:
+                self.transport = transport  # connection_lost closes it again, harmlessly
+                metrics.http_refused.labels("connection_cap").inc()
+                transport.abort()
+                return
+            super().connection_made(transport)
+            self._arm()
+
+        def _arm(self) -> None:
+            if self._header_timer is None:
+                self._header_timer = self.loop.call_later(header_timeout, self._headers_late)
+
+        def _disarm(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+
+        def _headers_late(self) -> None:
+            self._header_timer = None
+            metrics.http_refused.labels("header_timeout").inc()
+            self.transport.abort()
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._arm()
+
+        def on_headers_complete(self) -> None:
+            self._disarm()
+            self.scope["extensions"] = {"ordergate.abort": {"abort": self.transport.abort}}
+            super().on_headers_complete()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return GuardedProtocol
+
+
+def api_config(
+    runtime: Runtime,
+    *,
+    max_connections: int | None = None,
+    header_timeout: float = HEADER_TIMEOUT_SECONDS,
+    **options: Any,
+) -> uvicorn.Config:
+    """The uvicorn settings of the runtime's API, shared by ``ordergate run``, the
+    tests and the benchmark, so they all exercise the same guards."""
+    protocol = guarded_protocol(
+        runtime.core.metrics,
+        max_connections=max_connections or connection_cap(),
+        header_timeout=header_timeout,
+    )
+    return uvicorn.Config(
+        build_app(runtime),
+        http=protocol,
+        access_log=False,
+        lifespan="off",
+        **options,
+    )
 
 
 class ApiServer(uvicorn.Server):
@@ -59,16 +159,7 @@ async def serve(config_path: str | None, state_dir: Path, listen: str | None, lo
             f"connection {conn.name}: {conn.broker}, accounts {', '.join(a.id for a in conn.accounts or ())}",
             flush=True,
         )
-    server = ApiServer(
-        uvicorn.Config(
-            build_app(runtime),
-            host=config.host,
-            port=config.port,
-            log_level=log_level,
-            access_log=False,
-            lifespan="off",
-        )
-    )
+    server = ApiServer(api_config(runtime, host=config.host, port=config.port, log_level=log_level))
     # Everything built so far (the compiled policy, the grammar, the schemas, the app)
     # lives as long as the process: moved out of the collector's reach, a full
     # collection scans only what orders create and no longer stalls them for ~20 ms.
@@ -85,7 +176,12 @@ async def serve(config_path: str | None, state_dir: Path, listen: str | None, lo
     return 0 if server.started else 1
 
 
-def main(config_path: str | None, state_dir: Path, listen: str | None, log_level: str = "info") -> int:
+def main(
+    config_path: str | None,
+    state_dir: Path,
+    listen: str | None,
+    log_level: str = "info",
+) -> int:
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return asyncio.run(serve(config_path, state_dir, listen, log_level))
