@@ -78,7 +78,7 @@ def run(body: Body, *, settings: dict[str, Any] | None = None, tls: bool = False
 
 async def until(check: Callable[[], object], seconds: float = 3.0) -> None:
     async with asyncio.timeout(seconds):
-        while not check():
+        while not check():  # noqa: ASYNC110 - polls adapter state that has no event of its own
             await asyncio.sleep(0.01)
 
 
@@ -154,7 +154,12 @@ def test_working_order_is_listed_then_cancelled_with_its_update() -> None:
         await adapter.connect()
         await adapter.place("SIM-1", OrderRequest("lim-1", "ES", "ES", "buy", 1, "limit", 5900.0))
         (listed,) = await adapter.open_orders("SIM-1")
-        assert (listed.order_id, listed.type, listed.price, listed.status) == ("lim-1", "limit", 5900.0, "working")
+        assert (listed.order_id, listed.type, listed.price, listed.status) == (
+            "lim-1",
+            "limit",
+            5900.0,
+            "working",
+        )
         await adapter.cancel("SIM-1", "lim-1")
         await until(lambda: any(u.status == "cancelled" for u in events.orders))
         assert await adapter.open_orders("SIM-1") == []
