@@ -120,6 +120,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("--user", default="trader")
     p.add_argument("--password", default=os.environ.get("ORDERGATE_SIM_PASSWORD", "correct horse"))
     p.add_argument("--account", action="append", default=[], metavar="ID[:BALANCE]")
+    p.add_argument("--balance", type=float, default=50_000.0, help="each account's balance (rithmic)")
+    p.add_argument("--tls", action="store_true", help="serve wss:// with a certificate for 127.0.0.1 (rithmic)")
     p.set_defaults(handler=cmd_simulate)
 
     vault = sub.add_parser("vault", help="the credentials vault")
@@ -484,6 +486,18 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     import asyncio
     import signal
 
+    if args.broker == "rithmic":
+        from ordergate.runtime.brokers.rithmic import serve as rithmic
+
+        default_login = (args.user, args.password) == ("trader", "correct horse")  # the loopback defaults
+        return rithmic.main(
+            args.port,
+            tls=args.tls,
+            accounts=[a.partition(":")[0] for a in args.account],
+            balance=args.balance,
+            username="demo" if default_login else args.user,
+            password="demo" if default_login else args.password,
+        )
     if args.broker != "loopback":
         return _fail(f"the {args.broker} simulator is not available in this build; simulate loopback")
     from ordergate.runtime.brokers.loopback.simulator import LoopbackSimulator, SimAccount
