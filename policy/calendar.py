@@ -126,6 +126,19 @@ def wall_to_instant(day: date, minute: int, tz: ZoneInfo) -> datetime:
     return _end_of_gap(first, tz)
 
 
+def wall_end(day: date, minute: int, ts: float, tz: ZoneInfo) -> float:
+    """The instant a wall-clock window ends, seen from inside it at ``ts``.
+
+    In the repeated hour of a fall-back day an end inside that hour has already passed
+    once (its first occurrence), so the window ends at its second occurrence.
+    """
+    until = wall_to_instant(day, minute, tz).timestamp()
+    if until > ts:
+        return until
+    hour, minute = divmod(minute, 60)
+    return datetime(day.year, day.month, day.day, hour, minute, fold=1, tzinfo=tz).timestamp()
+
+
 def _end_of_gap(wall: datetime, tz: ZoneInfo) -> datetime:
     # Inside a gap: fold=1 reads the wall time with the offset after the transition, which
     # lands before the transition; fold=0 with the offset before it, which lands after.

@@ -22,7 +22,7 @@ from ordergate.policy.calendar import (
     LocalDay,
     format_minutes,
     lock_expiry,
-    wall_to_instant,
+    wall_end,
 )
 from ordergate.policy.decision import Action, Block, Warning
 from ordergate.policy.orders import MANUAL_SOURCES, Order, Position, Snapshot
@@ -226,21 +226,11 @@ def blackout_check(
         for window, name in weekly:
             if window.covers(f.weekday, f.minute):
                 day, minute = window.end_of(f.date, f.minute)  # type: ignore[arg-type]
-                until = _wall_end(day, minute, ts, tz)
+                until = wall_end(day, minute, ts, tz)
                 return Block("blackout", "blackout_active", f"blackout '{name}' until {_when(until, tz)}")
         return None
 
     return check
-
-
-def _wall_end(day: date, minute: int, ts: float, tz: ZoneInfo) -> float:
-    """The instant a wall-clock window ends, seen from inside it at ``ts``: in the repeated
-    hour of a fall-back day the end already passed once, so it is the second occurrence."""
-    until = wall_to_instant(day, minute, tz).timestamp()
-    if until > ts:
-        return until
-    hour, minute = divmod(minute, 60)
-    return datetime(day.year, day.month, day.day, hour, minute, fold=1, tzinfo=tz).timestamp()
 
 
 def quote_health_check(strict: bool, stale_after: float) -> Check:

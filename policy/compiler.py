@@ -26,6 +26,7 @@ from ordergate.policy.calendar import (
     parse_duration,
     parse_hhmm,
     parse_local_datetime,
+    wall_end,
     wall_to_instant,
     zone,
 )
@@ -90,7 +91,7 @@ class _Diagnostics:
 @dataclass(frozen=True, slots=True)
 class AutoFlatten:
     minutes: int
-    hours_index: WindowIndex | None
+    hours: DailyWindow | None
     one_time: tuple[OneTimeBlackout, ...]
     recurring: WindowIndex | None
     recurring_names: tuple[str, ...]
@@ -208,11 +209,15 @@ class CompiledPolicy:
             return None
         ts = now.timestamp()
         lead = af.minutes * 60
-        day = self.days.day(ts).date
-        if af.hours_index is not None:
-            end = af.hours_index.current_end(ts, day)
-            if end is not None and end - ts <= lead:
-                return f"trading hours end at {datetime.fromtimestamp(end, self.timezone):%H:%M}"
+        local = self.days.day(ts)
+        day = local.date
+        if af.hours is not None:
+            # the end of the window the wall clock is in, as the hours stage places it
+            minute = local.minute_of(ts, self.timezone)
+            if af.hours.covers(local.weekday, minute):
+                end = wall_end(*af.hours.end_of(day, minute), ts, self.timezone)
+                if end - ts <= lead:
+                    return f"trading hours end at {datetime.fromtimestamp(end, self.timezone):%H:%M}"
         for b in af.one_time:
             if b.lo - lead <= ts < b.lo:
                 return f"blackout '{b.name}' starts at {datetime.fromtimestamp(b.lo, self.timezone):%H:%M}"
@@ -257,7 +262,7 @@ def compile_policy(
         ("locked", chain.locked_check(tz)),
         ("enabled", chain.enabled_check(spec.sync_divergence_guard)),
     ]
-    hours_index = _hours(spec, tz, d, pairs)
+    hours = _hours(spec, tz, d, pairs)
     one_time, recurring, names = _blackouts(spec, tz, d, pairs)
     _quote_health(spec, d, pairs)
     if spec.positions is not None:
@@ -279,7 +284,7 @@ def compile_policy(
         return None, d.items
     auto = None
     if exit_before is not None:
-        auto = AutoFlatten(exit_before, hours_index, one_time, recurring, names)
+        auto = AutoFlatten(exit_before, hours, one_time, recurring, names)
     stages = tuple(stage for stage, _ in pairs)
     assert list(stages) == [s for s in chain.STAGE_ORDER if s in stages], stages
     policy = CompiledPolicy(
@@ -294,7 +299,7 @@ def compile_policy(
         checks=tuple(check for _, check in pairs),
         limits=limits,
         auto_flatten=auto,
-        needs_time=hours_index is not None or bool(one_time) or recurring is not None or bool(spec.rules),
+        needs_time=hours is not None or bool(one_time) or recurring is not None or bool(spec.rules),
         days=DayCache(tz),
     )
     return policy, d.items
@@ -323,7 +328,7 @@ def _days(value: Any) -> frozenset[int]:
 
 def _hours(
     spec: RiskPolicySpec, tz: ZoneInfo, d: _Diagnostics, pairs: list[tuple[str, Check]]
-) -> WindowIndex | None:
+) -> DailyWindow | None:
     if spec.hours is None:
         return None
     h = spec.hours
@@ -331,9 +336,8 @@ def _hours(
     if start is None or end is None:  # pragma: no cover - the schema pattern guarantees HH:MM
         return None
     window = DailyWindow(start, end, _days(h.days))
-    index = WindowIndex((window,), tz)
     pairs.append(("hours", chain.hours_check(window, tz)))
-    return index
+    return window
 
 
 def _exit_before(spec: RiskPolicySpec, d: _Diagnostics) -> int | None:
