@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ordergate.runtime.brokers.errors import BrokerConfigError as ConfigError
+from ordergate.runtime.brokers.errors import BrokerRefused, BrokerRejected, BrokerUnavailable
 from ordergate.runtime.brokers.projectx import errorcodes, tokens
 from ordergate.runtime.brokers.projectx.firms import FIRMS, endpoints_for
 from ordergate.runtime.brokers.projectx.models import (
@@ -21,7 +23,6 @@ from ordergate.runtime.brokers.projectx.ratelimit import (
     RateBudget,
     parse_retry_after,
 )
-from ordergate.runtime.errors import BrokerRefused, BrokerRejected, BrokerUnavailable, ConfigError
 
 
 def test_records_serialise_with_the_camel_case_fields_clients_require() -> None:

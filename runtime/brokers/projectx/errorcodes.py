@@ -17,7 +17,7 @@ the documents list neither.
 
 from __future__ import annotations
 
-from ordergate.runtime.errors import BrokerError, BrokerRefused, BrokerRejected, BrokerUnavailable
+from ordergate.runtime.brokers.errors import BrokerError, BrokerRefused, BrokerRejected, BrokerUnavailable
 
 Table = dict[int, tuple[str, type[BrokerError]]]
 

@@ -15,7 +15,7 @@ import enum
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ordergate.runtime.errors import ConfigError
+from ordergate.runtime.brokers.errors import BrokerConfigError as ConfigError
 
 
 class Environment(enum.Enum):

@@ -159,6 +159,7 @@ async def run(port: int, username: str, api_key: str, accounts: Sequence[str], b
         )
     sim = await ProjectXSimulator.start(exchange, Credentials(username, api_key), port=port)
     print(first_line(sim), flush=True)
+
     def sink(root: str, bid: float | None, ask: float | None, last: float | None) -> None:
         exchange.set_quote(root, bid, ask, last)
 
