@@ -7,6 +7,12 @@ Literals enter the generated source only through ``repr`` or as pre-built consta
 no author text ever becomes code. The result is a function ``(o, s, f) -> bool``.
 
 Types: number, duration, time, date, weekday, string, symbol, bool, and list:<type>.
+
+Operator rules (DESIGN §10): precedence is Python's and the grammar's (``not`` below
+comparisons, ``and`` above ``or``); every generated operation is parenthesised, so the
+Python that runs groups exactly as the tree does. ``between`` includes both ends.
+``in`` takes a list of numbers, strings, symbols or weekdays. Weekdays are only equal
+or not: ``now.weekday < fri`` has no meaning across a week that wraps on Sunday.
 """
 
 from __future__ import annotations
@@ -80,7 +86,8 @@ VARIABLES: dict[str, Variable] = {
     "now.date": Variable("date", "f.date", "calendar date in the policy timezone"),
 }
 
-_ORDERED = {"number", "duration", "time", "date", "weekday"}
+_ORDERED = {"number", "duration", "time", "date"}
+_LIST_ELEMENTS = {"number", "string", "symbol", "weekday"}
 _SYMBOL_WORD = re.compile(r"^[A-Z][A-Z0-9]*$")
 _TYPE_WORDS = {
     "number": "a number",
@@ -173,7 +180,7 @@ class _Compiler:
                             "compare it with something, e.g. daily.pnl < -500",
                         )
                     parts.append(f"({src})")
-                return "bool", f" {node.op} ".join(parts)
+                return "bool", "(" + f" {node.op} ".join(parts) + ")"
             case Not():
                 t, src = self.expr(node.operand)
                 if t != "bool":
@@ -187,14 +194,9 @@ class _Compiler:
         types: list[str] = []
         values: list[object] = []
         for item in node.items:
-            if isinstance(item, Name):
-                t, src = self.name(item, in_list=True)
-            elif isinstance(item, Literal):
-                t, src = self.literal(item)
-            else:
-                raise self.fail(item, "a list holds plain values: symbols, numbers, strings, weekdays, times")
+            t, value = self.list_item(item)
             types.append(t)
-            values.append(self.constants[src] if src in self.constants else eval(src, {}, {}))
+            values.append(value)
         families = {_family(t) for t in types}
         if len(families) > 1:
             raise self.fail(
@@ -203,6 +205,26 @@ class _Compiler:
             )
         element = "symbol" if "symbol" in types else types[0]
         return f"list:{element}", self.constant(frozenset(values))
+
+    def list_item(self, item: Expr) -> tuple[str, object]:
+        """The type and value of one list item: a value written out, never a name
+        such as order.qty whose value is only known when an order comes."""
+        plain = "a list holds plain values: numbers, strings, symbols or weekdays"
+        if isinstance(item, Name) and item.name not in VARIABLES:
+            t, _ = self.name(item, in_list=True)
+            value: object = WEEKDAY_INDEX[item.name] if t == "weekday" else symbol_root(item.name)
+        elif isinstance(item, Literal):
+            t = item.kind
+            value = symbol_root(str(item.value)) if t == "symbol" else item.value
+        else:
+            raise self.fail(item, plain, "compare with a name outside the list, e.g. order.qty == 1")
+        if t not in _LIST_ELEMENTS:
+            hint = {
+                "time": "for times, write now.time between 09:30 and 10:00",
+                "date": "for dates, write now.date == 2026-12-24 or now.date == 2026-12-31",
+            }.get(t)
+            raise self.fail(item, f"{plain}; this is {type_word(t)}", hint)
+        return t, value
 
     def arith(self, node: Arith) -> tuple[str, str]:
         lt, ls = self.expr(node.left)
@@ -275,7 +297,8 @@ class _Compiler:
                 node, f"cannot compare {type_word(left)} with {type_word(right)}", _mismatch_hint(left, right)
             )
         if ordered and left not in _ORDERED:
-            raise self.fail(node, f"{type_word(left)} can only be compared with == or !=")
+            hint = "or test it with in, e.g. now.weekday in [mon, tue, wed]" if left == "weekday" else None
+            raise self.fail(node, f"{type_word(left)} can only be compared with == or !=", hint)
 
 
 def _mismatch_hint(left: str, right: str) -> str | None:

@@ -3,6 +3,11 @@
 ``parse(text)`` returns an ``Expr`` or raises ``ExpressionError`` with the character
 offset of the problem; the caller maps offsets into the YAML file. The grammar is
 ``grammar.lark`` (LALR, built once per process).
+
+Bounds (DESIGN §9): an expression is at most MAX_EXPRESSION_CHARS long, nests at most
+MAX_DEPTH operations deep and writes no number with more than MAX_NUMBER_DIGITS digits
+before its point. The LALR parser itself needs no bound (it keeps an explicit stack),
+but everything after it recurses over the tree, Python's compiler included.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from lark.exceptions import (
     VisitError,
 )
 
+from ordergate.policy.bounds import MAX_DEPTH, MAX_EXPRESSION_CHARS, MAX_NUMBER_DIGITS
 from ordergate.policy.calendar import parse_duration, parse_hhmm
 
 
@@ -129,15 +135,31 @@ def _first_offset(children: list[object]) -> int:
     return 0
 
 
+def _digits(token: Token, digits: str) -> None:
+    """Refuse a number with too many digits before its point: it is a typo, and one of
+    400 digits is no longer a finite float."""
+    whole = len(digits.partition(".")[0])
+    if whole > MAX_NUMBER_DIGITS:
+        raise ExpressionError(
+            token.start_pos or 0,
+            "number-too-long",
+            f"this number has {whole:,} digits; a number has at most {MAX_NUMBER_DIGITS} before its point",
+        )
+
+
 @v_args(inline=False)
 class _Build(Transformer[Token, Expr]):
     def number(self, c: list[Token]) -> Expr:
+        _digits(c[0], str(c[0]))
         return Literal(c[0].start_pos or 0, float(c[0]), "number")
 
     def money(self, c: list[Token]) -> Expr:
-        return Literal(c[0].start_pos or 0, float(c[0][1:].replace(",", "")), "number")
+        amount = c[0][1:].replace(",", "")
+        _digits(c[0], amount)
+        return Literal(c[0].start_pos or 0, float(amount), "number")
 
     def duration(self, c: list[Token]) -> Expr:
+        _digits(c[0], str(c[0]).rstrip("smhd"))
         return Literal(c[0].start_pos or 0, parse_duration(str(c[0])), "duration")
 
     def time(self, c: list[Token]) -> Expr:
@@ -167,10 +189,10 @@ class _Build(Transformer[Token, Expr]):
         return Literal(c[0].start_pos or 0, str(c[0]), "symbol")
 
     def true(self, c: list[Token]) -> Expr:
-        return Literal(0, True, "bool")
+        return Literal(c[0].start_pos or 0, True, "bool")
 
     def false(self, c: list[Token]) -> Expr:
-        return Literal(0, False, "bool")
+        return Literal(c[0].start_pos or 0, False, "bool")
 
     def name(self, c: list[Token]) -> Expr:
         return Name(c[0].start_pos or 0, str(c[0]))
@@ -237,9 +259,9 @@ class _Build(Transformer[Token, Expr]):
         return Logic(ops[0].offset, "and", ops)
 
     def not_(self, c: list[object]) -> Expr:
-        operand = c[0]
-        assert isinstance(operand, Expr)
-        return Not(max(operand.offset - 4, 0), operand)
+        keyword, operand = c
+        assert isinstance(keyword, Token) and isinstance(operand, Expr)
+        return Not(keyword.start_pos or 0, operand)
 
 
 _CHARACTER_HINTS = {
@@ -279,10 +301,56 @@ def _expected(tokens: set[str]) -> str:
     return ", ".join(words)
 
 
+def _children(node: Expr) -> tuple[Expr, ...]:
+    match node:
+        case Not() | Negate():
+            return (node.operand,)
+        case Arith() | Compare():
+            return (node.left, node.right)
+        case Between():
+            return (node.value, node.low, node.high)
+        case Member():
+            return (node.item, node.container)
+        case Logic():
+            return node.operands
+        case Call():
+            return node.args
+        case ListExpr():
+            return node.items
+    return ()
+
+
+def _check_depth(root: Expr) -> None:
+    """Raise at the first operation nested more than MAX_DEPTH deep (a name or a value
+    is no operation). Walked with a list, not recursion, since that is what it guards."""
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = _children(node)
+        if not children:
+            continue
+        if depth > MAX_DEPTH:
+            raise ExpressionError(
+                node.offset,
+                "too-deep",
+                f"the expression nests more than {MAX_DEPTH} operations deep here",
+                "split it into several rules, or use 'and'/'or' lists instead of nesting",
+            )
+        stack.extend((child, depth + 1) for child in reversed(children))
+
+
 def parse(text: str) -> Expr:
     """The syntax tree of ``text``; raises ExpressionError at the offending character."""
     if not text.strip():
         raise ExpressionError(0, "expr-syntax", "the expression is empty")
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(
+            0,
+            "expression-too-long",
+            f"the expression is {len(text):,} characters long; an expression has at most "
+            f"{MAX_EXPRESSION_CHARS:,}",
+            "split it into several rules",
+        )
     try:
         tree = _parser().parse(text)
     except ExpressionError:
@@ -324,4 +392,5 @@ def parse(text: str) -> Expr:
     if isinstance(result, Token):  # pragma: no cover - every terminal is wrapped by a rule
         raise ExpressionError(0, "expr-syntax", "not an expression")
     assert isinstance(result, Expr)
+    _check_depth(result)
     return result

@@ -7,6 +7,7 @@ Each hostile file here is one that once crashed or hung the engine (issue 8).
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import time
 from collections.abc import Callable
@@ -79,6 +80,35 @@ HOSTILE = [
     ),
     Hostile("integer-key-of-40-digits", "x: {" + "7" * 40 + ": 1}\n", "number-too-long", 1, 5),
     Hostile("hex-integer-of-40-digits", "x: 0x" + "f" * 40 + "\n", "number-too-long", 1, 4),
+    # expressions: `when` stands at line 8, column 13 (its text at 14 when quoted)
+    Hostile("list-of-a-name", with_rule('"1 in [order.qty]"'), "expr-type", 8, 20),
+    Hostile("not-200-times", with_rule("'" + "not " * 200 + "true'"), "too-deep", 8, 14 + 64 * 4),
+    Hostile("not-300-times", with_rule("'" + "not " * 300 + "true'"), "too-deep", 8, 14 + 64 * 4),
+    Hostile("not-1000-times", with_rule("'" + "not " * 1000 + "true'"), "too-deep", 8, 14 + 64 * 4),
+    Hostile(
+        "lists-300-deep-in-an-expression",
+        with_rule("'order.qty in " + "[" * 300 + "1" + "]" * 300 + "'"),
+        "too-deep",
+        8,
+        14 + 13 + 63,
+    ),
+    Hostile(
+        "number-of-40-digits-in-an-expression", with_rule("order.qty > " + "9" * 40), "number-too-long", 8, 25
+    ),
+    Hostile(
+        "number-of-4400-digits-in-an-expression",
+        with_rule("order.qty > " + "9" * 4400),
+        "expression-too-long",
+        8,
+        13,
+    ),
+    Hostile(
+        "expression-of-5000-characters",
+        with_rule("'" + " or ".join(["order.qty > 1"] * 300) + "'"),
+        "expression-too-long",
+        8,
+        14,
+    ),
     Hostile(
         "api-version-a-list",
         "apiVersion: []\nkind: RiskPolicy\nmetadata: {name: p}\nspec: {}\n",
@@ -198,46 +228,47 @@ def test_the_bounds_are_the_design_figures() -> None:
 
 
 def validate(path: Path) -> tuple[subprocess.CompletedProcess[str], float]:
-    start = time.perf_counter()
+    """Run `ordergate validate`; also the CPU seconds it used. CPU time is what a bomb
+    costs (the alias bomb once took 40 s of it) and, unlike the wall clock, it does not
+    grow while a busy CI machine keeps the process waiting for a core."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     r = subprocess.run([ORDERGATE, "validate", str(path)], capture_output=True, text=True, timeout=30)
-    return r, time.perf_counter() - start
-
-
-@pytest.fixture(scope="module")
-def startup(tmp_path_factory: pytest.TempPathFactory) -> float:
-    """Seconds `ordergate validate` takes on a trivial file: the interpreter's start-up,
-    which a loaded CI machine can stretch past the whole budget on its own."""
-    path = tmp_path_factory.mktemp("startup") / "ok.yaml"
-    path.write_text("x: 1\n")
-    return min(validate(path)[1] for _ in range(2))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "case",
-    [c for c in HOSTILE if c.name in ("alias-bomb-6-levels", "nested-lists-600", "merge-key-bomb")],
+    [
+        c
+        for c in HOSTILE
+        if c.name in ("alias-bomb-6-levels", "nested-lists-600", "not-300-times", "merge-key-bomb")
+    ],
     ids=lambda c: c.name,
 )
-def test_validate_command_reports_a_hostile_file_in_under_a_second(
-    tmp_path: Path, case: Hostile, startup: float
-) -> None:
+def test_validate_command_reports_a_hostile_file_in_under_a_second(tmp_path: Path, case: Hostile) -> None:
     path = write(tmp_path, case)
-    r, elapsed = validate(path)
+    r, cpu = validate(path)
     assert r.returncode == 1
     assert "Traceback" not in r.stdout + r.stderr
     assert r.stdout.startswith(f"{path}:{case.line}:{case.col}: error[{case.code}]: ")
-    assert elapsed < max(1.0, startup + 0.5)
+    assert cpu < 1.0
 
 
 @pytest.mark.slow
 def test_validate_command_reports_every_hostile_file_at_once(tmp_path: Path) -> None:
-    paths = [write(tmp_path, case) for case in HOSTILE]
+    # a directory each: every directory is a bundle of its own, as a rules repository is
+    paths: dict[Hostile, Path] = {}
+    for case in HOSTILE:
+        (tmp_path / case.name).mkdir()
+        paths[case] = write(tmp_path / case.name, case)
     r = subprocess.run(
-        [ORDERGATE, "validate", "--format", "json", *map(str, paths)],
+        [ORDERGATE, "validate", "--format", "json", *(str(p.parent) for p in paths.values())],
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert r.returncode == 1 and not r.stderr
     got = sorted((d["file"], d["code"], d["line"], d["col"]) for d in json.loads(r.stdout)["diagnostics"])
-    assert got == sorted((str(write(tmp_path, c)), c.code, c.line, c.col) for c in HOSTILE)
+    assert got == sorted((str(path), c.code, c.line, c.col) for c, path in paths.items())

@@ -157,3 +157,181 @@ def test_random_text_gives_a_diagnostic_never_a_crash(text: str) -> None:
         rule(text)
     except ExpressionError as exc:
         assert 0 <= exc.offset <= len(text)
+
+
+# ---------------------------------------------------------------- DESIGN §10 operator rules
+
+# facts(): qty 1, position flat, P&L 0, 10:00 (minute 600) on Tuesday (weekday 1) 2026-11-24
+OPERATOR_RULES = [
+    # `not` binds below comparisons: not (order.qty == 1)
+    ("not order.qty == 1", {"qty": 2}, True),
+    ("not order.qty == 1 and order.qty == 2", {"qty": 2}, True),
+    ("not (order.qty == 1 or order.qty == 2)", {"qty": 2}, False),
+    ("not not order.qty == 2", {"qty": 2}, True),
+    # `and` binds above `or`: a or (b and c)
+    ("order.qty == 1 or order.qty == 2 and daily.pnl < 0", {"qty": 1, "daily_pnl": 5.0}, True),
+    ("order.qty == 2 and daily.pnl < 0 or order.qty == 1", {"qty": 1, "daily_pnl": 5.0}, True),
+    ("(order.qty == 1 or order.qty == 2) and daily.pnl < 0", {"qty": 1, "daily_pnl": 5.0}, False),
+    # a parenthesised condition stays one operand of what is around it
+    ("(order.qty > 1 or order.qty > 2) == false", {"qty": 5}, False),
+    ("(order.qty > 1 and order.qty > 9) == false", {"qty": 5}, True),
+    # arithmetic as in Python: * / before + -, left to right, unary minus tightest
+    ("2 + 3 * 4 == 14", {}, True),
+    ("(2 + 3) * 4 == 20", {}, True),
+    ("10 - 4 - 3 == 3", {}, True),
+    ("12 / 3 / 2 == 2", {}, True),
+    ("-2 * 3 == -6", {}, True),
+    ("daily.pnl - -500 > 0", {"daily_pnl": -400.0}, True),
+    # `between a and b` includes both ends, and joins with `and` after it
+    ("order.qty between 1 and 3", {"qty": 1}, True),
+    ("order.qty between 1 and 3", {"qty": 3}, True),
+    ("order.qty between 1 and 3", {"qty": 0}, False),
+    ("order.qty between 1 and 3", {"qty": 4}, False),
+    ("order.qty between 1 and 3 and daily.pnl < 0", {"qty": 3, "daily_pnl": -1.0}, True),
+    ("now.time between 09:30 and 10:00", {"minute": 600}, True),
+    ("now.time between 09:30 and 10:00", {"minute": 601}, False),
+    ("quote.age between 5s and 20s", {"quote_age": 20.0}, True),
+    ("daily.pnl between -$1,000 and -$500", {"daily_pnl": -1000.0}, True),
+    # `in` takes lists of numbers, strings, symbols or weekdays
+    ("order.qty in [1, 2, 3]", {"qty": 2}, True),
+    ("order.qty not in [1, 2, 3]", {"qty": 2}, False),
+    ("order.side in ['buy', \"sell\"]", {}, True),
+    ("order.symbol in [NQ, ESZ6]", {}, True),
+    ("order.symbol not in [MES, MNQ]", {}, True),
+    ("now.weekday in [mon, tue]", {}, True),
+    ("now.weekday not in [sat, sun]", {}, True),
+    # weekdays are equal or not
+    ("now.weekday == tue", {}, True),
+    ("now.weekday != tue", {}, False),
+    # DATE literals compare with now.date (the wall-clock date in the policy timezone)
+    ("now.date == 2026-11-24", {}, True),
+    ("now.date >= 2026-11-01 and now.date < 2026-12-01", {}, True),
+    ("now.date < 2026-11-24", {}, False),
+    ("now.date between 2026-11-24 and 2026-11-24", {}, True),
+    ("now.date != 2026-12-24", {}, True),
+]
+
+
+@pytest.mark.parametrize(("text", "kw", "expected"), OPERATOR_RULES)
+def test_operators_bind_and_compare_as_design_section_10_says(text: str, kw: dict, expected: bool) -> None:
+    assert rule(text)(ORDER, SNAP, facts(**kw)) is expected
+
+
+OPERATOR_ERRORS = [
+    # weekdays compare only with ==, != and in
+    ("now.weekday < fri", 14, "expr-type", "or test it with in, e.g. now.weekday in [mon, tue, wed]"),
+    ("now.weekday >= mon", 15, "expr-type", "or test it with in, e.g. now.weekday in [mon, tue, wed]"),
+    (
+        "now.weekday between mon and fri",
+        20,
+        "expr-type",
+        "or test it with in, e.g. now.weekday in [mon, tue, wed]",
+    ),
+    # a list holds numbers, strings, symbols or weekdays, written out
+    ("1 in [order.qty]", 6, "expr-type", "compare with a name outside the list, e.g. order.qty == 1"),
+    (
+        "order.qty in [1, abs(2)]",
+        17,
+        "expr-type",
+        "compare with a name outside the list, e.g. order.qty == 1",
+    ),
+    ("now.time in [09:30, 10:00]", 13, "expr-type", "for times, write now.time between 09:30 and 10:00"),
+    (
+        "now.date in [2026-12-24]",
+        13,
+        "expr-type",
+        "for dates, write now.date == 2026-12-24 or now.date == 2026-12-31",
+    ),
+    ("quote.age in [5s]", 14, "expr-type", None),
+    ("true in [true, false]", 9, "expr-type", None),
+    ("order.qty in [1, 'x']", 13, "expr-type", None),
+    # dates are dates
+    ("now.date == '2026-11-24'", 12, "expr-type", None),
+    ("now.time == 2026-11-24", 12, "expr-type", None),
+    ("now.date == 2026-02-30", 12, "expr-literal", None),
+    # comparisons do not chain
+    ("1 < order.qty < 3", 14, "expr-syntax", None),
+]
+
+
+@pytest.mark.parametrize(("text", "offset", "code", "hint"), OPERATOR_ERRORS)
+def test_operator_misuse_is_a_type_error_with_a_place(
+    text: str, offset: int, code: str, hint: str | None
+) -> None:
+    with pytest.raises(ExpressionError) as info:
+        rule(text)
+    assert (info.value.offset, info.value.code, info.value.hint) == (offset, code, hint), info.value.message
+
+
+# ---------------------------------------------------------------- DESIGN §9 bounds
+
+
+def test_an_expression_of_4096_characters_compiles_and_4097_does_not() -> None:
+    base = "order.qty > 1"
+    text = base + " " * (4096 - len(base))
+    assert rule(text)(ORDER, SNAP, facts(qty=2)) is True
+    with pytest.raises(ExpressionError) as info:
+        rule(text + " ")
+    assert (info.value.offset, info.value.code) == (0, "expression-too-long")
+    assert "4,097 characters" in info.value.message
+
+
+def nested(kind: str, depth: int) -> str:
+    """An expression whose operations nest ``depth`` deep, in one of several shapes."""
+    if kind == "not":
+        return "not " * depth + "true"
+    if kind == "parenthesised-or-and":
+        text = "order.qty > 0"
+        for i in range(depth - 1):
+            text = f"(order.qty > {i} {'or' if i % 2 else 'and'} {text})"
+        return text
+    if kind == "arithmetic":
+        return "1" + " + 1" * (depth - 1) + f" == {depth}"
+    if kind == "calls":
+        return "abs(" * (depth - 1) + "order.qty" + ")" * (depth - 1) + " >= 0"
+    if kind == "negation":
+        return "-(" * (depth - 1) + "order.qty" + ")" * (depth - 1) + " != 0"
+    if kind == "bool-comparisons":
+        return "(" * (depth - 1) + "true" + " == true)" * (depth - 1) + " == true"
+    raise AssertionError(kind)
+
+
+SHAPES = ["not", "parenthesised-or-and", "arithmetic", "calls", "negation", "bool-comparisons"]
+
+
+@pytest.mark.parametrize("kind", SHAPES)
+def test_an_expression_nesting_64_deep_compiles_and_runs(kind: str) -> None:
+    fn = rule(nested(kind, 64))
+    assert isinstance(fn(ORDER, SNAP, facts(qty=1)), bool)
+
+
+@pytest.mark.parametrize("kind", SHAPES)
+@pytest.mark.parametrize("depth", [65, 300, 1000])
+def test_an_expression_nesting_past_64_is_too_deep(kind: str, depth: int) -> None:
+    while len(text := nested(kind, depth)) > 4096:  # as deep as fits in an expression
+        depth -= 1
+    assert depth > 64
+    with pytest.raises(ExpressionError) as info:
+        rule(text)
+    assert info.value.code == "too-deep"
+    assert 0 <= info.value.offset < len(text)
+
+
+def test_too_deep_points_at_the_first_operation_past_the_bound() -> None:
+    with pytest.raises(ExpressionError) as info:
+        rule("not " * 300 + "true")
+    assert info.value.offset == 64 * len("not ")
+
+
+@pytest.mark.parametrize(
+    ("literal", "offset"),
+    [("9" * 31, 12), ("$" + "9" * 31, 12), ("$1" + ",000" * 10 + ",0", 12), ("9" * 31 + "s", 12)],
+)
+def test_a_number_of_more_than_30_digits_is_refused(literal: str, offset: int) -> None:
+    with pytest.raises(ExpressionError) as info:
+        rule(f"order.qty > {literal}")
+    assert (info.value.offset, info.value.code) == (offset, "number-too-long")
+
+
+def test_a_number_of_30_digits_with_a_long_fraction_is_read() -> None:
+    assert rule(f"order.qty < {'9' * 30}.{'9' * 200}")(ORDER, SNAP, facts()) is True
