@@ -1,9 +1,10 @@
 """The runtime's verbs: ``run``, and the client verbs that talk to a running runtime.
 
 Client verbs find the runtime at ``--url`` (default http://127.0.0.1:8787, or
-ORDERGATE_URL) with the token from ``--token``, ORDERGATE_TOKEN or .ordergate/token.
-They print readable tables, or the JSON answer with ``--json``; exit 0 on success, 1
-when the runtime refuses or cannot be reached.
+ORDERGATE_URL) with the token from ``--token``, ORDERGATE_TOKEN or .ordergate/token
+(``apiclient``). They print readable tables, or the JSON answer with ``--json``; exit 0
+on success, 1 when the runtime refuses or cannot be reached, 2 for a usage error. A
+failure is one line on stderr (``cli``), never a traceback.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-DEFAULT_URL = "http://127.0.0.1:8787"
+from ordergate.runtime import apiclient
+from ordergate.runtime.apiclient import DEFAULT_URL, Target
+from ordergate.runtime.cli_errors import CommandFailed
+
 COLOURS = {"connected": "32", "connecting": "33", "stale": "33", "error": "31", "disconnected": "90"}
 
 
@@ -120,8 +124,6 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("--user", default="trader")
     p.add_argument("--password", default=os.environ.get("ORDERGATE_SIM_PASSWORD", "correct horse"))
     p.add_argument("--account", action="append", default=[], metavar="ID[:BALANCE]")
-    p.add_argument("--balance", type=float, default=50_000.0, help="each account's balance (rithmic)")
-    p.add_argument("--tls", action="store_true", help="serve wss:// with a certificate for 127.0.0.1 (rithmic)")
     p.set_defaults(handler=cmd_simulate)
 
     vault = sub.add_parser("vault", help="the credentials vault")
@@ -140,46 +142,20 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    try:
-        import uvicorn  # noqa: F401
+    from ordergate.runtime import server  # the runtime extra: cli names it when it is missing
 
-        from ordergate.runtime import server
-    except ImportError as exc:
-        sys.stderr.write(
-            f"ordergate run needs the runtime's dependencies ({exc.name} is missing): pip install 'ordergate[runtime]'\n"
-        )
-        return 1
     return server.main(args.config, Path(args.state_dir), args.listen, args.log_level)
 
 
 # ---------------------------------------------------------------- client verbs
 
 
-def _token(args: argparse.Namespace) -> str | None:
-    if args.token:
-        return str(args.token)
-    if os.environ.get("ORDERGATE_TOKEN"):
-        return os.environ["ORDERGATE_TOKEN"]
-    path = Path(".ordergate/token")
-    return path.read_text().strip() if path.exists() else None
+def _target(args: argparse.Namespace) -> Target:
+    return Target.of(args.url, args.token, os.environ)
 
 
 def _call(args: argparse.Namespace, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    import httpx
-
-    headers = {}
-    token = _token(args)
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    try:
-        response = httpx.request(method, args.url.rstrip("/") + path, json=body, headers=headers, timeout=30)
-    except httpx.HTTPError as exc:
-        raise SystemExit(_fail(f"cannot reach the runtime at {args.url}: {exc}")) from None
-    try:
-        data = response.json()
-    except ValueError:
-        data = {"error": response.text}
-    return response.status_code, data
+    return apiclient.request(_target(args), method, path, body)
 
 
 def _fail(message: str) -> int:
@@ -187,11 +163,8 @@ def _fail(message: str) -> int:
     return 1
 
 
-def _error(status: int, data: Any) -> int:
-    if isinstance(data, dict) and "error" in data:
-        field = f" ({data['field']})" if data.get("field") else ""
-        return _fail(f"{status}: {data['error']}{field}")
-    return _fail(f"{status}: {json.dumps(data)}")
+def _error(args: argparse.Namespace, status: int, data: Any) -> int:
+    raise CommandFailed(apiclient.refusal(_target(args), status, data))
 
 
 def _colour(status: str) -> str:
@@ -208,8 +181,19 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
 
 def _show(args: argparse.Namespace, status: int, data: Any, render: Any) -> int:
     if status >= 400 and not (status == 403 and isinstance(data, dict) and "decision" in data):
-        return _error(status, data)
-    print(json.dumps(data, indent=2) if args.json else render(data))
+        return _error(args, status, data)
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        try:
+            text = render(data)
+        except (KeyError, TypeError, IndexError, AttributeError, ValueError) as exc:
+            # an answer of another shape (another version of the runtime, or not one)
+            raise CommandFailed(
+                f"the answer from {args.url} has a shape this ordergate does not know ({type(exc).__name__}: "
+                f"{exc}); --json prints it as it came"
+            ) from None
+        print(text)
     return 0 if status < 400 else 1
 
 
@@ -389,7 +373,7 @@ def cmd_connection_add(args: argparse.Namespace) -> int:
         step1["name"] = args.name
     status, draft = _call(args, "POST", "/v1/connections", step1)
     if status >= 400:
-        return _error(status, draft)
+        return _error(args, status, draft)
     fields: dict[str, Any] = {}
     for item in args.set:
         key, sep, value = item.partition("=")
@@ -406,7 +390,7 @@ def cmd_connection_add(args: argparse.Namespace) -> int:
                 return _fail(f"--paper-account {item!r}: the balance must be a number")
     status, found = _call(args, "POST", f"/v1/connections/drafts/{draft['draft']}/authenticate", fields)
     if status >= 400:
-        return _error(status, found)
+        return _error(args, status, found)
     if not args.json:
         print(
             f"{draft['name']}: found "
@@ -486,18 +470,6 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     import asyncio
     import signal
 
-    if args.broker == "rithmic":
-        from ordergate.runtime.brokers.rithmic import serve as rithmic
-
-        default_login = (args.user, args.password) == ("trader", "correct horse")  # the loopback defaults
-        return rithmic.main(
-            args.port,
-            tls=args.tls,
-            accounts=[a.partition(":")[0] for a in args.account],
-            balance=args.balance,
-            username="demo" if default_login else args.user,
-            password="demo" if default_login else args.password,
-        )
     if args.broker != "loopback":
         return _fail(f"the {args.broker} simulator is not available in this build; simulate loopback")
     from ordergate.runtime.brokers.loopback.simulator import LoopbackSimulator, SimAccount
