@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from datetime import datetime
@@ -49,14 +50,20 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p = client("order", "place an order through the check chain")
     p.add_argument("account")
     p.add_argument("side", choices=("buy", "sell"))
-    p.add_argument("qty", type=int)
+    p.add_argument("qty", type=_quantity)
     p.add_argument("symbol")
-    p.add_argument("--type", default="market", choices=("market", "limit", "stop", "stop_limit"))
-    p.add_argument("--price", type=float)
-    p.add_argument("--stop-price", type=float)
+    p.add_argument(
+        "--type",
+        choices=ORDER_TYPES,
+        help="default: from the prices (--price limit, --stop stop, both stop_limit, neither market)",
+    )
+    p.add_argument("--price", type=_price, metavar="PRICE", help="limit price")
+    p.add_argument(
+        "--stop", "--stop-price", dest="stop_price", type=_price, metavar="PRICE", help="stop (trigger) price"
+    )
     p.add_argument("--client-order-id")
     p.add_argument("--check", action="store_true", help="dry run: decide but do not send")
-    p.set_defaults(handler=cmd_order)
+    p.set_defaults(handler=cmd_order, usage=p.error)
     p = client("lock", "lock an account")
     p.add_argument("account")
     p.add_argument("--duration", default="manual", help="manual, 6h, 12h, session:<boundary> or HH:MM")
@@ -295,13 +302,71 @@ def _decision_line(d: dict[str, Any]) -> str:
     return f"BLOCKED at {d['stage']} [{d['code']}] by {d['policy'] or 'no policy'}: {d['message']}{actions}"
 
 
+ORDER_TYPES = ("market", "limit", "stop", "stop_limit")
+# which prices each order type carries: (limit price, stop price)
+_TYPE_PRICES = {
+    "market": (False, False),
+    "limit": (True, False),
+    "stop": (False, True),
+    "stop_limit": (True, True),
+}
+
+
+def _price(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"a price must be a number above 0, not {text}")
+    return value
+
+
+def _quantity(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of contracts") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"the quantity must be 1 or more, not {text}")
+    return value
+
+
+def order_type(given: str | None, price: float | None, stop: float | None) -> str:
+    """The order type the prices make, or the one given when it agrees with them.
+
+    A price without a type used to go out as a market order, which is the one mistake a
+    trader cannot take back; so the prices decide, and a type that contradicts them is
+    refused rather than guessed at.
+    """
+    has = (price is not None, stop is not None)
+    if given is None:
+        return next(kind for kind, prices in _TYPE_PRICES.items() if prices == has)
+    flags = list(zip(("--price", "--stop"), _TYPE_PRICES[given], has, strict=True))
+    # a missing price first: "--type stop --price X" most likely meant --stop X
+    for flag, needed, present in flags:
+        if needed and not present:
+            raise ValueError(f"--type {given} needs {flag}")
+    for flag, needed, present in flags:
+        if present and not needed:
+            inferred = order_type(None, price, stop)
+            raise ValueError(
+                f"--type {given} takes no {flag}; these prices make a {inferred} order (drop --type, or drop {flag})"
+            )
+    return given
+
+
 def cmd_order(args: argparse.Namespace) -> int:
+    try:
+        kind = order_type(args.type, args.price, args.stop_price)
+    except ValueError as exc:
+        args.usage(str(exc))  # exits 2 with the usage line, as argparse does
     body: dict[str, Any] = {
         "account": args.account,
         "side": args.side,
         "qty": args.qty,
         "symbol": args.symbol,
-        "type": args.type,
+        "type": kind,
         "source": "manual",
     }
     for key, value in (

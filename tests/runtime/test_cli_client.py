@@ -4,6 +4,7 @@ talking to a runtime served by uvicorn on a loopback port in the test's event lo
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 from ordergate.runtime.service import Runtime
 from tests.runtime.cliproc import at, one_line, ordergate, served_url
-from tests.runtime.conftest import TOKEN
+from tests.runtime.conftest import TOKEN, quote
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -126,3 +127,52 @@ async def test_accounts_into_a_full_disk_says_so_in_one_line_and_exits_1(url: st
         os.close(full)
     assert r.returncode == 1
     assert one_line(r.stderr) == "ordergate: cannot write the output: No space left on device"
+
+
+# ---------------------------------------------------------------- order types
+
+
+async def order_json(url: str, *args: str) -> dict[str, object]:
+    r = await ordergate("order", "PAPER-1", "buy", "1", "ESZ6", *args, "--json", *at(url))
+    assert r.returncode == 0, r.stderr
+    order = json.loads(r.stdout)["order"]
+    assert isinstance(order, dict)
+    return order
+
+
+async def test_a_price_makes_a_limit_order_a_stop_a_stop_order_and_both_a_stop_limit(
+    started: Runtime, url: str
+) -> None:
+    await quote(started, "ES", 6000)
+    limit = await order_json(url, "--price", "5990")
+    stop = await order_json(url, "--stop", "6010")
+    stop_limit = await order_json(url, "--stop-price", "6010", "--price", "6011")
+    market = await order_json(url)
+    assert (limit["type"], limit["price"], limit["status"]) == ("limit", 5990, "working")
+    assert (stop["type"], stop["stop_price"], stop["status"]) == ("stop", 6010, "working")
+    assert (stop_limit["type"], stop_limit["price"], stop_limit["stop_price"]) == ("stop_limit", 6011, 6010)
+    assert (market["type"], market["status"]) == ("market", "filled")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("--type", "market", "--price", "5990"),
+            "--type market takes no --price; these prices make a limit order (drop --type, or drop --price)",
+        ),
+        (("--type", "limit"), "--type limit needs --price"),
+        (("--type", "limit", "--price", "5990", "--stop", "6000"), "--type limit takes no --stop;"),
+        (("--type", "stop", "--price", "5990"), "--type stop needs --stop"),
+        (("--type", "stop_limit", "--stop", "6000"), "--type stop_limit needs --price"),
+        (("--price", "nan"), "argument --price: a price must be a number above 0, not nan"),
+        (("--stop", "-5"), "argument --stop/--stop-price: a price must be a number above 0, not -5"),
+    ],
+)
+async def test_a_type_that_contradicts_the_prices_is_a_usage_error_and_sends_nothing(
+    started: Runtime, url: str, args: tuple[str, ...], message: str
+) -> None:
+    r = await ordergate("order", "PAPER-1", "buy", "1", "ESZ6", *args, *at(url))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"ordergate order: error: {message}" in r.stderr
+    assert started.core.store.order_history("PAPER-1", 10) == []
