@@ -36,6 +36,7 @@ from ordergate.runtime.metrics import Metrics
 from ordergate.runtime.monitor import FLUSH_SECONDS, Monitor
 from ordergate.runtime.prices import check_quote
 from ordergate.runtime.store import AccountRow, LockRow, open_store
+from ordergate.runtime.storelock import StoreLock
 from ordergate.runtime.vault import Vault
 
 log = logging.getLogger("ordergate.runtime")
@@ -68,6 +69,7 @@ class Runtime:
         self._quote_tasks: set[asyncio.Task[None]] = set()
         self._seed = seed
         self._vault: Vault | None = None
+        self._store_lock: StoreLock | None = None
         self._flush_timer: asyncio.TimerHandle | None = None
         self._stopping = False  # no new flush passes
         self._closed = False  # connections are down: nothing new is scheduled at all
@@ -81,6 +83,8 @@ class Runtime:
 
     async def start(self, *, background: bool = True) -> None:
         core = self.core
+        # held for the runtime's lifetime: `ordergate vault rotate` must not re-key under us
+        self._store_lock = StoreLock.shared(core.store.path)
         if background and self.config.rules_watched:
             await core.holder.wait_quiet()  # a rules file still being written must not decide
         now = core.now()
@@ -162,6 +166,9 @@ class Runtime:
             task.cancel()
         await asyncio.gather(*self._quote_tasks, return_exceptions=True)
         self.core.store.close()
+        if self._store_lock is not None:
+            self._store_lock.release()
+            self._store_lock = None
 
     def _restore(self, now: datetime) -> None:
         """Rebuild the book from the store: positions, P&L of the day and week, locks, flags."""
