@@ -18,9 +18,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ordergate.runtime import apiclient
+from ordergate.runtime import apiclient, secret_input
 from ordergate.runtime.apiclient import DEFAULT_URL, Target
-from ordergate.runtime.cli_errors import CommandFailed
+from ordergate.runtime.cli_errors import CommandFailed, UsageError
 
 COLOURS = {"connected": "32", "connecting": "33", "stale": "33", "error": "31", "disconnected": "90"}
 
@@ -89,7 +89,19 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("broker", help="paper, rithmic, projectx, tradovate, ninjatrader")
     p.add_argument("--name", help="default: suggested from the broker")
     p.add_argument(
-        "--set", action="append", default=[], metavar="FIELD=VALUE", help="a step-2 field, e.g. username=me"
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="a step-2 field, e.g. username=me; a secret as FIELD=- (prompt or one stdin line) or FIELD=env:NAME",
+    )
+    p.add_argument(
+        "--secret-stdin",
+        action="append",
+        dest="set",
+        type=_stdin_field,
+        metavar="FIELD",
+        help="read FIELD from stdin (one line), or from a prompt on a terminal",
     )
     p.add_argument(
         "--account",
@@ -135,10 +147,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
     vault = sub.add_parser("vault", help="the credentials vault")
     vsub = vault.add_subparsers(dest="action", metavar="ACTION", required=True)
-    p = vsub.add_parser("rotate", help="re-seal every stored secret under a new key (stop the runtime first)")
-    p.add_argument("--config", metavar="FILE", help="the runtime's config: its store is the one rotated")
+    p = vsub.add_parser("rotate", help="re-seal every stored secret under a new key")
     p.add_argument("--state-dir", default=".ordergate", help="where master.key lives (default .ordergate)")
-    p.add_argument("--store", metavar="URL", help="the store to rotate, overriding the config's")
+    p.add_argument("--store", default="sqlite:///.ordergate/state.db")
     p.set_defaults(handler=cmd_vault_rotate)
 
     p = client("kill-switch", "flatten every position and lock every account")
@@ -433,27 +444,41 @@ def _connection_line(c: dict[str, Any]) -> str:
     )
 
 
+def _stdin_field(text: str) -> str:
+    try:
+        return secret_input.stdin_field(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _paper_accounts(items: list[str]) -> list[dict[str, Any]]:
+    accounts = []
+    for item in items:
+        ident, _, balance = item.partition(":")
+        try:
+            accounts.append({"id": ident, "balance": float(balance or 50000)})
+        except ValueError:
+            raise UsageError(f"--paper-account {item!r}: the balance must be a number") from None
+    return accounts
+
+
 def cmd_connection_add(args: argparse.Namespace) -> int:
+    # every field is read and checked before the first call: a mistake changes nothing
+    sources = secret_input.Sources(sys.stdin, os.environ)
+    given = secret_input.split(args.set)
+    secret_input.refuse_literal_secrets(given, secret_input.ALWAYS_SECRET)
+    fields: dict[str, Any] = dict(secret_input.resolve(given, sources))
+    if args.paper_account:
+        fields["accounts"] = _paper_accounts(args.paper_account)
     step1: dict[str, Any] = {"broker": args.broker}
     if args.name:
         step1["name"] = args.name
     status, draft = _call(args, "POST", "/v1/connections", step1)
     if status >= 400:
         return _error(args, status, draft)
-    fields: dict[str, Any] = {}
-    for item in args.set:
-        key, sep, value = item.partition("=")
-        if not sep:
-            return _fail(f"--set {item!r}: write FIELD=VALUE")
-        fields[key] = value
-    if args.paper_account:
-        fields["accounts"] = []
-        for item in args.paper_account:
-            ident, _, balance = item.partition(":")
-            try:
-                fields["accounts"].append({"id": ident, "balance": float(balance or 50000)})
-            except ValueError:
-                return _fail(f"--paper-account {item!r}: the balance must be a number")
+    secret = secret_input.ALWAYS_SECRET | set(draft.get("secret_fields") or ())
+    secret_input.refuse_literal_secrets(given, secret)
+    fields.update(secret_input.prompt_missing(draft.get("fields") or (), fields, secret, sources))
     status, found = _call(args, "POST", f"/v1/connections/drafts/{draft['draft']}/authenticate", fields)
     if status >= 400:
         return _error(args, status, found)
@@ -506,12 +531,29 @@ def cmd_connection_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_vault_rotate(args: argparse.Namespace) -> int:
-    from ordergate.runtime.vault_cli import rotate_command
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    outcome = rotate_command(args.config, Path(args.state_dir), args.store)
-    if outcome.status:
-        return _fail(outcome.message)
-    print(outcome.message)
+    from ordergate.runtime.errors import RuntimeFault
+    from ordergate.runtime.store import open_store
+    from ordergate.runtime.vault import ENV_KEY, KEY_FILE, Vault, rotate, write_key_file
+
+    if os.environ.get(ENV_KEY):
+        return _fail(
+            f"the key comes from {ENV_KEY}; rotate by re-sealing with the new key from a key file, or unset it"
+        )
+    state = Path(args.state_dir)
+    try:
+        old = Vault.load(state)
+        store = open_store(args.store)
+        new_key = AESGCM.generate_key(bit_length=256)
+        pending = state / (KEY_FILE + ".new")
+        write_key_file(pending, new_key)  # both keys are readable until the rename below
+        count = rotate(store, old, new_key)
+        store.close()
+        pending.replace(state / KEY_FILE)
+    except RuntimeFault as exc:
+        return _fail(str(exc))
+    print(f"re-sealed {count} secret{'s' * (count != 1)} under a new key in {state / KEY_FILE}")
     return 0
 
 

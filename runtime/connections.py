@@ -201,6 +201,7 @@ class ConnectionManager:
             "name": name,
             "step": "authenticate",
             "fields": list(kind.fields),
+            "secret_fields": list(kind.secret_fields),  # clients read these without echo, never from argv
             "available": kind.available,
         }
 

@@ -376,8 +376,11 @@ def test_run_with_a_missing_env_reference_names_it(tmp_path: Path) -> None:
     )
 
 
-def test_connections_through_the_cli_add_refresh_rename_and_delete(runtime: Proc, tmp_path: Path) -> None:
+def test_connections_through_the_cli_add_refresh_rename_and_delete(
+    runtime: Proc, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     secret = "loopback-Secret-42"
+    monkeypatch.setenv("OG_E2E_LOOPBACK_PASSWORD", secret)  # a secret never goes on the command line
     port = free_port()
     sim = subprocess.Popen(
         [
@@ -409,7 +412,7 @@ def test_connections_through_the_cli_add_refresh_rename_and_delete(runtime: Proc
             "--set",
             "username=trader",
             "--set",
-            f"password={secret}",
+            "password=env:OG_E2E_LOOPBACK_PASSWORD",
         )
         assert r.returncode == 0, r.stderr
         assert (
