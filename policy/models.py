@@ -376,6 +376,13 @@ class WebhookConfig(Strict):
 
 class ApiConfig(Strict):
     listen: Annotated[str, Field(description="host:port; loopback by default.")] = "127.0.0.1:8787"
+    allow_remote: Annotated[
+        bool,
+        Field(
+            description="Let listen name an address beyond loopback. The API is plain HTTP: tokens and "
+            "orders then cross the network in clear text unless a TLS proxy fronts it."
+        ),
+    ] = False
     tokens: Annotated[
         list[str] | None, Field(description="Bearer tokens; reference secrets as ${env:NAME}.")
     ] = None

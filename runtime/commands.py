@@ -28,7 +28,14 @@ COLOURS = {"connected": "32", "connecting": "33", "stale": "33", "error": "31", 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("run", help="run the policy runtime (the embedded default with no config)")
     p.add_argument("--config", metavar="FILE", help="a Runtime document")
-    p.add_argument("--listen", metavar="HOST:PORT", help="override the API address")
+    p.add_argument(
+        "--listen", metavar="HOST:PORT", help="override the API address (loopback unless --allow-remote)"
+    )
+    p.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="let the API listen beyond loopback; tokens cross the network in clear unless a TLS proxy fronts it",
+    )
     p.add_argument(
         "--state-dir", metavar="DIR", default=".ordergate", help="where the token lives (default .ordergate)"
     )
@@ -147,10 +154,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
     vault = sub.add_parser("vault", help="the credentials vault")
     vsub = vault.add_subparsers(dest="action", metavar="ACTION", required=True)
-    p = vsub.add_parser("rotate", help="re-seal every stored secret under a new key (stop the runtime first)")
-    p.add_argument("--config", metavar="FILE", help="the runtime's config: its store is the one rotated")
+    p = vsub.add_parser("rotate", help="re-seal every stored secret under a new key")
     p.add_argument("--state-dir", default=".ordergate", help="where master.key lives (default .ordergate)")
-    p.add_argument("--store", metavar="URL", help="the store to rotate, overriding the config's")
+    p.add_argument("--store", default="sqlite:///.ordergate/state.db")
     p.set_defaults(handler=cmd_vault_rotate)
 
     p = client("kill-switch", "flatten every position and lock every account")
@@ -164,7 +170,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def cmd_run(args: argparse.Namespace) -> int:
     from ordergate.runtime import server  # the runtime extra: cli names it when it is missing
 
-    return server.main(args.config, Path(args.state_dir), args.listen, args.log_level)
+    return server.main(args.config, Path(args.state_dir), args.listen, args.log_level, args.allow_remote)
 
 
 # ---------------------------------------------------------------- client verbs
@@ -532,12 +538,29 @@ def cmd_connection_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_vault_rotate(args: argparse.Namespace) -> int:
-    from ordergate.runtime.vault_cli import rotate_command
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    outcome = rotate_command(args.config, Path(args.state_dir), args.store)
-    if outcome.status:
-        return _fail(outcome.message)
-    print(outcome.message)
+    from ordergate.runtime.errors import RuntimeFault
+    from ordergate.runtime.store import open_store
+    from ordergate.runtime.vault import ENV_KEY, KEY_FILE, Vault, rotate, write_key_file
+
+    if os.environ.get(ENV_KEY):
+        return _fail(
+            f"the key comes from {ENV_KEY}; rotate by re-sealing with the new key from a key file, or unset it"
+        )
+    state = Path(args.state_dir)
+    try:
+        old = Vault.load(state)
+        store = open_store(args.store)
+        new_key = AESGCM.generate_key(bit_length=256)
+        pending = state / (KEY_FILE + ".new")
+        write_key_file(pending, new_key)  # both keys are readable until the rename below
+        count = rotate(store, old, new_key)
+        store.close()
+        pending.replace(state / KEY_FILE)
+    except RuntimeFault as exc:
+        return _fail(str(exc))
+    print(f"re-sealed {count} secret{'s' * (count != 1)} under a new key in {state / KEY_FILE}")
     return 0
 
 

@@ -13,6 +13,8 @@ into ``.ordergate/token`` (owner-only).
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
+import logging
 import os
 import re
 import secrets
@@ -25,6 +27,7 @@ from ordergate.policy.models import AccountConfig, ApiConfig, ConnectionConfig, 
 from ordergate.runtime.errors import ConfigError
 
 _REFERENCE = re.compile(r"\$\{(env|file):([^}]+)\}")
+log = logging.getLogger("ordergate.runtime")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +100,13 @@ def default_spec() -> RuntimeSpec:
 
 
 def load_config(
-    path: str | None, *, state_dir: Path = Path(".ordergate"), listen: str | None = None
+    path: str | None,
+    *,
+    state_dir: Path = Path(".ordergate"),
+    listen: str | None = None,
+    allow_remote: bool = False,
 ) -> RuntimeConfig:
+    listen_at = "spec.api.listen"
     if path is None:
         spec = default_spec()
         name = "embedded-default"
@@ -114,14 +122,29 @@ def load_config(
             )
         spec = bundle.runtimes[0].model.spec
         name = bundle.runtimes[0].name
+        pos = bundle.runtimes[0].doc.pos(("spec", "api", "listen"))
+        listen_at = f"{pos.file}:{pos.line}:{pos.col}: spec.api.listen"
     config = from_spec(
-        name, spec, state_dir=state_dir, listen=listen, bundled=path is None and not Path("rules").is_dir()
+        name,
+        spec,
+        state_dir=state_dir,
+        listen=listen,
+        bundled=path is None and not Path("rules").is_dir(),
+        allow_remote=allow_remote,
+        listen_at=listen_at,
     )
     return config if path is None else replace(config, config_dir=Path(path).resolve().parent)
 
 
 def from_spec(
-    name: str, spec: RuntimeSpec, *, state_dir: Path, listen: str | None = None, bundled: bool = False
+    name: str,
+    spec: RuntimeSpec,
+    *,
+    state_dir: Path,
+    listen: str | None = None,
+    bundled: bool = False,
+    allow_remote: bool = False,
+    listen_at: str = "spec.api.listen",
 ) -> RuntimeConfig:
     api = spec.api or ApiConfig()
     host, _, port = (listen or api.listen).rpartition(":")
@@ -129,6 +152,9 @@ def from_spec(
         port_number = int(port)
     except ValueError:
         raise ConfigError(f"listen address must be host:port, not {listen or api.listen!r}") from None
+    host = host.strip("[]") or "127.0.0.1"
+    where = f"--listen {listen}" if listen else f"{listen_at} {api.listen}"
+    check_exposure(host, where, allowed=allow_remote or api.allow_remote)
     tokens = tuple(resolve(t, f"spec.api.tokens[{i}]") for i, t in enumerate(api.tokens or ()))
     connections = []
     for i, conn in enumerate(spec.connections or ()):
@@ -150,7 +176,7 @@ def from_spec(
         rules=Path(spec.rules),
         rules_watched=not bundled,
         store=spec.store,
-        host=host.strip("[]") or "127.0.0.1",
+        host=host,
         port=port_number,
         tokens=tokens,
         token_file=token_file,
@@ -158,6 +184,39 @@ def from_spec(
         connections=tuple(connections),
         webhooks=webhooks,
         state_dir=state_dir,
+    )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` keeps the API on this machine. A name other than localhost may
+    resolve anywhere, so it counts as remote."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_exposure(host: str, where: str, *, allowed: bool) -> None:
+    """Refuse an API address beyond loopback unless allowed; warn when it is.
+
+    The API speaks plain HTTP with bearer tokens: on 0.0.0.0 every token and order
+    crosses the network readable by anyone on the path, which an operator should choose
+    knowingly (a TLS proxy in front), never get from a typo.
+    """
+    if is_loopback(host):
+        return
+    if not allowed:
+        raise ConfigError(
+            f"{where} is not a loopback address: the API would take bearer tokens and orders from the "
+            "network in clear text. Put a TLS proxy in front and pass --allow-remote "
+            "(or set spec.api.allow_remote: true), or listen on 127.0.0.1"
+        )
+    log.warning(
+        "the API listens on %s, beyond this machine: bearer tokens and orders cross the network in "
+        "clear text unless a TLS proxy fronts it",
+        host,
     )
 
 

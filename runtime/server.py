@@ -139,8 +139,10 @@ class ApiServer(uvicorn.Server):
         logging.getLogger("ordergate.runtime").info("signal %s: shutting down", signal.Signals(sig).name)
 
 
-async def serve(config_path: str | None, state_dir: Path, listen: str | None, log_level: str) -> int:
-    config = load_config(config_path, state_dir=state_dir, listen=listen)
+async def serve(
+    config_path: str | None, state_dir: Path, listen: str | None, log_level: str, allow_remote: bool = False
+) -> int:
+    config = load_config(config_path, state_dir=state_dir, listen=listen, allow_remote=allow_remote)
     runtime = Runtime(config)
     await runtime.start()
     policy = runtime.core.holder.to_dict()
@@ -181,10 +183,11 @@ def main(
     state_dir: Path,
     listen: str | None,
     log_level: str = "info",
+    allow_remote: bool = False,
 ) -> int:
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return asyncio.run(serve(config_path, state_dir, listen, log_level))
+        return asyncio.run(serve(config_path, state_dir, listen, log_level, allow_remote))
     except (RuntimeFault, PolicyError) as exc:
         sys.stderr.write(f"ordergate run: {exc}\n")
         return 1
