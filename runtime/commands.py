@@ -154,9 +154,10 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
     vault = sub.add_parser("vault", help="the credentials vault")
     vsub = vault.add_subparsers(dest="action", metavar="ACTION", required=True)
-    p = vsub.add_parser("rotate", help="re-seal every stored secret under a new key")
+    p = vsub.add_parser("rotate", help="re-seal every stored secret under a new key (stop the runtime first)")
+    p.add_argument("--config", metavar="FILE", help="the runtime's config: its store is the one rotated")
     p.add_argument("--state-dir", default=".ordergate", help="where master.key lives (default .ordergate)")
-    p.add_argument("--store", default="sqlite:///.ordergate/state.db")
+    p.add_argument("--store", metavar="URL", help="the store to rotate, overriding the config's")
     p.set_defaults(handler=cmd_vault_rotate)
 
     p = client("kill-switch", "flatten every position and lock every account")
@@ -538,29 +539,12 @@ def cmd_connection_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_vault_rotate(args: argparse.Namespace) -> int:
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from ordergate.runtime.vault_cli import rotate_command
 
-    from ordergate.runtime.errors import RuntimeFault
-    from ordergate.runtime.store import open_store
-    from ordergate.runtime.vault import ENV_KEY, KEY_FILE, Vault, rotate, write_key_file
-
-    if os.environ.get(ENV_KEY):
-        return _fail(
-            f"the key comes from {ENV_KEY}; rotate by re-sealing with the new key from a key file, or unset it"
-        )
-    state = Path(args.state_dir)
-    try:
-        old = Vault.load(state)
-        store = open_store(args.store)
-        new_key = AESGCM.generate_key(bit_length=256)
-        pending = state / (KEY_FILE + ".new")
-        write_key_file(pending, new_key)  # both keys are readable until the rename below
-        count = rotate(store, old, new_key)
-        store.close()
-        pending.replace(state / KEY_FILE)
-    except RuntimeFault as exc:
-        return _fail(str(exc))
-    print(f"re-sealed {count} secret{'s' * (count != 1)} under a new key in {state / KEY_FILE}")
+    outcome = rotate_command(args.config, Path(args.state_dir), args.store)
+    if outcome.status:
+        return _fail(outcome.message)
+    print(outcome.message)
     return 0
 
 
