@@ -226,7 +226,7 @@ def ensure_token(path: Path) -> str:
         token = path.read_text("utf-8").strip()
         if token:
             return token
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the state directory: owner-only
     token = secrets.token_urlsafe(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:

@@ -81,3 +81,14 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def own_database_files(database: Path) -> None:
+    """Before SQLite opens ``database``: create it owner-only when it is new, and take
+    group and other permissions from it and its ``-wal``/``-shm`` when they are looser.
+    SQLite creates the ``-wal`` and ``-shm`` files with the database file's mode, so an
+    owner-only database keeps them owner-only too."""
+    if not database.exists():
+        create_private_file(database)
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        tighten(path)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ordergate.runtime.errors import ConfigError, StoreError
+from ordergate.runtime.private import make_private_dir, own_database_files
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +237,8 @@ class SqliteStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_private_dir(path.parent)
+            own_database_files(path)  # owner-only, before SQLite creates its -wal and -shm
             self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
