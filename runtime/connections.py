@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ordergate.policy.runtime_checks import plan_refusal
-from ordergate.runtime.brokers.base import AccountInfo, BrokerAdapter
+from ordergate.runtime.brokers.base import AccountInfo, AdapterConfig, BrokerAdapter
+from ordergate.runtime.brokers.errors import BrokerConfigError
 from ordergate.runtime.brokers.loopback.client import LoopbackBroker
 from ordergate.runtime.brokers.paper import PaperBroker
 from ordergate.runtime.connection_fields import broker_address, paper_feed, replay_roots
@@ -135,30 +136,12 @@ class ConnectionManager:
         kind = BROKER_KINDS[spec.broker]
         if not kind.available:
             raise RequestError("broker", f"the {spec.broker} adapter is not available in this build")
-        if spec.broker == "paper":
-            infos = [
-                AccountInfo(a["id"], a.get("balance", 50_000), a.get("balance", 50_000), a.get("nickname"))
-                for a in spec.accounts
-            ]
-            return PaperBroker(
-                spec.name,
-                infos,
-                spec.settings.get("feed") or "random_walk",
-                lambda: rt.core.now().timestamp(),
-                rt._on_fill,
-                rt._quote_handler(spec.name),
-                seed=rt._seed,
-            )
-        return LoopbackBroker(
-            spec.name,
-            spec.settings["host"],
-            int(spec.settings["port"]),
-            credentials.get("username", ""),
-            credentials.get("password", ""),
-            rt._on_fill,
-            rt._quote_handler(spec.name),
-            lambda: rt.core.now().timestamp(),
-        )
+        config = AdapterConfig({**spec.settings, "accounts": spec.accounts}, credentials, seed=rt._seed)
+        adapter_type = PaperBroker if spec.broker == "paper" else LoopbackBroker
+        try:
+            return adapter_type(spec.name, config, rt.events_for(spec.name), lambda: rt.core.now().timestamp())
+        except BrokerConfigError as exc:
+            raise ConfigError(str(exc)) from None
 
     def register(self, spec: ConnectionSpec, adapter: BrokerAdapter) -> Supervisor:
         core = self.rt.core

@@ -17,6 +17,7 @@ from ordergate.runtime.errors import NotFound
 from ordergate.runtime.events import EventBus
 from ordergate.runtime.holder import PolicyHolder
 from ordergate.runtime.metrics import Metrics
+from ordergate.runtime.order_book import OrderBook
 from ordergate.runtime.store import SqliteStore
 
 
@@ -33,7 +34,19 @@ class Core:
     fill_listeners: list[Callable[[Fill, bool], None]] = field(
         default_factory=list
     )  # (fill, opened or added)
+    # how long a broker has to answer a request before it counts as failed (an order
+    # becomes unconfirmed), and how long an order's sender waits for a market order's
+    # fill after the acknowledgement, so the answer can say what it filled at
+    answer_timeout: float | None = None  # None: brokers.base.ANSWER_TIMEOUT_SECONDS (10 s)
+    fill_wait: float = 2.0
+    # accounts with a fill booked since their broker last reported positions: their
+    # position report is on its way, so a sync now would see a difference that is not one
+    positions_pending: set[str] = field(default_factory=set)
+    orders: OrderBook = field(init=False)
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.orders = OrderBook(self.store)
 
     def now(self) -> datetime:
         return self.clock.now()

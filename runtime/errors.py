@@ -9,17 +9,44 @@ Hierarchy::
         ├── RequestError             an API request is malformed; names the field (HTTP 4xx)
         │   ├── NotFound             404
         │   └── Conflict             409
-        ├── VaultError               a secret cannot be read: wrong key, tampered record
-        └── BrokerError              a broker refused or failed an operation
-            ├── BrokerRejected       the broker said no to an order (the peer's answer)
-            ├── BrokerRefused        the broker refused the session: bad credentials, expired OAuth
-            └── BrokerUnavailable    no answer: disconnected
-                └── BrokerTimeout    no answer in time: the request may still have reached it
+        └── VaultError               a secret cannot be read: wrong key, tampered record
+
+The broker errors (BrokerError and its family: BrokerRejected, OrderNotOpen,
+BrokerRefused, BrokerUnavailable, BrokerTimeout) belong to the brokers package
+(``ordergate.runtime.brokers.errors``), so that an adapter never imports the runtime; they
+are re-exported here under the same names.
 """
 
 from __future__ import annotations
 
 from ordergate.policy.errors import OrdergateError
+from ordergate.runtime.brokers.errors import (
+    BrokerError,
+    BrokerProtocolError,
+    BrokerRefused,
+    BrokerRejected,
+    BrokerTimeout,
+    BrokerUnavailable,
+    OrderNotOpen,
+)
+
+__all__ = [
+    "BadRequest",
+    "BrokerError",
+    "BrokerProtocolError",
+    "BrokerRefused",
+    "BrokerRejected",
+    "BrokerTimeout",
+    "BrokerUnavailable",
+    "ConfigError",
+    "Conflict",
+    "NotFound",
+    "OrderNotOpen",
+    "RequestError",
+    "RuntimeFault",
+    "StoreError",
+    "VaultError",
+]
 
 
 class RuntimeFault(OrdergateError):
@@ -61,26 +88,6 @@ class NotFound(RequestError):
 
 class Conflict(RequestError):
     status = 409
-
-
-class BrokerError(RuntimeFault):
-    pass
-
-
-class BrokerRejected(BrokerError):
-    pass
-
-
-class BrokerUnavailable(BrokerError):
-    pass
-
-
-class BrokerTimeout(BrokerUnavailable):
-    pass
-
-
-class BrokerRefused(BrokerError):
-    pass
 
 
 class VaultError(RuntimeFault):

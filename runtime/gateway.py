@@ -9,8 +9,9 @@ trading day gets the first answer and sends nothing again.
 from __future__ import annotations
 
 import logging
+import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -20,9 +21,20 @@ from ordergate.runtime.actions import Actions
 from ordergate.runtime.book import AccountState
 from ordergate.runtime.brokers.base import OrderRequest, answered
 from ordergate.runtime.core import Core
-from ordergate.runtime.errors import BadRequest, BrokerError, BrokerTimeout, NotFound, RequestError
-from ordergate.runtime.ledger import book_fill
+from ordergate.runtime.errors import (
+    BadRequest,
+    BrokerError,
+    BrokerRejected,
+    BrokerTimeout,
+    Conflict,
+    NotFound,
+    OrderNotOpen,
+    RequestError,
+)
+from ordergate.runtime.orders import OPEN
 from ordergate.runtime.webhook import alert_to_orders, signal_id
+
+__all__ = ["ORDER_FIELDS", "Gateway", "answer_for", "check_tradable", "order_view", "parse_order"]
 
 log = logging.getLogger("ordergate.gateway")
 
@@ -105,6 +117,23 @@ def order_view(
     return view
 
 
+HTTP_OF = {"rejected": 502, "unconfirmed": 504}
+
+
+def answer_for(decision: dict[str, Any], view: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """The answer to an allowed order in the state it is in now: the first answer, and
+    the answer to a resend of its ``client_order_id``."""
+    status = view["status"]
+    body: dict[str, Any] = {"decision": decision, "order": view}
+    if status == "rejected":
+        body["error"] = f"the broker rejected the order: {view.get('reason')}"
+    elif status == "unconfirmed":
+        body["error"] = (
+            f"{view.get('reason')}; the order may still reach the market, so check the account before sending it again"
+        )
+    return HTTP_OF.get(status, 201), body
+
+
 class Gateway:
     def __init__(self, core: Core, actions: Actions) -> None:
         self.core = core
@@ -112,6 +141,10 @@ class Gateway:
         # Held orders of managed execution, by id: the store keeps them durably, this keeps
         # them at hand for the monitor, which looks at them on every quote pass.
         self.held: dict[str, dict[str, Any]] = {}
+        # webhook reversals whose cover is still working: the entry to send once it fills
+        self.after_cover: dict[str, dict[str, Any]] = {}
+        self.spawn: Callable[[Any], None] = lambda coro: coro.close()
+        core.orders.on_done.append(self._order_done)
 
     def load_held(self) -> None:
         self.held = {view["id"]: view for view in self.core.store.open_orders(managed=True)}
@@ -139,79 +172,130 @@ class Gateway:
         account, order = parse_order(body, default_source)
         state = self.core.account(account)
         check_tradable(state, order)
-        return await self._once(
-            state, order.client_order_id, lambda: self._decide_and_send(state, order, self.core.now())
-        )
+        key = order.client_order_id
+        async with self.core.lock_for(account):
+            seen = self._seen(state, key)
+            if seen is not None:
+                return seen
+            return await self._decide_and_send(state, order, self.core.now(), key)
+
+    def _seen(self, state: AccountState, key: str | None) -> tuple[int, dict[str, Any]] | None:
+        """The answer to a key seen today, from the order's state now."""
+        if not key:
+            return None
+        seen = self.core.store.idempotent_get(state.id, key, state.day or "")
+        if seen is None:
+            return None
+        status, body = seen
+        ref = body.get("order")
+        if isinstance(ref, dict) and ref.get("id") and "decision" in body and status in (201, 502, 504):
+            view = self.core.orders.get(ref["id"])
+            if view is not None and not view.get("managed"):
+                return answer_for(body["decision"], view)
+            if view is not None:
+                return 201, {**body, "order": view}
+        return status, body
 
     async def submit_alert(self, state: AccountState, alert: Any) -> tuple[int, dict[str, Any]]:
         """A TradersPost-style alert: read against the position under the account's lock, so
         two alerts arriving together cannot both see it flat."""
-
-        async def act() -> tuple[int, dict[str, Any]]:
-            bodies = alert_to_orders(alert, state)
-            root = symbol_root(alert["ticker"])
-            if bodies is None:  # cancel: the ticker's open orders
-                return 200, {"cancelled": await self._cancel_open(state, root)}
-            orders = [parse_order(body, "webhook")[1] for body in bodies]
-            for order in orders:
-                check_tradable(state, order)
-            extra: dict[str, Any] = {}
-            # like TradersPost, a buy or sell first cancels the ticker's open orders, so a
-            # resting order from the last signal cannot fill against the new one
-            if alert["action"] in ("buy", "sell") and (cancelled := await self._cancel_open(state, root)):
-                extra["cancelled"] = cancelled
-            if len(orders) == 2:  # a reversal: the cover first, then the entry on its own
-                status, cover = await self._decide_and_send(state, orders[0], self.core.now())
-                if status != 201 or cover["order"]["status"] != "filled":
-                    # until the cover fills, the entry would be read as part of the exit
-                    # and pass unchecked; as TradersPost waits for the cover's fill, the
-                    # entry is not sent, and a later alert finds the account flat
-                    return status, {**cover, **extra}
-                extra["cover"] = cover
-            status, answer = await self._decide_and_send(state, orders[-1], self.core.now())
-            return status, {**answer, **extra}
-
-        return await self._once(state, signal_id(alert), act)
-
-    async def _once(
-        self, state: AccountState, key: str | None, act: Callable[[], Awaitable[tuple[int, dict[str, Any]]]]
-    ) -> tuple[int, dict[str, Any]]:
-        """Run ``act`` under the account's lock; a key seen today gets its first answer."""
+        key = signal_id(alert)
         async with self.core.lock_for(state.id):
-            if key:
-                seen = self.core.store.idempotent_get(state.id, key, state.day or "")
-                if seen is not None:
-                    return seen
-            status, answer = await act()
-            if key:
+            seen = self._seen(state, key)
+            if seen is not None:
+                return seen
+            status, answer, recorded = await self._alert(state, alert, key)
+            if key and not recorded:
                 self.core.store.idempotent_put(state.id, key, state.day, status, answer)
         return status, answer
 
+    async def _alert(
+        self, state: AccountState, alert: Any, key: str | None
+    ) -> tuple[int, dict[str, Any], bool]:
+        bodies = alert_to_orders(alert, state)
+        root = symbol_root(alert["ticker"])
+        if bodies is None:  # cancel: the ticker's open orders
+            return 200, {"cancelled": await self._cancel_open(state, root)}, False
+        orders = [parse_order(body, "webhook")[1] for body in bodies]
+        for order in orders:
+            check_tradable(state, order)
+        extra: dict[str, Any] = {}
+        # like TradersPost, a buy or sell first cancels the ticker's open orders, so a
+        # resting order from the last signal cannot fill against the new one
+        if alert["action"] in ("buy", "sell") and (cancelled := await self._cancel_open(state, root)):
+            extra["cancelled"] = cancelled
+        if len(orders) == 2:  # a reversal: the cover first, then the entry on its own
+            status, cover = await self._decide_and_send(state, orders[0], self.core.now())
+            view = cover.get("order")
+            if status != 201 or view is None or view["status"] != "filled":
+                # until the cover fills, the entry would be read as part of the exit and
+                # pass unchecked; as TradersPost does, the entry waits for the cover's fill
+                if status == 201 and view is not None and view["status"] in OPEN:
+                    self.after_cover[view["id"]] = bodies[1]
+                    extra["entry"] = "waits for the cover to fill"
+                return status, {**cover, **extra}, False
+            extra["cover"] = cover
+        status, answer = await self._decide_and_send(state, orders[-1], self.core.now(), key)
+        return status, {**answer, **extra}, False
+
+    def _order_done(self, view: dict[str, Any]) -> None:
+        """An order reached its end: a reversal's entry that waited for this cover goes now."""
+        entry = self.after_cover.pop(view["id"], None)
+        if entry is not None and view["status"] == "filled":
+            self.spawn(self._send_entry(entry))
+
+    async def _send_entry(self, body: dict[str, Any]) -> None:
+        status, answer = await self.submit(body, "webhook")
+        self.core.bus.publish("reversal_entry", {"account": body["account"], "status": status, **answer})
+
     async def _decide_and_send(
-        self, state: AccountState, order: Order, now: datetime
+        self, state: AccountState, order: Order, now: datetime, key: str | None = None
     ) -> tuple[int, dict[str, Any]]:
+        """Decide; commit the decision, the order (``submitted``) and the idempotency
+        record in one transaction; only then does the broker see the order."""
         decision = self.decide(state, order, now)
-        as_dict = self._audit(state, order, decision, now)
+        as_dict, order_dict = decision.to_dict(), order.to_dict()
+        store = self.core.store
         if not decision.allowed:
+            answer: dict[str, Any] = {"decision": as_dict}
+            with store.transaction():
+                store.append_decision(now.isoformat(), state.id, order.source, as_dict, order_dict)
+                if key:
+                    store.idempotent_put(state.id, key, state.day, 403, answer)
+            self._published(state, order_dict, as_dict)
             if decision.stage == "pnl_limits" and decision.code:
                 await self.actions.breach(state, decision.code, decision.message, decision.actions, now)
-            return 403, {"decision": as_dict}
+            return 403, answer
         order_id = self.core.new_id()
         created = now.isoformat()
         managed = self.core.executions.get(state.connection) == "managed" and order.type != "market"
+        status = "held" if managed else "submitted"
+        view = order_view(order_id, order, status, managed=managed, created_at=created, exit=decision.exit)
+        view["account"] = state.id
+        with store.transaction():
+            store.append_decision(now.isoformat(), state.id, order.source, as_dict, order_dict)
+            store.save_order(order_id, state.id, view, status, managed, created)
+            if key:
+                store.idempotent_put(
+                    state.id, key, state.day, 201, {"decision": as_dict, "order": {"id": order_id}}
+                )
+        self._published(state, order_dict, as_dict)
+        _fault_point("order_committed")
         if managed:
-            view = order_view(order_id, order, "held", managed=True, created_at=created, exit=decision.exit)
-            self.core.store.save_order(order_id, state.id, view, "held", True, created)
             self.held[order_id] = view
             return 201, {"decision": as_dict, "order": view}
-        return await self.send(state, order, order_id, as_dict, created)
+        self.core.orders.add(view)
+        return await self.send(state, order, order_id, as_dict)
 
     def _audit(self, state: AccountState, order: Order, decision: Decision, now: datetime) -> dict[str, Any]:
         """Commit the decision to the audit log, then tell the event stream; its dict form."""
         as_dict, order_dict = decision.to_dict(), order.to_dict()
         self.core.store.append_decision(now.isoformat(), state.id, order.source, as_dict, order_dict)
-        self.core.bus.publish("decision", {"account": state.id, "order": order_dict, "decision": as_dict})
+        self._published(state, order_dict, as_dict)
         return as_dict
+
+    def _published(self, state: AccountState, order: dict[str, Any], decision: dict[str, Any]) -> None:
+        self.core.bus.publish("decision", {"account": state.id, "order": order, "decision": decision})
 
     async def send(
         self,
@@ -219,71 +303,80 @@ class Gateway:
         order: Order,
         order_id: str,
         decision: dict[str, Any],
-        created: str,
         *,
         as_type: str | None = None,
     ) -> tuple[int, dict[str, Any]]:
+        """Send a committed order to the broker and answer from its state: filled, working,
+        rejected (502) or unconfirmed (504, when the broker does not answer in time)."""
         broker = self.core.broker_of(state)
+        kind = as_type or order.type
         request = OrderRequest(
-            order_id,
-            order.symbol,
-            order.root,
-            order.side,
-            order.qty,
-            as_type or order.type,
-            order.price,
-            order.stop_price,
+            order_id, order.symbol, order.root, order.side, order.qty, kind, order.price, order.stop_price
         )
-
-        def unfilled(http: int, status: str, reason: str | None, error: str) -> tuple[int, dict[str, Any]]:
-            view = order_view(order_id, order, status, reason=reason, created_at=created)
-            self.core.store.save_order(order_id, state.id, view, status, False, created)
-            return http, {"decision": decision, "order": view, "error": error}
-
-        try:
-            result = await answered(broker.place(state.id, request), "order")
-        except BrokerTimeout as exc:
-            # Unknown, not rejected: the order may yet reach the market. Saying so (and
-            # keeping the answer under its client_order_id) stops a blind resend from
-            # doubling it; letting go of the account's lock keeps one hung link from
-            # wedging every later order, exits included.
-            return unfilled(
-                504,
-                "unconfirmed",
-                str(exc),
-                f"{exc}; the order may still reach the market, so check the account before sending it again",
-            )
-        except BrokerError as exc:
-            return unfilled(502, "rejected", str(exc), f"the broker did not take the order: {exc}")
-        if result.status == "rejected":
-            return unfilled(502, "rejected", result.reason, f"the broker rejected the order: {result.reason}")
-        fills = [{"qty": f.qty, "price": f.price} for f in result.fills]
-        view = order_view(
-            order_id, order, result.status, fills=fills, created_at=created, exit=decision["exit"]
-        )
-        with self.core.store.transaction():  # fills, position, balance and order land together
-            for fill in result.fills:
-                book_fill(self.core, fill)
-            self.core.store.save_order(order_id, state.id, view, result.status, False, created)
-        return 201, {"decision": decision, "order": view}
+        book = self.core.orders
+        with book.awaiting(order_id):
+            try:
+                ack = await answered(broker.place(state.id, request), "order", self.core.answer_timeout)
+            except BrokerTimeout as exc:
+                # Unknown, not rejected: the order may yet reach the market. Saying so (and
+                # keeping the answer under its client_order_id) stops a blind resend from
+                # doubling it; letting go of the account's lock keeps one hung link from
+                # wedging every later order, exits included.
+                book.apply(order_id, "time_out", reason=str(exc))
+            except BrokerRejected as exc:
+                book.apply(order_id, "reject", reason=exc.reason)
+            except BrokerError as exc:  # not connected: it never left
+                book.apply(order_id, "reject", reason=f"the broker did not take the order: {exc}")
+            else:
+                book.apply(order_id, "acknowledge", broker_order_id=ack.broker_order_id)
+                if kind == "market":  # the answer says what it filled at, when it fills soon
+                    await book.wait_done(order_id, self.core.fill_wait)
+            view = book.persist(order_id)
+        assert view is not None
+        return answer_for(decision, view)
 
     async def cancel(self, order_id: str) -> dict[str, Any]:
-        """Cancel a working or held order; a cancel is never blocked."""
-        for view in self.core.store.open_orders():
-            if view["id"] != order_id:
-                continue
-            state = self.core.account(view["account"])
-            if view.get("managed"):
-                self.held.pop(order_id, None)
-            else:
-                await answered(self.core.broker_of(state).cancel(state.id, order_id), f"cancel of {order_id}")
+        """Cancel a working or held order; a cancel is never blocked. One that is done
+        already (filled, cancelled, rejected) is a 409 naming its state."""
+        view = self.core.orders.get(order_id)
+        if view is None:
+            raise NotFound("id", f"no order {order_id!r}")
+        state = self.core.account(view["account"])
+        if view.get("managed") and view["status"] == "held":
+            self.held.pop(order_id, None)
             view = {**view, "status": "cancelled"}
             self.core.store.save_order(
-                order_id, state.id, view, "cancelled", bool(view.get("managed")), view.get("created_at", "")
+                order_id, state.id, view, "cancelled", True, view.get("created_at", "")
             )
-            self.core.bus.publish("cancel", {"account": state.id, "order_id": order_id})
-            return view
-        raise NotFound("id", f"no open order {order_id!r}")
+        elif view["status"] not in OPEN:
+            raise Conflict("id", f"order {order_id} is {view['status']}; there is nothing to cancel")
+        else:
+            view = await self._cancel_at_broker(state, view)
+        self.after_cover.pop(order_id, None)
+        self.core.bus.publish("cancel", {"account": state.id, "order_id": order_id})
+        return view
+
+    async def _cancel_at_broker(self, state: AccountState, view: dict[str, Any]) -> dict[str, Any]:
+        order_id, book = view["id"], self.core.orders
+        try:
+            await answered(
+                self.core.broker_of(state).cancel(state.id, order_id),
+                f"cancel of {order_id}",
+                self.core.answer_timeout,
+            )
+        except OrderNotOpen as exc:
+            # the cancel lost a race: the order filled (or ended) first; its fill is
+            # on its way or booked already, and reconciliation would bring it otherwise
+            await book.wait_done(order_id, self.core.fill_wait)
+            now = book.get(order_id) or view
+            raise Conflict(
+                "id", f"order {order_id} could not be cancelled: {exc.reason}", extra={"order": now}
+            ) from None
+        await book.wait_done(order_id, self.core.fill_wait)
+        now = book.get(order_id) or view
+        if now["status"] in OPEN:  # the broker took the cancel and has not confirmed it yet
+            now = book.apply(order_id, "cancel", reason="cancelled on request") or now
+        return now
 
     async def cancel_orphaned_exits(self, state: AccountState, root: str) -> list[str]:
         """Cancel the resting exits of a position that has gone flat.
@@ -304,7 +397,7 @@ class Gateway:
         for view in views:
             try:
                 cancelled.append((await self.cancel(view["id"]))["id"])
-            except BrokerError as exc:
+            except (BrokerError, RequestError) as exc:
                 log.warning("%s: could not cancel %s (%s): %s", state.id, view["id"], why, exc)
         return cancelled
 
@@ -314,8 +407,14 @@ class Gateway:
         return await self._cancel_each(state, self.core.store.open_orders(state.id), "before the flatten")
 
     async def _cancel_open(self, state: AccountState, root: str) -> list[dict[str, Any]]:
-        opened = [v["id"] for v in self.core.store.open_orders(state.id) if v["root"] == root]
-        return [await self.cancel(order_id) for order_id in opened]
+        opened = [v for v in self.core.store.open_orders(state.id) if v["root"] == root]
+        out = []
+        for view in opened:
+            try:
+                out.append(await self.cancel(view["id"]))
+            except Conflict:
+                continue  # it filled or ended meanwhile: nothing left to cancel
+        return out
 
     async def trigger_managed(self, roots: set[str]) -> None:
         """Managed execution: send a market order for each held order the price has touched."""
@@ -343,13 +442,20 @@ class Gateway:
                         view["id"], state.id, blocked, "blocked", True, view["created_at"]
                     )
                     continue
-                _status, answer = await self.send(
-                    state, order, view["id"], as_dict, view["created_at"], as_type="market"
-                )
+                sent = {**view, "status": "submitted"}
+                self.core.orders.add(sent)
+                _status, answer = await self.send(state, order, view["id"], as_dict, as_type="market")
                 final = {**answer["order"], "managed": True, "type": view["type"]}
                 self.core.store.save_order(
                     view["id"], state.id, final, final["status"], True, view["created_at"]
                 )
+
+
+def _fault_point(point: str) -> None:
+    """A test-only crash: ``ORDERGATE_FAULT=<point>`` ends the process there at once, the
+    way SIGKILL would, so a test can prove nothing committed before it is lost."""
+    if os.environ.get("ORDERGATE_FAULT") == point:
+        os._exit(1)
 
 
 def _touched(view: dict[str, Any], bid: float | None, ask: float | None, last: float | None) -> bool:

@@ -1,23 +1,88 @@
-"""Booking fills: the account book and the store move together, in one transaction."""
+"""Booking fills: the account book, the order and the store move together, once per fill.
+
+A fill is booked in one transaction: its row (refused when the broker's fill id is
+booked already, which makes a repeated report a no-op), the position, the balance and
+the order it belongs to. Memory changes only after the commit, so a fill that cannot be
+stored is not half-applied.
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
+from ordergate.runtime import orders
 from ordergate.runtime.book import apply_fill
-from ordergate.runtime.brokers.base import Fill
+from ordergate.runtime.brokers.types import Fill
 from ordergate.runtime.core import Core
+from ordergate.runtime.prices import PriceError, check_price, refuse
 from ordergate.runtime.store import FillRow
 
+log = logging.getLogger("ordergate.ledger")
 
-def book_fill(core: Core, fill: Fill) -> float:
-    """Apply a fill to its account; returns the P&L it realized."""
+
+def book_fill(core: Core, fill: Fill) -> float | None:
+    """Apply a fill to its account and order; the P&L it realized, or None when it was
+    not booked (a fill id seen before, an unknown account, a price or size refused)."""
     state = core.accounts.get(fill.account)
     if state is None:
-        return 0.0
+        return None
+    try:
+        check_price(fill.price, "price")
+    except PriceError as exc:
+        refuse(core.metrics, "broker", exc, f"fill {fill.fill_id or fill.order_id} on {fill.account}")
+        return None
+    if fill.qty <= 0:
+        log.warning("%s: a fill of %s contracts refused (fill %s)", fill.account, fill.qty, fill.fill_id)
+        return None
+    view = core.orders.find(fill.order_id, fill.broker_order_id)
+    new_view = None
+    if view is not None and view.get("status") != "held":
+        try:
+            new_view = orders.apply_fill(view, fill.qty, fill.price)
+        except orders.IllegalOrderTransition as exc:
+            # the position is the broker's truth and reconciliation adopts it; the order
+            # keeps what it can honestly say
+            log.error(
+                "%s: fill %s not booked against order %s: %s", fill.account, fill.fill_id, view["id"], exc
+            )
+            core.bus.publish(
+                "fill_refused", {"account": fill.account, "fill_id": fill.fill_id, "error": str(exc)}
+            )
+            return None
     now = core.now()
     state.roll(now)
     holding, effect = apply_fill(state.holdings.get(fill.root), fill.root, fill.side, fill.qty, fill.price)
+    with core.store.transaction():
+        row = FillRow(
+            fill.account,
+            fill.order_id,
+            fill.ts,
+            fill.root,
+            fill.side,
+            fill.qty,
+            fill.price,
+            effect.realized,
+            effect.entry,
+            state.day,
+            state.week,
+            fill.fill_id or None,
+        )
+        if not core.store.add_fill(row):
+            return None  # booked before: a repeated report changes nothing
+        core.store.set_position(
+            fill.account, fill.root, holding.qty if holding else 0, holding.avg_price if holding else 0.0
+        )
+        balance = state.balance + effect.realized
+        core.store.update_account(
+            fill.account,
+            balance=balance,
+            peak_equity=state.peak_equity,
+            eod_peak=state.eod_peak,
+            day=state.day,
+        )
+        if new_view is not None:
+            core.orders.save(new_view)
     if holding is None:
         state.holdings.pop(fill.root, None)
     else:
@@ -28,32 +93,9 @@ def book_fill(core: Core, fill: Fill) -> float:
     if effect.entry:
         state.daily_trades += 1
         state.weekly_trades += 1
-    with core.store.transaction():
-        core.store.add_fill(
-            FillRow(
-                fill.account,
-                fill.order_id,
-                fill.ts,
-                fill.root,
-                fill.side,
-                fill.qty,
-                fill.price,
-                effect.realized,
-                effect.entry,
-                state.day,
-                state.week,
-            )
-        )
-        core.store.set_position(
-            fill.account, fill.root, holding.qty if holding else 0, holding.avg_price if holding else 0.0
-        )
-        core.store.update_account(
-            fill.account,
-            balance=state.balance,
-            peak_equity=state.peak_equity,
-            eod_peak=state.eod_peak,
-            day=state.day,
-        )
+    core.positions_pending.add(fill.account)
+    if new_view is not None:
+        core.orders.changed(new_view, commit=False)
     core.metrics.fills.inc()
     for listener in core.fill_listeners:
         listener(fill, effect.entry)
@@ -62,6 +104,7 @@ def book_fill(core: Core, fill: Fill) -> float:
         {
             "account": fill.account,
             "order_id": fill.order_id,
+            "fill_id": fill.fill_id or None,
             "symbol": fill.symbol,
             "side": fill.side,
             "qty": fill.qty,

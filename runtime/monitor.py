@@ -21,6 +21,7 @@ from ordergate.runtime.actions import Actions
 from ordergate.runtime.book import AccountState, point_value
 from ordergate.runtime.core import Core
 from ordergate.runtime.gateway import Gateway
+from ordergate.runtime.store import FillRow
 
 log = logging.getLogger("ordergate.monitor")
 FLUSH_SECONDS = 0.002
@@ -144,23 +145,27 @@ class Monitor:
                     await self.actions.flatten(state, reason="auto_flatten")
             await self.check_account(state, now)
 
-    def sync(self, state: AccountState) -> None:
-        """Reconcile the book with the broker; a position gone behind our back pauses automation."""
-        broker = self.core.broker_of(state)
-        actual = broker.positions(state.id)
+    def sync(self, state: AccountState, actual: dict[str, tuple[int, float]] | None = None) -> None:
+        """Reconcile the book with the broker's positions (those it last reported, unless
+        given): a position gone behind our back pauses automation; one that appeared
+        (or changed size) is booked as an external trade with a warning event."""
+        if actual is None:
+            if state.id in self.core.positions_pending:
+                return  # a fill was booked and the broker's position report is on its way
+            actual = self.core.broker_of(state).positions(state.id)
         gone = [root for root, h in state.holdings.items() if h.qty and root not in actual]
-        changed = gone or any(
-            root not in state.holdings or state.holdings[root].qty != qty
+        changed = [
+            root
             for root, (qty, _avg) in actual.items()
-        )
-        if not changed:
+            if qty and (root not in state.holdings or state.holdings[root].qty != qty)
+        ]
+        if not gone and not changed:
             return
         for root in gone:
             state.holdings.pop(root)
             self.core.store.set_position(state.id, root, 0, 0.0)
-        for root, (qty, avg) in actual.items():
-            state.holdings[root] = Position(qty, avg, point_value(root))
-            self.core.store.set_position(state.id, root, qty, avg)
+        for root in changed:
+            self._external_trade(state, root, *actual[root])
         policy = self.core.policy_of(state)
         guard = policy.spec.sync_divergence_guard if isinstance(policy, CompiledPolicy) else True
         if gone and guard and not state.automation_paused:
@@ -168,3 +173,44 @@ class Monitor:
             self.core.store.update_account(state.id, automation_paused=True)
             self.core.bus.publish("automation_paused", {"account": state.id, "positions_gone": gone})
             log.warning("automation paused on %s: broker sync shows %s gone", state.id, ", ".join(gone))
+
+    def _external_trade(self, state: AccountState, root: str, qty: int, avg: float) -> None:
+        """The broker holds a position the book does not: take the broker's, and say so."""
+        held = state.holdings.get(root)
+        diff = qty - (held.qty if held else 0)
+        day, week = state.day, state.week
+        with self.core.store.transaction():
+            self.core.store.add_fill(
+                FillRow(
+                    state.id,
+                    None,
+                    self.core.now().timestamp(),
+                    root,
+                    "buy" if diff > 0 else "sell",
+                    abs(diff),
+                    avg,
+                    0.0,
+                    True,
+                    day,
+                    week,
+                )
+            )
+            self.core.store.set_position(state.id, root, qty, avg)
+        state.holdings[root] = Position(qty, avg, point_value(root))
+        self.core.bus.publish(
+            "external_trade",
+            {
+                "account": state.id,
+                "symbol": root,
+                "qty": diff,
+                "position": qty,
+                "avg_price": avg,
+                "warning": "a position the runtime did not trade",
+            },
+        )
+        log.warning(
+            "%s: the broker holds %+d %s that the runtime did not trade; booked as external",
+            state.id,
+            diff,
+            root,
+        )

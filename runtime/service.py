@@ -20,7 +20,8 @@ from ordergate.policy.orders import Position
 from ordergate.policy.runtime_checks import plan_refusal
 from ordergate.runtime.actions import Actions
 from ordergate.runtime.book import AccountState, day_keys, point_value
-from ordergate.runtime.brokers.base import AccountInfo, Fill
+from ordergate.runtime.broker_events import ConnectionEvents
+from ordergate.runtime.brokers.base import AccountInfo, OrderRequest
 from ordergate.runtime.brokers.paper import PaperBroker
 from ordergate.runtime.clock import Clock, SystemClock
 from ordergate.runtime.config import RuntimeConfig
@@ -31,10 +32,10 @@ from ordergate.runtime.errors import BadRequest, ConfigError, Conflict, RequestE
 from ordergate.runtime.events import EventBus
 from ordergate.runtime.gateway import Gateway
 from ordergate.runtime.holder import PolicyHolder
-from ordergate.runtime.ledger import book_fill
 from ordergate.runtime.metrics import Metrics
 from ordergate.runtime.monitor import FLUSH_SECONDS, Monitor
 from ordergate.runtime.prices import check_quote
+from ordergate.runtime.reconcile import Reconciler
 from ordergate.runtime.store import AccountRow, LockRow, open_store
 from ordergate.runtime.storelock import StoreLock
 from ordergate.runtime.vault import Vault
@@ -65,6 +66,8 @@ class Runtime:
         self.gateway = Gateway(self.core, self.actions)
         self.actions.cancel_orders = self.gateway.cancel_all
         self.monitor = Monitor(self.core, self.actions, self.gateway)
+        self.reconciler = Reconciler(self.core, self.monitor)
+        self.gateway.spawn = self._spawn
         self._tasks: list[asyncio.Task[None]] = []
         self._quote_tasks: set[asyncio.Task[None]] = set()
         self._seed = seed
@@ -125,11 +128,16 @@ class Runtime:
             self.connections.register(
                 spec, self.connections.build(spec, self.connections.saved_credentials(name))
             )
+        core.orders.load()
         self._restore(now)
         self.gateway.load_held()
         self.copier.load()
         for name in list(self.connections.specs):
             await self.connections.start(name)
+        # before anyone is answered: what the brokers did while we were away
+        for name, supervisor in self.connections.supervisors.items():
+            if supervisor.state in ("connected", "stale"):
+                await self.reconciler.connection(name)
         for state in core.accounts.values():
             self.monitor.sync(state)
         self.started_at = now
@@ -202,8 +210,22 @@ class Runtime:
             state.eod_peak = max(state.eod_peak or state.start_balance, state.balance)
         state.lock = lock
         core.accounts[row.id] = state
-        if isinstance(broker, PaperBroker):
-            broker.restore(row.id, positions)
+        if isinstance(broker, PaperBroker):  # the paper market lives in memory: give it back its state
+            resting = [
+                OrderRequest(
+                    v["id"],
+                    v["symbol"],
+                    v["root"],
+                    v["side"],
+                    int(v["qty"]) - int(v.get("filled_qty") or 0),
+                    v["type"],
+                    v.get("price"),
+                    v.get("stop_price"),
+                )
+                for v in core.orders.live(row.id)
+                if v["status"] in ("working", "partially_filled") and v["type"] != "market"
+            ]
+            broker.restore(row.id, positions, resting)
         return state
 
     def add_account(
@@ -252,14 +274,19 @@ class Runtime:
                 await self.monitor.on_tick(self.core.now())
             except Exception:
                 log.exception("monitor tick failed")
+            try:
+                await self.reconciler.unconfirmed()
+            except Exception:
+                log.exception("reconciling unconfirmed orders failed")
             await asyncio.sleep(TICK_SECONDS)
 
     # ---- broker callbacks
 
-    def _on_fill(self, fill: Fill) -> None:
-        book_fill(self.core, fill)
+    def events_for(self, connection: str) -> ConnectionEvents:
+        """What connection ``connection``'s adapter reports to (``BrokerEvents``)."""
+        return ConnectionEvents(self.core, connection, self._quote_handler(connection))
 
-    def _after_fill(self, fill: Fill, entry: bool) -> None:
+    def _after_fill(self, fill: Any, entry: bool) -> None:
         """Every booked fill, sent by us or reported later: the limits are looked at at
         once, and the resting exits of a position it closed are cancelled."""
         state = self.core.accounts.get(fill.account)
@@ -287,6 +314,8 @@ class Runtime:
             name, spec.broker if spec else "", status, detail, now.isoformat()
         )
         self.core.metrics.connection_status(name, status)
+        if status == "connected" and self.started_at is not None and not self._closed:
+            self._spawn(self.reconciler.connection(name))  # after every reconnect
         self.core.bus.publish("connection", {"connection": name, "status": status, "detail": detail})
 
     def _spawn(self, coro: Any) -> None:

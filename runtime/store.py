@@ -88,7 +88,17 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE locks ADD COLUMN enforced_until TEXT;
     """,
+    # brokers that answer later: each fill once by the broker's fill id (several NULLs
+    # are distinct in a UNIQUE index, so the fills from before keep their rows)
+    """
+    ALTER TABLE fills ADD COLUMN fill_id TEXT;
+    CREATE UNIQUE INDEX fills_fill_id ON fills (account, fill_id);
+    """,
 )
+
+# An order is open until the broker says what became of it (runtime/orders.py); ``held``
+# orders wait in the runtime for their price (managed execution).
+OPEN_STATUSES = ("submitted", "working", "partially_filled", "unconfirmed", "held")
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +148,7 @@ class FillRow:
     entry: bool
     trading_day: str
     week_start: str
+    fill_id: str | None = None  # the broker's; a second row with the same id is refused
 
 
 class Store(Protocol):
@@ -148,7 +159,8 @@ class Store(Protocol):
     def delete_account(self, account: str) -> None: ...
     def positions(self, account: str) -> dict[str, tuple[int, float]]: ...
     def set_position(self, account: str, root: str, qty: int, avg_price: float) -> None: ...
-    def add_fill(self, fill: FillRow) -> None: ...
+    def add_fill(self, fill: FillRow) -> bool: ...
+    def last_fill_ts(self, account: str) -> float | None: ...
     def realized_since(
         self, account: str, trading_day: str, week_start: str
     ) -> tuple[float, float, int, int]: ...
@@ -165,13 +177,18 @@ class Store(Protocol):
     def open_orders(
         self, account: str | None = None, managed: bool | None = None
     ) -> list[dict[str, Any]]: ...
-    def order_history(self, account: str | None = None, limit: int = 100) -> list[dict[str, Any]]: ...
+    def order_history(
+        self, account: str | None = None, limit: int = 100, before: tuple[str, str] | None = None
+    ) -> list[dict[str, Any]]: ...
+    def order(self, order_id: str) -> dict[str, Any] | None: ...
     def idempotent_get(self, account: str, key: str, day: str) -> tuple[int, dict[str, Any]] | None: ...
     def idempotent_put(self, account: str, key: str, day: str, status: int, body: dict[str, Any]) -> None: ...
     def append_decision(
         self, time: str, account: str, source: str | None, decision: dict[str, Any], order: dict[str, Any]
     ) -> int: ...
-    def decisions(self, account: str | None, limit: int) -> list[dict[str, Any]]: ...
+    def decisions(
+        self, account: str | None, limit: int, before: int | None = None
+    ) -> list[dict[str, Any]]: ...
     def set_connection_status(
         self, name: str, broker: str, status: str, detail: str | None, updated_at: str
     ) -> None: ...
@@ -384,10 +401,11 @@ class SqliteStore:
                 (account, root, qty, avg_price),
             )
 
-    def add_fill(self, fill: FillRow) -> None:
-        self._write(
-            "INSERT INTO fills (account, order_id, ts, root, side, qty, price, realized, entry, trading_day, week_start)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    def add_fill(self, fill: FillRow) -> bool:
+        """Record a fill; False (and nothing written) when its fill id is booked already."""
+        cur = self._write(
+            "INSERT OR IGNORE INTO fills (account, order_id, ts, root, side, qty, price, realized, entry,"
+            " trading_day, week_start, fill_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 fill.account,
                 fill.order_id,
@@ -400,8 +418,14 @@ class SqliteStore:
                 int(fill.entry),
                 fill.trading_day,
                 fill.week_start,
+                fill.fill_id or None,
             ),
         )
+        return cur.rowcount == 1
+
+    def last_fill_ts(self, account: str) -> float | None:
+        rows = self._read("SELECT MAX(ts) AS ts FROM fills WHERE account = ?", (account,))
+        return float(rows[0]["ts"]) if rows and rows[0]["ts"] is not None else None
 
     def realized_since(
         self, account: str, trading_day: str, week_start: str
@@ -479,7 +503,7 @@ class SqliteStore:
         )
 
     def open_orders(self, account: str | None = None, managed: bool | None = None) -> list[dict[str, Any]]:
-        sql = "SELECT body FROM orders WHERE status IN ('working', 'held')"
+        sql = f"SELECT body FROM orders WHERE status IN ({', '.join(repr(s) for s in OPEN_STATUSES)})"
         params: tuple[Any, ...] = ()
         if account is not None:
             sql += " AND account = ?"
@@ -489,13 +513,40 @@ class SqliteStore:
             params += (int(managed),)
         return [json.loads(r["body"]) for r in self._read(sql + " ORDER BY created_at", params)]
 
-    def order_history(self, account: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        """Every order, newest first: filled, working, held, cancelled, rejected, blocked."""
-        where, params = ("WHERE account = ?", (account,)) if account else ("", ())
+    def order_history(
+        self, account: str | None = None, limit: int = 100, before: tuple[str, str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Every order, newest first: filled, working, held, cancelled, rejected, blocked.
+
+        Ties in ``created_at`` are broken by id, so the order is total; ``before`` is a
+        keyset position ``(created_at, id)`` and only orders after it come back (the
+        API's paging, runtime/paging.py). Each order shows the ``created_at`` it is
+        sorted by.
+        """
+        clauses: list[str] = []
+        params: list[Any] = []
+        if account:
+            clauses.append("account = ?")
+            params.append(account)
+        if before is not None:
+            clauses.append("(created_at, id) < (?, ?)")
+            params.extend(before)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self._read(
-            f"SELECT body FROM orders {where} ORDER BY created_at DESC LIMIT ?", (*params, limit)
+            f"SELECT created_at, body FROM orders {where} ORDER BY created_at DESC, id DESC LIMIT ?",
+            (*params, limit),
         )
-        return [json.loads(r["body"]) for r in rows]
+        history = []
+        for r in rows:
+            body = json.loads(r["body"])
+            if r["created_at"]:
+                body["created_at"] = r["created_at"]
+            history.append(body)
+        return history
+
+    def order(self, order_id: str) -> dict[str, Any] | None:
+        rows = self._read("SELECT body FROM orders WHERE id = ?", (order_id,))
+        return json.loads(rows[0]["body"]) if rows else None
 
     def idempotent_get(self, account: str, key: str, day: str) -> tuple[int, dict[str, Any]] | None:
         rows = self._read(
@@ -532,8 +583,17 @@ class SqliteStore:
         )
         return int(cur.lastrowid or 0)
 
-    def decisions(self, account: str | None, limit: int) -> list[dict[str, Any]]:
-        where, params = ("WHERE account = ?", (account,)) if account else ("", ())
+    def decisions(self, account: str | None, limit: int, before: int | None = None) -> list[dict[str, Any]]:
+        """The audit log, newest first; with ``before`` (an audit id) only the entries older than it."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if account:
+            clauses.append("account = ?")
+            params.append(account)
+        if before is not None:
+            clauses.append("id < ?")
+            params.append(before)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self._read(
             f"SELECT id, body FROM decisions {where} ORDER BY id DESC LIMIT ?", (*params, limit)
         )

@@ -16,7 +16,7 @@ import random
 import time
 from collections.abc import Callable
 
-from ordergate.runtime.brokers.base import BrokerAdapter
+from ordergate.runtime.brokers.base import BrokerAdapter, BrokerEvents
 from ordergate.runtime.errors import BrokerRefused, BrokerUnavailable
 from ordergate.runtime.lifecycle import next_state
 
@@ -35,6 +35,8 @@ class Supervisor:
         backoff_cap: float = 30.0,
         connect_timeout: float = 10.0,
         rng: random.Random | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        watch_every: float | None = None,
     ) -> None:
         self.adapter = adapter
         self.on_status = on_status
@@ -43,6 +45,8 @@ class Supervisor:
         self.backoff_cap = backoff_cap
         self.connect_timeout = connect_timeout
         self.rng = rng or random.Random()
+        self.monotonic = monotonic  # injected: a test moves it 60 s on without waiting
+        self.watch_every = watch_every if watch_every is not None else max(stale_after / 4, 0.01)
         self.state = "disconnected"
         self.detail: str | None = None
         self.attempts = 0
@@ -50,7 +54,7 @@ class Supervisor:
         self.last_heartbeat_at: float | None = None  # wall clock, for people
         self._task: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
-        adapter.on_heartbeat = self.heartbeat
+        adapter.events = _HeartbeatTap(adapter.events, self.heartbeat)
 
     # ---- state
 
@@ -65,7 +69,7 @@ class Supervisor:
             self.on_status(self.adapter.name, new, self.detail)
 
     def heartbeat(self) -> None:
-        self.last_heartbeat = time.monotonic()
+        self.last_heartbeat = self.monotonic()
         self.last_heartbeat_at = time.time()
         if self.state == "stale":
             self._event("heartbeat")
@@ -146,10 +150,27 @@ class Supervisor:
 
     async def _watch_heartbeat(self) -> None:
         while True:
-            await asyncio.sleep(max(self.stale_after / 4, 0.01))
-            last = self.last_heartbeat
-            if last is not None and time.monotonic() - last > self.stale_after and self.state == "connected":
-                self._event("heartbeat_lost", f"no heartbeat for {time.monotonic() - last:.0f}s")
+            await asyncio.sleep(self.watch_every)
+            last, now = self.last_heartbeat, self.monotonic()
+            if last is not None and now - last > self.stale_after and self.state == "connected":
+                self._event("heartbeat_lost", f"no heartbeat for {now - last:.0f}s")
+
+
+class _HeartbeatTap:
+    """The adapter's events with the supervisor listening to the heartbeats."""
+
+    def __init__(self, inner: BrokerEvents, beat: Callable[[], None]) -> None:
+        self._inner = inner
+        self._beat = beat
+        self.on_order = inner.on_order
+        self.on_fill = inner.on_fill
+        self.on_positions = inner.on_positions
+        self.on_balance = inner.on_balance
+        self.on_quote = inner.on_quote
+
+    def on_heartbeat(self) -> None:
+        self._beat()
+        self._inner.on_heartbeat()
 
 
 def _reason(exc: BaseException) -> str:

@@ -1,158 +1,376 @@
-"""The broker adapter interface: what every broker offers the runtime.
+"""The broker adapter contract: what every broker offers the runtime, and what it tells it.
 
-An adapter speaks one broker's protocol; a Supervisor (``runtime/supervisor.py``) owns
-its lifecycle. Required methods must be implemented by every adapter; optional ones
-have a working default.
+Theory of operation
+-------------------
+Real brokers answer later. An order is *acknowledged* first (the broker has it, under its
+own id) and *filled* afterwards, maybe in parts, maybe after the connection dropped and
+came back. So an adapter has two faces:
 
-=========================  ========  ===============================================
-method                     required  what it does
-=========================  ========  ===============================================
-``connect()``              yes       authenticate and discover accounts; raise
-                                     BrokerRefused (bad credentials, expired OAuth) or
-                                     BrokerUnavailable (no answer)
-``accounts()``             yes       accounts with balance and equity
-``positions(account)``     yes       the broker's positions: root → (qty, avg price)
-``place(account, req)``    yes       send an order; its status and any fills
-``cancel(account, id)``    yes       cancel a working order
-``serve()``                no        the receive loop; returns or raises when the link
-                                     drops (default: wait until cancelled)
-``disconnect()``           no        close the link (default: nothing to close)
-``refresh()``              no        discover accounts again (default: connect-time list)
-``open_orders(account)``   no        working orders at the broker (default: none)
-``flatten(account)``       no        close every position (default: market orders)
-``set_quote(...)``         no        feed a quote (the paper broker's manual feed)
-=========================  ========  ===============================================
+* **requests** the runtime makes, each an ``async`` method that returns when the broker
+  has answered. The runtime puts a deadline on every request (``answered``: 10 s by
+  default); past it the request raises BrokerTimeout and the runtime treats the order as
+  ``unconfirmed``. Adapters need no timers of their own for this, but every request must
+  be safe to cancel at any ``await``.
+* **events** the adapter emits through the ``BrokerEvents`` it was given, whenever the
+  broker reports something, asked or not: order updates, fills, position and balance
+  snapshots, quotes and heartbeats. Events may come in any order (a fill before the
+  acknowledgement of its order, the same fill twice after a reconnect); the runtime's
+  order state table sorts that out, keyed by the broker's fill id.
 
-Adapters report through callbacks given at construction, ``on_fill(Fill)`` and
-``on_quote(root, Quote)``, and call ``heartbeat()`` whenever the broker shows it is
-alive; the supervisor marks a connection stale when heartbeats stop.
+Requests (``account`` is the broker's account id; ``order_id`` the runtime's)
+=============================================  ========  ======================================
+method                                         required  what it does
+=============================================  ========  ======================================
+``connect()``                                  yes       log in and discover the accounts;
+                                                         BrokerRefused for bad credentials or an
+                                                         expired session (not retried),
+                                                         BrokerUnavailable when nobody answers
+``serve()``                                    yes       the receive loop: emits events; returns
+                                                         or raises BrokerUnavailable when the
+                                                         link drops (the supervisor reconnects)
+``disconnect()``                               yes       close the link; idempotent
+``accounts()``                                 yes       the accounts found, balance and equity
+``positions(account)``                         yes       the positions last reported (no I/O):
+                                                         root → (signed qty, avg price)
+``place(account, request) -> Ack``             yes       send an order; returns on the broker's
+                                                         acknowledgement with its order id, or
+                                                         raises BrokerRejected(reason). Fills
+                                                         come as events, maybe before it returns
+``cancel(account, order_id)``                  yes       ask to cancel; returns once the broker
+                                                         took the request (the ``cancelled``
+                                                         update may come before or after);
+                                                         OrderNotOpen when it is filled already
+``open_orders(account)``                       yes       reconciliation: the broker's working
+                                                         orders, as ``BrokerOrder``
+``fills_since(account, ts)``                   yes       reconciliation: the broker's fills at or
+                                                         after ``ts`` (overlap is harmless)
+``order_status(account, order_id)``            no        reconciliation: one order, or None when
+                                                         the broker never had it (default: looks
+                                                         it up in ``open_orders`` and the fills)
+``fetch_positions(account)``                   no        reconciliation: positions asked afresh
+                                                         (default: ``positions``)
+``refresh()``                                  no        discover accounts again
+``flatten(account, new_id)``                   no        close every position; returns the
+                                                         fills (default: a market order per
+                                                         position, waiting for their fills)
+``set_quote(root, bid, ask, last)``            no        a quote by hand (paper, manual feed)
+=============================================  ========  ======================================
+
+Events (``self.events``, a ``BrokerEvents``; emit through the ``emit_*`` helpers below,
+which also wake the base class's own waiters)
+=====================  =================================================================
+event                  when
+=====================  =================================================================
+``on_order``           an ``OrderUpdate``: acknowledged / working (with the broker's order
+                       id), cancelled, rejected with the broker's reason, expired
+``on_fill``            a ``Fill`` with the broker's fill id, quantity, price and time
+``on_positions``       a ``PositionSnapshot``: every position of one account
+``on_balance``         a ``BalanceSnapshot``: balance and equity of one account
+``on_quote``           ``(root, Quote)`` for a contract the broker streams
+``on_heartbeat``       the broker showed it is alive (any message will do); the supervisor
+                       marks the connection stale after 60 s without one
+=====================  =================================================================
+
+Connection status is the supervisor's (``runtime/supervisor.py``): ``connect`` succeeding
+is *connected*, ``serve`` ending is *disconnected*, BrokerRefused is *error*. After every
+(re)connect the runtime reconciles: it asks ``open_orders``, ``fills_since`` its last
+known fill, ``order_status`` of each order it does not know the end of, and
+``fetch_positions``, and applies what it missed.
+
+Nothing in ``brokers/`` imports the runtime's core, API or store: an adapter knows only
+this module, ``types``, ``errors``, the simulated exchange and ``ordergate.policy``.
+
+Writing an adapter
+------------------
+See ``runtime/brokers/ADAPTERS.md``: a package ``runtime/brokers/<broker>/`` with
+``protocol.py`` (sans-IO codec and session state), ``client.py`` (the adapter: a
+``BrokerAdapter`` subclass built as ``Adapter(name, AdapterConfig, events, clock)``) and
+``simulator.py`` (the server side on the same codec over the simulated exchange, with a
+module-level ``HARNESS``), and one line in ``tests/runtime/test_adapters.py``.
 """
 
 from __future__ import annotations
 
 import abc
 import asyncio
+import logging
+import math
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from ordergate.policy import Quote
-from ordergate.runtime.errors import BrokerRejected, BrokerTimeout
+from ordergate.runtime.brokers.errors import BrokerRejected, BrokerTimeout
+from ordergate.runtime.brokers.types import (
+    AccountInfo,
+    Ack,
+    AdapterConfig,
+    BalanceSnapshot,
+    BrokerOrder,
+    Fill,
+    OrderRequest,
+    OrderUpdate,
+    PositionSnapshot,
+)
+
+if TYPE_CHECKING:
+    from ordergate.runtime.brokers.exchange import Exchange
+
+__all__ = [
+    "ANSWER_TIMEOUT_SECONDS",
+    "AccountInfo",
+    "Ack",
+    "AdapterConfig",
+    "BalanceSnapshot",
+    "BrokerAdapter",
+    "BrokerEvents",
+    "BrokerOrder",
+    "Clock",
+    "Fill",
+    "Harness",
+    "NullEvents",
+    "OrderRequest",
+    "OrderUpdate",
+    "PositionSnapshot",
+    "SimLogin",
+    "SimulatorHandle",
+    "answered",
+]
 
 T = TypeVar("T")
+log = logging.getLogger("ordergate.brokers")
+Clock = Callable[[], float]  # epoch seconds
 
 # How long the runtime waits for a broker to answer one request (an order, a cancel, a
 # flatten) before treating it as failed, so that a hung link never holds an account.
 ANSWER_TIMEOUT_SECONDS = 10.0
 
 
-async def answered(call: Awaitable[T], what: str) -> T:
-    """What ``call`` returns, or BrokerTimeout when the broker does not answer in time."""
+async def answered(call: Awaitable[T], what: str, seconds: float | None = None) -> T:
+    """What ``call`` returns, or BrokerTimeout when the broker does not answer within
+    ``seconds`` (default ``ANSWER_TIMEOUT_SECONDS``, read at the call)."""
+    if seconds is None:
+        seconds = ANSWER_TIMEOUT_SECONDS
     try:
-        async with asyncio.timeout(ANSWER_TIMEOUT_SECONDS):
+        async with asyncio.timeout(seconds):
             return await call
     except TimeoutError:
-        raise BrokerTimeout(
-            f"the broker did not answer the {what} within {ANSWER_TIMEOUT_SECONDS:g} s"
-        ) from None
+        raise BrokerTimeout(f"the broker did not answer the {what} within {seconds:g} s") from None
 
 
-@dataclass(frozen=True, slots=True)
-class Fill:
-    account: str
-    order_id: str
-    root: str
-    symbol: str
-    side: str
-    qty: int
-    price: float
-    ts: float
+class BrokerEvents(Protocol):
+    """Where an adapter reports what its broker says. Called on the event loop; each
+    returns at once (the runtime commits and reacts without blocking the adapter)."""
+
+    def on_order(self, update: OrderUpdate) -> None: ...
+    def on_fill(self, fill: Fill) -> None: ...
+    def on_positions(self, snapshot: PositionSnapshot) -> None: ...
+    def on_balance(self, snapshot: BalanceSnapshot) -> None: ...
+    def on_quote(self, root: str, quote: Quote) -> None: ...
+    def on_heartbeat(self) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class OrderRequest:
-    order_id: str
-    symbol: str
-    root: str
-    side: str
-    qty: int
-    type: str = "market"
-    price: float | None = None
-    stop_price: float | None = None
+class NullEvents:
+    """Events nobody listens to: an adapter used on its own (the add-connection flow)."""
 
+    def on_order(self, update: OrderUpdate) -> None:
+        return None
 
-@dataclass(slots=True)
-class PlaceResult:
-    status: str  # filled | working | rejected
-    fills: list[Fill] = field(default_factory=list)
-    reason: str | None = None
+    def on_fill(self, fill: Fill) -> None:
+        return None
 
+    def on_positions(self, snapshot: PositionSnapshot) -> None:
+        return None
 
-@dataclass(frozen=True, slots=True)
-class AccountInfo:
-    id: str
-    balance: float
-    equity: float
-    nickname: str | None = None
+    def on_balance(self, snapshot: BalanceSnapshot) -> None:
+        return None
 
+    def on_quote(self, root: str, quote: Quote) -> None:
+        return None
 
-FillHandler = Callable[[Fill], None]
-QuoteHandler = Callable[[str, Quote], None]
+    def on_heartbeat(self) -> None:
+        return None
 
 
 class BrokerAdapter(abc.ABC):
     broker: str = ""
 
-    def __init__(self, name: str, on_fill: FillHandler, on_quote: QuoteHandler) -> None:
+    def __init__(
+        self, name: str, config: AdapterConfig, events: BrokerEvents | None = None, clock: Clock = time.time
+    ) -> None:
         self.name = name
-        self.on_fill = on_fill
-        self.on_quote = on_quote
-        self.on_heartbeat: Callable[[], None] = lambda: None
+        self.config = config
+        self.events: BrokerEvents = events or NullEvents()
+        self.clock = clock
         self.quotes: dict[str, Quote] = {}
         self.status = "disconnected"  # kept by the supervisor
+        self._reported: dict[str, dict[str, tuple[int, float]]] = {}
+        self._filled: dict[str, int] = {}  # order id → qty reported filled, for waiters
+        # flatten orders waiting for their fills: the future's result is None when filled,
+        # else why the order ended without filling
+        self._waiters: dict[str, tuple[int, asyncio.Future[str | None]]] = {}
+        self._fills_of: dict[str, list[Fill]] = {}
+
+    # ---- emitting events: adapters call these, never self.events directly
+
+    def emit_order(self, update: OrderUpdate) -> None:
+        if update.status in ("cancelled", "rejected", "expired") and update.order_id:
+            waiter = self._waiters.pop(update.order_id, None)
+            if waiter is not None and not waiter[1].done():
+                waiter[1].set_result(f"{update.status}: {update.reason or 'no reason given'}")
+        self.events.on_order(update)
+
+    def emit_fill(self, fill: Fill) -> None:
+        self.events.on_fill(fill)
+        if fill.order_id and fill.order_id in self._waiters:
+            self._fills_of.setdefault(fill.order_id, []).append(fill)
+            done = self._filled.get(fill.order_id, 0) + fill.qty
+            self._filled[fill.order_id] = done
+            qty, future = self._waiters[fill.order_id]
+            if done >= qty:
+                del self._waiters[fill.order_id]
+                self._filled.pop(fill.order_id, None)
+                if not future.done():
+                    future.set_result(None)
+
+    def emit_positions(self, snapshot: PositionSnapshot) -> None:
+        self._reported[snapshot.account] = {r: p for r, p in snapshot.positions.items() if p[0]}
+        self.events.on_positions(snapshot)
+
+    def emit_balance(self, snapshot: BalanceSnapshot) -> None:
+        self.events.on_balance(snapshot)
+
+    def emit_quote(self, root: str, quote: Quote) -> None:
+        """Pass on a quote; one with a price that is not finite and above 0, or a bid
+        above its ask, is dropped here, before anything can mark a position with it."""
+        prices = [p for p in (quote.bid, quote.ask, quote.last) if p is not None]
+        if not all(isinstance(p, int | float) and math.isfinite(p) and 0 < p <= 1e9 for p in prices) or (
+            quote.bid is not None and quote.ask is not None and quote.bid > quote.ask
+        ):
+            log.warning("%s: refused a quote for %s from the broker: %s", self.name, root, quote)
+            return
+        self.quotes[root] = quote
+        self.events.on_quote(root, quote)
 
     def heartbeat(self) -> None:
-        self.on_heartbeat()
+        self.events.on_heartbeat()
+
+    # ---- requests every adapter implements
 
     @abc.abstractmethod
     async def connect(self) -> None: ...
 
     @abc.abstractmethod
+    async def serve(self) -> None: ...
+
+    @abc.abstractmethod
+    async def disconnect(self) -> None: ...
+
+    @abc.abstractmethod
     def accounts(self) -> list[AccountInfo]: ...
 
     @abc.abstractmethod
-    def positions(self, account: str) -> dict[str, tuple[int, float]]: ...
+    async def place(self, account: str, request: OrderRequest) -> Ack: ...
 
     @abc.abstractmethod
-    async def place(self, account: str, request: OrderRequest) -> PlaceResult: ...
+    async def cancel(self, account: str, order_id: str) -> None: ...
 
     @abc.abstractmethod
-    async def cancel(self, account: str, order_id: str) -> bool: ...
+    async def open_orders(self, account: str) -> list[BrokerOrder]: ...
 
-    async def serve(self) -> None:
-        await asyncio.Event().wait()
+    @abc.abstractmethod
+    async def fills_since(self, account: str, ts: float) -> list[Fill]: ...
 
-    async def disconnect(self) -> None:
+    # ---- with working defaults
+
+    def positions(self, account: str) -> dict[str, tuple[int, float]]:
+        """The positions the broker last reported (``emit_positions``)."""
+        return dict(self._reported.get(account, {}))
+
+    async def fetch_positions(self, account: str) -> dict[str, tuple[int, float]]:
+        return self.positions(account)
+
+    async def order_status(self, account: str, order_id: str) -> BrokerOrder | None:
+        """One order as the broker knows it; None when it never had it."""
+        for order in await self.open_orders(account):
+            if order.order_id == order_id:
+                return order
         return None
 
     async def refresh(self) -> list[AccountInfo]:
         return self.accounts()
 
-    def open_orders(self, account: str) -> list[OrderRequest]:
-        return []
-
     async def flatten(self, account: str, new_id: Callable[[], str]) -> list[Fill]:
-        """Close every position with market orders; raises BrokerError when one fails."""
+        """Close every position with a market order each and wait for their fills;
+        BrokerRejected when one is refused."""
         fills: list[Fill] = []
         for root, (qty, _avg) in list(self.positions(account).items()):
             if qty == 0:
                 continue
             side = "sell" if qty > 0 else "buy"
-            result = await self.place(account, OrderRequest(new_id(), root, root, side, abs(qty)))
-            if result.status == "rejected":
-                raise BrokerRejected(f"flatten of {root} refused: {result.reason}")
-            fills.extend(result.fills)
+            order_id = new_id()
+            future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+            self._waiters[order_id] = (abs(qty), future)
+            try:
+                await self.place(account, OrderRequest(order_id, root, root, side, abs(qty)))
+                ended = await future
+            except BrokerRejected as exc:
+                raise BrokerRejected(f"flatten of {root} refused: {exc.reason}") from None
+            finally:
+                future.cancel()
+                self._waiters.pop(order_id, None)
+                self._filled.pop(order_id, None)
+            fills.extend(self._fills_of.pop(order_id, []))
+            if ended is not None:
+                raise BrokerRejected(f"flatten of {root} refused: the order was {ended}")
         return fills
 
     def set_quote(self, root: str, bid: float | None, ask: float | None, last: float | None) -> None:
         raise NotImplementedError(f"{self.broker} takes quotes from its own feed")
+
+
+# ---- the adapter test suite's harness (tests/runtime/test_adapters.py)
+
+
+@dataclass(frozen=True, slots=True)
+class SimLogin:
+    """What a simulator accepts: ``ordergate simulate`` defaults to demo / demo / demo."""
+
+    username: str = "demo"
+    password: str = "demo"
+    api_key: str = "demo"
+
+
+class SimulatorHandle(Protocol):
+    """A simulator serving on 127.0.0.1 over a shared exchange."""
+
+    @property
+    def config(self) -> AdapterConfig:
+        """The settings and credentials an adapter connects with (endpoint on 127.0.0.1:port)."""
+        ...
+
+    @property
+    def endpoint(self) -> str:
+        """What ``ordergate simulate`` prints: ``ws://127.0.0.1:N``, ``http://127.0.0.1:N``…"""
+        ...
+
+    def drop_connections(self) -> None:
+        """Close every client's link now, as a network failure would."""
+        ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Harness:
+    """One broker's entry in the adapter test suite and in ``ordergate simulate``.
+
+    ``serve(exchange, login, port)`` starts the simulator in-process on 127.0.0.1:port
+    (0: any free port) over ``exchange`` and returns its handle; ``adapter`` is built as
+    ``adapter(name, handle.config, events, clock)``.
+    """
+
+    broker: str
+    adapter: Callable[[str, AdapterConfig, BrokerEvents, Clock], BrokerAdapter]
+    serve: Callable[[Exchange, SimLogin, int], Awaitable[SimulatorHandle]]

@@ -1,95 +1,96 @@
-"""The built-in paper broker: simulated accounts filled against a simulated feed.
+"""The built-in paper broker: simulated accounts on the simulated exchange, no network.
 
-Market orders fill at once at the touch (buy at the ask, sell at the bid, else the
-last price), rounded to the contract's tick. Limit, stop and stop-limit orders work
-until the feed touches their price. Positions and balances are the paper broker's own;
-at start the runtime gives back the positions it stored, so a restart loses nothing.
+Orders go to an ``Exchange`` of its own, fed by a random walk, quotes set by hand or a
+replayed file (``feed``). Everything the exchange reports is passed on as the adapter's
+events. Two settings make it behave like a broker that answers later, so that the
+runtime's asynchronous paths are tested without a network:
 
-For tests and demos it can misbehave on command: ``reject_next`` refuses the next
-orders, and ``liquidate`` closes an account's positions behind the runtime's back the
-way a prop firm does.
+- ``latency_ms``: each request is answered, and each report (acknowledgement, fill,
+  cancel) passed on, that many milliseconds late;
+- ``partial_fills``: each order fills in two parts, the second one latency later.
+
+The embedded default is instant: an order is acknowledged and, at market, filled inside
+``place``. At start the runtime gives back the positions and working orders it stored
+(``restore``), so a restart loses nothing.
+
+For tests and demos it misbehaves on command: ``reject_next`` refuses the next orders,
+``liquidate`` closes an account's positions behind the runtime's back the way a prop
+firm does, and ``cut`` drops the simulated link.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
-from ordergate.policy import Quote, symbol_root
-from ordergate.runtime.book import PositionBook
-from ordergate.runtime.brokers.base import (
-    AccountInfo,
-    BrokerAdapter,
-    Fill,
-    FillHandler,
-    OrderRequest,
-    PlaceResult,
-    QuoteHandler,
+from ordergate.policy import symbol_root
+from ordergate.runtime.brokers.base import BrokerAdapter, BrokerEvents, Clock
+from ordergate.runtime.brokers.errors import BrokerConfigError, BrokerUnavailable, OrderNotOpen
+from ordergate.runtime.brokers.exchange import (
+    BalanceChanged,
+    Event,
+    Exchange,
+    OrderChanged,
+    PositionChanged,
+    QuoteChanged,
+    Traded,
+    feed_for,
 )
-from ordergate.runtime.brokers.paper_feed import RandomWalk, Replay, read_replay, round_to_tick
-from ordergate.runtime.errors import BrokerUnavailable, ConfigError
+from ordergate.runtime.brokers.types import (
+    AccountInfo,
+    Ack,
+    AdapterConfig,
+    BalanceSnapshot,
+    BrokerOrder,
+    Fill,
+    OrderRequest,
+    OrderUpdate,
+    PositionSnapshot,
+)
 
 FEEDS = ("random_walk", "manual", "replay:<file>")
 
 
-@dataclass(slots=True)
-class _Working:
-    account: str
-    request: OrderRequest
-    triggered: bool = False
-
-
 class PaperBroker(BrokerAdapter):
     broker = "paper"
+    HEARTBEAT_SECONDS = 5.0
 
     def __init__(
-        self,
-        name: str,
-        accounts: list[AccountInfo],
-        feed: str,
-        now_ts: Callable[[], float],
-        on_fill: FillHandler,
-        on_quote: QuoteHandler,
-        *,
-        base: Path | None = None,
-        seed: int | None = None,
+        self, name: str, config: AdapterConfig, events: BrokerEvents | None = None, clock: Clock = time.time
     ) -> None:
-        super().__init__(name, on_fill, on_quote)
-        self._now_ts = now_ts
-        self._accounts = {a.id: a for a in accounts}
-        self._positions = PositionBook()
-        for a in accounts:
-            self._positions.add_account(a.id)
-        self._working: dict[str, _Working] = {}
-        self._rejects: list[str] = []
+        super().__init__(name, config, events, clock)
+        settings = config.settings
+        self.exchange = Exchange(clock)
+        self._nicknames: dict[str, str | None] = {}
+        for a in settings.get("accounts") or []:
+            self.add_account(AccountInfo(a["id"], float(a.get("balance", 50_000)), 0.0, a.get("nickname")))
+        self.latency = float(settings.get("latency_ms") or 0) / 1000
+        if settings.get("partial_fills"):
+            self.exchange.faults.fill_parts = 2
+        self.feed = str(settings.get("feed") or "random_walk")
+        try:
+            self._source = feed_for(self.feed, self.set_quote, base=config.base, seed=config.seed)
+        except BrokerConfigError as exc:
+            raise BrokerConfigError(f"connection {name}: {exc}") from None
         self._task: asyncio.Task[None] | None = None
         self._cut = False
         self._link: asyncio.Event | None = None
-        self.feed = feed
-        if feed == "random_walk":
-            self._source: RandomWalk | Replay | None = RandomWalk(self.set_quote, seed)
-        elif feed == "manual":
-            self._source = None
-        elif feed.startswith("replay:"):
-            path = Path(feed.removeprefix("replay:"))
-            self._source = Replay(
-                self.set_quote, read_replay(path if path.is_absolute() or base is None else base / path)
-            )
-        else:
-            raise ConfigError(f"connection {name}: unknown feed {feed!r}; feeds: {', '.join(FEEDS)}")
+        self._later: set[asyncio.TimerHandle] = set()
+        self._due = 0.0  # reports leave in order: none before the one queued ahead of it
+        self.exchange.subscribe(self._on_exchange)
 
     # ---- lifecycle: the simulated link can be cut, as a feed outage would be
-
-    HEARTBEAT_SECONDS = 5.0
 
     async def connect(self) -> None:
         if self._cut:
             raise BrokerUnavailable("the paper feed is cut")
         if self._source is not None and (self._task is None or self._task.done()):
             self._task = asyncio.create_task(self._source.run(), name=f"paper-feed-{self.name}")
+        for account in self.exchange.account_ids():
+            self.emit_positions(PositionSnapshot(account, self.exchange.positions(account), self.clock()))
 
     async def serve(self) -> None:
         self._link = asyncio.Event()
@@ -100,6 +101,9 @@ class PaperBroker(BrokerAdapter):
         raise BrokerUnavailable("the paper feed was cut")
 
     async def disconnect(self) -> None:
+        for handle in self._later:
+            handle.cancel()
+        self._later.clear()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -116,108 +120,117 @@ class PaperBroker(BrokerAdapter):
     def is_cut(self) -> bool:
         return self._cut
 
+    # ---- accounts
+
     def accounts(self) -> list[AccountInfo]:
-        return list(self._accounts.values())
+        return [
+            AccountInfo(i.id, i.balance, i.equity, self._nicknames.get(i.id))
+            for i in (self.exchange.account_info(a) for a in self.exchange.account_ids())
+        ]
 
     def add_account(self, info: AccountInfo) -> None:
-        self._accounts[info.id] = info
-        self._positions.add_account(info.id)
+        self.exchange.open_account(info.id, info.balance)
+        self._nicknames[info.id] = info.nickname
 
-    def restore(self, account: str, positions: dict[str, tuple[int, float]]) -> None:
-        self._positions.restore(account, positions)
+    def restore(
+        self,
+        account: str,
+        positions: dict[str, tuple[int, float]],
+        orders: list[OrderRequest] = (),  # type: ignore[assignment]
+    ) -> None:
+        """Give back what the runtime stored: positions, and working orders to rest again."""
+        self.exchange.restore_positions(account, positions)
+        self._reported[account] = dict(positions)
+        for request in orders:
+            with contextlib.suppress(Exception):  # one the exchange refuses is reconciled as gone
+                self.exchange.submit(account, request)
 
-    def positions(self, account: str) -> dict[str, tuple[int, float]]:
-        return self._positions.positions(account)
+    async def fetch_positions(self, account: str) -> dict[str, tuple[int, float]]:
+        return self.positions(account)
 
     # ---- market data
 
     def set_quote(self, root: str, bid: float | None, ask: float | None, last: float | None) -> None:
-        root = symbol_root(root)
-        quote = Quote(bid, ask, last, self._now_ts())
-        self.quotes[root] = quote
-        self.on_quote(root, quote)
-        self._check_working(root)
+        self.exchange.set_quote(symbol_root(root), bid, ask, last)
 
     # ---- orders
 
     def reject_next(self, count: int, reason: str = "rejected by the paper broker on request") -> None:
-        self._rejects.extend([reason] * count)
-
-    async def place(self, account: str, request: OrderRequest) -> PlaceResult:
-        if account not in self._accounts:
-            return PlaceResult("rejected", reason=f"unknown account {account}")
-        if self._rejects:
-            return PlaceResult("rejected", reason=self._rejects.pop(0))
-        if request.type == "market":
-            fill = self._fill_at_touch(account, request)
-            if fill is None:
-                return PlaceResult("rejected", reason=f"no quote for {request.root}")
-            return PlaceResult("filled", [fill])
-        self._working[request.order_id] = _Working(account, request)
-        fills = self._check_working(request.root, only=request.order_id)
-        return PlaceResult("filled", fills) if fills else PlaceResult("working")
-
-    async def cancel(self, account: str, order_id: str) -> bool:
-        working = self._working.get(order_id)
-        if working is None or working.account != account:
-            return False
-        del self._working[order_id]
-        return True
-
-    def working_orders(self, account: str) -> list[OrderRequest]:
-        return [w.request for w in self._working.values() if w.account == account]
+        self.exchange.reject_next(count, reason)
 
     def liquidate(self, account: str) -> None:
         """Close every position outside the runtime, as a prop firm's risk desk would."""
-        self._positions.clear(account)
+        self.exchange.liquidate(account)
 
-    # ---- filling
+    async def place(self, account: str, request: OrderRequest) -> Ack:
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        order = self.exchange.submit(account, request)  # BrokerRejected propagates
+        if self.exchange.faults.fill_parts > 1 and order.status == "partially_filled":
+            self._schedule(self.latency or 0.001, self.exchange.match, order.root)
+        return Ack(request.order_id, order.broker_order_id)
 
-    def _touch_price(self, root: str, side: str) -> float | None:
-        q = self.quotes.get(root)
-        if q is None:
-            return None
-        price = (q.ask if side == "buy" else q.bid) or q.last
-        return price
+    async def cancel(self, account: str, order_id: str) -> None:
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        order = self.exchange.find(account, order_id)
+        if order is None:
+            raise OrderNotOpen(f"the paper broker has no order {order_id}")
+        self.exchange.cancel(account, order.broker_order_id)
 
-    def _fill_at_touch(self, account: str, request: OrderRequest, price: float | None = None) -> Fill | None:
-        price = price if price is not None else self._touch_price(request.root, request.side)
-        if price is None:
-            return None
-        return self._positions.fill(account, request, round_to_tick(request.root, price), self._now_ts())
+    async def open_orders(self, account: str) -> list[BrokerOrder]:
+        return self.exchange.open_orders(account)
 
-    def _check_working(self, root: str, only: str | None = None) -> list[Fill]:
-        quote = self.quotes.get(root)
-        if quote is None:
-            return []
-        fills = []
-        for order_id, w in list(self._working.items()):
-            r = w.request
-            if r.root != root or (only is not None and order_id != only):
-                continue
-            touch = self._touch_price(root, r.side)
-            if touch is None:
-                continue
-            trade = quote.last if quote.last is not None else touch
-            buy = r.side == "buy"
-            if r.type in ("stop", "stop_limit") and not w.triggered:
-                assert r.stop_price is not None
-                if (buy and trade >= r.stop_price) or (not buy and trade <= r.stop_price):
-                    w.triggered = True
-                else:
-                    continue
-            if r.type == "stop":
-                price: float | None = touch
-            else:
-                assert r.price is not None
-                marketable = touch <= r.price if buy else touch >= r.price
-                price = touch if marketable else None
-            if price is None:
-                continue
-            del self._working[order_id]
-            fill = self._fill_at_touch(w.account, r, price)
-            if fill is not None:
-                fills.append(fill)
-                if only is None:
-                    self.on_fill(fill)
-        return fills
+    async def order_status(self, account: str, order_id: str) -> BrokerOrder | None:
+        return self.exchange.find(account, order_id)
+
+    async def fills_since(self, account: str, ts: float) -> list[Fill]:
+        return self.exchange.fills(account, ts)
+
+    def working_orders(self, account: str) -> list[BrokerOrder]:
+        return self.exchange.open_orders(account)
+
+    # ---- reports from the exchange, passed on (late, when latency is set)
+
+    def _on_exchange(self, event: Event) -> None:
+        if isinstance(event, QuoteChanged):
+            self.emit_quote(event.root, event.quote)  # quotes are never held back
+            return
+        if isinstance(event, OrderChanged):
+            o = event.order
+            self._report(
+                self.emit_order,
+                OrderUpdate(o.account, o.order_id, o.broker_order_id, o.status, o.reason, self.clock()),
+            )
+        elif isinstance(event, Traded):
+            self._report(self.emit_fill, event.fill)
+            if event.order.status == "partially_filled" and self.exchange.faults.fill_parts > 1:
+                self._schedule(self.latency or 0.001, self.exchange.match, event.order.root)
+        elif isinstance(event, PositionChanged):
+            self._report(
+                self.emit_positions, PositionSnapshot(event.account, dict(event.positions), self.clock())
+            )
+        elif isinstance(event, BalanceChanged):
+            self._report(
+                self.emit_balance,
+                BalanceSnapshot(event.account, event.balance, event.equity, event.realized, self.clock()),
+            )
+
+    def _report(self, emit: Callable[[Any], None], item: Any) -> None:
+        if not self.latency:
+            emit(item)
+        else:
+            self._schedule(self.latency, emit, item)
+
+    def _schedule(self, delay: float, fn: Callable[..., None], *args: Any) -> None:
+        loop = asyncio.get_running_loop()
+        # reports keep their order even if the delay shrinks
+        when = max(loop.time() + delay, self._due)
+        self._due = when
+
+        def run() -> None:
+            self._later.discard(handle)
+            fn(*args)
+
+        handle = loop.call_at(when, run)
+        self._later.add(handle)

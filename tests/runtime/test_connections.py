@@ -97,7 +97,7 @@ async def test_a_loopback_connection_logs_in_over_its_socket(rt, sim) -> None:
                 break
             await asyncio.sleep(0.01)
         status, body = await order(rt, account="LB-1", qty=1)
-    assert status == 201 and body["order"]["fills"] == [{"qty": 1, "price": 6000.0}], body
+    assert status == 201 and body["order"]["fills"] == [{"qty": 1, "price": 6000.25}], body  # at the ask
 
 
 async def test_step_two_names_unknown_and_missing_fields(rt, sim) -> None:

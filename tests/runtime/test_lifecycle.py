@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from ordergate.runtime.brokers.base import AdapterConfig, Fill, NullEvents, OrderRequest, PositionSnapshot
+from ordergate.runtime.brokers.errors import BrokerRejected
 from ordergate.runtime.brokers.loopback.client import LoopbackBroker
 from ordergate.runtime.brokers.loopback.protocol import Codec, LocalProtocolError, RemoteProtocolError
 from ordergate.runtime.brokers.loopback.simulator import LoopbackSimulator
@@ -40,7 +42,7 @@ def test_the_codec_rejects_garbage_from_either_side() -> None:
 
 def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
     sup = Supervisor(
-        LoopbackBroker("x", "127.0.0.1", 1, "", "", lambda f: None, lambda r, q: None),
+        LoopbackBroker("x", AdapterConfig({"host": "127.0.0.1", "port": 1})),
         lambda *a: None,
         backoff_base=1,
         backoff_cap=30,
@@ -70,11 +72,14 @@ async def sim() -> AsyncIterator[LoopbackSimulator]:
     await simulator.stop()
 
 
-def supervisor(sim: LoopbackSimulator, rec: Recorder, password: str = "correct horse") -> Supervisor:
-    adapter = LoopbackBroker(
-        "LB", "127.0.0.1", sim.port, "trader", password, lambda f: None, lambda r, q: None
+def login(sim: LoopbackSimulator, password: str) -> AdapterConfig:
+    return AdapterConfig(
+        {"host": "127.0.0.1", "port": sim.port}, {"username": "trader", "password": password}
     )
-    return Supervisor(adapter, rec, **FAST)
+
+
+def supervisor(sim: LoopbackSimulator, rec: Recorder, password: str = "correct horse") -> Supervisor:
+    return Supervisor(LoopbackBroker("LB", login(sim, password)), rec, **FAST)
 
 
 async def until(predicate, seconds: float = 3.0) -> None:
@@ -149,22 +154,31 @@ async def test_slow_answers_time_out_and_are_retried(sim) -> None:
     await sup.stop()
 
 
-async def test_orders_and_quotes_cross_the_socket(sim) -> None:
-    fills, quotes = [], []
-    adapter = LoopbackBroker(
-        "LB", "127.0.0.1", sim.port, "trader", "correct horse", fills.append, lambda r, q: quotes.append(r)
-    )
+class Events(NullEvents):
+    def __init__(self) -> None:
+        self.fills: list[Fill] = []
+        self.positions: list[PositionSnapshot] = []
+
+    def on_fill(self, fill: Fill) -> None:
+        self.fills.append(fill)
+
+    def on_positions(self, snapshot: PositionSnapshot) -> None:
+        self.positions.append(snapshot)
+
+
+async def test_an_order_is_acknowledged_then_its_fill_and_position_are_reported(sim) -> None:
+    events = Events()
+    adapter = LoopbackBroker("LB", login(sim, "correct horse"), events)
     sup = Supervisor(adapter, Recorder(), **FAST)
     sup.start()
     await sup.wait_connected(3)
-    from ordergate.runtime.brokers.base import OrderRequest
-
-    result = await adapter.place("LB-1", OrderRequest("o1", "ESZ6", "ES", "buy", 2))
-    assert result.status == "filled" and result.fills[0].price == 6000.0
-    assert adapter.positions("LB-1") == {"ES": (2, 6000.0)}
-    sim.prices["ES"] = 6010.0
+    ack = await adapter.place("LB-1", OrderRequest("o1", "ESZ6", "ES", "buy", 2))
+    assert ack.order_id == "o1" and ack.broker_order_id.startswith("X-")
+    await until(lambda: adapter.positions("LB-1") == {"ES": (2, 6000.0)}, 3)
+    assert [(f.order_id, f.qty, f.price) for f in events.fills] == [("o1", 2, 6000.0)]
+    sim.publish_quote("ES", 6010.0, 6010.0, 6010.0)
     await adapter.place("LB-1", OrderRequest("o1b", "ESZ6", "ES", "buy", 2))
-    assert adapter.positions("LB-1") == {"ES": (4, 6005.0)}  # an add is booked at average cost
-    rejected = await adapter.place("LB-1", OrderRequest("o2", "ZZZ", "ZZZ", "buy", 1))
-    assert rejected.status == "rejected" and rejected.reason == "unknown symbol"
+    await until(lambda: adapter.positions("LB-1") == {"ES": (4, 6005.0)}, 3)  # an add at average cost
+    with pytest.raises(BrokerRejected, match="no quote for ZZZ"):
+        await adapter.place("LB-1", OrderRequest("o2", "ZZZ", "ZZZ", "buy", 1))
     await sup.stop()

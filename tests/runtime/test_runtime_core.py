@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from ordergate.runtime.brokers import base as broker_base
-from ordergate.runtime.brokers.base import Fill, OrderRequest, PlaceResult
+from ordergate.runtime.brokers.base import Ack, Fill, OrderRequest
 from ordergate.runtime.clock import FakeClock
 from ordergate.runtime.errors import Conflict
 from tests.runtime.conftest import MONDAY_10, order, paper, quote, write_policy
@@ -189,14 +189,14 @@ async def test_a_hung_flatten_times_out_into_exit_recovery_and_holds_up_no_other
 async def test_an_order_the_broker_never_answers_is_unconfirmed_and_frees_the_account(
     started, monkeypatch
 ) -> None:
-    monkeypatch.setattr(broker_base, "ANSWER_TIMEOUT_SECONDS", 0.05)
+    started.core.answer_timeout = 0.05
     await quote(started, "ES", 6000)
     await order(started, qty=2)
     broker = started.core.brokers["Paper"]
     real_place = broker.place
     hung = {"left": 1}  # the link swallows one order, then answers again
 
-    async def place(account: str, request: OrderRequest) -> PlaceResult:
+    async def place(account: str, request: OrderRequest) -> Ack:
         if hung["left"]:
             hung["left"] -= 1
             await asyncio.Event().wait()
@@ -224,9 +224,11 @@ async def test_a_reversal_alert_sends_no_entry_while_its_cover_is_still_working(
     broker = rt.core.brokers["Paper"]
     sent: list[OrderRequest] = []
 
-    async def place(account: str, request: OrderRequest) -> PlaceResult:
+    async def place(account: str, request: OrderRequest) -> Ack:
         sent.append(request)
-        return PlaceResult("working")  # a broker that fills later, by report
+        return Ack(request.order_id, "B-1")  # a broker that fills later, by report
+
+    rt.core.fill_wait = 0.05
 
     monkeypatch.setattr(broker, "place", place)
     state = rt.core.accounts["PAPER-1"]
@@ -608,8 +610,8 @@ async def test_a_replay_feed_plays_its_quotes(make_runtime, tmp_path) -> None:
 
 
 def test_a_replay_file_with_a_bad_row_names_its_line(tmp_path) -> None:
-    from ordergate.runtime.brokers.paper_feed import read_replay
-    from ordergate.runtime.errors import ConfigError
+    from ordergate.runtime.brokers.errors import BrokerConfigError as ConfigError
+    from ordergate.runtime.brokers.exchange import read_replay
 
     csv = tmp_path / "q.csv"
     csv.write_text(

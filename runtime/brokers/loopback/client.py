@@ -1,56 +1,65 @@
-"""The loopback broker's client adapter: a thin asyncio shell around the codec."""
+"""The loopback broker's client adapter: a thin asyncio shell around the codec.
+
+Requests wait for their answers under the runtime's deadline; the broker's reports
+(order updates, fills, positions, balances, quotes, heartbeats) become the adapter's
+events as they arrive.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import time
 from collections import deque
-from collections.abc import Callable
 from typing import Any
 
 from ordergate.policy import Quote, symbol_root
-from ordergate.runtime.book import PositionBook
-from ordergate.runtime.brokers.base import (
-    AccountInfo,
-    BrokerAdapter,
-    FillHandler,
-    OrderRequest,
-    PlaceResult,
-    QuoteHandler,
+from ordergate.runtime.brokers.base import BrokerAdapter, BrokerEvents, Clock
+from ordergate.runtime.brokers.errors import (
+    BrokerProtocolError,
+    BrokerRefused,
+    BrokerRejected,
+    BrokerUnavailable,
+    OrderNotOpen,
 )
 from ordergate.runtime.brokers.loopback.protocol import Codec, RemoteProtocolError
-from ordergate.runtime.errors import BrokerRefused, BrokerTimeout, BrokerUnavailable
+from ordergate.runtime.brokers.types import (
+    AccountInfo,
+    Ack,
+    AdapterConfig,
+    BalanceSnapshot,
+    BrokerOrder,
+    Fill,
+    OrderRequest,
+    OrderUpdate,
+    PositionSnapshot,
+)
 
-ANSWER_TIMEOUT = 5.0
+LOGIN_TIMEOUT = 5.0
 
 
 class LoopbackBroker(BrokerAdapter):
     broker = "loopback"
 
     def __init__(
-        self,
-        name: str,
-        host: str,
-        port: int,
-        user: str,
-        password: str,
-        on_fill: FillHandler,
-        on_quote: QuoteHandler,
-        now_ts: Callable[[], float] = time.time,
+        self, name: str, config: AdapterConfig, events: BrokerEvents | None = None, clock: Clock = time.time
     ) -> None:
-        super().__init__(name, on_fill, on_quote)
-        self._now_ts = now_ts
-        self.host, self.port = host, port
-        self._user, self._password = user, password
+        super().__init__(name, config, events, clock)
+        self.host = str(config.settings.get("host", "127.0.0.1"))
+        self.port = int(config.settings.get("port", 0))
+        self._user = config.credentials.get("username", "")
+        self._password = config.credentials.get("password", "")
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._codec = Codec()
         self._inbox: deque[dict[str, Any]] = deque()
         self._accounts: dict[str, AccountInfo] = {}
-        self._positions = PositionBook()
-        self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}  # order id or req → answer
         self._accounts_reply: asyncio.Future[dict[str, Any]] | None = None
+        self._req = itertools.count(1)
+
+    # ---- the link
 
     async def connect(self) -> None:
         try:
@@ -73,19 +82,18 @@ class LoopbackBroker(BrokerAdapter):
             self._accounts[a["id"]] = AccountInfo(
                 a["id"], float(a["balance"]), float(a.get("equity", a["balance"]))
             )
-            self._positions.add_account(a["id"])
 
     async def _next(self) -> dict[str, Any]:
         """The next message; those that arrived with it wait in the inbox, in order."""
         assert self._reader is not None
         while not self._inbox:
-            data = await asyncio.wait_for(self._reader.read(65536), ANSWER_TIMEOUT)
+            data = await asyncio.wait_for(self._reader.read(65536), LOGIN_TIMEOUT)
             if not data:
                 raise BrokerUnavailable("the broker closed the connection")
             try:
                 self._inbox.extend(self._codec.receive(data))
             except RemoteProtocolError as exc:
-                raise BrokerUnavailable(f"the broker sent garbage: {exc}") from None
+                raise BrokerProtocolError(f"the broker sent garbage: {exc}") from None
         return self._inbox.popleft()
 
     def _send(self, message: dict[str, Any]) -> None:
@@ -105,24 +113,7 @@ class LoopbackBroker(BrokerAdapter):
                 for message in self._codec.receive(data):
                     self._dispatch(message)
             except RemoteProtocolError as exc:
-                raise BrokerUnavailable(f"the broker sent garbage: {exc}") from None
-
-    def _dispatch(self, m: dict[str, Any]) -> None:
-        op = m["op"]
-        if op == "heartbeat":
-            self.heartbeat()
-        elif op == "quote":
-            root = symbol_root(m["symbol"])
-            quote = Quote(m.get("bid"), m.get("ask"), m.get("last"), self._now_ts())
-            self.quotes[root] = quote
-            self.heartbeat()
-            self.on_quote(root, quote)
-        elif op in ("fill", "reject"):
-            future = self._pending.pop(m["order_id"], None)
-            if future is not None and not future.done():
-                future.set_result(m)
-        elif op == "auth_ok" and self._accounts_reply is not None and not self._accounts_reply.done():
-            self._accounts_reply.set_result(m)
+                raise BrokerProtocolError(f"the broker sent garbage: {exc}") from None
 
     async def disconnect(self) -> None:
         if self._writer is not None:
@@ -135,23 +126,88 @@ class LoopbackBroker(BrokerAdapter):
                 future.set_exception(BrokerUnavailable("the connection closed before the broker answered"))
         self._pending.clear()
 
+    # ---- what the broker says
+
+    def _dispatch(self, m: dict[str, Any]) -> None:
+        op = m["op"]
+        self.heartbeat()  # any message shows the broker is alive
+        if op == "quote":
+            root = symbol_root(m["symbol"])
+            self.emit_quote(root, Quote(m.get("bid"), m.get("ask"), m.get("last"), self.clock()))
+        elif op in ("ack", "reject"):
+            self._answer(str(m["order_id"]), m)
+        elif op == "result":
+            self._answer(f"req:{m.get('req')}", m)
+        elif op == "order":
+            self.emit_order(
+                OrderUpdate(
+                    m["account"],
+                    m.get("order_id"),
+                    m["broker_order_id"],
+                    m["status"],
+                    m.get("reason"),
+                    self.clock(),
+                )
+            )
+        elif op == "fill":
+            self.emit_fill(_fill(m))
+        elif op == "position":
+            self.emit_positions(
+                PositionSnapshot(
+                    m["account"],
+                    {r: (int(q), float(p)) for r, (q, p) in m["positions"].items()},
+                    self.clock(),
+                )
+            )
+        elif op == "balance":
+            self.emit_balance(
+                BalanceSnapshot(
+                    m["account"],
+                    float(m["balance"]),
+                    float(m["equity"]),
+                    float(m.get("realized", 0)),
+                    self.clock(),
+                )
+            )
+        elif op == "auth_ok" and self._accounts_reply is not None and not self._accounts_reply.done():
+            self._accounts_reply.set_result(m)
+
+    def _answer(self, key: str, m: dict[str, Any]) -> None:
+        future = self._pending.pop(key, None)
+        if future is not None and not future.done():
+            future.set_result(m)
+
+    async def _request(self, key: str, message: dict[str, Any]) -> dict[str, Any]:
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[key] = future
+        try:
+            self._send(message)
+            return await future  # the runtime's deadline bounds the wait
+        finally:
+            self._pending.pop(key, None)
+
+    async def _query(self, message: dict[str, Any]) -> Any:
+        req = next(self._req)
+        answer = await self._request(f"req:{req}", {**message, "req": req})
+        if not answer.get("ok"):
+            raise BrokerRejected(str(answer.get("reason")))
+        return answer.get("items")
+
+    # ---- requests
+
     def accounts(self) -> list[AccountInfo]:
         return list(self._accounts.values())
 
     async def refresh(self) -> list[AccountInfo]:
         self._accounts_reply = asyncio.get_running_loop().create_future()
         self._send({"op": "accounts"})
-        reply = await asyncio.wait_for(self._accounts_reply, ANSWER_TIMEOUT)
+        reply = await asyncio.wait_for(self._accounts_reply, LOGIN_TIMEOUT)
         self._take_accounts(reply)
         return self.accounts()
 
-    def positions(self, account: str) -> dict[str, tuple[int, float]]:
-        return self._positions.positions(account)
-
-    async def place(self, account: str, request: OrderRequest) -> PlaceResult:
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._pending[request.order_id] = future
-        self._send(
+    async def place(self, account: str, request: OrderRequest) -> Ack:
+        answer = await self._request(
+            request.order_id,
             {
                 "op": "place",
                 "order_id": request.order_id,
@@ -159,19 +215,69 @@ class LoopbackBroker(BrokerAdapter):
                 "symbol": request.symbol,
                 "side": request.side,
                 "qty": request.qty,
-            }
+                "type": request.type,
+                "price": request.price,
+                "stop_price": request.stop_price,
+            },
         )
-        try:
-            answer = await asyncio.wait_for(future, ANSWER_TIMEOUT)
-        except TimeoutError:
-            self._pending.pop(request.order_id, None)
-            raise BrokerTimeout(  # it may still have reached the simulator: unconfirmed, not rejected
-                f"no answer to order {request.order_id} within {ANSWER_TIMEOUT:.0f}s"
-            ) from None
         if answer["op"] == "reject":
-            return PlaceResult("rejected", reason=answer.get("reason"))
-        fill = self._positions.fill(account, request, float(answer["price"]), self._now_ts())
-        return PlaceResult("filled", [fill])
+            raise BrokerRejected(str(answer.get("reason") or "no reason given"))
+        return Ack(request.order_id, str(answer["broker_order_id"]))
 
-    async def cancel(self, account: str, order_id: str) -> bool:
-        return False
+    async def cancel(self, account: str, order_id: str) -> None:
+        req = next(self._req)
+        answer = await self._request(
+            f"req:{req}", {"op": "cancel", "req": req, "account": account, "order_id": order_id}
+        )
+        if not answer.get("ok"):
+            raise OrderNotOpen(str(answer.get("reason")))
+
+    async def open_orders(self, account: str) -> list[BrokerOrder]:
+        return [_order(o) for o in await self._query({"op": "query", "what": "orders", "account": account})]
+
+    async def order_status(self, account: str, order_id: str) -> BrokerOrder | None:
+        items = await self._query({"op": "query", "what": "order", "account": account, "order_id": order_id})
+        return _order(items[0]) if items else None
+
+    async def fills_since(self, account: str, ts: float) -> list[Fill]:
+        return [
+            _fill(f)
+            for f in await self._query({"op": "query", "what": "fills", "account": account, "since": ts})
+        ]
+
+    async def fetch_positions(self, account: str) -> dict[str, tuple[int, float]]:
+        items = await self._query({"op": "query", "what": "positions", "account": account})
+        return {r: (int(q), float(p)) for r, (q, p) in items.items()}
+
+
+def _fill(m: dict[str, Any]) -> Fill:
+    return Fill(
+        m["account"],
+        m.get("order_id"),
+        symbol_root(m["symbol"]),
+        m["symbol"],
+        m["side"],
+        int(m["qty"]),
+        float(m["price"]),
+        float(m["ts"]),
+        str(m["fill_id"]),
+        m.get("broker_order_id"),
+    )
+
+
+def _order(m: dict[str, Any]) -> BrokerOrder:
+    return BrokerOrder(
+        m["account"],
+        m.get("order_id"),
+        m["broker_order_id"],
+        symbol_root(m["symbol"]),
+        m["symbol"],
+        m["side"],
+        int(m["qty"]),
+        int(m["filled_qty"]),
+        m["status"],
+        m.get("type") or "market",
+        m.get("price"),
+        m.get("stop_price"),
+        m.get("reason"),
+    )

@@ -11,10 +11,21 @@ op                 direction  fields
 ``auth_error``     s → c      ``reason``
 ``heartbeat``      s → c      ``ts``
 ``quote``          s → c      ``symbol``, ``bid``, ``ask``, ``last``
-``place``          c → s      ``order_id``, ``account``, ``symbol``, ``side``, ``qty``
-``fill``           s → c      ``order_id``, ``account``, ``symbol``, ``side``, ``qty``, ``price``
-``reject``         s → c      ``order_id``, ``reason``
-``accounts``       c → s      (ask for the account list again)
+``accounts``       c → s      (ask for the account list again; answered by auth_ok)
+``place``          c → s      ``order_id``, ``account``, ``symbol``, ``side``, ``qty``,
+                              ``type``, ``price``, ``stop_price``
+``ack``            s → c      ``order_id``, ``broker_order_id``: the order is working
+``reject``         s → c      ``order_id``, ``reason``: the order was refused
+``order``          s → c      ``order_id``, ``broker_order_id``, ``account``, ``status``
+                              (cancelled, expired, rejected), ``reason``
+``fill``           s → c      ``fill_id``, ``order_id``, ``broker_order_id``, ``account``,
+                              ``symbol``, ``side``, ``qty``, ``price``, ``ts``
+``position``       s → c      ``account``, ``positions``: {root: [qty, avg_price]}
+``balance``        s → c      ``account``, ``balance``, ``equity``, ``realized``
+``cancel``         c → s      ``req``, ``account``, ``order_id``
+``query``          c → s      ``req``, ``what`` (orders, fills, order, positions),
+                              ``account``, ``since``, ``order_id``
+``result``         s → c      ``req``, ``ok``, ``items`` or ``reason``
 =================  =========  ==================================================
 
 Errors: LocalProtocolError when we try to send something malformed (our bug);
@@ -28,7 +39,24 @@ import json
 from typing import Any
 
 OPS = frozenset(
-    {"auth", "auth_ok", "auth_error", "heartbeat", "quote", "place", "fill", "reject", "accounts"}
+    {
+        "auth",
+        "auth_ok",
+        "auth_error",
+        "heartbeat",
+        "quote",
+        "accounts",
+        "place",
+        "ack",
+        "reject",
+        "order",
+        "fill",
+        "position",
+        "balance",
+        "cancel",
+        "query",
+        "result",
+    }
 )
 MAX_LINE = 64 * 1024
 

@@ -46,7 +46,7 @@ from ordergate.runtime.brokers.types import AccountInfo, Ack, AdapterConfig, Bro
 
 MODES = ("auto", "websocket", "polling")
 DEFAULT_SYMBOLS = ("ES", "MES", "NQ", "MNQ", "YM", "RTY", "CL", "GC")
-RECONNECT_PAUSE = 2.0
+RECONNECT_PAUSE = 1.0
 FLATTEN_WAIT = 10.0
 
 
@@ -178,6 +178,7 @@ class ProjectXBroker(BrokerAdapter):
             self._market.subscriptions.add("SubscribeContractQuotes", contract)
         await self._user.open(token)
         await self._market.open(token)
+        await self._poller.round()  # what happened before the subscriptions took hold
 
     async def _run_streams(self) -> None:
         """Run both hubs, and a watchdog that ends them when they fall silent."""
@@ -213,19 +214,21 @@ class ProjectXBroker(BrokerAdapter):
             while True:
                 try:
                     await self._open_streams()
-                    if poller is not None:
-                        await self._until_stream_speaks()
-                        poller.cancel()
-                        await asyncio.gather(poller, return_exceptions=True)
-                        poller = None
-                        await self._poller.round()  # what happened between the last poll and the stream
-                    self.feed = "stream"
-                    await self._run_streams()
+                    streams = asyncio.create_task(self._run_streams())
+                    try:
+                        if poller is not None:
+                            await self._until_stream_speaks(streams)
+                            poller.cancel()
+                            await asyncio.gather(poller, return_exceptions=True)
+                            poller = None
+                        self.feed = "stream"
+                        await streams
+                    finally:
+                        streams.cancel()
+                        await asyncio.gather(streams, return_exceptions=True)
                 except (BrokerUnavailable, OSError):
                     if self._logout_reason is not None:
                         raise BrokerRefused(self._logout_reason) from None
-                    await self._user.close()
-                    await self._market.close()
                     await self.rest.call("Account/search", {"onlyActiveAccounts": True})  # REST must answer
                     if poller is None:
                         self.feed = "polling"
@@ -238,21 +241,13 @@ class ProjectXBroker(BrokerAdapter):
                 poller.cancel()
                 await asyncio.gather(poller, return_exceptions=True)
 
-    async def _until_stream_speaks(self) -> None:
-        """Wait for a frame after the handshake; BrokerUnavailable when none comes in time."""
-        deadline = asyncio.get_running_loop().time() + self.stale_after
+    async def _until_stream_speaks(self, streams: asyncio.Task[None]) -> None:
+        """Return once a hub says something after the handshake; the streams' error if they end."""
         while self._user.frames == 0 and self._market.frames == 0:
-            if asyncio.get_running_loop().time() > deadline:
-                raise BrokerUnavailable("the ProjectX hubs are connected but silent")
-            read = [asyncio.create_task(h.run()) for h in (self._user, self._market)]
-            done, pending = await asyncio.wait(
-                read, timeout=min(1.0, self.stale_after / 4), return_when=asyncio.FIRST_COMPLETED
-            )
-            for task in (*done, *pending):
-                task.cancel()
-            await asyncio.gather(*read, return_exceptions=True)
-            if done or not (self._user.connected and self._market.connected):
-                raise BrokerUnavailable("a ProjectX hub closed while waiting for it to speak")
+            if streams.done():
+                streams.result()
+                raise BrokerUnavailable("the ProjectX hubs ended before they spoke")
+            await asyncio.sleep(0.05)
 
     # ---- hub events
 

@@ -1,4 +1,4 @@
-"""Market data for the paper broker: a random walk, quotes set by hand, or a replayed CSV.
+"""Market data for the simulated exchange: a random walk, quotes set by hand, or a replayed CSV.
 
 The random walk moves each root by a few ticks at a time around a plausible price, with
 a one-tick spread. A replay file is CSV with a header ``time,symbol,bid,ask,last`` and
@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ordergate.policy import spec_for, symbol_root
-from ordergate.runtime.errors import ConfigError
+from ordergate.runtime.brokers.errors import BrokerConfigError as ConfigError
 
 START_PRICES: dict[str, float] = {
     "ES": 6000.0,
@@ -36,7 +36,7 @@ START_PRICES: dict[str, float] = {
     "HG": 4.3,
 }
 
-QuoteSink = Callable[[str, float | None, float | None, float | None], None]
+QuoteSink = Callable[[str, float | None, float | None, float | None], object]
 
 
 def round_to_tick(root: str, price: float) -> float:
@@ -110,3 +110,19 @@ class Replay:
                 await asyncio.sleep(max((row.time - previous).total_seconds(), 0))
             previous = row.time
             self.sink(row.root, row.bid, row.ask, row.last)
+
+
+FEEDS = ("random_walk", "manual", "replay:<file>")
+Feed = RandomWalk | Replay
+
+
+def feed_for(spec: str, sink: QuoteSink, *, base: Path | None = None, seed: int | None = None) -> Feed | None:
+    """The feed a setting names (``random_walk``, ``manual``: none, ``replay:<file>``)."""
+    if spec == "random_walk":
+        return RandomWalk(sink, seed)
+    if spec == "manual":
+        return None
+    if spec.startswith("replay:"):
+        path = Path(spec.removeprefix("replay:"))
+        return Replay(sink, read_replay(path if path.is_absolute() or base is None else base / path))
+    raise ConfigError(f"unknown feed {spec!r}; feeds: {', '.join(FEEDS)}")

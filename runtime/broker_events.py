@@ -1,0 +1,81 @@
+"""What a broker connection reports, applied to the runtime: the adapter's ``BrokerEvents``.
+
+One instance per connection. Order updates go through the order state table, fills to
+the ledger (each fill id once), position reports clear the account's pending mark (so
+the sync compares like with like), quotes to the monitor, heartbeats to the supervisor.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from ordergate.policy import Quote
+from ordergate.runtime.brokers.types import BalanceSnapshot, Fill, OrderUpdate, PositionSnapshot
+from ordergate.runtime.core import Core
+from ordergate.runtime.ledger import book_fill
+from ordergate.runtime.orders import IllegalOrderTransition
+
+log = logging.getLogger("ordergate.brokers")
+
+# what a broker's order status means for the state table; fills come as Fill events
+ORDER_EVENTS = {
+    "working": "acknowledge",
+    "partially_filled": "acknowledge",
+    "filled": "acknowledge",
+    "cancelled": "cancel",
+    "rejected": "reject",
+    "expired": "expire",
+}
+
+
+class ConnectionEvents:
+    def __init__(self, core: Core, connection: str, on_quote: Callable[[str, Quote], None]) -> None:
+        self.core = core
+        self.connection = connection
+        self._on_quote = on_quote
+        self.heartbeat: Callable[[], None] = lambda: None  # the supervisor's, once it exists
+
+    def on_order(self, update: OrderUpdate) -> None:
+        view = self.core.orders.find(update.order_id, update.broker_order_id)
+        if view is None or view.get("status") == "held":
+            return  # not an order of ours (or one the broker placed itself, e.g. a flatten)
+        try:
+            new = self.core.orders.apply(
+                view["id"],
+                ORDER_EVENTS[update.status],
+                reason=update.reason,
+                broker_order_id=update.broker_order_id,
+            )
+        except IllegalOrderTransition as exc:
+            log.warning("%s: order %s: %s", self.connection, view["id"], exc)
+            return
+        if (
+            new is not None
+            and new["status"] != view["status"]
+            and new["status"] not in ("working", "partially_filled")
+        ):
+            self.core.bus.publish(
+                "order",
+                {
+                    "account": update.account,
+                    "order_id": view["id"],
+                    "status": new["status"],
+                    "reason": update.reason,
+                },
+            )
+
+    def on_fill(self, fill: Fill) -> None:
+        book_fill(self.core, fill)
+
+    def on_positions(self, snapshot: PositionSnapshot) -> None:
+        self.core.positions_pending.discard(snapshot.account)
+
+    def on_balance(self, snapshot: BalanceSnapshot) -> None:
+        return None  # the runtime keeps its own ledger; the broker's is for reconciliation
+
+    def on_quote(self, root: str, quote: Quote) -> None:
+        self._on_quote(root, quote)
+
+    def on_heartbeat(self) -> None:
+        self.heartbeat()

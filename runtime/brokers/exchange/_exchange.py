@@ -1,0 +1,315 @@
+"""The simulated exchange: one matching engine for the paper broker and every simulator.
+
+Theory of operation. The exchange is pure and synchronous: no sockets, tasks or wall
+clock (the clock is injected). It keeps accounts (balance, positions at average cost,
+realized P&L), its own quotes, and orders. Each change is announced to subscribers as an
+event (``events.py``) in the order it happened; a simulator shell forwards them to its
+wire clients in the broker's own message format, the paper broker to the runtime.
+
+Matching, against the exchange's own quotes: a market order fills at the touch (buy at
+the ask, sell at the bid, else the last price); a limit order rests until the touch is at
+or better than its price, then fills at the touch; a stop triggers when the last price
+(else the touch) reaches its stop price and then fills as a market order; a stop-limit
+triggers the same way and then rests as a limit. Prices are rounded to the contract's tick.
+
+Faults on command (``faults``) are for the shells to act on: the exchange only keeps
+them and announces the ones that happen at an instant (a dropped connection). Two act
+here: ``reject_next`` refuses the next orders with a reason, and ``fill_parts`` fills
+each order in up to that many parts, one part per matching pass (``match()`` or a quote).
+
+Ids carry a token of the exchange instance, so a restarted simulator never reuses a fill
+id a runtime has already booked.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from ordergate.policy import Quote, symbol_root
+from ordergate.runtime.brokers.errors import BrokerRejected, OrderNotOpen
+from ordergate.runtime.brokers.exchange._ledger import Account
+from ordergate.runtime.brokers.exchange.events import (
+    BalanceChanged,
+    Event,
+    LinkFault,
+    OrderChanged,
+    PositionChanged,
+    QuoteChanged,
+    Traded,
+)
+from ordergate.runtime.brokers.exchange.feeds import round_to_tick
+from ordergate.runtime.brokers.types import AccountInfo, BrokerOrder, Fill, OrderRequest
+
+Subscriber = Callable[[Event], None]
+OPEN = ("working", "partially_filled")
+ORDER_TYPES = ("market", "limit", "stop", "stop_limit")
+
+
+@dataclass(slots=True)
+class Faults:
+    """Misbehaviour on command. The shells read these on every message."""
+
+    latency: float = 0.0  # seconds a shell waits before answering a request or reporting
+    fill_parts: int = 1  # each order fills in up to this many parts
+    mute_orders: bool = False  # shells swallow order answers and reports (lost on the wire)
+    heartbeats: bool = True  # shells send heartbeats
+    feed: bool = True  # shells forward quotes
+    rejects: list[str] = field(default_factory=list)  # reasons for the next orders
+
+
+@dataclass(slots=True)
+class _Order:
+    info: BrokerOrder
+    triggered: bool = False
+    parts_left: int = 1
+
+
+class Exchange:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self.faults = Faults()
+        self._token = secrets.token_hex(3)
+        self._seq = 0
+        self._accounts: dict[str, Account] = {}
+        self._quotes: dict[str, Quote] = {}
+        self._orders: dict[str, _Order] = {}  # exchange order id → order
+        self._by_client: dict[tuple[str, str], str] = {}  # (account, client id) → exchange id
+        self._fills: list[Fill] = []
+        self._subscribers: list[Subscriber] = []
+
+    # ---- events
+
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        """Call ``subscriber`` with every event from now on; returns the unsubscribe call."""
+        self._subscribers.append(subscriber)
+        return lambda: self._subscribers.remove(subscriber) if subscriber in self._subscribers else None
+
+    def _emit(self, event: Event) -> None:
+        for subscriber in list(self._subscribers):
+            subscriber(event)
+
+    def _next_id(self, prefix: str) -> str:
+        self._seq += 1
+        return f"{prefix}-{self._token}-{self._seq}"
+
+    # ---- accounts
+
+    def open_account(self, account: str, balance: float) -> None:
+        if account not in self._accounts:
+            self._accounts[account] = Account(account, float(balance))
+
+    def has_account(self, account: str) -> bool:
+        return account in self._accounts
+
+    def account_ids(self) -> list[str]:
+        return list(self._accounts)
+
+    def account_info(self, account: str) -> AccountInfo:
+        a = self._account(account)
+        return AccountInfo(a.id, round(a.balance, 2), round(a.equity(self._quotes), 2))
+
+    def positions(self, account: str) -> dict[str, tuple[int, float]]:
+        return self._account(account).positions()
+
+    def realized(self, account: str) -> float:
+        return self._account(account).realized
+
+    def restore_positions(self, account: str, positions: dict[str, tuple[int, float]]) -> None:
+        """Set an account's positions outright (a paper broker given back what the runtime stored)."""
+        from ordergate.runtime.brokers.exchange._ledger import Holding
+
+        a = self._account(account)
+        a.holdings = {r: Holding(q, avg) for r, (q, avg) in positions.items() if q}
+
+    def liquidate(self, account: str) -> None:
+        """Close every position outside any order, as a prop firm's risk desk would."""
+        a = self._account(account)
+        a.holdings.clear()
+        self._emit(PositionChanged(account, a.positions()))
+
+    def _account(self, account: str) -> Account:
+        try:
+            return self._accounts[account]
+        except KeyError:
+            raise BrokerRejected(f"unknown account {account}") from None
+
+    # ---- market data
+
+    def set_quote(self, symbol: str, bid: float | None, ask: float | None, last: float | None) -> Quote:
+        """A new quote for the contract; working orders are matched against it."""
+        for name, value in (("bid", bid), ("ask", ask), ("last", last)):
+            if value is not None and (not math.isfinite(value) or value <= 0):
+                raise ValueError(f"{name} must be a finite price above 0, not {value!r}")
+        if bid is not None and ask is not None and bid > ask:
+            raise ValueError(f"the bid {bid:g} is above the ask {ask:g}")
+        root = symbol_root(symbol)
+        quote = Quote(bid, ask, last, self.clock())
+        self._quotes[root] = quote
+        self._emit(QuoteChanged(root, quote))
+        self.match(root)
+        return quote
+
+    def quote(self, root: str) -> Quote | None:
+        return self._quotes.get(symbol_root(root))
+
+    def quotes(self) -> dict[str, Quote]:
+        return dict(self._quotes)
+
+    # ---- orders
+
+    def reject_next(self, count: int = 1, reason: str = "rejected by the exchange on request") -> None:
+        self.faults.rejects.extend([reason] * count)
+
+    def submit(self, account: str, request: OrderRequest) -> BrokerOrder:
+        """Take an order: it is acknowledged (``working``) and matched at once, or refused
+        with BrokerRejected (the reason is the exchange's). A client id already taken
+        answers the order it names: a resend never doubles an order."""
+        known = self._by_client.get((account, request.order_id))
+        if known is not None:
+            return self._orders[known].info
+        reason = self._refusal(account, request)
+        broker_id = self._next_id("X")
+        info = BrokerOrder(
+            account,
+            request.order_id,
+            broker_id,
+            request.root,
+            request.symbol,
+            request.side,
+            request.qty,
+            0,
+            "working",
+            request.type,
+            request.price,
+            request.stop_price,
+        )
+        if reason is not None:
+            self._emit(OrderChanged(replace(info, status="rejected", reason=reason)))
+            raise BrokerRejected(reason)
+        self._orders[broker_id] = _Order(info, parts_left=max(1, self.faults.fill_parts))
+        self._by_client[(account, request.order_id)] = broker_id
+        self._emit(OrderChanged(info))
+        self._match_one(self._orders[broker_id])
+        return self._orders[broker_id].info
+
+    def _refusal(self, account: str, request: OrderRequest) -> str | None:
+        if account not in self._accounts:
+            return f"unknown account {account}"
+        if self.faults.rejects:
+            return self.faults.rejects.pop(0)
+        if request.type not in ORDER_TYPES:
+            return f"unknown order type {request.type}"
+        if request.qty <= 0:
+            return "quantity must be at least 1"
+        if request.type in ("limit", "stop_limit") and request.price is None:
+            return f"a {request.type} order needs a price"
+        if request.type in ("stop", "stop_limit") and request.stop_price is None:
+            return f"a {request.type} order needs a stop price"
+        if request.type == "market" and self._touch(request.root, request.side) is None:
+            return f"no quote for {request.root}"
+        return None
+
+    def cancel(self, account: str, broker_order_id: str) -> BrokerOrder:
+        """Cancel a working order; OrderNotOpen when it is filled, cancelled or unknown."""
+        order = self._orders.get(broker_order_id)
+        if order is None or order.info.account != account:
+            raise OrderNotOpen(f"no order {broker_order_id}")
+        if order.info.status not in OPEN:
+            raise OrderNotOpen(f"order {broker_order_id} is {order.info.status}")
+        order.info = replace(order.info, status="cancelled", reason="cancelled on request")
+        self._emit(OrderChanged(order.info))
+        return order.info
+
+    def expire(self, broker_order_id: str, reason: str = "the session ended") -> None:
+        order = self._orders.get(broker_order_id)
+        if order is not None and order.info.status in OPEN:
+            order.info = replace(order.info, status="expired", reason=reason)
+            self._emit(OrderChanged(order.info))
+
+    def order(self, broker_order_id: str) -> BrokerOrder | None:
+        order = self._orders.get(broker_order_id)
+        return order.info if order else None
+
+    def find(self, account: str, client_id: str) -> BrokerOrder | None:
+        """The order the client sent under ``client_id``, in whatever state it is now."""
+        broker_id = self._by_client.get((account, client_id))
+        return self._orders[broker_id].info if broker_id else None
+
+    def open_orders(self, account: str) -> list[BrokerOrder]:
+        return [o.info for o in self._orders.values() if o.info.account == account and o.info.status in OPEN]
+
+    def fills(self, account: str, since: float = 0.0) -> list[Fill]:
+        return [f for f in self._fills if f.account == account and f.ts >= since]
+
+    # ---- faults that happen at an instant
+
+    def drop_connections(self) -> None:
+        """Every shell closes its clients' links now."""
+        self._emit(LinkFault("drop"))
+
+    # ---- matching
+
+    def match(self, root: str | None = None) -> None:
+        """Match every working order (of ``root``) against the current quotes."""
+        for order in list(self._orders.values()):
+            if order.info.status in OPEN and (root is None or order.info.root == root):
+                self._match_one(order)
+
+    def _touch(self, root: str, side: str) -> float | None:
+        q = self._quotes.get(root)
+        if q is None:
+            return None
+        return (q.ask if side == "buy" else q.bid) or q.last
+
+    def _match_one(self, order: _Order) -> None:
+        info = order.info
+        touch = self._touch(info.root, info.side)
+        if touch is None:
+            return
+        buy = info.side == "buy"
+        if info.type in ("stop", "stop_limit") and not order.triggered:
+            q = self._quotes[info.root]
+            trade = q.last if q.last is not None else touch
+            assert info.stop_price is not None
+            if not ((buy and trade >= info.stop_price) or (not buy and trade <= info.stop_price)):
+                return
+            order.triggered = True
+        if info.type in ("limit", "stop_limit"):
+            assert info.price is not None
+            if not (touch <= info.price if buy else touch >= info.price):
+                return
+        left = info.qty - info.filled_qty
+        part = left if order.parts_left <= 1 else max(1, math.ceil(left / order.parts_left))
+        order.parts_left -= 1
+        self._execute(order, part, round_to_tick(info.root, touch))
+
+    def _execute(self, order: _Order, qty: int, price: float) -> None:
+        info = order.info
+        account = self._accounts[info.account]
+        account.book(info.root, info.side, qty, price)
+        filled = info.filled_qty + qty
+        order.info = replace(
+            info, filled_qty=filled, status="filled" if filled >= info.qty else "partially_filled"
+        )
+        fill = Fill(
+            info.account,
+            info.order_id,
+            info.root,
+            info.symbol,
+            info.side,
+            qty,
+            price,
+            self.clock(),
+            self._next_id("F"),
+            info.broker_order_id,
+        )
+        self._fills.append(fill)
+        self._emit(Traded(fill, order.info))
+        self._emit(PositionChanged(info.account, account.positions()))
+        self._emit(
+            BalanceChanged(info.account, account.balance, account.equity(self._quotes), account.realized)
+        )

@@ -1,0 +1,132 @@
+"""The data the brokers package speaks in: requests, acknowledgements and events.
+
+Every type is frozen: an event, once emitted, is a fact. Prices are floats in the
+contract's quote currency; quantities are whole contracts, always positive, with the
+direction in ``side`` (``buy`` | ``sell``). Times (``ts``) are epoch seconds from the
+clock the adapter was given. ``root`` is the canonical contract root (``ES``), ``symbol``
+the broker's spelling (``ESZ6``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+Side = Literal["buy", "sell"]
+OrderType = Literal["market", "limit", "stop", "stop_limit"]
+# What a broker says about one order. ``working`` is the acknowledgement: the broker has
+# the order (with its own id) and it rests or is being filled.
+BrokerOrderStatus = Literal["working", "partially_filled", "filled", "cancelled", "rejected", "expired"]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    order_id: str  # the runtime's id; the adapter sends it as the broker's client tag when it can
+    symbol: str
+    root: str
+    side: str
+    qty: int
+    type: str = "market"
+    price: float | None = None
+    stop_price: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """The broker has the order: ``place`` returns this once it says so."""
+
+    order_id: str
+    broker_order_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderUpdate:
+    """An order changed state at the broker (not fills: those are ``Fill`` events)."""
+
+    account: str
+    order_id: str | None  # the runtime's id, when the adapter knows it
+    broker_order_id: str
+    status: BrokerOrderStatus
+    reason: str | None = None  # why it was rejected, cancelled or expired, in the broker's words
+    ts: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """One execution. ``fill_id`` is the broker's, unique per connection: the runtime
+    books each fill id exactly once, whatever order and however often it arrives."""
+
+    account: str
+    order_id: str | None  # the runtime's id; None for an order placed outside the runtime
+    root: str
+    symbol: str
+    side: str
+    qty: int
+    price: float
+    ts: float
+    fill_id: str = ""
+    broker_order_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PositionSnapshot:
+    """Every open position of one account as the broker sees it: root → (signed qty, avg price)."""
+
+    account: str
+    positions: Mapping[str, tuple[int, float]]
+    ts: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceSnapshot:
+    account: str
+    balance: float
+    equity: float
+    realized: float = 0.0  # the broker's realized P&L of its session, when it says
+    ts: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerOrder:
+    """One order as the broker reports it when asked (reconciliation)."""
+
+    account: str
+    order_id: str | None
+    broker_order_id: str
+    root: str
+    symbol: str
+    side: str
+    qty: int
+    filled_qty: int
+    status: BrokerOrderStatus
+    type: str = "market"
+    price: float | None = None
+    stop_price: float | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountInfo:
+    id: str
+    balance: float
+    equity: float
+    nickname: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdapterConfig:
+    """What every adapter is built from.
+
+    ``settings`` are the connection's non-secret fields (``endpoint``, ``system``,
+    ``gateway``, ``firm``, ``environment``, ``mode``, ``host``, ``port``, ``feed``,
+    ``accounts``, ``latency_ms``, ``partial_fills`` …, whichever the broker uses);
+    ``credentials`` the secret ones (``username``, ``password``, ``api_key``, tokens).
+    ``base`` resolves relative paths (a replay file) against the config file's folder.
+    """
+
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    credentials: Mapping[str, str] = field(default_factory=dict)
+    base: Path | None = None
+    seed: int | None = None  # random feeds, for reproducible tests

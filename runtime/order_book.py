@@ -1,0 +1,144 @@
+"""The runtime's orders: the live ones at hand, every one in the store.
+
+Each change goes through the state table (``orders.py``) and is committed before a
+caller hears of it. Acknowledgements of an order whose sender is still waiting for the
+broker's answer are kept in memory and committed once, with the answer
+(``persist``): an order acknowledged and filled at once costs no extra write, and after a
+crash in between, reconciliation asks the broker what became of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from ordergate.runtime import orders
+from ordergate.runtime.store import SqliteStore
+
+log = logging.getLogger("ordergate.orders")
+Listener = Callable[[dict[str, Any]], None]
+
+
+class OrderBook:
+    def __init__(self, store: SqliteStore) -> None:
+        self.store = store
+        self._live: dict[str, dict[str, Any]] = {}
+        self._by_broker_id: dict[str, str] = {}
+        self._dirty: set[str] = set()
+        self._awaiting: set[str] = set()  # a sender waits for the broker's answer
+        self._done: dict[str, asyncio.Event] = {}
+        self.on_done: list[Listener] = []  # an order reached filled/cancelled/rejected/expired
+
+    def load(self) -> None:
+        """The open orders of the store (managed ones held by the runtime excepted)."""
+        for view in self.store.open_orders(managed=False):
+            self._live[view["id"]] = view
+            if view.get("broker_order_id"):
+                self._by_broker_id[view["broker_order_id"]] = view["id"]
+
+    # ---- reading
+
+    def get(self, order_id: str) -> dict[str, Any] | None:
+        view = self._live.get(order_id)
+        return view if view is not None else self.store.order(order_id)
+
+    def find(self, order_id: str | None, broker_order_id: str | None) -> dict[str, Any] | None:
+        if order_id:
+            view = self.get(order_id)
+            if view is not None:
+                return view
+        if broker_order_id and broker_order_id in self._by_broker_id:
+            return self.get(self._by_broker_id[broker_order_id])
+        return None
+
+    def live(self, account: str | None = None) -> list[dict[str, Any]]:
+        return [v for v in self._live.values() if account is None or v["account"] == account]
+
+    # ---- writing
+
+    def add(self, view: dict[str, Any]) -> None:
+        """A new order, ``submitted``; the caller commits its row (with the idempotency record)."""
+        self._live[view["id"]] = view
+
+    def save(self, view: dict[str, Any]) -> None:
+        """Commit ``view`` (call inside the transaction that books its fill, if any)."""
+        self.store.save_order(
+            view["id"],
+            view["account"],
+            view,
+            view["status"],
+            bool(view.get("managed")),
+            view.get("created_at", ""),
+        )
+        self._dirty.discard(view["id"])
+
+    def changed(self, view: dict[str, Any], *, commit: bool = True) -> None:
+        """Take ``view`` as the order's state now (committed by the caller when not ``commit``)."""
+        before = self._live.get(view["id"])
+        if view.get("broker_order_id"):
+            self._by_broker_id[view["broker_order_id"]] = view["id"]
+        if commit:
+            self.save(view)
+        if orders.is_open(view):
+            self._live[view["id"]] = view
+            return
+        self._live.pop(view["id"], None)
+        if view.get("broker_order_id"):
+            self._by_broker_id.pop(view["broker_order_id"], None)
+        done = self._done.pop(view["id"], None)
+        if done is not None:
+            done.set()
+        if before is None or orders.is_open(before):
+            for listener in self.on_done:
+                listener(view)
+
+    def apply(
+        self, order_id: str, event: str, *, reason: str | None = None, broker_order_id: str | None = None
+    ) -> dict[str, Any] | None:
+        """Apply ``event`` to the order; its new view, or None for an order we never had.
+
+        An acknowledgement for an order whose sender is waiting is kept in memory until
+        that sender commits its answer; everything else is committed at once.
+        """
+        view = self.get(order_id)
+        if view is None:
+            return None
+        new = orders.apply_event(view, event, reason=reason)
+        if broker_order_id and not new.get("broker_order_id"):
+            new["broker_order_id"] = broker_order_id
+        if new == view:
+            return view
+        lazy = event == "acknowledge" and order_id in self._awaiting
+        self.changed(new, commit=not lazy)
+        if lazy:
+            self._dirty.add(order_id)
+        return new
+
+    # ---- a sender waiting for the broker
+
+    @contextlib.contextmanager
+    def awaiting(self, order_id: str) -> Any:
+        self._awaiting.add(order_id)
+        try:
+            yield
+        finally:
+            self._awaiting.discard(order_id)
+
+    def persist(self, order_id: str) -> dict[str, Any] | None:
+        """Commit what only memory knows of the order; its view."""
+        view = self.get(order_id)
+        if view is not None and order_id in self._dirty:
+            self.save(view)
+        return view
+
+    async def wait_done(self, order_id: str, seconds: float) -> None:
+        """Until the order is filled, cancelled, rejected or expired, or ``seconds`` pass."""
+        view = self.get(order_id)
+        if view is None or not orders.is_open(view):
+            return
+        event = self._done.setdefault(order_id, asyncio.Event())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), seconds)
