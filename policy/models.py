@@ -404,6 +404,10 @@ class ConnectionConfig(Strict):
     broker: Literal["paper", "tradovate", "ninjatrader", "projectx", "rithmic"]
     accounts: list[AccountConfig] | None = None
     feed: Annotated[str | None, Field(description="Paper only: random_walk | manual | replay:<file>.")] = None
+    latency_ms: Annotated[
+        int, Field(ge=0, le=60_000, description="Paper only: answer and report every order this late.")
+    ] = 0
+    partial_fills: Annotated[bool, Field(description="Paper only: fill every order in two parts.")] = False
     execution: Literal["broker_native", "managed"] = "broker_native"
     mode: Annotated[
         Literal["auto", "websocket", "polling"] | None, Field(description="ProjectX connection mode.")

@@ -37,6 +37,7 @@ from ordergate.runtime.monitor import FLUSH_SECONDS, Monitor
 from ordergate.runtime.prices import check_quote
 from ordergate.runtime.reconcile import Reconciler
 from ordergate.runtime.store import AccountRow, LockRow, open_store
+from ordergate.runtime.store_repair import repair_non_finite
 from ordergate.runtime.storelock import StoreLock
 from ordergate.runtime.vault import Vault
 
@@ -88,6 +89,9 @@ class Runtime:
         core = self.core
         # held for the runtime's lifetime: `ordergate vault rotate` must not re-key under us
         self._store_lock = StoreLock.shared(core.store.path)
+        for repair in repair_non_finite(core.store, core.now().isoformat()):  # before any figure is read
+            log.warning("state store repaired: %s", repair.message)
+            core.bus.publish("store_repaired", repair.to_dict())
         if background and self.config.rules_watched:
             await core.holder.wait_quiet()  # a rules file still being written must not decide
         now = core.now()
@@ -99,7 +103,11 @@ class Runtime:
                 "config",
                 conn.execution,
                 conn.mode,
-                settings={"feed": conn.feed or "random_walk"},
+                settings={
+                    "feed": conn.feed or "random_walk",
+                    "latency_ms": conn.latency_ms,
+                    "partial_fills": conn.partial_fills,
+                },
                 accounts=[
                     {"id": a.id, "nickname": a.nickname, "balance": a.balance} for a in conn.accounts or ()
                 ],
