@@ -24,6 +24,7 @@ from starlette.schemas import SchemaGenerator
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ordergate.policy.calendar import parse_duration
+from ordergate.runtime import paging
 from ordergate.runtime.body import read_json
 from ordergate.runtime.connections import BROKER_KINDS
 from ordergate.runtime.errors import BrokerError, NotFound, RequestError, StoreError
@@ -36,6 +37,7 @@ from ordergate.runtime.webhook import MAX_QTY
 # its single-use state parameter is what ties it to a draft
 PUBLIC_PATHS = ("/v1/health", "/openapi.json", "/v1/oauth/callback")
 MAX_LOCK_SECONDS = 366 * 86400
+MAX_PAGE = 1000  # orders in one page of the history, and in the answer of a client that does not page
 
 schemas = SchemaGenerator({"openapi": "3.0.0", "info": {"title": "ordergate runtime", "version": "1"}})
 
@@ -240,16 +242,24 @@ def build_app(runtime: Runtime) -> Starlette:
         return await rt.gateway.check(body, "api")
 
     async def orders_get(request: Request) -> tuple[int, Any]:
-        """responses: {200: {description: open orders, or the history with status=all}}"""
-        account = request.query_params.get("account")
-        which = request.query_params.get("status", "open")
+        """responses: {200: {description: open orders, or the history with status=all (newest first, paged by limit and cursor)}}"""
+        q = request.query_params
+        account = q.get("account")
+        which = q.get("status", "open")
         if which not in ("open", "all"):
             raise RequestError("status", "must be open (working and held orders) or all (the order history)")
+        paged = [name for name in ("limit", "cursor") if name in q]
+        if which == "open" and paged:
+            raise RequestError(paged[0], "pages the order history (status=all); open orders come whole")
+        size = paging.limit(q, default=MAX_PAGE, maximum=MAX_PAGE)
+        before = paging.order_position(q)
         if account:
             rt.core.account(account, "account")
-        if which == "all":
-            return 200, {"orders": rt.core.store.order_history(account, 1000)}
-        return 200, {"orders": rt.core.store.open_orders(account)}
+        if which == "open":
+            return 200, {"orders": rt.core.store.open_orders(account), "next_cursor": None}
+        rows = rt.core.store.order_history(account, size + 1, before)
+        orders, next_cursor = paging.page(rows, size, paging.order_cursor)
+        return 200, {"orders": orders, "next_cursor": next_cursor}
 
     async def orders_delete(request: Request) -> tuple[int, Any]:
         """responses: {200: {description: cancelled}, 404: {description: no open order}}"""
@@ -306,14 +316,16 @@ def build_app(runtime: Runtime) -> Starlette:
         return 200, await rt.set_paper_quote(await _body(request))
 
     async def decisions(request: Request) -> tuple[int, Any]:
-        """responses: {200: {description: the audit log, newest first}}"""
-        account = request.query_params.get("account")
-        raw_limit = request.query_params.get("limit", "100")
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 10_000:
-            raise RequestError("limit", "must be a whole number from 1 to 10000")
+        """responses: {200: {description: the audit log, newest first, paged by limit and cursor}}"""
+        q = request.query_params
+        account = q.get("account")
+        size = paging.limit(q, default=100, maximum=10_000)
+        before = paging.decision_position(q)
         if account:
             rt.core.account(account, "account")
-        return 200, {"decisions": rt.core.store.decisions(account, int(raw_limit))}
+        rows = rt.core.store.decisions(account, size + 1, before)
+        entries, next_cursor = paging.page(rows, size, paging.decision_cursor)
+        return 200, {"decisions": entries, "next_cursor": next_cursor}
 
     async def metrics(request: Request) -> Response:
         """responses: {200: {description: Prometheus text format}}"""
