@@ -26,6 +26,7 @@ from ordergate.policy.compiler import CompiledPolicy, compile_policy
 from ordergate.policy.decision import ALLOW, BLOCK, Decision, TraceEntry
 from ordergate.policy.diagnostics import Diagnostic, Position, has_errors, sort_key
 from ordergate.policy.errors import PolicyError
+from ordergate.policy.lastresort import guarded
 from ordergate.policy.models import (
     RiskPolicyDocument,
     RiskPolicySpec,
@@ -243,7 +244,14 @@ def load_bundle(*paths: str | os.PathLike[str]) -> Bundle:
 
 
 def check_bundle(paths: Sequence[str | os.PathLike[str]]) -> tuple[Bundle | None, list[Diagnostic]]:
-    """Every diagnostic for the documents under ``paths``, and the bundle when it compiles."""
+    """Every diagnostic for the documents under ``paths``, and the bundle when it compiles.
+
+    Never raises: an exception from a stage (a bug) is an internal-error diagnostic on
+    the file that caused it (``lastresort``)."""
+    return guarded(_check_bundle, lambda p: collect_files(p)[0], paths)
+
+
+def _check_bundle(paths: Sequence[str | os.PathLike[str]]) -> tuple[Bundle | None, list[Diagnostic]]:
     files, problems = collect_files(paths)
     if not files and not problems:
         where = ", ".join(str(p) for p in paths)
