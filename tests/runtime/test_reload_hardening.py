@@ -19,11 +19,14 @@ from typing import Any
 import httpx
 import pytest
 
+from ordergate.policy.models import ApiConfig, RuntimeSpec
 from ordergate.runtime import holder as holder_module
+from ordergate.runtime.clock import FakeClock
+from ordergate.runtime.config import from_spec
 from ordergate.runtime.holder import PolicyHolder
 from ordergate.runtime.service import Runtime
 
-from .conftest import MONDAY_10, client, quote
+from .conftest import MONDAY_10, client, paper, quote
 
 pytestmark = pytest.mark.anyio
 
@@ -313,3 +316,22 @@ def test_ordergate_run_with_broken_rules_starts_blocked_and_prints_the_diagnosti
     assert "Traceback" not in out
     assert "entries are blocked" in out
     assert f"{rules / 'desk.yaml'}:3:" in out and f"{rules / 'other.yaml'}:7:" in out
+
+
+async def test_a_rules_path_that_is_one_file_is_hot_reloaded(tmp_path: Path) -> None:
+    rules = tmp_path / "desk.yaml"
+    rules.write_text(capped(1, 1))
+    spec = RuntimeSpec(
+        rules=str(rules),
+        store=f"sqlite:///{tmp_path / 'state.db'}",
+        api=ApiConfig(listen="127.0.0.1:0", tokens=["t"]),
+        connections=[paper()],
+    )
+    runtime = Runtime(from_spec("one-file", spec, state_dir=tmp_path / ".ordergate"), FakeClock(MONDAY_10))
+    await runtime.start()
+    try:
+        assert labels(runtime) == ["desk@1"]
+        rules.write_text(capped(2, 1))
+        await wait_until(lambda: labels(runtime) == ["desk@2"])
+    finally:
+        await runtime.stop()
