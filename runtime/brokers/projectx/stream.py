@@ -131,8 +131,9 @@ class HubStream:
                 try:
                     data = await ws.recv()
                 except websockets.ConnectionClosed as exc:
+                    code = exc.rcvd.code if exc.rcvd is not None else 1006  # 1006: no close frame
                     raise BrokerUnavailable(
-                        f"the ProjectX {self.name} hub closed the link ({exc.code})"
+                        f"the ProjectX {self.name} hub closed the link ({code})"
                     ) from None
                 self.last_frame = loop.time()
                 self.frames += 1
