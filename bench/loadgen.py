@@ -17,6 +17,7 @@ little and hide nothing:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections import deque
@@ -144,3 +145,61 @@ async def open_loop(
         task.add_done_callback(tasks.discard)
     await asyncio.gather(*tasks)
     return latencies, errors, worst_lag
+
+
+class Dashboard:
+    """One ``GET /v1/events`` subscriber on a plain asyncio stream that reads the way a
+    dashboard does: it wakes every ``every`` seconds and takes what has arrived, so the
+    server sees a client that is slow but keeps up, never one that reads each event the
+    moment it is written.
+
+    It counts event frames (``id:`` lines; comments such as keep-alives are not events)
+    and notes whether the server ended its stream, which it does to a subscriber that
+    fell too far behind.
+    """
+
+    FRAME = b"\nid: "  # every event frame starts a line with its id
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, every: float) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._every = every
+        self.events = 0
+        self.ended = False  # the server closed the stream, or the connection failed
+        self._task: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def connect(cls, host: str, port: int, token: str, every: float) -> Dashboard:
+        """Subscribed once this returns: the server has answered and sent its first comment."""
+        reader, writer = await asyncio.open_connection(host, port)
+        writer.write(
+            f"GET /v1/events HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\r\n".encode()
+        )
+        head = await reader.readuntil(b"\r\n\r\n")
+        if _parse_head(head)[0] != 200:
+            writer.close()
+            raise ConnectionError(f"/v1/events answered {head.split(b' ', 2)[1].decode()}")
+        await reader.readuntil(b": connected\n\n")
+        board = cls(reader, writer, every)
+        board._task = asyncio.create_task(board._read())
+        return board
+
+    async def _read(self) -> None:
+        tail = b""
+        try:
+            while data := await self._reader.read(1 << 20):
+                seen = tail + data
+                self.events += seen.count(self.FRAME)
+                tail = seen[-(len(self.FRAME) - 1) :]  # a frame start split across two reads
+                await asyncio.sleep(self._every)
+        except OSError:
+            pass
+        self.ended = True
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        self._writer.close()
+        with contextlib.suppress(OSError):
+            await self._writer.wait_closed()

@@ -11,6 +11,14 @@
 3. Monitor, in-process: 1,000 accounts with open positions and quotes at 5,000
    updates/s: CPU used (target < 50% of one core) and the time from a quote to its
    breach lock (target <= 10 ms).
+4. Event-stream fan-out: the order path of 1 at R orders/s, first alone, then with S
+   subscribers on `/v1/events` reading like dashboards; order p50/p99/p99.9 both ways,
+   and how many subscribers stayed connected and received events (target: p99 with
+   500 subscribers within 2x of p99 without).
+
+The HTTP cases run a real `ordergate run` process, so they are served with the one
+server configuration it has (runtime/server.py `api_config`: its connection cap,
+header timeout and event-stream abort). `--cases` picks cases (default all).
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from loadgen import HttpPool, open_loop
+from loadgen import Dashboard, HttpPool, open_loop
 
 TOKEN = "bench-token"
 POLICY = """\
@@ -295,6 +303,86 @@ async def monitor(accounts: int, quotes_per_second: int, seconds: float) -> None
         await rt.stop()
 
 
+DASHBOARD_READ_SECONDS = 0.1  # each subscriber takes what has arrived ten times a second
+
+
+def latency_line(label: str, latencies: list[float], failures: int, lag: float) -> str:
+    return (
+        f"{label}: p50 {pct(latencies, 0.5):.2f} ms, p99 {pct(latencies, 0.99):.2f} ms, "
+        f"p99.9 {pct(latencies, 0.999):.2f} ms, failures {failures} "
+        f"(client dispatch lag at worst {lag * 1000:.2f} ms)"
+    )
+
+
+def server_sse_counts(url: str) -> dict[str, float]:
+    """The runtime's own count of event-stream subscribers and of those it dropped."""
+    text = httpx.get(url + "/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5).text
+    wanted = ("ordergate_sse_subscribers", "ordergate_sse_dropped_total")
+    counts = dict.fromkeys(wanted, float("nan"))
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in wanted:
+            counts[name] = float(value)
+    return counts
+
+
+async def dashboards(port: int, n: int) -> list[Dashboard]:
+    """``n`` subscribers on /v1/events, connected 50 at a time as dashboards come and go."""
+    boards: list[Dashboard] = []
+    for start in range(0, n, 50):
+        opened = await asyncio.gather(
+            *(
+                Dashboard.connect("127.0.0.1", port, TOKEN, DASHBOARD_READ_SECONDS)
+                for _ in range(min(50, n - start))
+            ),
+            return_exceptions=True,
+        )
+        boards += [b for b in opened if isinstance(b, Dashboard)]
+        if failed := [e for e in opened if not isinstance(e, Dashboard)]:
+            print(f"{len(failed)} subscribers could not connect, first: {failed[0]!r}")
+    return boards
+
+
+async def event_fanout(seconds: float, rate: float, subscribers: int) -> None:
+    """Case 4: the order path alone, then with ``subscribers`` dashboards on /v1/events."""
+    with tempfile.TemporaryDirectory() as tmpdir:
+        proc, url, _rules = start_runtime(Path(tmpdir))
+        port = int(url.rsplit(":", 1)[1])
+        pool = HttpPool("127.0.0.1", port, TOKEN)
+        boards: list[Dashboard] = []
+        label = f"event fan-out: orders at {rate:.0f}/s for {seconds:.0f}s"
+        try:
+            await pool.request(
+                "POST", "/v1/paper/quotes", {"symbol": "ES", "bid": 6000, "ask": 6000.25, "last": 6000}
+            )
+            await order_load(pool, 1.0, rate)  # warm up
+            alone, _, failures, lag = await order_load(pool, seconds, rate)
+            print(latency_line(f"{label}, no subscribers", alone, failures, lag))
+
+            boards = await dashboards(port, subscribers)
+            await order_load(pool, 1.0, rate)  # warm up, now with the subscribers
+            before = [b.events for b in boards]
+            watched, _, failures, lag = await order_load(pool, seconds, rate)
+            await asyncio.sleep(0.5)  # the last flushes reach every subscriber
+            print(latency_line(f"{label}, {len(boards)} subscribers", watched, failures, lag))
+
+            got = sorted(b.events - n for b, n in zip(boards, before, strict=True)) or [0]
+            server = server_sse_counts(url)
+            print(
+                f"event fan-out: {sum(not b.ended for b in boards)} of {subscribers} subscribers stayed "
+                f"connected, {sum(n > 0 for n in got)} received events (min {got[0]}, median "
+                f"{got[len(got) // 2]}, max {got[-1]} each); the runtime counts "
+                f"{server['ordergate_sse_subscribers']:.0f} subscribed, "
+                f"{server['ordergate_sse_dropped_total']:.0f} dropped for lagging; "
+                f"p99 with them {pct(watched, 0.99) / pct(alone, 0.99):.2f}x without (target <= 2x)"
+            )
+        finally:
+            await asyncio.gather(*(b.close() for b in boards))
+            await pool.close()
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=20)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10)
@@ -302,10 +390,21 @@ def main() -> None:
     parser.add_argument("--reloads", type=int, default=50)
     parser.add_argument("--accounts", type=int, default=1000)
     parser.add_argument("--quotes", type=int, default=5000)
+    parser.add_argument("--subscribers", type=int, default=500, help="event-stream clients in case 4")
+    parser.add_argument(
+        "--cases", default="http,monitor,sse", help="comma-separated: http (1 and 2), monitor, sse"
+    )
     args = parser.parse_args()
+    cases = set(args.cases.split(","))
+    if unknown := cases - {"http", "monitor", "sse"}:
+        parser.error(f"unknown cases {sorted(unknown)}")
     print(f"ordergate runtime benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")
-    asyncio.run(http_and_reload(args.seconds, args.rate, args.reloads))
-    asyncio.run(monitor(args.accounts, args.quotes, min(args.seconds, 5)))
+    if "http" in cases:
+        asyncio.run(http_and_reload(args.seconds, args.rate, args.reloads))
+    if "monitor" in cases:
+        asyncio.run(monitor(args.accounts, args.quotes, min(args.seconds, 5)))
+    if "sse" in cases:
+        asyncio.run(event_fanout(args.seconds, args.rate, args.subscribers))
 
 
 if __name__ == "__main__":
