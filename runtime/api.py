@@ -242,7 +242,7 @@ def build_app(runtime: Runtime) -> Starlette:
         return await rt.gateway.check(body, "api")
 
     async def orders_get(request: Request) -> tuple[int, Any]:
-        """responses: {200: {description: open orders, or the history with status=all (newest first, paged by limit and cursor)}}"""
+        """responses: {200: {description: "open orders; with status=all the history, newest first, in pages of limit that next_cursor continues"}}"""
         q = request.query_params
         account = q.get("account")
         which = q.get("status", "open")
@@ -316,7 +316,7 @@ def build_app(runtime: Runtime) -> Starlette:
         return 200, await rt.set_paper_quote(await _body(request))
 
     async def decisions(request: Request) -> tuple[int, Any]:
-        """responses: {200: {description: the audit log, newest first, paged by limit and cursor}}"""
+        """responses: {200: {description: "the audit log, newest first, in pages of limit that next_cursor continues"}}"""
         q = request.query_params
         account = q.get("account")
         size = paging.limit(q, default=100, maximum=10_000)
