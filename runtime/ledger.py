@@ -40,6 +40,8 @@ def book_fill(core: Core, fill: Fill) -> float | None:
     if view is not None and view.get("status") != "held":
         try:
             new_view = orders.apply_fill(view, fill.qty, fill.price)
+            if fill.broker_order_id and not new_view.get("broker_order_id"):
+                new_view["broker_order_id"] = fill.broker_order_id
         except orders.IllegalOrderTransition as exc:
             # the position is the broker's truth and reconciliation adopts it; the order
             # keeps what it can honestly say

@@ -111,7 +111,7 @@ class OrderBook:
             new["broker_order_id"] = broker_order_id
         if new == view:
             return view
-        lazy = event == "acknowledge" and order_id in self._awaiting
+        lazy = event == "acknowledge" and order_id in self._awaiting and orders.is_open(new)
         self.changed(new, commit=not lazy)
         if lazy:
             self._dirty.add(order_id)

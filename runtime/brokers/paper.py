@@ -24,15 +24,17 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ordergate.policy import symbol_root
-from ordergate.runtime.brokers.base import BrokerAdapter, BrokerEvents, Clock
+from ordergate.runtime.brokers.base import BrokerAdapter, BrokerEvents, Clock, Harness, SimLogin
 from ordergate.runtime.brokers.errors import BrokerConfigError, BrokerUnavailable, OrderNotOpen
 from ordergate.runtime.brokers.exchange import (
     BalanceChanged,
     Event,
     Exchange,
+    LinkFault,
     OrderChanged,
     PositionChanged,
     QuoteChanged,
@@ -63,7 +65,9 @@ class PaperBroker(BrokerAdapter):
     ) -> None:
         super().__init__(name, config, events, clock)
         settings = config.settings
-        self.exchange = Exchange(clock)
+        # its own market, or one it is given (the adapter test suite shares one)
+        given = settings.get("exchange")
+        self.exchange = given if isinstance(given, Exchange) else Exchange(clock)
         self._nicknames: dict[str, str | None] = {}
         for a in settings.get("accounts") or []:
             self.add_account(AccountInfo(a["id"], float(a.get("balance", 50_000)), 0.0, a.get("nickname")))
@@ -80,6 +84,7 @@ class PaperBroker(BrokerAdapter):
         self._link: asyncio.Event | None = None
         self._later: set[asyncio.TimerHandle] = set()
         self._due = 0.0  # reports leave in order: none before the one queued ahead of it
+        self._dropped = False  # the exchange dropped the link: reports are lost until reconnected
         self.exchange.subscribe(self._on_exchange)
 
     # ---- lifecycle: the simulated link can be cut, as a feed outage would be
@@ -87,6 +92,7 @@ class PaperBroker(BrokerAdapter):
     async def connect(self) -> None:
         if self._cut:
             raise BrokerUnavailable("the paper feed is cut")
+        self._dropped = False
         if self._source is not None and (self._task is None or self._task.done()):
             self._task = asyncio.create_task(self._source.run(), name=f"paper-feed-{self.name}")
         for account in self.exchange.account_ids():
@@ -94,11 +100,12 @@ class PaperBroker(BrokerAdapter):
 
     async def serve(self) -> None:
         self._link = asyncio.Event()
-        while not self._cut:
-            self.heartbeat()
+        while not self._cut and not self._dropped:
+            if self.exchange.faults.heartbeats:
+                self.heartbeat()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._link.wait(), self.HEARTBEAT_SECONDS)
-        raise BrokerUnavailable("the paper feed was cut")
+        raise BrokerUnavailable("the paper feed was cut" if self._cut else "the simulated link dropped")
 
     async def disconnect(self) -> None:
         for handle in self._later:
@@ -146,7 +153,9 @@ class PaperBroker(BrokerAdapter):
                 self.exchange.submit(account, request)
 
     async def fetch_positions(self, account: str) -> dict[str, tuple[int, float]]:
-        return self.positions(account)
+        positions = self.exchange.positions(account)
+        self._reported[account] = positions  # asked afresh: what the broker holds now
+        return positions
 
     # ---- market data
 
@@ -162,17 +171,25 @@ class PaperBroker(BrokerAdapter):
         """Close every position outside the runtime, as a prop firm's risk desk would."""
         self.exchange.liquidate(account)
 
+    @property
+    def _latency(self) -> float:
+        return max(self.latency, self.exchange.faults.latency)
+
     async def place(self, account: str, request: OrderRequest) -> Ack:
-        if self.latency:
-            await asyncio.sleep(self.latency)
+        if self._latency:
+            await asyncio.sleep(self._latency)
+        if self._dropped:
+            raise BrokerUnavailable("the simulated link dropped")
         order = self.exchange.submit(account, request)  # BrokerRejected propagates
+        if self.exchange.faults.mute_orders:
+            await asyncio.Event().wait()  # the answer is lost on the way back
         if self.exchange.faults.fill_parts > 1 and order.status == "partially_filled":
             self._schedule(self.latency or 0.001, self.exchange.match, order.root)
         return Ack(request.order_id, order.broker_order_id)
 
     async def cancel(self, account: str, order_id: str) -> None:
-        if self.latency:
-            await asyncio.sleep(self.latency)
+        if self._latency:
+            await asyncio.sleep(self._latency)
         order = self.exchange.find(account, order_id)
         if order is None:
             raise OrderNotOpen(f"the paper broker has no order {order_id}")
@@ -193,8 +210,14 @@ class PaperBroker(BrokerAdapter):
     # ---- reports from the exchange, passed on (late, when latency is set)
 
     def _on_exchange(self, event: Event) -> None:
+        if isinstance(event, LinkFault):
+            self._dropped = True
+            if self._link is not None:
+                self._link.set()
+            return
         if isinstance(event, QuoteChanged):
-            self.emit_quote(event.root, event.quote)  # quotes are never held back
+            if self.exchange.faults.feed and not self._dropped:
+                self.emit_quote(event.root, event.quote)  # quotes are never held back
             return
         if isinstance(event, OrderChanged):
             o = event.order
@@ -217,6 +240,8 @@ class PaperBroker(BrokerAdapter):
             )
 
     def _report(self, emit: Callable[[Any], None], item: Any) -> None:
+        if self._dropped or self.exchange.faults.mute_orders:
+            return  # lost on the wire; reconciliation brings it back
         if not self.latency:
             emit(item)
         else:
@@ -234,3 +259,32 @@ class PaperBroker(BrokerAdapter):
 
         handle = loop.call_at(when, run)
         self._later.add(handle)
+
+
+# ---- the adapter test suite: the paper broker over a shared exchange, no wire
+
+
+@dataclass
+class _Handle:
+    exchange: Exchange
+
+    @property
+    def endpoint(self) -> str:
+        return "in-process"
+
+    @property
+    def config(self) -> AdapterConfig:
+        return AdapterConfig({"feed": "manual", "accounts": [], "exchange": self.exchange})
+
+    def drop_connections(self) -> None:
+        self.exchange.drop_connections()
+
+    async def stop(self) -> None:
+        return None
+
+
+async def serve(exchange: Exchange, login: SimLogin, port: int = 0) -> _Handle:
+    return _Handle(exchange)
+
+
+HARNESS = Harness("paper", PaperBroker, serve)

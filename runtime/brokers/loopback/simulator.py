@@ -345,7 +345,7 @@ class _Handle:
 
 async def serve(exchange: Exchange, login: SimLogin, port: int = 0) -> _Handle:
     sim = LoopbackSimulator(
-        user=login.username, password=login.password, accounts=[], exchange=exchange, heartbeat_interval=1.0
+        user=login.username, password=login.password, accounts=[], exchange=exchange, heartbeat_interval=0.2
     )
     await sim.start(port)
     return _Handle(sim, login)
