@@ -186,7 +186,7 @@ def bundle_digest(files: Sequence[tuple[FsPath, bytes]], roots: Sequence[FsPath]
                 continue
         entries.append((rel, content))
     for rel, content in sorted(entries):
-        h.update(rel.encode())
+        h.update(os.fsencode(rel))  # a name that is not UTF-8 is hashed as the bytes it is
         h.update(b"\0")
         h.update(content)
         h.update(b"\0")

@@ -8,6 +8,7 @@ and SARIF renderings carry the same fields.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -34,6 +35,14 @@ class Diagnostic:
     message: str
     hint: str | None = None
     source_line: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        # A file name that is not UTF-8 reaches us with surrogates in it; they cannot be
+        # printed or sent as JSON, so each becomes U+FFFD here, once, for every rendering.
+        for name in ("file", "message", "hint"):
+            text = getattr(self, name)
+            if text is not None and not text.isascii():
+                object.__setattr__(self, name, printable(text))
 
     @classmethod
     def at(
@@ -71,6 +80,14 @@ class Diagnostic:
             "message": self.message,
             "hint": self.hint,
         }
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 _WINDOW = 120  # characters of a source line shown around the caret

@@ -7,6 +7,7 @@ Each hostile file here is one that once crashed or hung the engine (issue 8).
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import time
@@ -224,7 +225,42 @@ def test_the_bounds_are_the_design_figures() -> None:
     )
 
 
+def non_utf8_named(folder: Path) -> Path:
+    folder.mkdir(exist_ok=True)
+    path = Path(os.fsdecode(bytes(folder) + b"/\xff\xfe.yaml"))
+    path.write_text(POLICY + "  hours: {start: '25:00'}\n")
+    return path
+
+
+def test_a_file_name_that_is_not_utf8_is_reported_printably(tmp_path: Path) -> None:
+    path = non_utf8_named(tmp_path / "rules")
+    bundle, diagnostics = check_bundle([path.parent])
+    assert [(d.code, d.line) for d in diagnostics] == [("format", 6)]
+    assert diagnostics[0].file == str(path.parent / "\ufffd\ufffd.yaml")
+    assert bundle is not None and bundle.digest.startswith("sha256:")
+    diagnostics[0].render_text().encode("utf-8")  # printable as it is
+
+
+def test_a_fifo_or_a_symlink_loop_named_yaml_is_passed_over(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "fifo.yaml")
+    (tmp_path / "loop.yaml").symlink_to("loop.yaml")
+    (tmp_path / "ok.yaml").write_text(POLICY)
+    (_, diagnostics), elapsed = timed(lambda: check_bundle([tmp_path]))
+    assert diagnostics == [] and elapsed < 0.5
+
+
 # ---------------------------------------------------------------- through the command
+
+
+@pytest.mark.slow
+def test_validate_prints_a_non_utf8_file_name_under_a_strict_locale(tmp_path: Path) -> None:
+    path = non_utf8_named(tmp_path / "rules")
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
+    r = subprocess.run(
+        [ORDERGATE, "validate", str(path.parent)], capture_output=True, text=True, timeout=30, env=env
+    )
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stdout.startswith(f"{path.parent}/\ufffd\ufffd.yaml:6:")
 
 
 def validate(path: Path) -> tuple[subprocess.CompletedProcess[str], float]:
