@@ -1,8 +1,9 @@
 """The runtime's verbs: ``run``, and the client verbs that talk to a running runtime.
 
-Client verbs find the runtime at ``--url`` (default http://127.0.0.1:8787, or
-ORDERGATE_URL) with the token from ``--token``, ORDERGATE_TOKEN or .ordergate/token
-(``apiclient``). They print readable tables, or the JSON answer with ``--json``; exit 0
+Client verbs find the runtime and its token from their flags, the environment or the
+runtime's state directory (``apiclient`` says in which order); the operator's verbs
+beyond these (orders, decisions, events, account and connection controls, copy groups,
+paper quotes) are in ``client_verbs``. They print readable tables, or the JSON answer with ``--json``; exit 0
 on success, 1 when the runtime refuses or cannot be reached, 2 for a usage error. A
 failure is one line on stderr (``cli``), never a traceback.
 """
@@ -17,9 +18,10 @@ import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from ordergate.runtime import apiclient, secret_input
-from ordergate.runtime.apiclient import DEFAULT_URL, Target
+from ordergate.runtime.apiclient import Target
 from ordergate.runtime.cli_errors import CommandFailed, UsageError
 
 COLOURS = {"connected": "32", "connecting": "33", "stale": "33", "error": "31", "disconnected": "90"}
@@ -44,11 +46,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
     def client(name: str, help_: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_)
-        p.add_argument("--url", default=os.environ.get("ORDERGATE_URL", DEFAULT_URL))
-        p.add_argument(
-            "--token", default=None, help="bearer token (default: ORDERGATE_TOKEN or .ordergate/token)"
-        )
-        p.add_argument("--json", action="store_true", help="print the JSON answer")
+        apiclient.add_arguments(p)
         return p
 
     client("status", "policy, connections and counts of a running runtime").set_defaults(handler=cmd_status)
@@ -87,9 +85,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
     def conn_client(name: str, help_: str) -> argparse.ArgumentParser:
         p = csub.add_parser(name, help=help_)
-        p.add_argument("--url", default=os.environ.get("ORDERGATE_URL", DEFAULT_URL))
-        p.add_argument("--token", default=None)
-        p.add_argument("--json", action="store_true")
+        apiclient.add_arguments(p)
         return p
 
     p = conn_client("add", "the three steps: name, authenticate, select accounts")
@@ -147,9 +143,12 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p = sub.add_parser("simulate", help="run a local broker simulator that speaks the broker's protocol")
     p.add_argument("broker", choices=("loopback", "tradovate", "projectx", "rithmic"))
     p.add_argument("--port", type=int, default=0)
-    p.add_argument("--user", default="trader")
-    p.add_argument("--password", default=os.environ.get("ORDERGATE_SIM_PASSWORD", "correct horse"))
-    p.add_argument("--account", action="append", default=[], metavar="ID[:BALANCE]")
+    p.add_argument("--username", "--user", dest="user", default="demo")
+    p.add_argument("--password", default=os.environ.get("ORDERGATE_SIM_PASSWORD", "demo"))
+    p.add_argument("--api-key", default=os.environ.get("ORDERGATE_SIM_API_KEY", "demo"), help="projectx")
+    p.add_argument("--account", action="append", default=[], metavar="ID[:BALANCE]", help="repeatable")
+    p.add_argument("--balance", type=float, default=50_000.0, help="each account's balance")
+    p.add_argument("--tls", action="store_true", help="serve wss:// with a certificate for 127.0.0.1 (rithmic)")
     p.set_defaults(handler=cmd_simulate)
 
     vault = sub.add_parser("vault", help="the credentials vault")
@@ -178,7 +177,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _target(args: argparse.Namespace) -> Target:
-    return Target.of(args.url, args.token, os.environ)
+    return apiclient.target_of(args, os.environ)
 
 
 def _call(args: argparse.Namespace, method: str, path: str, body: Any = None) -> tuple[int, Any]:
@@ -217,7 +216,7 @@ def _show(args: argparse.Namespace, status: int, data: Any, render: Any) -> int:
         except (KeyError, TypeError, IndexError, AttributeError, ValueError) as exc:
             # an answer of another shape (another version of the runtime, or not one)
             raise CommandFailed(
-                f"the answer from {args.url} has a shape this ordergate does not know ({type(exc).__name__}: "
+                f"the answer from {_target(args).url} has a shape this ordergate does not know ({type(exc).__name__}: "
                 f"{exc}); --json prints it as it came"
             ) from None
         print(text)
@@ -397,15 +396,35 @@ def cmd_order(args: argparse.Namespace) -> int:
         if value is not None:
             body[key] = value
 
+    # the orders sent under this client_order_id before: an answer naming one of them is
+    # the runtime's first answer again, and nothing went to the broker this time
+    earlier = set() if args.check or not args.client_order_id else _sent_under(args, args.client_order_id)
+
     def render(d: dict[str, Any]) -> str:
         line = _decision_line(d["decision"])
+        if args.check:
+            return "dry run, nothing sent: " + line
         order = d.get("order")
+        if order and order["id"] in earlier:
+            return (
+                f"already sent: client order id {args.client_order_id} is order {order['id']} "
+                f"({order['status']}); nothing was sent again"
+            )
         if order:
             fills = ", ".join(f"{f['qty']} @ {f['price']}" for f in order["fills"])
             line += f"\norder {order['id']}: {order['status']}" + (f" ({fills})" if fills else "")
         return line
 
     return _show(args, *_call(args, "POST", "/v1/orders/check" if args.check else "/v1/orders", body), render)
+
+
+def _sent_under(args: argparse.Namespace, key: str) -> set[str]:
+    """Ids of the account's orders in the history that carry ``key`` as client_order_id."""
+    query = urlencode({"account": args.account, "status": "all"})
+    status, data = _call(args, "GET", f"/v1/orders?{query}")
+    if status != 200 or not isinstance(data, dict):
+        return set()  # the order itself will say what is wrong (an unknown account, say)
+    return {o["id"] for o in data.get("orders") or () if o.get("client_order_id") == key}
 
 
 def cmd_lock(args: argparse.Namespace) -> int:
@@ -550,32 +569,25 @@ def cmd_vault_rotate(args: argparse.Namespace) -> int:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     import asyncio
-    import signal
 
-    if args.broker != "loopback":
-        return _fail(f"the {args.broker} simulator is not available in this build; simulate loopback")
-    from ordergate.runtime.brokers.loopback.simulator import LoopbackSimulator, SimAccount
+    if args.broker == "rithmic":
+        from ordergate.runtime.brokers.rithmic import serve as rithmic
 
-    accounts = []
-    for item in args.account or ["LB-1"]:
-        ident, _, balance = item.partition(":")
-        accounts.append(SimAccount(ident, float(balance or 50000)))
-
-    async def serve() -> None:
-        sim = LoopbackSimulator(
-            user=args.user, password=args.password, accounts=accounts, heartbeat_interval=1.0
+        default_login = (args.user, args.password) == ("trader", "correct horse")  # the loopback defaults
+        return rithmic.main(
+            args.port,
+            tls=args.tls,
+            accounts=[a.partition(":")[0] for a in args.account],
+            balance=args.balance,
+            username="demo" if default_login else args.user,
+            password="demo" if default_login else args.password,
         )
-        port = await sim.start(args.port)
-        print(
-            f"loopback broker simulator on 127.0.0.1:{port} (accounts {', '.join(a.id for a in accounts)})",
-            flush=True,
-        )
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
-        await sim.stop()
+    from ordergate.runtime.brokers import simulate
 
-    asyncio.run(serve())
+    found = simulate.harness(args.broker)
+    if found is None:
+        return _fail(f"the {args.broker} simulator is not available in this build")
+    login = simulate.SimLogin(args.user, args.password, args.api_key)
+    accounts = simulate.parse_accounts(args.account, args.balance)
+    asyncio.run(simulate.run(found, login, accounts, args.port, lambda line: print(line, flush=True)))
     return 0

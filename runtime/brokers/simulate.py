@@ -1,0 +1,78 @@
+"""``ordergate simulate BROKER``: a broker's simulator on 127.0.0.1, over a moving exchange.
+
+Each broker package's simulator offers a ``HARNESS`` (``base.Harness``); this serves it
+over an ``Exchange`` whose quotes move on their own (a random walk), with the accounts
+and login asked for. Nothing here binds anything but 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import re
+import signal
+from collections.abc import Callable
+
+from ordergate.runtime.brokers.base import Harness, SimLogin
+from ordergate.runtime.brokers.exchange import Exchange, RandomWalk
+
+SIMULATORS = ("loopback", "rithmic", "projectx", "tradovate")
+DEFAULT_ACCOUNTS = ("SIM-1", "SIM-2")
+
+
+def harness(broker: str) -> Harness | None:
+    """The broker's harness, or None when its simulator is not in this build."""
+    try:
+        module = importlib.import_module(f"ordergate.runtime.brokers.{broker}.simulator")
+    except ImportError:
+        return None
+    found = getattr(module, "HARNESS", None)
+    return found if isinstance(found, Harness) else None
+
+
+def parse_accounts(items: list[str], balance: float) -> list[tuple[str, float]]:
+    """``ID`` or ``ID:BALANCE`` each; the default balance for those without one."""
+    out = []
+    for item in items or DEFAULT_ACCOUNTS:
+        ident, _, own = item.partition(":")
+        out.append((ident, float(own) if own else balance))
+    return out
+
+
+async def run(
+    found: Harness,
+    login: SimLogin,
+    accounts: list[tuple[str, float]],
+    port: int,
+    say: Callable[[str], None],
+    *,
+    seed: int | None = None,
+) -> None:
+    exchange = Exchange()
+    for ident, balance in accounts:
+        exchange.open_account(ident, balance)
+    walk = RandomWalk(exchange.set_quote, seed, interval=0.5)
+    walk.step()  # quotes before the first client logs in
+    handle = await found.serve(exchange, login, port)
+    match = re.search(r"127\.0\.0\.1:(\d+)", handle.endpoint)
+    bound = match.group(1) if match else str(port)
+    password = login.password if login.password == "demo" else "(as given)"
+    say(
+        f"{found.broker} broker simulator on 127.0.0.1:{bound}: {handle.endpoint} "
+        f"user {login.username} password {password}"
+        + (f" api key {login.api_key}" if login.api_key == "demo" else "")
+        + f"; accounts {', '.join(a for a, _ in accounts)}"
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    moving = asyncio.create_task(walk.run())
+    try:
+        await stop.wait()
+    finally:
+        moving.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await moving
+        await handle.stop()
