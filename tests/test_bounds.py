@@ -6,6 +6,7 @@ Each hostile file here is one that once crashed or hung the engine (issue 8).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import resource
@@ -13,6 +14,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -308,3 +310,31 @@ def test_validate_command_reports_every_hostile_file_at_once(tmp_path: Path) -> 
     assert r.returncode == 1 and not r.stderr
     got = sorted((d["file"], d["code"], d["line"], d["col"]) for d in json.loads(r.stdout)["diagnostics"])
     assert got == sorted((str(path), c.code, c.line, c.col) for c, path in paths.items())
+
+
+# ---------------------------------------------------------------- in the runtime
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in HOSTILE if c.name in ("alias-bomb-7-levels", "merge-key-bomb")], ids=lambda c: c.name
+)
+def test_a_reload_refuses_a_hostile_file_at_once_and_keeps_the_last_good_policy(
+    tmp_path: Path, case: Hostile
+) -> None:
+    pytest.importorskip("watchfiles")  # the runtime's extras
+    from ordergate.runtime.holder import PolicyHolder
+
+    now = datetime(2026, 11, 24, 10, tzinfo=UTC)
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "p.yaml").write_text(POLICY)
+    holder = PolicyHolder(rules, quiet=0.0)
+    assert holder.load(now)
+    good = holder.bundle
+    (rules / "bomb.yaml").write_text(case.text)
+    start = time.process_time()  # CPU of every thread: the reload reads in a worker thread
+    swapped = asyncio.run(holder.reload(now))
+    assert time.process_time() - start < 0.5
+    assert not swapped and holder.bundle is good
+    assert holder.refused is not None
+    assert [(Path(d.file).name, d.code) for d in holder.refused.diagnostics] == [("bomb.yaml", case.code)]

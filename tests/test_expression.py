@@ -135,7 +135,7 @@ OPS = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
 @given(st.lists(st.tuples(ATOMS, OPS), min_size=1, max_size=6), ATOMS, st.booleans())
 def test_random_expressions_compile_or_give_a_diagnostic(parts, last, negate) -> None:
     text = ("not " if negate else "") + " ".join(f"{a} {op}" for a, op in parts) + f" {last}"
@@ -150,7 +150,7 @@ def test_random_expressions_compile_or_give_a_diagnostic(parts, last, negate) ->
         fn(ORDER, SNAP, facts(quote=SimpleNamespace(bid=1.0, ask=2.0, last=1.5), quote_age=1.0))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
 @given(st.text(max_size=60))
 def test_random_text_gives_a_diagnostic_never_a_crash(text: str) -> None:
     try:

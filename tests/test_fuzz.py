@@ -10,7 +10,13 @@ from ordergate.policy import check_bundle
 POLICY = "apiVersion: ordergate/v1\nkind: RiskPolicy\nmetadata: {name: p, version: 1}\nspec:\n"
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(st.binary(max_size=300))
 def test_random_bytes_in_a_rules_file(tmp_path, data: bytes) -> None:
     path = tmp_path / "r.yaml"
@@ -68,7 +74,13 @@ VALUES = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(st.dictionaries(FIELDS, VALUES, max_size=5))
 def test_random_policy_specs(tmp_path, spec: dict) -> None:
     import json
