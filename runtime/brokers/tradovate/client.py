@@ -1,0 +1,619 @@
+"""The Tradovate adapter: REST for requests, the user socket for what happens, the
+market-data socket for quotes.
+
+Settings: ``endpoint`` (a simulator) or ``environment`` (demo | live); ``symbols``
+(roots to stream quotes for); ``heartbeat`` (s, 2.5), ``stale_after`` (s, 10: a silent
+socket is a dropped one), ``renew_poll`` (s, 30: how often the renewal clock is read).
+Credentials: ``username``, ``password``, ``app_id``, ``cid``, ``sec`` (the credentials
+flow), or ``access_token`` (an OAuth token, which NinjaTrader connections always use).
+
+Sessions are precious: Tradovate keeps at most two per user and a third login closes
+the oldest. So the adapter logs in once and keeps its token across reconnects,
+renewing it (``/auth/renewaccesstoken``) 15 minutes before it expires, and logs in
+afresh only when the token is dead. Told that a newer login took its session
+(``shutdown`` ConnectionQuotaReached), it stops with BrokerRefused rather than log in
+again and evict the other, which would evict it back.
+
+Order events and the place answer race: the props of a new order (and its fills) come
+on the socket, maybe before ``placeorder`` answers with the order's id. While a place
+is in flight, props of orders the adapter cannot name yet are held and replayed once
+it can, so each fill reaches the runtime with its order id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import time
+from dataclasses import replace
+from typing import Any
+
+from ordergate.policy import Quote, spec_for, symbol_root
+from ordergate.runtime.brokers.base import BrokerAdapter, BrokerEvents, Clock
+from ordergate.runtime.brokers.errors import BrokerRefused, BrokerRejected, BrokerUnavailable, OrderNotOpen
+from ordergate.runtime.brokers.rithmic.contracts import front_month
+from ordergate.runtime.brokers.tradovate import auth
+from ordergate.runtime.brokers.tradovate.models import (
+    ACTIONS,
+    OPEN_STATUSES,
+    ORD_STATUS,
+    ORDER_TYPES,
+    SIDES,
+    epoch,
+)
+from ordergate.runtime.brokers.tradovate.protocol import Event
+from ordergate.runtime.brokers.tradovate.rest import Rest, Unauthorized
+from ordergate.runtime.brokers.tradovate.stream import Stream
+from ordergate.runtime.brokers.types import (
+    AccountInfo,
+    Ack,
+    AdapterConfig,
+    BalanceSnapshot,
+    BrokerOrder,
+    BrokerOrderStatus,
+    Fill,
+    OrderRequest,
+    OrderUpdate,
+    PositionSnapshot,
+)
+
+DEFAULT_SYMBOLS = ("ES", "MES", "NQ", "MNQ", "YM", "RTY", "CL", "GC")
+FLATTEN_WAIT = 10.0
+Record = dict[str, Any]
+
+
+class TradovateBroker(BrokerAdapter):
+    broker = "tradovate"
+
+    def __init__(
+        self, name: str, config: AdapterConfig, events: BrokerEvents | None = None, clock: Clock = time.time
+    ) -> None:
+        super().__init__(name, config, events, clock)
+        s = config.settings
+        self.ends = auth.endpoints_for(s.get("environment"), s.get("endpoint"))
+        self.symbols = tuple(s.get("symbols") or DEFAULT_SYMBOLS)
+        self.beat_period = float(s.get("heartbeat") or 2.5)
+        self.stale_after = float(s.get("stale_after") or 10.0)
+        self.renew_poll = float(s.get("renew_poll") or 30.0)
+        self.rest = Rest(self.ends.rest)
+        self.token: auth.Token | None = self._oauth_token()
+        if self.token is None:
+            auth.credentials_body(config.credentials, "")  # BrokerConfigError now, not at connect
+        self.device_id = str(config.credentials.get("device_id") or secrets.token_hex(8))
+        self.logins = 0  # fresh sessions this adapter started (renewals do not count)
+        self._user = Stream(
+            "user", self.ends.user_ws, self._on_user_event, self.beat_period, self.stale_after
+        )
+        self._md = Stream(
+            "market-data", self.ends.md_ws, self._on_md_event, self.beat_period, self.stale_after
+        )
+        self._ids: dict[str, int] = {}  # account name → id
+        self._names: dict[int, str] = {}
+        self._accounts: dict[str, AccountInfo] = {}
+        self._contracts: dict[int, str] = {}  # contract id → name
+        self._contract_ids: dict[str, int] = {}
+        self._orders: dict[int, Record] = {}  # order id → order entity
+        self._versions: dict[int, Record] = {}
+        self._reasons: dict[int, str] = {}  # order id → the last report's text
+        self._said: dict[int, str] = {}  # order id → last status emitted
+        self._tags: dict[int, str] = {}  # order id → runtime order id
+        self._broker_ids: dict[str, int] = {}  # runtime order id → order id
+        self._held: dict[int, dict[int, tuple[int, float]]] = {}  # account id → contract id → position
+        self._cash: dict[int, Record] = {}
+        self._fills: dict[int, list[Fill]] = {}  # order id → its fills
+        self._quotes: dict[int, Quote] = {}
+        self._inflight = 0
+        self._waiting: list[tuple[str, Record]] = []  # props held while a place is in flight
+        self._changed = asyncio.Event()
+
+    def _oauth_token(self) -> auth.Token | None:
+        token = self.config.credentials.get("access_token")
+        if not token:
+            return None
+        expires = epoch(self.config.credentials.get("expires_at"), self.clock() + 90 * 60)
+        return auth.Token(token, expires)
+
+    @property
+    def oauth(self) -> bool:
+        return bool(self.config.credentials.get("access_token"))
+
+    # ---- connecting
+
+    async def connect(self) -> None:
+        await self._authenticate()
+        await self.refresh()
+        await self._user.open(self._token().access_token)
+        await self._sync()
+        await self._md.open(self._token().md_token)
+        await self._subscribe_quotes()
+        self.heartbeat()
+
+    def _token(self) -> auth.Token:
+        if self.token is None:
+            raise BrokerUnavailable("not logged in to Tradovate")
+        return self.token
+
+    async def _authenticate(self) -> None:
+        """Keep the token we hold when it is alive (renewing it when due); log in afresh
+        only when it is dead, and never for an OAuth connection."""
+        if self.token is not None and self.clock() < self.token.expires_at:
+            self.rest.token = self.token.access_token
+            if self.clock() < self.token.renew_at:
+                return
+            with contextlib.suppress(Unauthorized):
+                await self._renew()
+                return
+        if self.oauth:
+            raise BrokerRefused(
+                "the Tradovate OAuth session has expired or ended: authorize the connection again"
+            )
+        body = auth.credentials_body(self.config.credentials, self.device_id)
+        answer = await self.rest.call("POST", "auth/accesstokenrequest", body, auth=False)
+        token = auth.token_of(answer if isinstance(answer, dict) else {}, self.clock())
+        if token is None:
+            text = answer.get("errorText") if isinstance(answer, dict) else answer
+            raise BrokerRefused(f"Tradovate refused the login: {text or 'no token in the answer'}")
+        self.logins += 1
+        self.token, self.rest.token = token, token.access_token
+
+    async def _renew(self) -> None:
+        answer = await self.rest.call("GET", "auth/renewaccesstoken")
+        token = auth.token_of(answer if isinstance(answer, dict) else {}, self.clock())
+        if token is None:
+            raise Unauthorized("Tradovate did not renew the token")
+        old = self._token()
+        # a renewal answers a new access token; keep the md token when it names none
+        self.token = auth.Token(
+            token.access_token,
+            token.expires_at,
+            token.md_access_token or old.md_access_token,
+            old.user_id,
+            old.name,
+        )
+        self.rest.token = token.access_token
+
+    async def refresh(self) -> list[AccountInfo]:
+        for record in await self.rest.call("GET", "account/list") or []:
+            if not record.get("active", True) or record.get("archived"):
+                continue
+            name, ident = str(record.get("name") or record["id"]), int(record["id"])
+            self._ids[name], self._names[ident] = ident, name
+            snapshot = await self.rest.call(
+                "POST", "cashBalance/getcashbalancesnapshot", {"accountId": ident}
+            )
+            balance = float(snapshot.get("totalCashValue") or 0.0)
+            equity = float(snapshot.get("netLiq") or balance)
+            self._accounts[name] = AccountInfo(name, balance, equity)
+        return self.accounts()
+
+    async def _sync(self) -> None:
+        """``user/syncrequest``: the snapshot, then every change as props."""
+        token = self._token()
+        body: Record = {"users": [token.user_id]} if token.user_id is not None else {}
+        body.update(accounts=list(self._names), splitResponses=False)
+        answer = await self._user.request("user/syncrequest", body)
+        if not answer.ok or not isinstance(answer.data, dict):
+            raise BrokerUnavailable(f"Tradovate refused the sync request: {answer.data}")
+        data = answer.data
+        for contract in data.get("contracts") or []:
+            self._learn_contract(contract)
+        for kind, key in (
+            ("orderVersion", "orderVersions"),
+            ("executionReport", "executionReports"),
+            ("order", "orders"),
+            ("cashBalance", "cashBalances"),
+            ("position", "positions"),
+        ):
+            for entity in data.get(key) or []:
+                await self._apply(kind, entity, snapshot=True)
+        for ident in list(self._held):
+            self._emit_positions(ident)
+
+    async def _subscribe_quotes(self) -> None:
+        for root in self.symbols:
+            contract = front_month(root, self.clock())
+            if contract is None:
+                continue
+            with contextlib.suppress(BrokerUnavailable, BrokerRejected):
+                await self._contract_id(contract.symbol)
+                await self._md.request("md/subscribequote", {"symbol": contract.symbol})
+
+    # ---- the receive loop
+
+    async def serve(self) -> None:
+        tasks = [asyncio.create_task(t) for t in (self._user.run(), self._md.run(), self._keep_token())]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+        finally:
+            for task in tasks:
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.gather(*tasks)
+
+    async def _keep_token(self) -> None:
+        """Renew before expiry; the user socket stays authorized across renewals."""
+        while True:
+            await asyncio.sleep(self.renew_poll)
+            if self.clock() >= self._token().renew_at:
+                try:
+                    await self._renew()
+                except Unauthorized:
+                    raise BrokerUnavailable("Tradovate would not renew the token; connecting again") from None
+
+    async def disconnect(self) -> None:
+        await self._user.close()
+        await self._md.close()
+        await self.rest.close()
+
+    # ---- events from the sockets
+
+    async def _on_user_event(self, event: Event) -> None:
+        self.heartbeat()
+        if event.kind != "props" or not isinstance(event.data, dict):
+            return
+        await self._apply(str(event.data.get("entityType")), event.data.get("entity") or {})
+
+    async def _apply(self, kind: str, entity: Record, *, snapshot: bool = False) -> None:
+        order_id = (
+            entity.get("orderId") if kind in ("fill", "executionReport", "orderVersion") else entity.get("id")
+        )
+        if (
+            kind in ("order", "fill", "executionReport")
+            and self._inflight
+            and isinstance(order_id, int)
+            and order_id not in self._tags
+        ):
+            self._waiting.append((kind, entity))  # the place answer will name it
+            return
+        if kind == "order":
+            self._on_order(entity, snapshot)
+        elif kind == "orderVersion":
+            self._versions[int(entity["orderId"])] = entity
+        elif kind == "executionReport":
+            if entity.get("text") or entity.get("rejectReason"):
+                self._reasons[int(entity["orderId"])] = str(entity.get("text") or entity.get("rejectReason"))
+        elif kind == "fill":
+            await self._on_fill(entity)
+        elif kind == "position":
+            await self._on_position(entity, snapshot)
+        elif kind == "cashBalance":
+            self._on_cash(entity)
+        elif kind == "contract":
+            self._learn_contract(entity)
+        elif kind == "command":
+            self._learn_tag(entity)
+        self._changed.set()
+
+    def _on_order(self, entity: Record, snapshot: bool) -> None:
+        ident = int(entity["id"])
+        self._orders[ident] = entity
+        status = ORD_STATUS.get(str(entity.get("ordStatus")))
+        if status is None or status == self._said.get(ident) or (snapshot and status != "working"):
+            return
+        if entity.get("ordStatus") == "PendingNew":
+            return  # not acknowledged yet
+        self._said[ident] = status
+        account = self._names.get(int(entity.get("accountId") or 0))
+        if account is None:
+            return
+        reason = self._reasons.get(ident) if status in ("rejected", "cancelled", "expired") else None
+        self.emit_order(
+            OrderUpdate(
+                account,
+                self._tags.get(ident),
+                str(ident),
+                status,
+                reason,
+                epoch(entity.get("timestamp"), self.clock()),
+            )
+        )
+
+    async def _on_fill(self, entity: Record) -> None:
+        order = self._orders.get(int(entity["orderId"]), {})
+        account = self._names.get(int(order.get("accountId") or 0))
+        if account is None:
+            return
+        fill = await self._fill_of(entity, account)
+        self._fills.setdefault(int(entity["orderId"]), []).append(fill)
+        self.emit_fill(fill)
+
+    async def _fill_of(self, entity: Record, account: str) -> Fill:
+        symbol = await self._contract_name(int(entity["contractId"]))
+        order_id = int(entity["orderId"])
+        return Fill(
+            account,
+            self._tags.get(order_id),
+            symbol_root(symbol),
+            symbol,
+            SIDES.get(str(entity.get("action")), "buy"),
+            int(entity["qty"]),
+            float(entity["price"]),
+            epoch(entity.get("timestamp"), self.clock()),
+            str(entity["id"]),
+            str(order_id),
+        )
+
+    async def _on_position(self, entity: Record, snapshot: bool) -> None:
+        account = int(entity.get("accountId") or 0)
+        contract = int(entity.get("contractId") or 0)
+        await self._contract_name(contract)
+        qty = int(entity.get("netPos") or 0)
+        self._held.setdefault(account, {})[contract] = (qty, float(entity.get("netPrice") or 0.0))
+        if not snapshot:
+            self._emit_positions(account)
+            self._emit_balance(account)
+
+    def _emit_positions(self, account: int) -> None:
+        name = self._names.get(account)
+        if name is None:
+            return
+        positions = {
+            symbol_root(self._contracts.get(c, str(c))): p
+            for c, p in self._held.get(account, {}).items()
+            if p[0]
+        }
+        self.emit_positions(PositionSnapshot(name, positions, self.clock()))
+
+    def _on_cash(self, entity: Record) -> None:
+        account = int(entity.get("accountId") or 0)
+        self._cash[account] = entity
+        self._emit_balance(account)
+
+    def _emit_balance(self, account: int) -> None:
+        name, cash = self._names.get(account), self._cash.get(account)
+        if name is None or cash is None:
+            return
+        balance = float(cash.get("amount") or 0.0)
+        equity = balance + self._open_pnl(account)
+        self._accounts[name] = AccountInfo(name, balance, equity)
+        self.emit_balance(
+            BalanceSnapshot(name, balance, equity, float(cash.get("realizedPnL") or 0.0), self.clock())
+        )
+
+    def _open_pnl(self, account: int) -> float:
+        total = 0.0
+        for contract, (qty, avg) in self._held.get(account, {}).items():
+            quote = self._quotes.get(contract)
+            spec = spec_for(symbol_root(self._contracts.get(contract, "")))
+            if qty and quote is not None and quote.mark is not None and spec is not None:
+                total += (quote.mark - avg) * qty * spec.point_value
+        return total
+
+    async def _on_md_event(self, event: Event) -> None:
+        self.heartbeat()
+        if event.kind != "md" or not isinstance(event.data, dict):
+            return
+        for item in event.data.get("quotes") or []:
+            contract = int(item.get("contractId") or 0)
+            name = self._contracts.get(contract)
+            if name is None:
+                continue
+            entries = item.get("entries") or {}
+            before = self._quotes.get(contract) or Quote()
+
+            def price(key: str, old: float | None, entries: Record = entries) -> float | None:
+                value = (entries.get(key) or {}).get("price")
+                return float(value) if isinstance(value, int | float) else old
+
+            quote = Quote(
+                price("Bid", before.bid),
+                price("Offer", before.ask),
+                price("Trade", before.last),
+                epoch(item.get("timestamp"), self.clock()),
+            )
+            self._quotes[contract] = quote
+            self.emit_quote(symbol_root(name), quote)
+
+    # ---- which runtime order an order is: the clOrdId its command carried
+
+    def _learn_tag(self, command: Record) -> None:
+        tag, ident = command.get("clOrdId"), command.get("orderId")
+        if isinstance(tag, str) and tag and isinstance(ident, int):
+            self._tags.setdefault(ident, tag)
+            self._broker_ids.setdefault(tag, ident)
+
+    async def _learn_tags(self) -> None:
+        """Reconciliation after an answer was lost: the commands name the orders we sent."""
+        for command in await self.rest.call("GET", "command/list") or []:
+            self._learn_tag(command)
+
+    # ---- contracts
+
+    def _learn_contract(self, record: Record) -> None:
+        if record.get("id") is not None and record.get("name"):
+            self._contracts[int(record["id"])] = str(record["name"])
+            self._contract_ids[str(record["name"])] = int(record["id"])
+
+    async def _contract_name(self, ident: int) -> str:
+        if ident not in self._contracts:
+            self._learn_contract(await self.rest.call("GET", f"contract/item?id={ident}") or {})
+        return self._contracts.get(ident, str(ident))
+
+    async def _contract_id(self, name: str) -> int:
+        if name not in self._contract_ids:
+            try:
+                record = await self.rest.call("GET", f"contract/find?name={name}")
+            except BrokerUnavailable:
+                raise BrokerRejected(f"Tradovate knows no contract {name}") from None
+            self._learn_contract(record or {})
+        if name not in self._contract_ids:
+            raise BrokerRejected(f"Tradovate knows no contract {name}")
+        return self._contract_ids[name]
+
+    def _symbol(self, request_symbol: str, root: str) -> str:
+        """The contract name to trade: the request's own when it names a month, else the front month."""
+        symbol = request_symbol.strip().upper()
+        if symbol != root and symbol_root(symbol) == root and symbol[-1:].isdigit():
+            return symbol
+        contract = front_month(root, self.clock())
+        if contract is None:
+            raise BrokerRejected(f"no contract of {root} to trade")
+        return contract.symbol
+
+    # ---- requests
+
+    def accounts(self) -> list[AccountInfo]:
+        return list(self._accounts.values())
+
+    def _account_id(self, account: str) -> int:
+        if account not in self._ids:
+            raise BrokerRejected(f"Tradovate lists no account {account}")
+        return self._ids[account]
+
+    async def place(self, account: str, request: OrderRequest) -> Ack:
+        body: Record = {
+            "accountSpec": account,
+            "accountId": self._account_id(account),
+            "clOrdId": request.order_id,
+            "action": ACTIONS[request.side],
+            "symbol": self._symbol(request.symbol, request.root),
+            "orderQty": request.qty,
+            "orderType": ORDER_TYPES.get(request.type, "Market"),
+            "isAutomated": True,  # CME Rule 575: every order not clicked by a person
+        }
+        if request.price is not None:
+            body["price"] = request.price
+        if request.stop_price is not None:
+            body["stopPrice"] = request.stop_price
+        answer = await self._command("order/placeorder", body, request.order_id)
+        return Ack(request.order_id, str(answer["orderId"]))
+
+    async def _command(self, path: str, body: Record, order_id: str) -> Record:
+        """Send an order command while holding the props of orders not yet named."""
+        self._inflight += 1
+        try:
+            answer = await self.rest.call("POST", path, body)
+            answer = answer if isinstance(answer, dict) else {}
+            if answer.get("orderId") is not None:
+                ident = int(answer["orderId"])
+                self._tags[ident], self._broker_ids[order_id] = order_id, ident
+            if answer.get("failureReason") not in (None, "Success") or answer.get("orderId") is None:
+                reason = (
+                    answer.get("failureText") or answer.get("failureReason") or "no order id in the answer"
+                )
+                raise BrokerRejected(str(reason))
+            return answer
+        finally:
+            self._inflight -= 1
+            await self._replay_waiting()
+
+    async def _replay_waiting(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        for kind, entity in waiting:
+            await self._apply(kind, entity)
+
+    async def cancel(self, account: str, order_id: str) -> None:
+        ident = self._broker_ids.get(order_id)
+        if ident is None:
+            raise OrderNotOpen(f"Tradovate has no order {order_id} from this connection")
+        answer = await self.rest.call("POST", "order/cancelorder", {"orderId": ident, "isAutomated": True})
+        if isinstance(answer, dict) and answer.get("failureReason") not in (None, "Success"):
+            text = str(answer.get("failureText") or answer.get("failureReason"))
+            if answer.get("failureReason") == "TooLate" or "not" in text.lower():
+                raise OrderNotOpen(text)
+            raise BrokerRejected(text)
+
+    async def order_status(self, account: str, order_id: str) -> BrokerOrder | None:
+        await self._learn_tags()
+        ident = self._broker_ids.get(order_id)
+        if ident is None:
+            return None
+        try:
+            order = await self.rest.call("GET", f"order/item?id={ident}")
+        except BrokerUnavailable:
+            return None
+        found = await self._broker_orders(account, [order], open_only=False)
+        return found[0] if found else None
+
+    async def open_orders(self, account: str) -> list[BrokerOrder]:
+        await self._learn_tags()
+        return await self._broker_orders(
+            account, await self.rest.call("GET", "order/list") or [], open_only=True
+        )
+
+    async def _broker_orders(self, account: str, orders: list[Record], open_only: bool) -> list[BrokerOrder]:
+        ident = self._account_id(account)
+        versions = {int(v["orderId"]): v for v in await self.rest.call("GET", "orderVersion/list") or []}
+        filled: dict[int, int] = {}
+        for fill in await self.rest.call("GET", "fill/list") or []:
+            filled[int(fill["orderId"])] = filled.get(int(fill["orderId"]), 0) + int(fill["qty"])
+        out = []
+        for order in orders:
+            if order.get("accountId") != ident or (open_only and order.get("ordStatus") not in OPEN_STATUSES):
+                continue
+            oid = int(order["id"])
+            version = versions.get(oid, {})
+            symbol = await self._contract_name(int(order["contractId"]))
+            qty, done = int(version.get("orderQty") or 0), filled.get(oid, 0)
+            out.append(
+                BrokerOrder(
+                    account,
+                    self._tags.get(oid),
+                    str(oid),
+                    symbol_root(symbol),
+                    symbol,
+                    SIDES.get(str(order.get("action")), "buy"),
+                    qty,
+                    done,
+                    _status(str(order.get("ordStatus")), done),
+                    {v: k for k, v in ORDER_TYPES.items()}.get(str(version.get("orderType")), "market"),
+                    version.get("price"),
+                    version.get("stopPrice"),
+                )
+            )
+        return out
+
+    async def fills_since(self, account: str, ts: float) -> list[Fill]:
+        ident = self._account_id(account)
+        await self._learn_tags()
+        owners = {int(o["id"]): o.get("accountId") for o in await self.rest.call("GET", "order/list") or []}
+        out = []
+        for entity in await self.rest.call("GET", "fill/list") or []:
+            if owners.get(int(entity["orderId"])) == ident and epoch(entity.get("timestamp")) >= ts:
+                out.append(await self._fill_of(entity, account))
+        return out
+
+    async def fetch_positions(self, account: str) -> dict[str, tuple[int, float]]:
+        ident = self._account_id(account)
+        for entity in await self.rest.call("GET", f"position/deps?masterid={ident}") or []:
+            await self._on_position(entity, snapshot=True)
+        self._emit_positions(ident)
+        return self.positions(account)
+
+    async def flatten(self, account: str, new_id: Any) -> list[Fill]:
+        """``order/liquidateposition`` per contract held (it also cancels the contract's
+        working orders), then wait for each liquidation's fills."""
+        ident = self._account_id(account)
+        fills: list[Fill] = []
+        for contract, (qty, _avg) in list(self._held.get(ident, {}).items()):
+            if not qty:
+                continue
+            order_id = new_id()
+            body = {"accountId": ident, "contractId": contract, "admin": False}
+            answer = await self._command("order/liquidateposition", body, order_id)
+            broker_id = int(answer["orderId"])
+            try:
+                async with asyncio.timeout(FLATTEN_WAIT):
+                    while sum(f.qty for f in self._fills.get(broker_id, [])) < abs(qty):
+                        if self._said.get(broker_id) in ("rejected", "cancelled", "expired"):
+                            raise BrokerRejected(f"the liquidation of {account} was {self._said[broker_id]}")
+                        self._changed.clear()
+                        await self._changed.wait()
+            except TimeoutError:
+                raise BrokerUnavailable(
+                    f"the liquidation of {account} did not fill in {FLATTEN_WAIT:g} s"
+                ) from None
+            fills += [_tagged(f, order_id) for f in self._fills.get(broker_id, [])]
+        return fills
+
+
+def _status(ord_status: str, filled: int) -> BrokerOrderStatus:
+    status = ORD_STATUS.get(ord_status, "working")
+    return "partially_filled" if status == "working" and filled else status
+
+
+def _tagged(fill: Fill, order_id: str) -> Fill:
+    return replace(fill, order_id=order_id)
