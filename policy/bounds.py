@@ -23,6 +23,9 @@ MAX_DEPTH = 64  # nested mappings and lists in a document; nested operations in 
 MAX_NUMBER_DIGITS = 30  # digits before the decimal point of a number literal
 MAX_EXPRESSION_CHARS = 4096
 
+# the diagnostic codes of a file or document past one of the bounds above
+CODES = frozenset({"file-too-large", "alias-expansion", "alias-cycle", "too-deep", "number-too-long"})
+
 try:  # the same parser the loader uses, so the events match its nodes
     _Loader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built

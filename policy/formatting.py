@@ -3,6 +3,10 @@
 ruamel.yaml's round-trip mode keeps comments, key order and quoting; we fix the
 indentation (maps 2, lists 4 with the dash at 2), put apiVersion, kind, metadata and
 spec first, and leave everything else as the author wrote it. Formatting is idempotent.
+
+ruamel.yaml is pure Python: it recurses over nesting and converts numbers as Python
+does, so a file past a bound of DESIGN §9 is refused first, by the loader's own
+checks, with the same message ``validate`` gives.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import MarkedYAMLError
 
-from ordergate.policy import versions
+from ordergate.policy import bounds, versions
 from ordergate.policy.models import SUPPORTED_API_VERSIONS
+from ordergate.policy.source import SourceFile, parse_documents
 
 TOP_ORDER = ("apiVersion", "kind", "metadata", "spec")
 
@@ -62,7 +67,22 @@ def _load_all(text: str) -> list[Any]:
     return [d for d in _yaml().load_all(text) if d is not None]
 
 
+def _past_bound(text: str) -> str | None:
+    """'line:col: message' when ``text`` passes a bound, else None."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > bounds.MAX_FILE_BYTES:
+        return f"1:1: the file is {size:,} bytes; a rules file is at most {bounds.MAX_FILE_BYTES:,} bytes"
+    _, problems = parse_documents(SourceFile("", text))
+    for d in problems:
+        if d.code in bounds.CODES:
+            return f"{d.line}:{d.col}: {d.message}"
+    return None
+
+
 def format_text(text: str) -> Rewrite:
+    refused = _past_bound(text)
+    if refused:
+        return Rewrite(text, False, refused)
     try:
         docs = _load_all(text)
     except MarkedYAMLError as exc:
@@ -76,6 +96,9 @@ def format_text(text: str) -> Rewrite:
 
 
 def migrate_text(text: str) -> Rewrite:
+    refused = _past_bound(text)
+    if refused:
+        return Rewrite(text, False, refused)
     try:
         docs = _load_all(text)
     except MarkedYAMLError as exc:

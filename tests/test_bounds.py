@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from ordergate.policy import PolicyError, check_bundle, load_bundle
+from ordergate.policy import PolicyError, bounds, check_bundle, load_bundle
 from ordergate.policy.bounds import (
     MAX_ALIAS_NODES,
     MAX_DEPTH,
@@ -27,6 +27,7 @@ from ordergate.policy.bounds import (
     MAX_FILE_BYTES,
     MAX_NUMBER_DIGITS,
 )
+from ordergate.policy.formatting import Rewrite, format_text, migrate_text
 from tests.test_cli import ORDERGATE
 
 POLICY = (
@@ -61,6 +62,7 @@ class Hostile:
     code: str
     line: int
     col: int
+    in_expression: bool = False  # past a bound of the rule language, not of YAML
 
 
 HOSTILE = [
@@ -84,19 +86,46 @@ HOSTILE = [
     Hostile("integer-key-of-40-digits", "x: {" + "7" * 40 + ": 1}\n", "number-too-long", 1, 5),
     Hostile("hex-integer-of-40-digits", "x: 0x" + "f" * 40 + "\n", "number-too-long", 1, 4),
     # expressions: `when` stands at line 8, column 13 (its text at 14 when quoted)
-    Hostile("list-of-a-name", with_rule('"1 in [order.qty]"'), "expr-type", 8, 20),
-    Hostile("not-200-times", with_rule("'" + "not " * 200 + "true'"), "too-deep", 8, 14 + 64 * 4),
-    Hostile("not-300-times", with_rule("'" + "not " * 300 + "true'"), "too-deep", 8, 14 + 64 * 4),
-    Hostile("not-1000-times", with_rule("'" + "not " * 1000 + "true'"), "too-deep", 8, 14 + 64 * 4),
+    Hostile("list-of-a-name", with_rule('"1 in [order.qty]"'), "expr-type", 8, 20, in_expression=True),
+    Hostile(
+        "not-200-times",
+        with_rule("'" + "not " * 200 + "true'"),
+        "too-deep",
+        8,
+        14 + 64 * 4,
+        in_expression=True,
+    ),
+    Hostile(
+        "not-300-times",
+        with_rule("'" + "not " * 300 + "true'"),
+        "too-deep",
+        8,
+        14 + 64 * 4,
+        in_expression=True,
+    ),
+    Hostile(
+        "not-1000-times",
+        with_rule("'" + "not " * 1000 + "true'"),
+        "too-deep",
+        8,
+        14 + 64 * 4,
+        in_expression=True,
+    ),
     Hostile(
         "lists-300-deep-in-an-expression",
         with_rule("'order.qty in " + "[" * 300 + "1" + "]" * 300 + "'"),
         "too-deep",
         8,
         14 + 13 + 63,
+        in_expression=True,
     ),
     Hostile(
-        "number-of-40-digits-in-an-expression", with_rule("order.qty > " + "9" * 40), "number-too-long", 8, 25
+        "number-of-40-digits-in-an-expression",
+        with_rule("order.qty > " + "9" * 40),
+        "number-too-long",
+        8,
+        25,
+        in_expression=True,
     ),
     Hostile(
         "number-of-4400-digits-in-an-expression",
@@ -104,6 +133,7 @@ HOSTILE = [
         "expression-too-long",
         8,
         13,
+        in_expression=True,
     ),
     Hostile(
         "expression-of-5000-characters",
@@ -111,6 +141,7 @@ HOSTILE = [
         "expression-too-long",
         8,
         14,
+        in_expression=True,
     ),
     Hostile(
         "api-version-a-list",
@@ -251,7 +282,35 @@ def test_a_fifo_or_a_symlink_loop_named_yaml_is_passed_over(tmp_path: Path) -> N
     assert diagnostics == [] and elapsed < 0.5
 
 
+PAST_A_BOUND = [c for c in HOSTILE if c.code in bounds.CODES and not c.in_expression]
+
+
+@pytest.mark.parametrize("rewrite", [format_text, migrate_text], ids=["fmt", "migrate"])
+@pytest.mark.parametrize("case", PAST_A_BOUND, ids=lambda c: c.name)
+def test_fmt_and_migrate_refuse_a_file_past_a_bound_where_validate_does(
+    case: Hostile, rewrite: Callable[[str], Rewrite]
+) -> None:
+    result, elapsed = timed(lambda: rewrite(case.text))
+    assert isinstance(result, Rewrite) and not result.changed and result.text == case.text
+    assert result.error is not None and result.error.startswith(f"{case.line}:{case.col}: ")
+    assert elapsed < 0.5
+
+
+def test_fmt_refuses_a_file_over_one_mib() -> None:
+    result = format_text(POLICY + "#" * bounds.MAX_FILE_BYTES)
+    assert result.error is not None and result.error.startswith("1:1: the file is 1,048,")
+
+
 # ---------------------------------------------------------------- through the command
+
+
+@pytest.mark.slow
+def test_fmt_command_reports_a_file_past_a_bound_at_its_place(tmp_path: Path) -> None:
+    case = next(c for c in HOSTILE if c.name == "nested-lists-600")
+    path = write(tmp_path, case)
+    r = subprocess.run([ORDERGATE, "fmt", "--check", str(path)], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.startswith(f"{path}:{case.line}:{case.col}: this part nests deeper than 64")
 
 
 @pytest.mark.slow
