@@ -27,6 +27,7 @@ from ordergate.policy.errors import InputError, PolicyError
 from ordergate.policy.formatting import format_text, migrate_text
 from ordergate.policy.models import KINDS, json_schema
 from ordergate.policy.orders import Order, Snapshot
+from ordergate.policy.source import bound_problem
 from ordergate.policy.testing import describe_failure, results_json, run_tests
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -174,6 +175,9 @@ def read_data(text_or_path: str, what: str) -> Any:
             source = Path(text_or_path).read_text("utf-8")
         except OSError as exc:
             raise UsageError(f"cannot read {what} file {text_or_path}: {exc.strerror or exc}") from None
+    past = bound_problem(source)  # nesting and numbers PyYAML would recurse over or choke on
+    if past is not None:
+        raise UsageError(f"{what}: line {past.line}, column {past.col}: {past.message}")
     try:
         data = yaml.safe_load(source)  # JSON is YAML
     except yaml.YAMLError as exc:

@@ -19,9 +19,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import MarkedYAMLError
 
-from ordergate.policy import bounds, versions
+from ordergate.policy import versions
 from ordergate.policy.models import SUPPORTED_API_VERSIONS
-from ordergate.policy.source import SourceFile, parse_documents
+from ordergate.policy.source import bound_problem
 
 TOP_ORDER = ("apiVersion", "kind", "metadata", "spec")
 
@@ -69,14 +69,8 @@ def _load_all(text: str) -> list[Any]:
 
 def _past_bound(text: str) -> str | None:
     """'line:col: message' when ``text`` passes a bound, else None."""
-    size = len(text.encode("utf-8", "surrogatepass"))
-    if size > bounds.MAX_FILE_BYTES:
-        return f"1:1: the file is {size:,} bytes; a rules file is at most {bounds.MAX_FILE_BYTES:,} bytes"
-    _, problems = parse_documents(SourceFile("", text))
-    for d in problems:
-        if d.code in bounds.CODES:
-            return f"{d.line}:{d.col}: {d.message}"
-    return None
+    problem = bound_problem(text)
+    return f"{problem.line}:{problem.col}: {problem.message}" if problem else None
 
 
 def format_text(text: str) -> Rewrite:

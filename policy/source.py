@@ -333,6 +333,18 @@ def read_source(path: FsPath, display: str) -> tuple[bytes, SourceFile | None, l
     return data, SourceFile(display, text), []
 
 
+def bound_problem(text: str, name: str = "") -> Diagnostic | None:
+    """The first problem of ``text`` past a bound of DESIGN §9, or None: for readers of
+    YAML other than the loader (fmt's round-trip parser, order and state files), which
+    recurse over nesting and convert numbers as Python does."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > bounds.MAX_FILE_BYTES:
+        message = f"the file is {size:,} bytes; a rules file is at most {bounds.MAX_FILE_BYTES:,} bytes"
+        return Diagnostic(name, 1, 1, "error", "file-too-large", message)
+    _, problems = parse_documents(SourceFile(name, text))
+    return next((d for d in problems if d.code in bounds.CODES), None)
+
+
 def parse_documents(source: SourceFile) -> tuple[list[Document], list[Diagnostic]]:
     """Every document of a file, or a diagnostic at the line of a YAML syntax error."""
     docs: list[Document] = []

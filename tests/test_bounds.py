@@ -27,7 +27,9 @@ from ordergate.policy.bounds import (
     MAX_FILE_BYTES,
     MAX_NUMBER_DIGITS,
 )
+from ordergate.policy.cli import UsageError, read_data
 from ordergate.policy.formatting import Rewrite, format_text, migrate_text
+from tests.conftest import REPO
 from tests.test_cli import ORDERGATE
 
 POLICY = (
@@ -296,6 +298,16 @@ def test_fmt_and_migrate_refuse_a_file_past_a_bound_where_validate_does(
     assert elapsed < 0.5
 
 
+@pytest.mark.parametrize("case", PAST_A_BOUND, ids=lambda c: c.name)
+def test_an_order_or_state_file_past_a_bound_is_a_usage_error_at_its_place(
+    tmp_path: Path, case: Hostile
+) -> None:
+    path = write(tmp_path, case)
+    with pytest.raises(UsageError) as info:
+        read_data(str(path), "--state")
+    assert str(info.value).startswith(f"--state: line {case.line}, column {case.col}: ")
+
+
 def test_fmt_refuses_a_file_over_one_mib() -> None:
     result = format_text(POLICY + "#" * bounds.MAX_FILE_BYTES)
     assert result.error is not None and result.error.startswith("1:1: the file is 1,048,")
@@ -311,6 +323,23 @@ def test_fmt_command_reports_a_file_past_a_bound_at_its_place(tmp_path: Path) ->
     r = subprocess.run([ORDERGATE, "fmt", "--check", str(path)], capture_output=True, text=True, timeout=30)
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert r.stderr.startswith(f"{path}:{case.line}:{case.col}: this part nests deeper than 64")
+
+
+@pytest.mark.slow
+def test_check_command_refuses_an_order_with_a_4400_digit_quantity(tmp_path: Path) -> None:
+    order = '{"symbol": "ESZ6", "side": "buy", "qty": ' + "9" * 4400 + "}"
+    rules = REPO / "rules"
+    r = subprocess.run(
+        [ORDERGATE, "check", "--rules", str(rules), "--order", order, "--at", "2026-11-24T10:00:00-05:00"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert (
+        r.stderr
+        == "ordergate check: --order: line 1, column 42: this number has 4,400 digits; a number has at most 30 digits before its point\n"
+    )
 
 
 @pytest.mark.slow
