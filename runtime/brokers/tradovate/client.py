@@ -60,6 +60,7 @@ from ordergate.runtime.brokers.types import (
 
 DEFAULT_SYMBOLS = ("ES", "MES", "NQ", "MNQ", "YM", "RTY", "CL", "GC")
 FLATTEN_WAIT = 10.0
+OAUTH_EXPIRED = "the Tradovate OAuth session has expired or ended: authorize the connection again"
 Record = dict[str, Any]
 
 
@@ -121,8 +122,15 @@ class TradovateBroker(BrokerAdapter):
     # ---- connecting
 
     async def connect(self) -> None:
-        await self._authenticate()
-        await self.refresh()
+        try:
+            await self._authenticate()
+            await self.refresh()
+        except Unauthorized:
+            if self.oauth:
+                raise BrokerRefused(OAUTH_EXPIRED) from None
+            self.token = None  # refused after all: log in afresh, once
+            await self._authenticate()
+            await self.refresh()
         await self._user.open(self._token().access_token)
         await self._sync()
         await self._md.open(self._token().md_token)

@@ -38,6 +38,12 @@ async def _body(request: Request) -> Any:
         return None
 
 
+async def _form(request: Request) -> dict[str, str]:
+    """An ``application/x-www-form-urlencoded`` body (the stdlib reads it; no multipart here)."""
+    raw = (await request.body()).decode("utf-8", "replace")
+    return {k: v[-1] for k, v in parse_qs(raw).items()}
+
+
 def _bearer(request: Request) -> str | None:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     return value.strip() if scheme.lower() == "bearer" else None
@@ -109,7 +115,7 @@ def routes(core: SimCore) -> list[BaseRoute]:
         )
 
     async def authorize(request: Request) -> Response:
-        form = await request.form()
+        form = await _form(request)
         redirect = str(form.get("redirect_uri") or "")
         if not redirect or form.get("client_id") != core.options.client_id:
             return PlainTextResponse("unknown client_id or no redirect_uri", status_code=400)
@@ -127,7 +133,7 @@ def routes(core: SimCore) -> list[BaseRoute]:
             body = await _body(request)
             form = body if isinstance(body, dict) else {}
         else:
-            form = {k: str(v) for k, v in (await request.form()).items()}
+            form = await _form(request)
         return _json(*core.oauth_token(form))
 
     return [
