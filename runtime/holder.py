@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -71,6 +72,7 @@ class PolicyHolder:
         self.refused: Refused | None = None
         self.reloads = 0
         self.seen: Fingerprint | None = None  # the tree the last read was taken from
+        self.seen_digest: str | None = None  # and the digest of what it held
         self._no_policy = UnboundPolicy(
             "no_policy", "no valid policy bundle is loaded; entries are blocked", None
         )
@@ -146,7 +148,15 @@ class PolicyHolder:
         if bundle is not None and content_digest(self.rules) != bundle.digest:
             return None
         self.seen = after
+        self.seen_digest = bundle.digest if bundle is not None else content_digest(self.rules)
         return bundle, diagnostics
+
+    def unchanged_since_read(self, *, read_bytes: bool) -> bool:
+        """The tree still shows what was last read: same files, times and sizes, and
+        with ``read_bytes`` the same bytes too (a rewrite within one mtime tick)."""
+        if not fingerprint(self.rules).same_tree(self.seen):
+            return False
+        return not read_bytes or content_digest(self.rules) == self.seen_digest
 
     def _check(self) -> Bundled:
         try:
@@ -211,14 +221,16 @@ class PolicyHolder:
         watching = asyncio.create_task(watcher.run(), name="rules-watchers")
         try:
             while True:
-                if not changed.is_set():
-                    current = await asyncio.to_thread(fingerprint, self.rules)
-                    if current.same_tree(self.seen):
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(changed.wait(), LOOK_SECONDS)
-                        continue
-                    watcher.restart()  # a change no watcher reported: watch afresh
+                reported = changed.is_set()
                 changed.clear()
+                # events about changes already read (a burst that went on while the last
+                # reload waited for quiet) cost a look at the files, not another parse
+                if await asyncio.to_thread(functools.partial(self.unchanged_since_read, read_bytes=reported)):
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(changed.wait(), LOOK_SECONDS)
+                    continue
+                if not reported:
+                    watcher.restart()  # a change no watcher reported: watch afresh
                 try:
                     after(await self.reload(now()))
                 except Exception:  # a reload must never end hot reload

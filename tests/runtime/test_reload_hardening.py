@@ -4,6 +4,7 @@ swapped rules directory, and an engine that raises while loading."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -335,3 +336,34 @@ async def test_a_rules_path_that_is_one_file_is_hot_reloaded(tmp_path: Path) -> 
         await wait_until(lambda: labels(runtime) == ["desk@2"])
     finally:
         await runtime.stop()
+
+
+async def test_a_burst_of_writes_is_parsed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "desk.yaml").write_text(capped(1, 1))
+    holder = PolicyHolder(rules)
+    assert holder.load(MONDAY_10)
+    parses: list[object] = []
+    real_check = holder_module.check_bundle
+
+    def counted(paths: Any) -> Any:
+        parses.append(paths)
+        return real_check(paths)
+
+    monkeypatch.setattr(holder_module, "check_bundle", counted)
+    results: list[bool] = []
+    watching = asyncio.create_task(holder.watch(lambda: MONDAY_10, results.append))
+    try:
+        await asyncio.sleep(0.1)
+        for cap in (2, 3, 4):  # events keep coming while the reload waits for quiet
+            (rules / "desk.yaml").write_text(capped(2, cap))
+            await asyncio.sleep(0.03)
+        await wait_until(lambda: results == [True])
+        await asyncio.sleep(0.3)  # time for a needless second parse, had there been one
+        assert len(parses) == 1 and results == [True]
+        assert holder.bundle is not None and holder.bundle.digest == holder_module.content_digest(rules)
+    finally:
+        watching.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watching
