@@ -2,7 +2,10 @@
 
 A config file is checked like the rules (file:line:col diagnostics). ``${env:NAME}``
 and ``${file:PATH}`` references are resolved here, at start, and a missing one is an
-error naming the field. Relative paths are taken from the working directory.
+error naming the field. Relative paths in a config file (``rules``, a ``sqlite:///``
+store, ``${file:PATH}``) are taken from the config file's folder, so the config runs
+the same from any working directory; the embedded default's are the working
+directory's.
 
 The embedded default (``ordergate run`` with no config): the rules in ``./rules`` if
 present, else the bundled ``default`` policy; one paper connection with PAPER-1
@@ -47,8 +50,25 @@ class RuntimeConfig:
     config_dir: Path | None = None  # the config file's folder: replay feeds are read only below it
 
 
-def resolve(value: str, where: str, env: dict[str, str] | None = None) -> str:
-    """``value`` with its ``${env:NAME}`` / ``${file:PATH}`` references replaced."""
+def relative_to(base: Path | None, path: str) -> Path:
+    """``path`` as a config file means it: a relative one is taken from ``base``, the
+    config file's folder (the working directory when there is no file)."""
+    given = Path(path).expanduser()
+    return given if base is None or given.is_absolute() else base / given
+
+
+def store_url(store: str, base: Path | None) -> str:
+    """A ``sqlite:///`` store with a relative path made relative to ``base``; other
+    stores (``sqlite:///:memory:``, ``postgresql://``) as they are."""
+    prefix = "sqlite:///"
+    if not store.startswith(prefix) or store == prefix + ":memory:":
+        return store
+    return prefix + str(relative_to(base, store.removeprefix(prefix)))
+
+
+def resolve(value: str, where: str, env: dict[str, str] | None = None, base: Path | None = None) -> str:
+    """``value`` with its ``${env:NAME}`` / ``${file:PATH}`` references replaced; a
+    relative file is taken from ``base``."""
     env = dict(os.environ) if env is None else env
 
     def one(m: re.Match[str]) -> str:
@@ -60,7 +80,7 @@ def resolve(value: str, where: str, env: dict[str, str] | None = None) -> str:
                 )
             return env[name]
         try:
-            return Path(name).read_text("utf-8").strip()
+            return relative_to(base, name).read_text("utf-8").strip()
         except OSError as exc:
             raise ConfigError(
                 f"{where} references ${{file:{name}}}, which cannot be read: {exc.strerror or exc}"
@@ -107,6 +127,7 @@ def load_config(
     allow_remote: bool = False,
 ) -> RuntimeConfig:
     listen_at = "spec.api.listen"
+    base = None if path is None else Path(path).resolve().parent
     if path is None:
         spec = default_spec()
         name = "embedded-default"
@@ -132,8 +153,9 @@ def load_config(
         bundled=path is None and not Path("rules").is_dir(),
         allow_remote=allow_remote,
         listen_at=listen_at,
+        base=base,
     )
-    return config if path is None else replace(config, config_dir=Path(path).resolve().parent)
+    return config if base is None else replace(config, config_dir=base)
 
 
 def from_spec(
@@ -145,7 +167,10 @@ def from_spec(
     bundled: bool = False,
     allow_remote: bool = False,
     listen_at: str = "spec.api.listen",
+    base: Path | None = None,
 ) -> RuntimeConfig:
+    """The runtime's configuration from ``spec``; ``base`` is the config file's folder,
+    which relative paths are taken from (None: the working directory)."""
     api = spec.api or ApiConfig()
     host, _, port = (listen or api.listen).rpartition(":")
     try:
@@ -155,16 +180,16 @@ def from_spec(
     host = host.strip("[]") or "127.0.0.1"
     where = f"--listen {listen}" if listen else f"{listen_at} {api.listen}"
     check_exposure(host, where, allowed=allow_remote or api.allow_remote)
-    tokens = tuple(resolve(t, f"spec.api.tokens[{i}]") for i, t in enumerate(api.tokens or ()))
+    tokens = tuple(resolve(t, f"spec.api.tokens[{i}]", base=base) for i, t in enumerate(api.tokens or ()))
     connections = []
     for i, conn in enumerate(spec.connections or ()):
         creds = {
-            k: resolve(v, f"spec.connections[{i}].credentials.{k}")
+            k: resolve(v, f"spec.connections[{i}].credentials.{k}", base=base)
             for k, v in (conn.credentials or {}).items()
         }
         connections.append(conn.model_copy(update={"credentials": creds or None}))
     webhooks = tuple(
-        w.model_copy(update={"secret": resolve(w.secret, f"spec.api.webhooks[{i}].secret")})
+        w.model_copy(update={"secret": resolve(w.secret, f"spec.api.webhooks[{i}].secret", base=base)})
         for i, w in enumerate(api.webhooks or ())
     )
     token_file = None
@@ -173,9 +198,9 @@ def from_spec(
         tokens = (ensure_token(token_file),)
     return RuntimeConfig(
         name=name,
-        rules=Path(spec.rules),
+        rules=relative_to(base, spec.rules),
         rules_watched=not bundled,
-        store=spec.store,
+        store=store_url(spec.store, base),
         host=host,
         port=port_number,
         tokens=tokens,

@@ -2,16 +2,24 @@
 
 uvicorn serves the API and owns SIGINT/SIGTERM; when it returns, the runtime stops its
 tasks and closes the store. Everything the runtime acknowledged is already committed.
+
+The API's socket is bound before anything starts, so a port another process holds is
+one line (``PortTaken``, exit 2) that says how to pick another, not a start-up banner
+followed by uvicorn's "address already in use". Once it listens, the runtime writes its
+URL into the state directory (``url``, owner-only), where the client verbs look for it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import gc
 import logging
+import os
 import resource
 import signal
+import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,14 +30,48 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from ordergate.policy import PolicyError
 from ordergate.runtime.api import build_app
-from ordergate.runtime.config import load_config
-from ordergate.runtime.errors import RuntimeFault
+from ordergate.runtime.config import RuntimeConfig, load_config
+from ordergate.runtime.errors import ConfigError, RuntimeFault
 from ordergate.runtime.metrics import Metrics
 from ordergate.runtime.service import Runtime
 
 HEADER_TIMEOUT_SECONDS = 10.0
 MAX_CONNECTIONS = 2048
 FD_RESERVE = 128  # descriptors kept for the store, brokers, feeds and logs
+EXIT_PORT_TAKEN = 2
+URL_FILE = "url"
+
+
+class PortTaken(RuntimeFault):
+    """The API's address is in use by another process."""
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port``, listened on by uvicorn later."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: restart at once
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            other = port + 1 if 0 < port < 65535 else 8788
+            raise PortTaken(
+                f"port {port} on {host} is taken (another runtime, or another program); pick another with "
+                f"--listen {host}:{other} or spec.api.listen in the config"
+            ) from None
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
+
+
+def write_url(state_dir: Path, url: str) -> None:
+    """The API's URL in ``state_dir/url`` (owner-only), for the client verbs to find."""
+    state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = state_dir / URL_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(url + "\n")
 
 
 def connection_cap(wanted: int = MAX_CONNECTIONS) -> int:
@@ -143,10 +185,19 @@ async def serve(
     config_path: str | None, state_dir: Path, listen: str | None, log_level: str, allow_remote: bool = False
 ) -> int:
     config = load_config(config_path, state_dir=state_dir, listen=listen, allow_remote=allow_remote)
+    sock = bind(config.host, config.port)
+    try:
+        return await _serve(config, sock, log_level)
+    finally:
+        sock.close()
+
+
+async def _serve(config: RuntimeConfig, sock: socket.socket, log_level: str) -> int:
     runtime = Runtime(config)
     await runtime.start()
     policy = runtime.core.holder.to_dict()
-    where = f"http://{config.host}:{config.port}"
+    host = f"[{config.host}]" if ":" in config.host else config.host
+    where = f"http://{host}:{sock.getsockname()[1]}"
     token_note = f"token in {config.token_file}" if config.token_file else "tokens from the config"
     print(f"ordergate runtime '{config.name}' on {where} ({token_note})", flush=True)
     if policy["bundle"]:
@@ -162,6 +213,7 @@ async def serve(
             flush=True,
         )
     server = ApiServer(api_config(runtime, host=config.host, port=config.port, log_level=log_level))
+    write_url(config.state_dir, where)
     # Everything built so far (the compiled policy, the grammar, the schemas, the app)
     # lives as long as the process: moved out of the collector's reach, a full
     # collection scans only what orders create and no longer stalls them for ~20 ms.
@@ -171,7 +223,7 @@ async def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, server.request_exit, sig)
     try:
-        await server.serve()
+        await server.serve(sockets=[sock])
     finally:
         await runtime.stop()
         print("ordergate runtime stopped", flush=True)
@@ -188,6 +240,9 @@ def main(
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return asyncio.run(serve(config_path, state_dir, listen, log_level, allow_remote))
+    except PortTaken as exc:
+        sys.stderr.write(f"ordergate run: {exc}\n")
+        return EXIT_PORT_TAKEN
     except (RuntimeFault, PolicyError) as exc:
         sys.stderr.write(f"ordergate run: {exc}\n")
         return 1

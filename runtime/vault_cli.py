@@ -19,6 +19,7 @@ from pathlib import Path
 from ordergate.policy import check_bundle
 from ordergate.policy.diagnostics import has_errors, render_text
 from ordergate.policy.models import RuntimeSpec
+from ordergate.runtime.config import store_url as config_store_url
 from ordergate.runtime.errors import ConfigError, RuntimeFault
 from ordergate.runtime.store import SqliteStore
 from ordergate.runtime.storelock import StoreLock
@@ -62,7 +63,7 @@ def store_url(config: str | None, store: str | None) -> str:
             f"{config} must hold exactly one Runtime document (it holds {len(bundle.runtimes)})"
         )
     spec: RuntimeSpec = bundle.runtimes[0].model.spec
-    return spec.store
+    return config_store_url(spec.store, Path(config).resolve().parent)  # relative to the file, as run reads it
 
 
 def sqlite_path(url: str) -> Path:
