@@ -140,6 +140,11 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     p.set_defaults(handler=cmd_connection_delete)
 
+    from ordergate.runtime import client_verbs  # the operator's verbs; imports this module
+
+    client_verbs.add_connection_commands(csub)
+    client_verbs.add_commands(sub)
+
     p = sub.add_parser("simulate", help="run a local broker simulator that speaks the broker's protocol")
     p.add_argument("broker", choices=("loopback", "tradovate", "projectx", "rithmic"))
     p.add_argument("--port", type=int, default=0)
