@@ -26,15 +26,29 @@ REQUIRED_CREDENTIALS = {
 _LISTEN = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$")
 
 
-def plan_refusal(plan: str, connections: int, accounts: int) -> str | None:
-    """Why a plan cannot hold this many connections and accounts, naming the plan that can."""
+def plan_refusal(
+    plan: str, connections: int, accounts: int, *, adding: tuple[int, int] | None = None
+) -> str | None:
+    """Why a plan cannot hold this many connections and accounts, naming the plan that can.
+
+    ``adding`` is the (connections, accounts) an add brings on top of those in use, which
+    the message then counts apart: "2 are in use and this adds 1", not "3 are configured".
+    """
     max_conn, max_acc = PLAN_LIMITS[plan]
     upgrade = NEXT_PLAN.get(plan)
     lift = f"; the {upgrade} plan allows {_limits_text(upgrade)}" if upgrade else ""
+
+    def count(total: int, added: int | None) -> str:
+        return (
+            f"{total} are configured"
+            if added is None
+            else f"{total - added} are in use and this adds {added}"
+        )
+
     if max_conn is not None and connections > max_conn:
-        return f"the {plan} plan allows {max_conn} connections, and {connections} are configured{lift}"
+        return f"the {plan} plan allows {max_conn} connections, and {count(connections, None if adding is None else adding[0])}{lift}"
     if accounts > max_acc:
-        return f"the {plan} plan allows {max_acc} accounts, and {accounts} are configured{lift}"
+        return f"the {plan} plan allows {max_acc} accounts, and {count(accounts, None if adding is None else adding[1])}{lift}"
     return None
 
 

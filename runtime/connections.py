@@ -381,6 +381,7 @@ class ConnectionManager:
             self.rt.config.plan,
             len(self.specs) + extra_connections,
             len(self.rt.core.accounts) + extra_accounts,
+            adding=(extra_connections, extra_accounts),
         )
         if refusal:
             raise Conflict("plan", refusal)

@@ -179,7 +179,7 @@ async def test_plan_limits_refuse_an_add_and_name_the_plan_that_lifts_them(rt, s
     assert refused.status_code == 409 and refused.json()["field"] == "plan"
     assert (
         refused.json()["error"]
-        == "the starter plan allows 2 connections, and 3 are configured; the pro plan allows 5 connections and 20 accounts"
+        == "the starter plan allows 2 connections, and 2 are in use and this adds 1; the pro plan allows 5 connections and 20 accounts"
     )
 
 
