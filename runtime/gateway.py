@@ -9,7 +9,6 @@ trading day gets the first answer and sends nothing again.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -31,6 +30,7 @@ from ordergate.runtime.errors import (
     OrderNotOpen,
     RequestError,
 )
+from ordergate.runtime.faults import fault_point
 from ordergate.runtime.orders import OPEN
 from ordergate.runtime.webhook import alert_to_orders, signal_id
 
@@ -280,7 +280,7 @@ class Gateway:
                     state.id, key, state.day, 201, {"decision": as_dict, "order": {"id": order_id}}
                 )
         self._published(state, order_dict, as_dict)
-        _fault_point("order_committed")
+        fault_point("order_committed")
         if managed:
             self.held[order_id] = view
             return 201, {"decision": as_dict, "order": view}
@@ -449,13 +449,6 @@ class Gateway:
                 self.core.store.save_order(
                     view["id"], state.id, final, final["status"], True, view["created_at"]
                 )
-
-
-def _fault_point(point: str) -> None:
-    """A test-only crash: ``ORDERGATE_FAULT=<point>`` ends the process there at once, the
-    way SIGKILL would, so a test can prove nothing committed before it is lost."""
-    if os.environ.get("ORDERGATE_FAULT") == point:
-        os._exit(1)
 
 
 def _touched(view: dict[str, Any], bid: float | None, ask: float | None, last: float | None) -> bool:

@@ -15,6 +15,7 @@ from ordergate.runtime import orders
 from ordergate.runtime.book import apply_fill
 from ordergate.runtime.brokers.types import Fill
 from ordergate.runtime.core import Core
+from ordergate.runtime.faults import fault_point
 from ordergate.runtime.prices import PriceError, check_price, refuse
 from ordergate.runtime.store import FillRow
 
@@ -24,6 +25,7 @@ log = logging.getLogger("ordergate.ledger")
 def book_fill(core: Core, fill: Fill) -> float | None:
     """Apply a fill to its account and order; the P&L it realized, or None when it was
     not booked (a fill id seen before, an unknown account, a price or size refused)."""
+    fault_point("fill_received")
     state = core.accounts.get(fill.account)
     if state is None:
         return None

@@ -21,7 +21,7 @@ from typing import Any
 
 from ordergate.runtime.book import AccountState
 from ordergate.runtime.brokers.base import BrokerAdapter, answered
-from ordergate.runtime.brokers.types import BrokerOrder
+from ordergate.runtime.brokers.types import BrokerOrder, PositionSnapshot
 from ordergate.runtime.core import Core
 from ordergate.runtime.errors import BrokerError
 from ordergate.runtime.ledger import book_fill
@@ -77,7 +77,8 @@ class Reconciler:
             if new is not None and new["status"] != view["status"]:
                 resolved.append({"order_id": view["id"], "was": view["status"], "now": new["status"]})
         actual = await answered(broker.fetch_positions(state.id), "positions query", seconds)
-        core.positions_pending.discard(state.id)
+        # what the broker just said is its latest report: the monitor's sync compares with it
+        broker.emit_positions(PositionSnapshot(state.id, actual, broker.clock()))
         self.monitor.sync(state, actual)
         result = {"fills_booked": booked, "orders": resolved}
         if booked or resolved:
