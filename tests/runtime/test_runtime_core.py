@@ -677,3 +677,42 @@ async def test_a_cancelled_held_order_is_not_sent_when_touched(make_runtime) -> 
     assert rt.account_view("PAPER-1")["positions"] == []
     assert [o["status"] for o in rt.core.store.order_history("PAPER-1")] == ["cancelled"]
     await rt.stop()
+
+
+async def test_a_reversal_sends_its_entry_once_the_cover_has_filled(make_runtime) -> None:
+    from ordergate.policy.models import ConnectionConfig
+
+    late = ConnectionConfig.model_validate(
+        {
+            "name": "Paper",
+            "broker": "paper",
+            "feed": "manual",
+            "latency_ms": 30,
+            "accounts": [{"id": "PAPER-1"}],
+        }
+    )
+    rt = make_runtime(connections=[late])
+    await rt.start(background=False)
+    rt.core.fill_wait = 0.001  # the cover's fill comes after its answer
+    await quote(rt, "ES", 6000)
+    rt.core.fill_wait = 1.0
+    assert (await order(rt, qty=2))[1]["order"]["status"] == "filled"
+    rt.core.fill_wait = 0.001
+    state = rt.core.accounts["PAPER-1"]
+    status, answer = await rt.gateway.submit_alert(
+        state, {"ticker": "ESZ2026", "action": "sell", "quantity": 3}
+    )
+    assert (
+        status == 201
+        and answer["order"]["intent"] == "close"
+        and answer["entry"] == "waits for the cover to fill"
+    )
+    for _ in range(200):
+        held = state.holdings.get("ES")
+        if held is not None and held.qty == -3:
+            break
+        await asyncio.sleep(0.01)
+    assert state.holdings["ES"].qty == -3  # covered 2, then the entry of 3 short, checked on its own
+    entries = [e for e in rt.core.bus.recent if e.type == "reversal_entry"]
+    assert [e.data["decision"]["exit"] for e in entries] == [False]
+    await rt.stop()
