@@ -495,7 +495,7 @@ def test_run_with_no_config_is_the_embedded_default(tmp_path: Path) -> None:
         assert token_file.stat().st_mode & 0o077 == 0
         assert (tmp_path / ".ordergate" / "state.db").is_file()
         health = httpx.get(url + "/v1/health", timeout=5).json()
-        assert health["status"] == "ok" and health["policy"]["policies"] == ["default@1"]
+        assert health["status"] == "ok" and health["policy"]["policies"] == ["default@2"]
 
         def cli(*args: str) -> subprocess.CompletedProcess[str]:
             # no --token: the CLI finds .ordergate/token in the working directory
@@ -513,12 +513,15 @@ def test_run_with_no_config_is_the_embedded_default(tmp_path: Path) -> None:
         # the random walk quotes ES within moments of the start; until then quote health blocks entries
         wait_for(lambda: cli("order", "PAPER-1", "buy", "1", "ESZ6").returncode == 0)
         assert "ES +1" in cli("accounts").stdout
+        # the embedded default fits a $50,000 account: a newcomer's 50-lot is blocked with a reason
+        big = cli("order", "PAPER-1", "buy", "50", "ESZ6")
+        assert big.returncode == 1 and "BLOCKED at positions [max_contracts_per_order] by default@2" in big.stdout
     finally:
         process.send_signal(signal.SIGINT)
         out, _ = process.communicate(timeout=20)
     assert process.returncode == 0, out
     assert f"on {url} (token in .ordergate/token)" in out
-    assert "policy: default@1 from " in out and "connection Paper: paper, accounts PAPER-1" in out
+    assert "policy: default@2 from " in out and "connection Paper: paper, accounts PAPER-1" in out
     assert "ordergate runtime stopped" in out and "Traceback" not in out
 
 
