@@ -17,6 +17,8 @@ from collections.abc import Callable
 from ordergate.runtime.brokers.base import Harness, SimLogin
 from ordergate.runtime.brokers.exchange import Exchange, RandomWalk
 
+__all__ = ["DEFAULT_ACCOUNTS", "SIMULATORS", "SimLogin", "harness", "parse_accounts", "run"]
+
 SIMULATORS = ("loopback", "rithmic", "projectx", "tradovate")
 DEFAULT_ACCOUNTS = ("SIM-1", "SIM-2")
 
