@@ -143,7 +143,7 @@ def _digits(token: Token, digits: str) -> None:
         raise ExpressionError(
             token.start_pos or 0,
             "number-too-long",
-            f"this number has {whole:,} digits; a number has at most {MAX_NUMBER_DIGITS} before its point",
+            f"this number has {whole:,} digits; a number has at most {MAX_NUMBER_DIGITS} digits before its point",
         )
 
 
