@@ -279,12 +279,15 @@ def _rewrite(args: argparse.Namespace, out: TextIO, err: TextIO, fn: Callable[[s
             status = EXIT_FAIL
         else:
             path.write_text(result.text, "utf-8")
-            out.write(f"{verb}ed {display}\n" if not verb.endswith("e") else f"{verb}d {display}\n")
+            out.write(f"{PAST.get(verb, verb + 'ed')} {display}\n")
     if status == EXIT_OK and not changed:
         out.write(
             f"{len(files)} file{'s' * (len(files) != 1)} already {'formatted' if verb == 'reformat' else 'at the newest apiVersion'}\n"
         )
     return status
+
+
+PAST = {"reformat": "reformatted", "migrate": "migrated"}  # "reformated" was a typo in the output
 
 
 def cmd_fmt(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Clock) -> int:
