@@ -203,6 +203,7 @@ class _MergedLocator:
             for p in doc.values:
                 self.where[p] = doc
         self.own = chain[-1]
+        self.chain = tuple(chain)
 
     def _doc(self, path: Path) -> Document:
         probe = path
@@ -219,7 +220,7 @@ class _MergedLocator:
         return self._doc(path).offset_pos(path, offset)
 
     def source_line(self, pos: Position) -> str | None:
-        for doc in (self.own, *self.where.values()):
+        for doc in (self.own, *self.chain):  # not where.values(): one per path, O(n) a call
             if doc.source.name == pos.file:
                 return doc.source.line(pos.line)
         return None
