@@ -20,7 +20,6 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.schemas import SchemaGenerator
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ordergate.policy.calendar import parse_duration
@@ -29,6 +28,7 @@ from ordergate.runtime.body import read_json
 from ordergate.runtime.connections import BROKER_KINDS
 from ordergate.runtime.errors import BrokerError, NotFound, RequestError, StoreError
 from ordergate.runtime.events import Subscription, TooManySubscribers
+from ordergate.runtime.openapi import document as openapi_document
 from ordergate.runtime.prices import PriceError, check_price, refuse
 from ordergate.runtime.service import Runtime
 from ordergate.runtime.webhook import MAX_QTY
@@ -38,8 +38,6 @@ from ordergate.runtime.webhook import MAX_QTY
 PUBLIC_PATHS = ("/v1/health", "/openapi.json", "/v1/oauth/callback")
 MAX_LOCK_SECONDS = 366 * 86400
 MAX_PAGE = 1000  # orders in one page of the history, and in the answer of a client that does not page
-
-schemas = SchemaGenerator({"openapi": "3.0.0", "info": {"title": "ordergate runtime", "version": "1"}})
 
 log = logging.getLogger("ordergate.api")
 
@@ -419,7 +417,7 @@ def build_app(runtime: Runtime) -> Starlette:
         return 200, await rt.connections.oauth_callback(q.get("state"), q.get("code"), q.get("error"))
 
     async def openapi(request: Request) -> Response:
-        return JSONResponse(schemas.get_schema(routes=request.app.routes))
+        return JSONResponse(openapi_document(request.app.routes, PUBLIC_PATHS))
 
     routes = [
         Route("/v1/health", guarded(health), methods=["GET"]),
