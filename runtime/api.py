@@ -23,7 +23,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ordergate.policy.calendar import parse_duration
-from ordergate.runtime import paging
+from ordergate.runtime import dashboard, paging
 from ordergate.runtime.body import read_json
 from ordergate.runtime.connections import BROKER_KINDS
 from ordergate.runtime.errors import BrokerError, NotFound, RequestError, StoreError
@@ -82,24 +82,35 @@ def _lock_duration(body: Any) -> None:
 
 
 class BearerAuth:
-    """Pure ASGI middleware: a bearer token on every path but the public ones."""
+    """Pure ASGI middleware: a bearer token on every path but the public ones. A request
+    without an Authorization header may instead carry a dashboard session
+    (runtime/dashboard/sessions.py: the cookie, and for a change the CSRF header)."""
 
-    def __init__(self, app: ASGIApp, tokens: tuple[str, ...]) -> None:
+    def __init__(
+        self, app: ASGIApp, tokens: tuple[str, ...], sessions: dashboard.Sessions | None = None
+    ) -> None:
         self.app = app
         self.tokens = tuple(t.encode() for t in tokens)
+        self.sessions = sessions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        if path in PUBLIC_PATHS or path.startswith("/v1/webhooks/"):
+        if path in PUBLIC_PATHS or path.startswith("/v1/webhooks/") or dashboard.is_public(path):
             await self.app(scope, receive, send)
             return
         header = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
         scheme, _, token = header.partition(b" ")
-        if scheme.lower() != b"bearer" or not token.strip():
-            response: Response = _json(401, {"error": "missing bearer token", "field": "Authorization"})
+        if not header and self.sessions is not None and self.sessions.of(scope) is not None:
+            refused = self.sessions.refusal(scope)
+            if refused is None:
+                await self.app(scope, receive, send)
+                return
+            response: Response = _json(*refused)
+        elif scheme.lower() != b"bearer" or not token.strip():
+            response = _json(401, {"error": "missing bearer token", "field": "Authorization"})
         elif not self.valid(token.strip()):
             response = _json(403, {"error": "the bearer token is not valid", "field": "Authorization"})
         else:
@@ -185,6 +196,7 @@ class EventStream:
 
 def build_app(runtime: Runtime) -> Starlette:
     rt = runtime
+    sessions = dashboard.Sessions(rt.config.tokens)
     Handler = Callable[[Request], Awaitable[Response]]
 
     def guarded(fn: Callable[[Request], Awaitable[tuple[int, Any]]]) -> Handler:
@@ -461,6 +473,7 @@ def build_app(runtime: Runtime) -> Starlette:
         Route("/v1/events", EventStream(rt), methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"], include_in_schema=False),
+        *dashboard.routes(rt, sessions),  # the web dashboard at / (runtime/dashboard)
     ]
 
     async def not_found(request: Request, exc: Exception) -> Response:
@@ -473,6 +486,6 @@ def build_app(runtime: Runtime) -> Starlette:
 
     return Starlette(
         routes=routes,
-        middleware=[Middleware(BearerAuth, tokens=rt.config.tokens)],
+        middleware=[Middleware(BearerAuth, tokens=rt.config.tokens, sessions=sessions)],
         exception_handlers={404: not_found, 405: not_allowed},
     )
