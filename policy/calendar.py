@@ -190,27 +190,64 @@ def local_day(ts: float, tz: ZoneInfo) -> LocalDay:
     return LocalDay(d, d.weekday(), lo.timestamp(), hi.timestamp(), uniform)
 
 
-class DayCache:
-    """Remembers the local day of the last instant asked about; the order path's clock.
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
-    Deciding orders asks for the same day over and over, so the common case is two float
-    comparisons. The cache is only memoization: results do not depend on what was asked
-    before.
+
+class DayCache:
+    """The local day of an instant, remembered per local day; the order path's clock.
+
+    Deciding orders asks about a handful of days over and over (today, or the days of a
+    replay or a backtest in any order), so the work of finding a day's span and offset is
+    done once per local day and kept: at most ``LIMIT`` days, the oldest dropped first.
+
+    A look-up guesses the local day number from the offsets the zone has shown so far
+    (``(ts + offset) // 86400``) and takes the cached day only when its span contains
+    ``ts``. Spans of distinct days never overlap, so a hit is the day ``local_day`` would
+    compute; a guess that misses costs a dict look-up and falls back to computing it. The
+    cache is only memoization: results do not depend on what was asked before.
     """
 
-    __slots__ = ("_last", "tz")
+    __slots__ = ("_days", "_offsets", "last", "tz")
+
+    LIMIT = 64
 
     def __init__(self, tz: ZoneInfo) -> None:
         self.tz = tz
-        self._last: LocalDay | None = None
+        self.last: LocalDay | None = None  # the day asked about last
+        self._days: dict[int, LocalDay] = {}
+        self._offsets: tuple[float, ...] = ()
 
     def day(self, ts: float) -> LocalDay:
-        last = self._last
+        last = self.last
         if last is not None and last.lo <= ts < last.hi:
             return last
-        last = local_day(ts, self.tz)
-        self._last = last
-        return last
+        days = self._days
+        for offset in self._offsets:
+            found = days.get(int((ts + offset) // 86400))
+            if found is not None and found.lo <= ts < found.hi:
+                self.last = found
+                return found
+        return self._miss(ts)
+
+    def _miss(self, ts: float) -> LocalDay:
+        found = local_day(ts, self.tz)
+        self.last = found
+        if not found.lo <= ts < found.hi:
+            return found  # a fall-back that crosses midnight: not a span to key by
+        days = self._days
+        if len(days) >= self.LIMIT:
+            # insertion order: the oldest day goes first; a concurrent reader at worst misses
+            days.pop(next(iter(days)), None)
+        days[found.date.toordinal() - _EPOCH_ORDINAL] = found
+        offset = _offset_at(found.lo, self.tz)
+        if offset not in self._offsets:
+            self._offsets = (*self._offsets, offset)[-4:]
+        return found
+
+
+def _offset_at(ts: float, tz: ZoneInfo) -> float:
+    offset = datetime.fromtimestamp(ts, tz).utcoffset()
+    return offset.total_seconds() if offset is not None else 0.0
 
 
 # ---------------------------------------------------------------- windows

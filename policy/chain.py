@@ -12,8 +12,9 @@ custom rules last. The first stage that blocks decides. Exits never reach the ch
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from ordergate.policy.calendar import (
@@ -23,6 +24,7 @@ from ordergate.policy.calendar import (
     format_minutes,
     lock_expiry,
     wall_end,
+    wall_to_instant,
 )
 from ordergate.policy.decision import Action, Block, Warning
 from ordergate.policy.orders import MANUAL_SOURCES, Order, Position, Snapshot
@@ -43,71 +45,117 @@ STAGE_ORDER: tuple[str, ...] = (
 
 
 class Facts:
-    """What one decision computes once and every stage reads."""
+    """What one decision computes once and every stage reads.
+
+    Only what depends on the order and the instant is stored; what depends on the
+    snapshot alone (P&L, equity, counts) the snapshot computed when it was built, and
+    the properties below read it from there, so a decision pays for none of it unless a
+    stage or a rule looks.
+    """
 
     __slots__ = (
-        "balance",
-        "daily_pnl",
-        "daily_realized",
-        "daily_trades",
         "date",
         "day",
-        "equity",
         "minute",
         "now",
         "now_ts",
-        "open_positions",
-        "peak_equity",
         "pos_after",
         "pos_qty",
-        "pos_size",
         "qty",
         "quote",
-        "quote_age",
-        "unrealized",
+        "s",
         "warnings",
         "weekday",
-        "weekly_pnl",
-        "weekly_realized",
-        "weekly_trades",
     )
 
-    def __init__(self, o: Order, s: Snapshot, now: datetime, entry_qty: int, pos_qty: int) -> None:
-        ts = now.timestamp()
+    def __init__(
+        self, o: Order, s: Snapshot, now: datetime, entry_qty: int, pos_qty: int, ts: float | None = None
+    ) -> None:
         self.now = now
-        self.now_ts = ts
+        self.now_ts = now.timestamp() if ts is None else ts
         self.qty = entry_qty
         self.pos_qty = pos_qty
-        self.pos_size = abs(pos_qty)
         self.pos_after = pos_qty + o.sign * o.qty
-        unrealized = s.unrealized
-        self.unrealized = unrealized
-        self.daily_realized = s.daily_realized
-        self.weekly_realized = s.weekly_realized
-        self.daily_pnl = s.daily_realized + unrealized
-        self.weekly_pnl = s.weekly_realized + unrealized
-        self.daily_trades = s.daily_trades
-        self.weekly_trades = s.weekly_trades
-        self.open_positions = s.open_positions
-        self.balance = s.balance
-        equity = s.equity
-        self.equity = equity
-        peak = s.peak_equity
-        self.peak_equity = peak if peak is not None else equity
-        quote = s.quotes.get(o.root)
-        self.quote = quote
-        self.quote_age = quote.age_at(ts) if quote is not None else None
+        self.s = s
+        self.quote = s.quotes.get(o.root)
         self.warnings: list[Warning] | None = None
         self.day: LocalDay | None = None
         self.minute = 0
         self.weekday = 0
         self.date: date | None = None
 
+    @property
+    def pos_size(self) -> int:
+        return abs(self.pos_qty)
+
+    @property
+    def quote_age(self) -> float | None:
+        quote = self.quote
+        return quote.age_at(self.now_ts) if quote is not None else None
+
+    @property
+    def unrealized(self) -> float:
+        return self.s.unrealized
+
+    @property
+    def daily_realized(self) -> float:
+        return self.s.daily_realized
+
+    @property
+    def weekly_realized(self) -> float:
+        return self.s.weekly_realized
+
+    @property
+    def daily_pnl(self) -> float:
+        return self.s.daily_pnl
+
+    @property
+    def weekly_pnl(self) -> float:
+        return self.s.weekly_pnl
+
+    @property
+    def daily_trades(self) -> int:
+        return self.s.daily_trades
+
+    @property
+    def weekly_trades(self) -> int:
+        return self.s.weekly_trades
+
+    @property
+    def open_positions(self) -> int:
+        return self.s.open_positions
+
+    @property
+    def balance(self) -> float | None:
+        return self.s.balance
+
+    @property
+    def equity(self) -> float | None:
+        return self.s.equity
+
+    @property
+    def peak_equity(self) -> float | None:
+        s = self.s
+        return s.peak_equity if s.peak_equity is not None else s.equity
+
     def warn(self, warning: Warning) -> None:
         if self.warnings is None:
             self.warnings = [warning]
         else:
             self.warnings.append(warning)
+
+
+MEMO_LIMIT = 256  # verdicts remembered per stage; past it, new ones are built and not kept
+
+K = TypeVar("K")
+
+
+def _remember(memo: dict[K, Block], key: K, block: Block) -> Block:
+    """Keep ``block`` for ``key``: a stage's verdict for the same inputs is the same object,
+    so the policy can reuse the Decision it built for it (``Block.decision``)."""
+    if len(memo) < MEMO_LIMIT:
+        memo[key] = block
+    return block
 
 
 def classify(o: Order, positions: Mapping[str, Position]) -> tuple[bool, int, int, int | None]:
@@ -141,15 +189,23 @@ def _when(ts: float, tz: ZoneInfo) -> str:
 
 
 def locked_check(tz: ZoneInfo) -> Check:
+    memo: dict[tuple[float | None, str | None], Block] = {}
+
     def check(o: Order, s: Snapshot, f: Facts) -> Block | None:
         if not s.locked:
             return None
         until = s.lock_until
         if until is not None and f.now_ts >= until:
             return None  # the lock has expired; the runtime clears it on its own clock
-        reason = f" after {s.lock_reason}" if s.lock_reason else ""
-        when = f" until {_when(until, tz)}" if until is not None else " until unlocked by hand"
-        return Block("locked", "account_locked", f"account is locked{reason}{when}")
+        key = (until, s.lock_reason)
+        block = memo.get(key)
+        if block is None:
+            reason = f" after {s.lock_reason}" if s.lock_reason else ""
+            when = f" until {_when(until, tz)}" if until is not None else " until unlocked by hand"
+            block = _remember(
+                memo, key, Block("locked", "account_locked", f"account is locked{reason}{when}")
+            )
+        return block
 
     return check
 
@@ -177,26 +233,38 @@ def hours_check(window: DailyWindow, tz: ZoneInfo) -> Check:
 
     A wall time inside the span of a window whose starting day is inactive is
     ``inactive_day``; a wall time in no window's span is ``outside_hours`` (DESIGN 10).
+    The check is ``DailyWindow.place`` written out with the window's bounds bound in.
     """
     span = f"{format_minutes(window.start)}–{format_minutes(window.end)}"
     days = ", ".join(WEEKDAY_NAMES[d] for d in sorted(window.days))
     active = window.days
+    start, end, overnight = window.start, window.end, window.overnight
+    inactive = tuple(
+        Block("hours", "inactive_day", f"{WEEKDAY_NAMES[d]} is not an active trading day (active: {days})")
+        for d in range(7)
+    )
+    outside: dict[int, Block] = {}  # by minute of day: at most 1,440
+
+    def outside_hours(minute: int) -> Block:
+        block = outside.get(minute)
+        if block is None:
+            message = f"entries are allowed {span} {tz.key}; it is {format_minutes(minute)}"
+            block = outside[minute] = Block("hours", "outside_hours", message)
+        return block
 
     def check(o: Order, s: Snapshot, f: Facts) -> Block | None:
-        owner = window.place(f.weekday, f.minute)
-        if owner is None:
-            return Block(
-                "hours",
-                "outside_hours",
-                f"entries are allowed {span} {tz.key}; it is {format_minutes(f.minute)}",
-            )
-        if owner in active:
-            return None
-        return Block(
-            "hours",
-            "inactive_day",
-            f"{WEEKDAY_NAMES[owner]} is not an active trading day (active: {days})",
-        )
+        minute = f.minute
+        if start <= minute < end:
+            owner = f.weekday
+        elif not overnight:
+            return outside_hours(minute)
+        elif minute >= start:
+            owner = f.weekday
+        elif minute < end:
+            owner = (f.weekday - 1) % 7  # an overnight window belongs to the day it starts
+        else:
+            return outside_hours(minute)
+        return None if owner in active else inactive[owner]
 
     return check
 
@@ -216,38 +284,80 @@ def blackout_check(
 ) -> Check:
     """One-time blackouts are spans of instants; recurring ones are placed by wall clock,
     as hours are (DESIGN 10)."""
-    weekly = tuple(zip(recurring, recurring_names, strict=True))
+    once = tuple(
+        (b.lo, b.hi, Block("blackout", "blackout_active", f"blackout '{b.name}' until {_when(b.hi, tz)}"))
+        for b in one_time
+    )
+    weekly = tuple(
+        (i, w, name, w.start, w.end, w.overnight, w.days)
+        for i, (w, name) in enumerate(zip(recurring, recurring_names, strict=True))
+    )
+    # (window, local end date, end minute) -> (first instant of that end, its verdict)
+    ends: dict[tuple[int, date, int], tuple[float, Block]] = {}
+
+    def recurring_block(i: int, name: str, day: date, minute: int, ts: float) -> Block:
+        key = (i, day, minute)
+        known = ends.get(key)
+        if known is not None and known[0] > ts:
+            return known[1]  # what wall_end answers whenever its first occurrence is ahead
+        until = wall_end(day, minute, ts, tz)
+        block = Block("blackout", "blackout_active", f"blackout '{name}' until {_when(until, tz)}")
+        if len(ends) < MEMO_LIMIT and until == wall_to_instant(day, minute, tz).timestamp():
+            ends[key] = (until, block)
+        return block
 
     def check(o: Order, s: Snapshot, f: Facts) -> Block | None:
         ts = f.now_ts
-        for b in one_time:
-            if b.lo <= ts < b.hi:
-                return Block("blackout", "blackout_active", f"blackout '{b.name}' until {_when(b.hi, tz)}")
-        for window, name in weekly:
-            if window.covers(f.weekday, f.minute):
-                day, minute = window.end_of(f.date, f.minute)  # type: ignore[arg-type]
-                until = wall_end(day, minute, ts, tz)
-                return Block("blackout", "blackout_active", f"blackout '{name}' until {_when(until, tz)}")
+        for lo, hi, block in once:
+            if lo <= ts < hi:
+                return block
+        minute = f.minute
+        for i, window, name, start, end, overnight, days in weekly:
+            # DailyWindow.covers written out
+            if start <= minute < end or (overnight and minute >= start):
+                owner = f.weekday
+            elif overnight and minute < end:
+                owner = (f.weekday - 1) % 7
+            else:
+                continue
+            if owner in days:
+                day, until = window.end_of(f.date, minute)  # type: ignore[arg-type]
+                return recurring_block(i, name, day, until, ts)
         return None
 
     return check
 
 
 def quote_health_check(strict: bool, stale_after: float) -> Check:
+    memo: dict[tuple[str, float | None], Block] = {}
+
+    def verdict(root: str, age: float | None) -> Block:
+        key = (root, age)
+        block = memo.get(key)
+        if block is None:
+            if age is None:
+                code, message = "quote_missing", f"no quote for {root}"
+            else:
+                code, message = (
+                    "quote_stale",
+                    f"the {root} quote is {age:.1f}s old (stale after {stale_after:g}s)",
+                )
+            block = _remember(memo, key, Block("quote_health", code, message))
+        return block
+
     def check(o: Order, s: Snapshot, f: Facts) -> Block | None:
-        age = f.quote_age
-        if f.quote is None:
-            code, message = "quote_missing", f"no quote for {o.root}"
-        elif age is not None and age > stale_after:
-            code, message = (
-                "quote_stale",
-                f"the {o.root} quote is {age:.1f}s old (stale after {stale_after:g}s)",
-            )
+        quote = f.quote
+        if quote is None:
+            block = verdict(o.root, None)
         else:
-            return None
+            when = quote.time
+            age = quote.age if when is None else (f.now_ts - when if f.now_ts > when else 0.0)
+            if age is None or age <= stale_after:
+                return None
+            block = verdict(o.root, age)
         if strict:
-            return Block("quote_health", code, message)
-        f.warn(Warning("quote_health", code, message))
+            return block
+        f.warn(Warning("quote_health", block.code, block.message))
         return None
 
     return check
@@ -261,13 +371,16 @@ def positions_check(per_order: int | None, max_size: int | None, max_open: int |
     already open. ``s.working`` is None when nothing rests: then this costs one test.
     """
 
+    memo: dict[tuple[object, ...], Block] = {}
+
     def check(o: Order, s: Snapshot, f: Facts) -> Block | None:
         if per_order is not None and f.qty > per_order:
-            return Block(
-                "positions",
-                "max_contracts_per_order",
-                f"{f.qty} contracts is more than the {per_order} allowed per order",
-            )
+            key: tuple[object, ...] = ("per_order", f.qty)
+            block = memo.get(key)
+            if block is None:
+                message = f"{f.qty} contracts is more than the {per_order} allowed per order"
+                block = _remember(memo, key, Block("positions", "max_contracts_per_order", message))
+            return block
         working = s.working
         if max_size is not None:
             size = f.pos_after
@@ -275,21 +388,28 @@ def positions_check(per_order: int | None, max_size: int | None, max_open: int |
             if working is not None and (w := working.get(o.root)) is not None:
                 resting = w.buy if o.sign > 0 else w.sell
                 size += o.sign * resting
-            if abs(size) > max_size:
-                return _too_large(o, abs(size), resting, max_size)
+            if size > max_size or -size > max_size:
+                key = (o.root, o.side, abs(size), resting)
+                block = memo.get(key)
+                if block is None:
+                    block = _remember(memo, key, _too_large(o, abs(size), resting, max_size))
+                return block
         if (
             max_open is not None
             and f.pos_qty == 0
             and s.open_symbols >= max_open
             and (working is None or o.root not in working)
         ):
-            return Block(
-                "positions",
-                "max_open_positions",
-                f"{s.open_symbols} symbols are open or have working entries; the most is {max_open}"
-                if working is not None
-                else f"{s.open_symbols} symbols are open; the most is {max_open}",
-            )
+            key = ("open", s.open_symbols, working is not None)
+            block = memo.get(key)
+            if block is None:
+                message = (
+                    f"{s.open_symbols} symbols are open or have working entries; the most is {max_open}"
+                    if working is not None
+                    else f"{s.open_symbols} symbols are open; the most is {max_open}"
+                )
+                block = _remember(memo, key, Block("positions", "max_open_positions", message))
+            return block
         return None
 
     return check
@@ -334,36 +454,40 @@ class Limits:
     trail_stop_at: float | None
     breach: BreachAction
 
-    def reached(self, f: Facts) -> tuple[str, str] | None:
+    def reached(self, s: Snapshot) -> tuple[str, str] | None:
         """The first limit reached, as (code, message), or None."""
-        if self.daily_loss and f.daily_pnl <= -self.daily_loss:
-            return (
-                "daily_loss_limit",
-                f"daily P&L {_money(f.daily_pnl)} reached the loss limit of {_money(self.daily_loss)}",
-            )
-        if self.daily_target and f.daily_pnl >= self.daily_target:
-            return (
-                "daily_profit_target",
-                f"daily P&L {_money(f.daily_pnl)} reached the profit target of {_money(self.daily_target)}",
-            )
-        if self.weekly_loss and f.weekly_pnl <= -self.weekly_loss:
-            return (
-                "weekly_loss_limit",
-                f"weekly P&L {_money(f.weekly_pnl)} reached the loss limit of {_money(self.weekly_loss)}",
-            )
-        if self.weekly_target and f.weekly_pnl >= self.weekly_target:
-            return (
-                "weekly_profit_target",
-                f"weekly P&L {_money(f.weekly_pnl)} reached the profit target of {_money(self.weekly_target)}",
-            )
-        if self.trail_amount and f.equity is not None:
-            threshold = self.trailing_threshold(f.peak_equity, f.equity)
-            if f.equity <= threshold:
-                return (
-                    "trailing_drawdown",
-                    f"equity {_money(f.equity)} is at or below the trailing threshold {_money(threshold)}",
-                )
+        first = self.first_reached(s)
+        if first is None:
+            return None
+        return first[0], self.message(*first)
+
+    def first_reached(self, s: Snapshot) -> tuple[str, float, float] | None:
+        """The first limit reached, as (code, value, limit), or None; DESIGN 10 fixes the order."""
+        daily = s.daily_pnl
+        if self.daily_loss and daily <= -self.daily_loss:
+            return "daily_loss_limit", daily, self.daily_loss
+        if self.daily_target and daily >= self.daily_target:
+            return "daily_profit_target", daily, self.daily_target
+        weekly = s.weekly_pnl
+        if self.weekly_loss and weekly <= -self.weekly_loss:
+            return "weekly_loss_limit", weekly, self.weekly_loss
+        if self.weekly_target and weekly >= self.weekly_target:
+            return "weekly_profit_target", weekly, self.weekly_target
+        equity = s.equity
+        if self.trail_amount and equity is not None:
+            peak = s.peak_equity if s.peak_equity is not None else equity
+            threshold = self.trailing_threshold(peak, equity)
+            if equity <= threshold:
+                return "trailing_drawdown", equity, threshold
         return None
+
+    @staticmethod
+    def message(code: str, value: float, limit: float) -> str:
+        if code == "trailing_drawdown":
+            return f"equity {_money(value)} is at or below the trailing threshold {_money(limit)}"
+        scope, _, kind = code.partition("_")
+        what = "the loss limit" if kind == "loss_limit" else "the profit target"
+        return f"{scope} P&L {_money(value)} reached {what} of {_money(limit)}"
 
     def trailing_threshold(self, peak: float | None, equity: float) -> float:
         mark = equity if peak is None else (max(peak, equity) if self.trail_intraday else peak)
@@ -379,31 +503,46 @@ def _money(value: float) -> str:
 
 
 def pnl_check(limits: Limits) -> Check:
+    # Without breach actions a verdict depends only on (code, value, limit); with them the
+    # lock's expiry depends on the instant, so those are built each time.
+    memo: dict[tuple[str, float, float], Block] | None = {} if limits.breach.action == "alert_only" else None
+
     def check(o: Order, s: Snapshot, f: Facts) -> Block | None:
-        reached = limits.reached(f)
-        if reached is None:
+        first = limits.first_reached(s)
+        if first is None:
             return None
-        code, message = reached
-        return Block("pnl_limits", code, message, limits.breach.actions(code, f.now))
+        if memo is not None:
+            block = memo.get(first)
+            if block is None:
+                block = _remember(memo, first, Block("pnl_limits", first[0], limits.message(*first)))
+            return block
+        code = first[0]
+        return Block("pnl_limits", code, limits.message(*first), limits.breach.actions(code, f.now))
 
     return check
 
 
 def contracts_check(rules: dict[str, int | None]) -> Check:
     """``rules`` maps a root to None (blocked) or its per-order cap."""
+    blocked = {
+        root: Block("contracts", "symbol_blocked", f"{root} is blocked for new entries") for root in rules
+    }
+    memo: dict[tuple[str, int], Block] = {}
 
     def check(o: Order, s: Snapshot, f: Facts) -> Block | None:
-        if o.root not in rules:
+        root = o.root
+        if root not in rules:
             return None
-        cap = rules[o.root]
+        cap = rules[root]
         if cap is None:
-            return Block("contracts", "symbol_blocked", f"{o.root} is blocked for new entries")
+            return blocked[root]
         if f.qty > cap:
-            return Block(
-                "contracts",
-                "symbol_cap",
-                f"{f.qty} {o.root} contracts is more than its cap of {cap} per order",
-            )
+            key = (root, f.qty)
+            block = memo.get(key)
+            if block is None:
+                message = f"{f.qty} {root} contracts is more than its cap of {cap} per order"
+                block = _remember(memo, key, Block("contracts", "symbol_cap", message))
+            return block
         return None
 
     return check
@@ -416,6 +555,12 @@ class CompiledRule:
     block: bool
     message: str
     test: Callable[[Order, Snapshot, Facts], bool]
+    verdict: Block = field(init=False, repr=False, compare=False)
+    warning: Warning = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "verdict", Block("rules", self.code, self.message))
+        object.__setattr__(self, "warning", Warning("rules", self.code, self.message))
 
 
 def rules_check(rules: tuple[CompiledRule, ...]) -> Check:
@@ -433,8 +578,8 @@ def rules_check(rules: tuple[CompiledRule, ...]) -> Check:
                 continue
             if fired:
                 if rule.block:
-                    return Block("rules", rule.code, rule.message)
-                f.warn(Warning("rules", rule.code, rule.message))
+                    return rule.verdict
+                f.warn(rule.warning)
         return None
 
     return check

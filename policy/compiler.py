@@ -128,23 +128,41 @@ class CompiledPolicy:
     def evaluate(self, order: Order, snapshot: Snapshot, now: datetime, *, explain: bool = False) -> Decision:
         if now.tzinfo is None:  # the one check the hot path pays for: an attribute read
             raise naive_now_error()
-        is_exit, entry_qty, pos_qty, max_exit = chain.classify(order, snapshot.positions)
-        if is_exit:
-            if explain:
-                return _with_trace(self._exit, (TraceEntry("exit_bypass", "pass", None, "exit order"),))
-            return self._exit
-        f = Facts(order, snapshot, now, entry_qty, pos_qty)
+        # chain.classify, written out: this is the hottest path of the engine
+        pos = snapshot.positions.get(order.root)
+        pos_qty = pos.qty if pos is not None else 0
+        entry_qty = order.qty
+        max_exit = None
+        if pos_qty and (pos_qty > 0) != (order.sign > 0):
+            held = -pos_qty if pos_qty < 0 else pos_qty
+            if entry_qty <= held:
+                if explain:
+                    return _with_trace(self._exit, (TraceEntry("exit_bypass", "pass", None, "exit order"),))
+                return self._exit
+            entry_qty -= held
+            max_exit = held
+        ts = now.timestamp()
+        f = Facts(order, snapshot, now, entry_qty, pos_qty, ts)
         if self.needs_time:
-            day = self.days.day(f.now_ts)
+            day = self.days.last  # DayCache.day's first test, written out
+            if day is None or not day.lo <= ts < day.hi:
+                day = self.days.day(ts)
             f.day = day
             f.date = day.date
             f.weekday = day.weekday
-            f.minute = day.minute_of(f.now_ts, self.timezone)
+            offset = day.uniform_offset
+            f.minute = (
+                int((ts + offset) // 60 % 1440) if offset is not None else day.minute_of(ts, self.timezone)
+            )
         if explain:
             return self._evaluate_traced(order, snapshot, f, max_exit)
         for check in self.checks:
             verdict = check(order, snapshot, f)
             if verdict is not None:
+                if max_exit is None and f.warnings is None:
+                    decided = verdict.decision
+                    if decided is not None:
+                        return decided
                 return self._block(verdict, f, max_exit)
         if f.warnings is None:
             return self._allow
@@ -172,7 +190,7 @@ class CompiledPolicy:
         return _with_trace(decision, tuple(trace))
 
     def _block(self, verdict: Block, f: Facts, max_exit: int | None) -> Decision:
-        return Decision(
+        decision = Decision(
             BLOCK,
             verdict.stage,
             verdict.code,
@@ -183,6 +201,11 @@ class CompiledPolicy:
             actions=verdict.actions,
             max_exit_qty=max_exit,
         )
+        if max_exit is None and f.warnings is None:
+            # the stage hands out this Block again for the same verdict: keep its Decision
+            # (the stages of one compiled policy make Blocks for this policy only)
+            object.__setattr__(verdict, "decision", decision)
+        return decision
 
     # ---- for the runtime's monitor
 
@@ -192,9 +215,7 @@ class CompiledPolicy:
             raise naive_now_error()
         if self.limits is None:
             return None
-        probe = Order("__monitor__", "buy", 1)
-        f = Facts(probe, snapshot, now, 0, 0)
-        reached = self.limits.reached(f)
+        reached = self.limits.reached(snapshot)
         if reached is None:
             return None
         code, message = reached

@@ -6,7 +6,7 @@ code, message, warnings, actions, policy, bundle, exit, and trace with ``explain
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,12 +47,17 @@ class Action:
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """A stage's verdict that stops the order."""
+    """A stage's verdict that stops the order.
+
+    Stages hand out the same Block for the same verdict, so the policy that turns it into a
+    Decision keeps that Decision here and reuses it (``decision``; never compared).
+    """
 
     stage: str
     code: str
     message: str
     actions: tuple[Action, ...] = ()
+    decision: Decision | None = field(default=None, init=False, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

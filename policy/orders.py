@@ -262,11 +262,16 @@ class Snapshot:
     automation_paused: bool = False
     working: Mapping[str, Working] | None = None  # entries resting at the broker, by root
     unrealized: float = field(default=0.0, init=False)
+    daily_pnl: float = field(default=0.0, init=False)  # realized + unrealized
+    weekly_pnl: float = field(default=0.0, init=False)
     open_positions: int = field(default=0, init=False)  # roots held
     open_symbols: int = field(default=0, init=False)  # roots held or with a working entry
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "unrealized", unrealized_pnl(self.positions, self.quotes))
+        unrealized = unrealized_pnl(self.positions, self.quotes)
+        object.__setattr__(self, "unrealized", unrealized)
+        object.__setattr__(self, "daily_pnl", self.daily_realized + unrealized)
+        object.__setattr__(self, "weekly_pnl", self.weekly_realized + unrealized)
         held = {root for root, pos in self.positions.items() if pos.qty}
         object.__setattr__(self, "open_positions", len(held))
         # None or a non-empty mapping by root, so the positions stage pays one test when
