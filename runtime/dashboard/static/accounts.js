@@ -48,13 +48,13 @@ function flags(a) {
   if (a.locked) {
     const until = a.locked.until ? `until ${when(a.locked.until)}` : "until unlocked by hand";
     const enforced = a.locked.enforce ? " · enforced" : "";
-    out.push(h("span", { class: "flag locked", "data-flag": "locked" }, `🔒 Locked ${until}${enforced}`,
+    out.push(h("span", { class: "flag locked", "data-flag": "locked" }, `■ Locked ${until}${enforced}`,
       a.locked.reason ? h("small", {}, ` (${a.locked.reason})`) : null));
   } else {
     out.push(h("span", { class: "flag ok", "data-flag": "unlocked" }, "✓ Unlocked"));
   }
-  if (!a.enabled) out.push(h("span", { class: "flag off", "data-flag": "disabled" }, "⏻ Disabled"));
-  if (a.automation_paused) out.push(h("span", { class: "flag warn", "data-flag": "paused" }, "⏸ Automation paused"));
+  if (!a.enabled) out.push(h("span", { class: "flag off", "data-flag": "disabled" }, "○ Disabled"));
+  if (a.automation_paused) out.push(h("span", { class: "flag warn", "data-flag": "paused" }, "‖ Automation paused"));
   if (a.flatten_error) out.push(h("span", { class: "flag error" }, `✕ Flatten failed: ${a.flatten_error}`));
   return out;
 }

@@ -98,6 +98,8 @@ function streamState(state, reconnected, wait) {
   }[state];
   el.querySelector(".stream-text").textContent = text;
   if (state === "live" && reconnected) refresh(); // anything missed while it was down
+  // a restarted runtime has forgotten the session: the probe's 401 shows the sign-in page
+  if (state === "lost") get("/v1/status").catch(() => null);
 }
 
 // ---- start
