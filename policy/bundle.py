@@ -294,7 +294,8 @@ def _check_bundle(paths: Sequence[str | os.PathLike[str]]) -> tuple[Bundle | Non
         problems.extend(check_runtime(item.doc, item.model))
     from ordergate.policy.testing import check_tests
 
-    problems.extend(check_tests(tests, policies))
+    defined = {d.name: d.doc.source.name for d in loaded if d.kind == "RiskPolicy"}
+    problems.extend(check_tests(tests, policies, defined))
     problems.sort(key=sort_key)
     bundle = Bundle(
         root=str(paths[0]) if paths else "rules",

@@ -22,9 +22,8 @@ import yaml
 from ordergate.policy import diagnostics as render
 from ordergate.policy.bundle import check_bundle, collect_files, load_bundle
 from ordergate.policy.calendar import parse_instant
-from ordergate.policy.diagnostics import Diagnostic, has_errors
+from ordergate.policy.diagnostics import Diagnostic, causes_first, has_errors
 from ordergate.policy.errors import InputError, PolicyError
-from ordergate.policy.formatting import format_text, migrate_text
 from ordergate.policy.models import KINDS, json_schema
 from ordergate.policy.orders import Order, Snapshot
 from ordergate.policy.source import bound_problem
@@ -116,6 +115,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Cloc
         found.extend(diags)
         files += len(bundle.files) if bundle else 0
         policies += len(bundle.policies) if bundle else 0
+    found = causes_first(found)
     invalid = has_errors(found, strict=args.strict)
     if args.format == "json":
         out.write(render.render_json(found, valid=not invalid, files=files) + "\n")
@@ -291,10 +291,14 @@ PAST = {"reformat": "reformatted", "migrate": "migrated"}  # "reformated" was a 
 
 
 def cmd_fmt(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Clock) -> int:
+    from ordergate.policy.formatting import format_text  # ruamel: only fmt and migrate need it
+
     return _rewrite(args, out, err, format_text, "reformat")
 
 
 def cmd_migrate(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Clock) -> int:
+    from ordergate.policy.formatting import migrate_text
+
     return _rewrite(args, out, err, migrate_text, "migrate")
 
 

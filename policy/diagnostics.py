@@ -35,6 +35,9 @@ class Diagnostic:
     message: str
     hint: str | None = None
     source_line: str | None = field(default=None, compare=False)
+    # the file whose own errors caused this one (a test naming a policy that does not
+    # compile): reported after every file's own errors, and marked as a consequence
+    consequence_of: str | None = None
 
     def __post_init__(self) -> None:
         # A file name that is not UTF-8 reaches us with surrogates in it; they cannot be
@@ -68,10 +71,12 @@ class Diagnostic:
             lines.append("    " + " " * caret + "^")
         if self.hint:
             lines.append(f"    hint: {self.hint}")
+        if self.consequence_of:
+            lines.append(f"    note: a consequence of the errors in {self.consequence_of}")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "file": self.file,
             "line": self.line,
             "col": self.col,
@@ -80,6 +85,9 @@ class Diagnostic:
             "message": self.message,
             "hint": self.hint,
         }
+        if self.consequence_of is not None:
+            out["consequence_of"] = self.consequence_of
+        return out
 
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -105,8 +113,14 @@ def _window(text: str, caret: int) -> tuple[str, int]:
     return prefix + shown + suffix, caret - start + len(prefix)
 
 
-def sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
-    return (d.file, d.line, d.col, d.code)
+def sort_key(d: Diagnostic) -> tuple[bool, str, int, int, str]:
+    """Each file's own problems first, by place; consequences of them after."""
+    return (d.consequence_of is not None, d.file, d.line, d.col, d.code)
+
+
+def causes_first(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """``diagnostics`` in their order, with every consequence moved after the causes."""
+    return sorted(diagnostics, key=lambda d: d.consequence_of is not None)
 
 
 def has_errors(diagnostics: Iterable[Diagnostic], *, strict: bool = False) -> bool:

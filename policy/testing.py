@@ -10,8 +10,8 @@ lock action ends; ``message`` as a substring.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -55,21 +55,20 @@ def _field_path(field: str) -> Path:
 
 
 def prepare_cases(
-    item: Any, policies: dict[str, CompiledPolicy]
+    item: Any, policies: dict[str, CompiledPolicy], defined: Mapping[str, str] | None = None
 ) -> tuple[list[PreparedCase], list[Diagnostic]]:
+    """The cases of one PolicyTest document, and its problems.
+
+    ``defined`` maps the name of every RiskPolicy document in the bundle to its file, so
+    that a test naming a policy that is there but does not compile is reported as a
+    consequence of that file's errors, not as a policy that does not exist."""
     model: PolicyTestDocument = item.model
     doc = item.doc
     problems: list[Diagnostic] = []
     prepared: list[PreparedCase] = []
-    if model.spec.policy is not None and model.spec.policy not in policies:
-        problems.append(
-            doc.source.diagnostic(
-                doc.pos(("spec", "policy")),
-                "unknown-policy",
-                f"test '{model.metadata.name}' names policy '{model.spec.policy}', which is not in this bundle (or does not compile)",
-                hint=did_you_mean(model.spec.policy, list(policies)),
-            )
-        )
+    wanted = model.spec.policy
+    if wanted is not None and wanted not in policies:
+        problems.append(_missing_policy(item, wanted, policies, defined or {}))
     names: set[str] = set()
     for i, case in enumerate(model.spec.cases):
         base: Path = ("spec", "cases", i)
@@ -130,10 +129,34 @@ def prepare_cases(
     return prepared, problems
 
 
-def check_tests(items: Sequence[Any], policies: dict[str, CompiledPolicy]) -> list[Diagnostic]:
+def _missing_policy(
+    item: Any, wanted: str, policies: dict[str, CompiledPolicy], defined: Mapping[str, str]
+) -> Diagnostic:
+    doc, name = item.doc, item.model.metadata.name
+    pos = doc.pos(("spec", "policy"))
+    cause = defined.get(wanted)
+    if cause is None:
+        unknown: Diagnostic = doc.source.diagnostic(
+            pos,
+            "unknown-policy",
+            f"test '{name}' names policy '{wanted}', which is not in this bundle",
+            hint=did_you_mean(wanted, list(defined) or list(policies)),
+        )
+        return unknown
+    found: Diagnostic = doc.source.diagnostic(
+        pos,
+        "policy-not-loaded",
+        f"test '{name}' names policy '{wanted}', which does not load because {cause} has errors",
+    )
+    return replace(found, consequence_of=cause)
+
+
+def check_tests(
+    items: Sequence[Any], policies: dict[str, CompiledPolicy], defined: Mapping[str, str] | None = None
+) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
     for item in items:
-        problems.extend(prepare_cases(item, policies)[1])
+        problems.extend(prepare_cases(item, policies, defined)[1])
     return problems
 
 

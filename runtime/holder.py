@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ordergate.policy import Bundle, CompiledPolicy, UnboundPolicy, check_bundle
-from ordergate.policy.diagnostics import Diagnostic, has_errors
+from ordergate.policy.diagnostics import Diagnostic, causes_first, has_errors
 from ordergate.runtime.rules_fs import Fingerprint, content_digest, fingerprint
 from ordergate.runtime.rules_watch import RulesWatcher
 
@@ -186,7 +186,8 @@ class PolicyHolder:
                 Diagnostic(where, 1, 1, "error", "no-policies", f"no RiskPolicy documents under {where}")
             ]
         if bundle is None or has_errors(diagnostics):
-            errors = tuple(d for d in diagnostics if d.severity == "error")
+            # a file's own errors first: the status and the log lead with the real cause
+            errors = tuple(causes_first(d for d in diagnostics if d.severity == "error"))
             if not errors:  # a refusal always says why
                 where = str(self.rules)
                 errors = (
