@@ -19,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import sys
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -147,59 +149,199 @@ async def open_loop(
     return latencies, errors, worst_lag
 
 
-class Dashboard:
-    """One ``GET /v1/events`` subscriber on a plain asyncio stream that reads the way a
-    dashboard does: it wakes every ``every`` seconds and takes what has arrived, so the
-    server sees a client that is slow but keeps up, never one that reads each event the
-    moment it is written.
+class Dashboard(asyncio.BufferedProtocol):
+    """One ``GET /v1/events`` subscriber that reads the way a dashboard does: it wakes
+    every ``every`` seconds and takes what has arrived (up to ``READ_SIZE`` bytes), so
+    the server sees a client that is slow but keeps up, never one that reads each
+    event the moment it is written.
 
-    It counts event frames (``id:`` lines; comments such as keep-alives are not events)
-    and notes whether the server ended its stream, which it does to a subscriber that
-    fell too far behind.
+    It notes the id of the newest event it has received whole (``newest``; comments
+    such as keep-alives are not events) and whether the server ended its stream, which
+    it does to a subscriber that fell too far behind. The bus numbers events one by
+    one and delivers each once and in order (tests/runtime/test_api_slow_clients.py),
+    so the difference of two ``newest`` is the number of events received in between.
+    Hundreds of dashboards read hundreds of MB/s between them, so each read lands in
+    one buffer shared by all and only its last id line is looked at: no copy, no scan
+    of every byte (a protocol, not a stream: a StreamReader copies every byte into
+    its buffer and out again).
     """
 
-    FRAME = b"\nid: "  # every event frame starts a line with its id
+    ID = b"\nid: "  # every event frame starts a line with its id
+    SEAM = 24  # bytes on each side of a read's end that an id line cut by it spans at most
+    READ_SIZE = 1 << 18
+    _shared = bytearray(READ_SIZE)  # each read is counted before the next one lands
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, every: float) -> None:
-        self._reader = reader
-        self._writer = writer
+    def __init__(self, every: float) -> None:
         self._every = every
-        self.events = 0
+        self.newest = 0  # the id of the newest event received whole
         self.ended = False  # the server closed the stream, or the connection failed
-        self._task: asyncio.Task[None] | None = None
+        self._head = b""  # the response until the server's first comment
+        self._tail = b""  # the end of the last read, for an id line cut by it
+        self._subscribed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._transport: asyncio.Transport | None = None
+        self._wake: asyncio.TimerHandle | None = None
 
     @classmethod
     async def connect(cls, host: str, port: int, token: str, every: float) -> Dashboard:
         """Subscribed once this returns: the server has answered and sent its first comment."""
-        reader, writer = await asyncio.open_connection(host, port)
-        writer.write(
+        transport, board = await asyncio.get_running_loop().create_connection(lambda: cls(every), host, port)
+        transport.write(
             f"GET /v1/events HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\r\n".encode()
         )
-        head = await reader.readuntil(b"\r\n\r\n")
-        if _parse_head(head)[0] != 200:
-            writer.close()
-            raise ConnectionError(f"/v1/events answered {head.split(b' ', 2)[1].decode()}")
-        await reader.readuntil(b": connected\n\n")
-        board = cls(reader, writer, every)
-        board._task = asyncio.create_task(board._read())
+        try:
+            await board._subscribed
+        except BaseException:
+            transport.abort()
+            raise
         return board
 
-    async def _read(self) -> None:
-        tail = b""
-        try:
-            while data := await self._reader.read(1 << 20):
-                seen = tail + data
-                self.events += seen.count(self.FRAME)
-                tail = seen[-(len(self.FRAME) - 1) :]  # a frame start split across two reads
-                await asyncio.sleep(self._every)
-        except OSError:
-            pass
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+
+    def get_buffer(self, sizehint: int) -> bytearray:
+        return self._shared
+
+    def buffer_updated(self, nbytes: int) -> None:
+        if not self._subscribed.done():
+            self._head += self._shared[:nbytes]
+            head, marker, rest = self._head.partition(b": connected\n\n")
+            if not marker:
+                return
+            if _parse_head(head.split(b"\r\n\r\n", 1)[0])[0] != 200:
+                self._subscribed.set_exception(
+                    ConnectionError(f"/v1/events answered {head.split(b' ', 2)[1].decode()}")
+                )
+                return
+            self._subscribed.set_result(None)
+            self._tail = marker
+            self._note(rest, len(rest))
+        else:
+            self._note(self._shared, nbytes)
+        assert self._transport is not None
+        self._transport.pause_reading()  # until the dashboard next wakes
+        self._wake = asyncio.get_running_loop().call_later(self._every, self._transport.resume_reading)
+
+    def _note(self, data: bytes | bytearray, n: int) -> None:
+        seam = self._tail + data[: self.SEAM]
+        self._newest(seam, len(seam))  # an id line cut by the end of the last read
+        self._newest(data, n)
+        self._tail = bytes(data[max(0, n - self.SEAM) : n])
+
+    def _newest(self, data: bytes | bytearray, n: int) -> None:
+        """Note the last id line that ends in ``data[:n]``."""
+        at = n
+        while (at := data.rfind(self.ID, 0, at)) >= 0:
+            end = data.find(b"\n", at + len(self.ID), n)
+            if end >= 0:
+                self.newest = max(self.newest, int(data[at + len(self.ID) : end]))
+                return
+
+    def connection_lost(self, exc: Exception | None) -> None:
         self.ended = True
+        if self._wake is not None:
+            self._wake.cancel()
+        if not self._subscribed.done():
+            self._subscribed.set_exception(exc or ConnectionError("closed before subscribing"))
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        self._writer.close()
-        with contextlib.suppress(OSError):
-            await self._writer.wait_closed()
+        if self._wake is not None:
+            self._wake.cancel()
+        if self._transport is not None:
+            self._transport.abort()
+
+
+class DashboardFleet:
+    """``n`` Dashboards in a process of their own, with its own event loop.
+
+    Hundreds of subscribers read hundreds of MB/s between them. In the order
+    generator's process they would saturate its loop, so orders would be dispatched
+    late and their answers read late, and the figure would measure the client. Here
+    they share its core (the runtime has the other) at the lowest priority: the
+    order generator wakes on schedule, and the dashboards read with what is left.
+    One that cannot keep up is slow to read like any real client, which the runtime
+    must bear; the events each one received are reported, so a starved fleet shows.
+
+    The child speaks JSON lines: it reports its connections once, then answers each
+    ``counts`` line on its stdin with every dashboard's newest event id and how many ended;
+    ``close`` (or the end of stdin) closes them and ends it.
+    """
+
+    def __init__(self, proc: asyncio.subprocess.Process, connected: int, failed: list[str]) -> None:
+        self._proc = proc
+        self.connected = connected
+        self.failed = failed  # why the ones that could not connect did not
+
+    @classmethod
+    async def start(cls, host: str, port: int, token: str, n: int, every: float) -> DashboardFleet:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            "dashboards",
+            host,
+            str(port),
+            str(n),
+            str(every),
+            env={**os.environ, "LOADGEN_TOKEN": token},
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        hello = await cls._answer(proc)
+        return cls(proc, hello["connected"], hello["failed"])
+
+    @staticmethod
+    async def _answer(proc: asyncio.subprocess.Process) -> dict[str, Any]:
+        assert proc.stdout is not None
+        line = await proc.stdout.readline()
+        if not line:
+            raise ConnectionError(f"the dashboard process ended ({await proc.wait()})")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    async def _ask(self, command: str) -> dict[str, Any]:
+        assert self._proc.stdin is not None
+        self._proc.stdin.write(command.encode() + b"\n")
+        await self._proc.stdin.drain()
+        return await self._answer(self._proc)
+
+    async def counts(self) -> tuple[list[int], int]:
+        """The newest event id each dashboard has received, and how many have ended."""
+        answer = await self._ask("counts")
+        return answer["newest"], answer["ended"]
+
+    async def close(self) -> None:
+        if self._proc.returncode is None:
+            with contextlib.suppress(ConnectionError, BrokenPipeError):
+                await self._ask("close")
+        await self._proc.wait()
+
+
+async def _fleet(host: str, port: int, token: str, n: int, every: float) -> None:
+    """The child of ``DashboardFleet``: connects ``n`` dashboards, 50 at a time as
+    dashboards come and go, and answers the parent's lines."""
+    os.nice(19)  # below the order generator that shares this core
+    boards: list[Dashboard] = []
+    failed: list[str] = []
+    for start in range(0, n, 50):
+        opened = await asyncio.gather(
+            *(Dashboard.connect(host, port, token, every) for _ in range(min(50, n - start))),
+            return_exceptions=True,
+        )
+        boards += [b for b in opened if isinstance(b, Dashboard)]
+        failed += [repr(e) for e in opened if not isinstance(e, Dashboard)]
+
+    def say(answer: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+
+    say({"connected": len(boards), "failed": failed})
+    while (command := (await asyncio.to_thread(sys.stdin.readline)).strip()) not in ("", "close"):
+        if command == "counts":
+            say({"newest": [b.newest for b in boards], "ended": sum(b.ended for b in boards)})
+    await asyncio.gather(*(b.close() for b in boards))
+    say({"closed": len(boards)})
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["dashboards"]:
+    _host, _port, _n, _every = sys.argv[2:6]
+    asyncio.run(_fleet(_host, int(_port), os.environ["LOADGEN_TOKEN"], int(_n), float(_every)))

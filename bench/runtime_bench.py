@@ -12,9 +12,10 @@
    updates/s: CPU used (target < 50% of one core) and the time from a quote to its
    breach lock (target <= 10 ms).
 4. Event-stream fan-out: the order path of 1 at R orders/s, first alone, then with S
-   subscribers on `/v1/events` reading like dashboards; order p50/p99/p99.9 both ways,
-   and how many subscribers stayed connected and received events (target: p99 with
-   500 subscribers within 2x of p99 without).
+   subscribers on `/v1/events` reading like dashboards (in a process of their own, at
+   low priority beside the load generator); order p50/p99/p99.9 and the runtime's CPU
+   both ways, and how many subscribers stayed connected and how many events each
+   received (target: p99 with 500 subscribers within 2x of p99 without).
 
 The HTTP cases run a real `ordergate run` process, so they are served with the one
 server configuration it has (runtime/server.py `api_config`: its connection cap,
@@ -41,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from loadgen import Dashboard, HttpPool, open_loop
+from loadgen import DashboardFleet, HttpPool, open_loop
 
 TOKEN = "bench-token"
 POLICY = """\
@@ -306,12 +307,27 @@ async def monitor(accounts: int, quotes_per_second: int, seconds: float) -> None
 DASHBOARD_READ_SECONDS = 0.1  # each subscriber takes what has arrived ten times a second
 
 
-def latency_line(label: str, latencies: list[float], failures: int, lag: float) -> str:
+def latency_line(label: str, latencies: list[float], failures: int, lag: float, cpu: str = "") -> str:
     return (
         f"{label}: p50 {pct(latencies, 0.5):.2f} ms, p99 {pct(latencies, 0.99):.2f} ms, "
         f"p99.9 {pct(latencies, 0.999):.2f} ms, failures {failures} "
-        f"(client dispatch lag at worst {lag * 1000:.2f} ms)"
+        f"(client dispatch lag at worst {lag * 1000:.2f} ms){cpu}"
     )
+
+
+def cpu_times(pid: int) -> tuple[float, float, float]:
+    """A process's user and system CPU seconds so far, and the wall clock (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return float("nan"), float("nan"), time.perf_counter()
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick, time.perf_counter()
+
+
+def cpu_share(pid: int, since: tuple[float, float, float]) -> str:
+    user, system, wall = (b - a for a, b in zip(since, cpu_times(pid), strict=True))
+    return f"; runtime CPU {user / wall:.0%} user + {system / wall:.0%} system"
 
 
 def server_sse_counts(url: str) -> dict[str, float]:
@@ -326,50 +342,45 @@ def server_sse_counts(url: str) -> dict[str, float]:
     return counts
 
 
-async def dashboards(port: int, n: int) -> list[Dashboard]:
-    """``n`` subscribers on /v1/events, connected 50 at a time as dashboards come and go."""
-    boards: list[Dashboard] = []
-    for start in range(0, n, 50):
-        opened = await asyncio.gather(
-            *(
-                Dashboard.connect("127.0.0.1", port, TOKEN, DASHBOARD_READ_SECONDS)
-                for _ in range(min(50, n - start))
-            ),
-            return_exceptions=True,
-        )
-        boards += [b for b in opened if isinstance(b, Dashboard)]
-        if failed := [e for e in opened if not isinstance(e, Dashboard)]:
-            print(f"{len(failed)} subscribers could not connect, first: {failed[0]!r}")
-    return boards
-
-
 async def event_fanout(seconds: float, rate: float, subscribers: int) -> None:
-    """Case 4: the order path alone, then with ``subscribers`` dashboards on /v1/events."""
+    """Case 4: the order path alone, then with ``subscribers`` dashboards on /v1/events.
+
+    The dashboards run in a process of their own (loadgen.py ``DashboardFleet``): in
+    this one they would saturate the order generator's loop, and the figure would
+    measure the client instead of the runtime.
+    """
     with tempfile.TemporaryDirectory() as tmpdir:
         proc, url, _rules = start_runtime(Path(tmpdir))
         port = int(url.rsplit(":", 1)[1])
         pool = HttpPool("127.0.0.1", port, TOKEN)
-        boards: list[Dashboard] = []
+        fleet: DashboardFleet | None = None
         label = f"event fan-out: orders at {rate:.0f}/s for {seconds:.0f}s"
         try:
             await pool.request(
                 "POST", "/v1/paper/quotes", {"symbol": "ES", "bid": 6000, "ask": 6000.25, "last": 6000}
             )
             await order_load(pool, 1.0, rate)  # warm up
+            since = cpu_times(proc.pid)
             alone, _, failures, lag = await order_load(pool, seconds, rate)
-            print(latency_line(f"{label}, no subscribers", alone, failures, lag))
+            cpu = cpu_share(proc.pid, since)
+            print(latency_line(f"{label}, no subscribers", alone, failures, lag, cpu))
 
-            boards = await dashboards(port, subscribers)
+            fleet = await DashboardFleet.start("127.0.0.1", port, TOKEN, subscribers, DASHBOARD_READ_SECONDS)
+            if fleet.failed:
+                print(f"{len(fleet.failed)} subscribers could not connect, first: {fleet.failed[0]}")
             await order_load(pool, 1.0, rate)  # warm up, now with the subscribers
-            before = [b.events for b in boards]
+            before, _ = await fleet.counts()
+            since = cpu_times(proc.pid)
             watched, _, failures, lag = await order_load(pool, seconds, rate)
+            cpu = cpu_share(proc.pid, since)
             await asyncio.sleep(0.5)  # the last flushes reach every subscriber
-            print(latency_line(f"{label}, {len(boards)} subscribers", watched, failures, lag))
+            print(latency_line(f"{label}, {fleet.connected} subscribers", watched, failures, lag, cpu))
 
-            got = sorted(b.events - n for b, n in zip(boards, before, strict=True)) or [0]
+            after, ended = await fleet.counts()
+            got = sorted(b - a for a, b in zip(before, after, strict=True)) or [0]
             server = server_sse_counts(url)
             print(
-                f"event fan-out: {sum(not b.ended for b in boards)} of {subscribers} subscribers stayed "
+                f"event fan-out: {fleet.connected - ended} of {subscribers} subscribers stayed "
                 f"connected, {sum(n > 0 for n in got)} received events (min {got[0]}, median "
                 f"{got[len(got) // 2]}, max {got[-1]} each); the runtime counts "
                 f"{server['ordergate_sse_subscribers']:.0f} subscribed, "
@@ -377,7 +388,8 @@ async def event_fanout(seconds: float, rate: float, subscribers: int) -> None:
                 f"p99 with them {pct(watched, 0.99) / pct(alone, 0.99):.2f}x without (target <= 2x)"
             )
         finally:
-            await asyncio.gather(*(b.close() for b in boards))
+            if fleet is not None:
+                await fleet.close()
             await pool.close()
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=20)
