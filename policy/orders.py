@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -384,6 +384,67 @@ class Snapshot:
             automation_paused=bool(data.get("automation_paused", False)),
             working=working,
         )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The PolicyTest ``state`` shape, compact: what ``from_dict`` reads back to this
+        Snapshot (defaults left out; times as UTC ISO 8601 to the microsecond). The audit
+        log keeps it beside each decision so that a replay decides on what the runtime saw."""
+        account: dict[str, Any] = {}
+        for key, value in (
+            ("id", self.account_id),
+            ("nickname", self.nickname),
+            ("balance", self.balance),
+            ("equity", self.equity_given),
+            ("peak_equity", self.peak_equity),
+        ):
+            if value is not None:
+                account[key] = value
+        if not self.enabled:
+            account["enabled"] = False
+        if self.locked:
+            lock: dict[str, Any] = {"enforce": self.lock_enforce}
+            if self.lock_until is not None:
+                lock["until"] = _iso(self.lock_until)
+            if self.lock_reason is not None:
+                lock["reason"] = self.lock_reason
+            account["locked"] = (
+                lock if self.lock_until is not None or self.lock_enforce or self.lock_reason else True
+            )
+        out: dict[str, Any] = {"account": account} if account else {}
+        if self.positions:
+            out["positions"] = {
+                root: {"qty": p.qty, "avg_price": p.avg_price} for root, p in self.positions.items()
+            }
+        if self.quotes:
+            out["quotes"] = {root: _quote_dict(q) for root, q in self.quotes.items()}
+        if self.daily_realized or self.weekly_realized:
+            out["pnl"] = {"daily_realized": self.daily_realized, "weekly_realized": self.weekly_realized}
+        if self.daily_trades or self.weekly_trades:
+            out["trades"] = {"daily": self.daily_trades, "weekly": self.weekly_trades}
+        if self.automation_paused:
+            out["automation_paused"] = True
+        if self.working:
+            out["working"] = {
+                root: {side: n for side, n in (("buy", w.buy), ("sell", w.sell)) if n}
+                for root, w in self.working.items()
+            }
+        return out
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat()
+
+
+def _quote_dict(q: Quote) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in (("bid", q.bid), ("ask", q.ask), ("last", q.last)):
+        if value is not None:
+            out[key] = value
+    if q.time is not None:
+        out["time"] = _iso(q.time)
+    elif q.age is not None:
+        out["age"] = q.age
+    return out
 
 
 def _new_root(symbol: str, seen: Mapping[str, object], where: str) -> str:
