@@ -142,14 +142,22 @@ def _summary(found: Sequence[Diagnostic], files: int, policies: int, invalid: bo
 def cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Clock) -> int:
     paths = _default_paths(args.paths)
     results = []
-    for group in _bundles(paths):
+    tested = 0
+    groups = _bundles(paths)
+    for group in groups:
         try:
             bundle = load_bundle(*group)
         except PolicyError as exc:
             err.write(render.render_text(exc.diagnostics) + "\n")
             err.write(f"cannot run tests: {', '.join(group)} does not load\n")
             return EXIT_FAIL
+        if not bundle.tests and bundle.policies and len(groups) > 1:
+            err.write(f"note: no tests under {', '.join(group)}\n")
+        tested += len(bundle.tests)
         results.extend(run_tests(bundle))
+    if not tested:
+        err.write(f"no tests found under {', '.join(paths)}: add PolicyTest documents (*.test.yaml)\n")
+        return EXIT_FAIL
     passed = sum(r.passed for r in results)
     failed = len(results) - passed
     if args.format == "json":
@@ -208,6 +216,11 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Clock) 
         snapshot = Snapshot.from_dict(state, now)
     except InputError as exc:
         raise UsageError(str(exc)) from None
+    from ordergate.policy.expiry import expired_contract
+
+    expired = expired_contract(order.symbol, now)
+    if expired is not None:
+        raise UsageError(f"--order: {expired} (the decision time, --at or now)")
     if args.policy:
         if args.policy not in bundle.policies:
             raise UsageError(

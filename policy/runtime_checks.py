@@ -8,6 +8,7 @@ with file:line:col before a runtime ever starts.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from ordergate.policy.diagnostics import Diagnostic
 from ordergate.policy.models import RuntimeDocument
@@ -57,6 +58,16 @@ def _limits_text(plan: str) -> str:
     return f"{'unlimited' if max_conn is None else max_conn} connections and {max_acc} accounts"
 
 
+def _missing_rules(doc: Document, rules: str) -> str | None:
+    """The rules path as the runtime will read it (relative to the config file's folder),
+    when nothing is there; None when it exists or cannot be known before start-up."""
+    if "${" in rules:
+        return None
+    given = Path(rules).expanduser()
+    where = given if given.is_absolute() else Path(doc.source.name).parent / given
+    return None if where.exists() else str(where)
+
+
 def check_runtime(doc: Document, model: RuntimeDocument) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     spec = model.spec
@@ -72,6 +83,15 @@ def check_runtime(doc: Document, model: RuntimeDocument) -> list[Diagnostic]:
                 "format",
                 f"spec.api.listen must be host:port, e.g. 127.0.0.1:8787 (got {spec.api.listen!r})",
             )
+    # an explicit rules: line that names nothing (a typo) would start a runtime with no policy
+    missing = _missing_rules(doc, spec.rules) if ("spec", "rules") in doc.values else None
+    if missing is not None:
+        add(
+            ("spec", "rules"),
+            "no-such-path",
+            f"spec.rules: {missing} does not exist; the runtime would start with no policy and block every entry",
+            "paths in a runtime config are relative to the config file",
+        )
     if not spec.store.startswith(("sqlite:///", "postgresql://", "postgres://")):
         add(
             ("spec", "store"),

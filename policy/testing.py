@@ -16,10 +16,12 @@ from datetime import datetime
 from typing import Any
 
 from ordergate.policy.calendar import parse_instant
+from ordergate.policy.codes import code_problem, stage_problem
 from ordergate.policy.compiler import CompiledPolicy
 from ordergate.policy.decision import Decision
 from ordergate.policy.diagnostics import Diagnostic
 from ordergate.policy.errors import InputError
+from ordergate.policy.expiry import expired_contract
 from ordergate.policy.models import Expect, PolicyTestDocument, TestCase
 from ordergate.policy.orders import Order, Snapshot
 from ordergate.policy.schema_check import did_you_mean
@@ -92,6 +94,10 @@ def prepare_cases(
                 )
             )
             continue
+        expect_problems = _expect_problems(doc, base, case.expect)
+        if expect_problems:
+            problems.extend(expect_problems)
+            continue
         if case.expect.until is not None and parse_instant(case.expect.until) is None:
             problems.append(
                 doc.source.diagnostic(
@@ -124,9 +130,43 @@ def prepare_cases(
                 )
             )
             continue
+        expired = expired_contract(order.symbol, at)
+        if expired is not None:
+            field = "symbol" if "symbol" in raw["order"] else "contract"
+            problems.append(
+                doc.source.diagnostic(
+                    doc.pos((*base, "order", field)),
+                    "expired-contract",
+                    f"{expired} (the case's at)",
+                    hint=f"name a contract month that trades on {at.date().isoformat()}, or the root {order.root}",
+                )
+            )
+            continue
         pos = doc.pos(base)
         prepared.append(PreparedCase(model.metadata.name, pos.file, pos.line, case, at, order, snapshot))
     return prepared, problems
+
+
+def _expect_problems(doc: Any, base: Path, expect: Expect) -> list[Diagnostic]:
+    """A stage, code or warning in ``expect`` that no decision can ever have: such a case
+    would fail forever, or, expecting a code in a stage that cannot give it, pass by luck."""
+    found: list[tuple[Path, str, str | None]] = []
+    if expect.stage is not None:
+        found += [(("stage",), *p) for p in [stage_problem(expect.stage)] if p]
+    if expect.code is not None:
+        stage = expect.stage if expect.stage is not None and not stage_problem(expect.stage) else None
+        found += [(("code",), *p) for p in [code_problem(expect.code, stage)] if p]
+    for j, code in enumerate(expect.warnings or ()):
+        found += [(("warnings", j), *p) for p in [code_problem(code)] if p]
+    return [
+        doc.source.diagnostic(
+            doc.pos((*base, "expect", *where)),
+            "unknown-stage" if where == ("stage",) else "unknown-code",
+            f"expect.{where[0]}: {message}",
+            hint=hint,
+        )
+        for where, message, hint in found
+    ]
 
 
 def _missing_policy(
