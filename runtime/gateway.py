@@ -14,9 +14,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from ordergate.policy import Decision, InputError, Order, spec_for, symbol_root
+from ordergate.policy import Decision, InputError, Order, Snapshot, spec_for, symbol_root
 from ordergate.policy.chain import classify
 from ordergate.runtime.actions import Actions
+from ordergate.runtime.audit_inputs import decision_inputs
 from ordergate.runtime.book import AccountState
 from ordergate.runtime.brokers.base import OrderRequest, answered
 from ordergate.runtime.core import Core
@@ -144,6 +145,7 @@ class Gateway:
         # webhook reversals whose cover is still working: the entry to send once it fills
         self.after_cover: dict[str, dict[str, Any]] = {}
         self.spawn: Callable[[Any], None] = lambda coro: coro.close()
+        self.decided_on: Snapshot | None = None  # the last decision's snapshot, until audited
         core.orders.on_done.append(self._order_done)
 
     def load_held(self) -> None:
@@ -153,6 +155,7 @@ class Gateway:
         policy = self.core.policy_of(state)
         state.roll(now)
         snapshot = state.snapshot_for(policy, now, order.root)
+        self.decided_on = snapshot  # for the audit entry, written before anything awaits
         started = time.perf_counter()
         decision = policy.evaluate(order, snapshot, now)
         self.core.metrics.latency.observe(time.perf_counter() - started)
@@ -259,7 +262,9 @@ class Gateway:
         if not decision.allowed:
             answer: dict[str, Any] = {"decision": as_dict}
             with store.transaction():
-                store.append_decision(now.isoformat(), state.id, order.source, as_dict, order_dict)
+                store.append_decision(
+                    now.isoformat(), state.id, order.source, as_dict, order_dict, self._inputs(state)
+                )
                 if key:
                     store.idempotent_put(state.id, key, state.day, 403, answer)
             self._published(state, order_dict, as_dict)
@@ -273,7 +278,9 @@ class Gateway:
         view = order_view(order_id, order, status, managed=managed, created_at=created, exit=decision.exit)
         view["account"] = state.id
         with store.transaction():
-            store.append_decision(now.isoformat(), state.id, order.source, as_dict, order_dict)
+            store.append_decision(
+                now.isoformat(), state.id, order.source, as_dict, order_dict, self._inputs(state)
+            )
             store.save_order(order_id, state.id, view, status, managed, created)
             if key:
                 store.idempotent_put(
@@ -290,9 +297,16 @@ class Gateway:
     def _audit(self, state: AccountState, order: Order, decision: Decision, now: datetime) -> dict[str, Any]:
         """Commit the decision to the audit log, then tell the event stream; its dict form."""
         as_dict, order_dict = decision.to_dict(), order.to_dict()
-        self.core.store.append_decision(now.isoformat(), state.id, order.source, as_dict, order_dict)
+        self.core.store.append_decision(
+            now.isoformat(), state.id, order.source, as_dict, order_dict, self._inputs(state)
+        )
         self._published(state, order_dict, as_dict)
         return as_dict
+
+    def _inputs(self, state: AccountState) -> dict[str, Any] | None:
+        """What the decision just made was made on, for a replay (policy/replay.py)."""
+        snapshot, self.decided_on = self.decided_on, None
+        return decision_inputs(state, snapshot) if snapshot is not None else None
 
     def _published(self, state: AccountState, order: dict[str, Any], decision: dict[str, Any]) -> None:
         self.core.bus.publish("decision", {"account": state.id, "order": order, "decision": decision})

@@ -94,6 +94,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE fills ADD COLUMN fill_id TEXT;
     CREATE UNIQUE INDEX fills_fill_id ON fills (account, fill_id);
     """,
+    # what a replay needs beside each decision: the snapshot it was decided on (JSON;
+    # NULL for the entries from before), written by the same INSERT as the entry
+    """
+    ALTER TABLE decisions ADD COLUMN inputs TEXT;
+    """,
 )
 
 # An order is open until the broker says what became of it (runtime/orders.py); ``held``
@@ -184,11 +189,18 @@ class Store(Protocol):
     def idempotent_get(self, account: str, key: str, day: str) -> tuple[int, dict[str, Any]] | None: ...
     def idempotent_put(self, account: str, key: str, day: str, status: int, body: dict[str, Any]) -> None: ...
     def append_decision(
-        self, time: str, account: str, source: str | None, decision: dict[str, Any], order: dict[str, Any]
+        self,
+        time: str,
+        account: str,
+        source: str | None,
+        decision: dict[str, Any],
+        order: dict[str, Any],
+        inputs: dict[str, Any] | None = None,
     ) -> int: ...
     def decisions(
         self, account: str | None, limit: int, before: int | None = None
     ) -> list[dict[str, Any]]: ...
+    def decisions_with_inputs(self, after: int, limit: int) -> list[dict[str, Any]]: ...
     def set_connection_status(
         self, name: str, broker: str, status: str, detail: str | None, updated_at: str
     ) -> None: ...
@@ -564,11 +576,18 @@ class SqliteStore:
     # ---- audit
 
     def append_decision(
-        self, time: str, account: str, source: str | None, decision: dict[str, Any], order: dict[str, Any]
+        self,
+        time: str,
+        account: str,
+        source: str | None,
+        decision: dict[str, Any],
+        order: dict[str, Any],
+        inputs: dict[str, Any] | None = None,
     ) -> int:
+        """One audit entry; ``inputs`` (the snapshot decided on) is what a replay reads."""
         body = {"time": time, "account": account, "order": order, "decision": decision}
         cur = self._write(
-            "INSERT INTO decisions (time, account, source, outcome, stage, code, policy, bundle, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO decisions (time, account, source, outcome, stage, code, policy, bundle, body, inputs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 time,
                 account,
@@ -579,6 +598,7 @@ class SqliteStore:
                 decision.get("policy"),
                 decision.get("bundle"),
                 json.dumps(body),
+                None if inputs is None else json.dumps(inputs, separators=(",", ":")),
             ),
         )
         return int(cur.lastrowid or 0)
@@ -598,6 +618,17 @@ class SqliteStore:
             f"SELECT id, body FROM decisions {where} ORDER BY id DESC LIMIT ?", (*params, limit)
         )
         return [{"id": r["id"], **json.loads(r["body"])} for r in rows]
+
+    def decisions_with_inputs(self, after: int, limit: int) -> list[dict[str, Any]]:
+        """Audit entries oldest first, from the one after audit id ``after``, each with its
+        ``inputs`` (None for an entry recorded before inputs were kept)."""
+        rows = self._read(
+            "SELECT id, body, inputs FROM decisions WHERE id > ? ORDER BY id LIMIT ?", (after, limit)
+        )
+        return [
+            {"id": r["id"], **json.loads(r["body"]), "inputs": r["inputs"] and json.loads(r["inputs"])}
+            for r in rows
+        ]
 
     # ---- secrets (sealed by the vault; the store never sees plaintext)
 
