@@ -29,6 +29,7 @@ from lark.exceptions import (
 
 from ordergate.policy.bounds import MAX_DEPTH, MAX_EXPRESSION_CHARS, MAX_NUMBER_DIGITS
 from ordergate.policy.calendar import parse_duration, parse_hhmm
+from ordergate.policy.usercache import grammar_cache
 
 
 class ExpressionError(Exception):
@@ -123,7 +124,9 @@ class Not(Expr):
 def _parser() -> Lark:
     grammar = resources.files("ordergate.policy").joinpath("grammar.lark").read_text("utf-8")
     # The transformer runs inside the LALR parser: no intermediate parse tree is built.
-    return Lark(grammar, parser="lalr", transformer=_Build(), maybe_placeholders=False)
+    return Lark(
+        grammar, parser="lalr", transformer=_Build(), maybe_placeholders=False, cache=grammar_cache(grammar)
+    )
 
 
 def _first_offset(children: list[object]) -> int:

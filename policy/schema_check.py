@@ -10,14 +10,15 @@ from __future__ import annotations
 import difflib
 import functools
 from collections.abc import Iterator
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from ordergate.policy import models
 from ordergate.policy.diagnostics import Diagnostic
 from ordergate.policy.source import Document, Path
+
+if TYPE_CHECKING:  # jsonschema is imported only to explain a failure: valid files never pay for it
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 _PATTERN_WORDS = {
     models.NAME_PATTERN: "lower-case letters, digits and dashes, starting with a letter or digit",
@@ -38,6 +39,8 @@ _TYPE_WORDS = {
 
 @functools.cache
 def validator(kind: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(models.json_schema(kind))
 
 

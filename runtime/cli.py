@@ -26,19 +26,38 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ordergate",
         description="Risk policy engine for futures accounts: validate, test and run rule files.",
     )
-    parser.add_argument("--version", action="version", version=f"ordergate {offline.version()}")
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     offline.add_commands(sub)
-    from ordergate.runtime import commands  # standard library only: the verbs import their libraries
+    if verb not in OFFLINE_VERBS:  # an offline verb (pre-commit's validate) skips the client verbs' module
+        from ordergate.runtime import commands  # standard library only: the verbs import their libraries
 
-    commands.add_commands(sub)
+        commands.add_commands(sub)
     return parser
+
+
+OFFLINE_VERBS = frozenset({"validate", "test", "check", "schema", "fmt", "migrate"})
+
+
+class _Version(argparse.Action):
+    """``--version``, looking the version up only when asked (the metadata scan costs every run)."""
+
+    def __init__(
+        self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: object
+    ) -> None:
+        super().__init__(
+            option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=str(kwargs.get("help"))
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        sys.stdout.write(f"ordergate {offline.version()}\n")
+        parser.exit()
 
 
 def _verb(args: argparse.Namespace) -> str:
@@ -47,7 +66,8 @@ def _verb(args: argparse.Namespace) -> str:
 
 
 def _dispatch(argv: Sequence[str] | None) -> int:
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(words[0] if words else None).parse_args(words)
     if hasattr(args, "offline"):
         return offline.run_offline(args, _now, sys.stdout, sys.stderr)
     try:
