@@ -10,7 +10,8 @@ lock action ends; ``message`` as a substring.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,7 @@ from ordergate.policy.compiler import CompiledPolicy
 from ordergate.policy.decision import Decision
 from ordergate.policy.diagnostics import Diagnostic
 from ordergate.policy.errors import InputError
+from ordergate.policy.escaping import visible
 from ordergate.policy.expiry import expired_contract
 from ordergate.policy.models import Expect, PolicyTestDocument, TestCase
 from ordergate.policy.orders import Order, Snapshot
@@ -44,6 +46,7 @@ class CaseResult:
     prepared: PreparedCase
     decision: Decision
     mismatches: tuple[str, ...]
+    seconds: float = 0.0
 
     @property
     def passed(self) -> bool:
@@ -243,16 +246,20 @@ def run_case(prepared: PreparedCase, bundle: Any, policy_name: str | None) -> Ca
     else:
         account = case.account or prepared.snapshot.account_id or ""
         policy = bundle.policy_for(account, prepared.snapshot.nickname)
+    start = time.perf_counter()
     decision = policy.evaluate(prepared.order, prepared.snapshot, prepared.at, explain=True)
-    return CaseResult(prepared, decision, compare(case.expect, decision))
+    seconds = time.perf_counter() - start
+    return CaseResult(prepared, decision, compare(case.expect, decision), seconds)
 
 
-def run_tests(bundle: Any) -> list[CaseResult]:
+def run_tests(bundle: Any, select: Callable[[PreparedCase], bool] | None = None) -> list[CaseResult]:
+    """Run every case of the bundle's PolicyTest documents, or those ``select`` keeps."""
     results: list[CaseResult] = []
     for item in bundle.tests:
         cases, _ = prepare_cases(item, bundle.policies)
         for prepared in cases:
-            results.append(run_case(prepared, bundle, item.model.spec.policy))
+            if select is None or select(prepared):
+                results.append(run_case(prepared, bundle, item.model.spec.policy))
     return results
 
 
@@ -265,7 +272,7 @@ def describe_failure(result: CaseResult) -> str:
     for t in d.trace or ():
         detail = f" {t.code}: {t.message}" if t.code else ""
         lines.append(f"      {t.stage:<13} {t.result}{detail}")
-    return "\n".join(lines)
+    return "\n".join(visible(line) for line in lines)  # names and messages are the author's text
 
 
 def results_json(results: Sequence[CaseResult]) -> str:

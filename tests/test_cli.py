@@ -143,7 +143,9 @@ def test_check_prints_the_decision_as_json() -> None:
         "futures-desk@12",
     )
     assert [a["kind"] for a in d["actions"]] == ["flatten", "lock"]
-    assert d["trace"][-1]["stage"] == "pnl_limits"
+    results = {t["stage"]: t["result"] for t in d["trace"]}
+    assert results["pnl_limits"] == "block"
+    assert (results["contracts"], results["rules"]) == ("not reached", "not reached")
 
 
 def test_check_takes_inline_json_and_binds_by_account() -> None:
