@@ -142,7 +142,9 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Cloc
             out.write(render.render_github(found) + "\n")
         out.write(_summary(found, files, policies, invalid) + "\n")
     elif args.format == "sarif":
-        out.write(render.render_sarif(found, version=version()) + "\n")
+        from ordergate.policy.sarif import render_sarif
+
+        out.write(render_sarif(found, version=version()) + "\n")
     else:
         if found:
             out.write(render.render_text(found) + "\n")

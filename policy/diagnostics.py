@@ -1,8 +1,8 @@
 """Diagnostics: one problem found in a document, with its place, and their renderings.
 
 A diagnostic renders in text as ``file:line:col: severity[code]: message``, followed by
-the source line with a caret and a hint when there is one. The JSON, GitHub-annotation
-and SARIF renderings carry the same fields.
+the source line with a caret and a hint when there is one. The JSON and GitHub-annotation
+renderings here, and SARIF's in ``sarif``, carry the same fields.
 """
 
 from __future__ import annotations
@@ -162,41 +162,3 @@ def render_github(diagnostics: Sequence[Diagnostic]) -> str:
         )
         out.append(f"::{d.severity} {props}::{_github_escape(message)}")
     return "\n".join(out)
-
-
-def render_sarif(diagnostics: Sequence[Diagnostic], *, version: str) -> str:
-    rules = sorted({d.code for d in diagnostics})
-    results = [
-        {
-            "ruleId": d.code,
-            "level": d.severity,
-            "message": {"text": d.message + (f" Hint: {d.hint}" if d.hint else "")},
-            "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": d.file},
-                        "region": {"startLine": d.line, "startColumn": d.col},
-                    }
-                }
-            ],
-        }
-        for d in diagnostics
-    ]
-    doc = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "ordergate",
-                        "version": version,
-                        "informationUri": "https://github.com/ordergate/ordergate",
-                        "rules": [{"id": code, "name": code} for code in rules],
-                    }
-                },
-                "results": results,
-            }
-        ],
-    }
-    return json.dumps(doc, indent=2)
