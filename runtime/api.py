@@ -23,7 +23,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ordergate.policy.calendar import parse_duration
-from ordergate.runtime import dashboard, paging
+from ordergate.runtime import audit_export, dashboard, paging
 from ordergate.runtime.body import read_json
 from ordergate.runtime.connections import BROKER_KINDS
 from ordergate.runtime.errors import BrokerError, NotFound, RequestError, StoreError
@@ -337,6 +337,10 @@ def build_app(runtime: Runtime) -> Starlette:
         entries, next_cursor = paging.page(rows, size, paging.decision_cursor)
         return 200, {"decisions": entries, "next_cursor": next_cursor}
 
+    async def decisions_export(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: "decisions with their inputs, oldest first, for a replay; next_after continues"}}"""
+        return 200, audit_export.api_page(rt.core.store, request.query_params)
+
     async def metrics(request: Request) -> Response:
         """responses: {200: {description: Prometheus text format}}"""
         return Response(rt.core.metrics.render(), media_type="text/plain; version=0.0.4")
@@ -450,6 +454,7 @@ def build_app(runtime: Runtime) -> Starlette:
         Route("/v1/webhooks/{secret}", guarded(webhook), methods=["POST"]),
         Route("/v1/paper/quotes", guarded(paper_quotes), methods=["POST"]),
         Route("/v1/decisions", guarded(decisions), methods=["GET"]),
+        Route("/v1/decisions/export", guarded(decisions_export), methods=["GET"]),
         Route("/v1/brokers", guarded(brokers), methods=["GET"]),
         Route("/v1/connections", guarded(connections), methods=["GET"]),
         Route("/v1/connections", guarded(connection_open), methods=["POST"]),

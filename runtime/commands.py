@@ -145,6 +145,10 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     client_verbs.add_connection_commands(csub)
     client_verbs.add_commands(sub)
 
+    from ordergate.runtime import audit_export  # audit export: the log a replay reads
+
+    audit_export.add_commands(sub)
+
     p = sub.add_parser("simulate", help="run a local broker simulator that speaks the broker's protocol")
     p.add_argument("broker", choices=("loopback", "tradovate", "projectx", "rithmic"))
     p.add_argument("--port", type=int, default=0)

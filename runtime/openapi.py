@@ -187,6 +187,17 @@ QUERIES: dict[tuple[str, str], list[dict[str, Any]]] = {
         _query("account", {"type": "string"}, "only this account's decisions"),
         *PAGED,
     ],
+    ("GET", "/v1/decisions/export"): [
+        _query(
+            "after", {"type": "integer", "minimum": 0}, "next_after of the previous page (0: from the start)"
+        ),
+        _query(
+            "limit", {"type": "integer", "minimum": 1, "maximum": 10000}, "audit entries read for this page"
+        ),
+        _query("since", {"type": "string", "format": "date-time"}, "only decisions at or after this instant"),
+        _query("until", {"type": "string", "format": "date-time"}, "only decisions before this instant"),
+        _query("account", {"type": "string"}, "only these accounts: an id or a glob such as DESK-*"),
+    ],
     ("GET", "/v1/oauth/callback"): [
         _query(name, {"type": "string"}, f"the broker's {name}") for name in ("state", "code", "error")
     ],

@@ -262,6 +262,48 @@ def open_store(url: str, base: Path | None = None) -> SqliteStore:
     raise ConfigError(f"store: unsupported URL {url!r}; use sqlite:///path/state.db")
 
 
+_WITH_INPUTS = "SELECT id, body, inputs FROM decisions WHERE id > ? ORDER BY id LIMIT ?"
+
+
+def _with_inputs(rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
+    return [
+        {"id": r["id"], **json.loads(r["body"]), "inputs": json.loads(r["inputs"]) if r["inputs"] else None}
+        for r in rows
+    ]
+
+
+class AuditReader:
+    """The audit log of a store file, opened read-only: ``ordergate audit export --store``
+    reads it beside a running runtime (WAL lets it) without migrating or writing it."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.is_file():
+            raise StoreError(f"no state store at {path}")
+        try:
+            self._db = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+            )
+            self._db.row_factory = sqlite3.Row
+            columns = {r["name"] for r in self._db.execute("PRAGMA table_info(decisions)")}
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read the state store at {path}: {exc}") from exc
+        if "inputs" not in columns:
+            self._db.close()
+            raise StoreError(
+                f"the state store at {path} keeps no decision inputs yet: start this version's runtime"
+                " on it once (it adds them), and the decisions from then on can be exported"
+            )
+
+    def decisions_with_inputs(self, after: int, limit: int) -> list[dict[str, Any]]:
+        try:
+            return _with_inputs(self._db.execute(_WITH_INPUTS, (after, limit)).fetchall())
+        except sqlite3.Error as exc:
+            raise StoreError(f"state store read failed: {exc}") from exc
+
+    def close(self) -> None:
+        self._db.close()
+
+
 class SqliteStore:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -622,13 +664,7 @@ class SqliteStore:
     def decisions_with_inputs(self, after: int, limit: int) -> list[dict[str, Any]]:
         """Audit entries oldest first, from the one after audit id ``after``, each with its
         ``inputs`` (None for an entry recorded before inputs were kept)."""
-        rows = self._read(
-            "SELECT id, body, inputs FROM decisions WHERE id > ? ORDER BY id LIMIT ?", (after, limit)
-        )
-        return [
-            {"id": r["id"], **json.loads(r["body"]), "inputs": r["inputs"] and json.loads(r["inputs"])}
-            for r in rows
-        ]
+        return _with_inputs(self._read(_WITH_INPUTS, (after, limit)))
 
     # ---- secrets (sealed by the vault; the store never sees plaintext)
 
