@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -24,10 +25,11 @@ from ordergate.policy.bundle import check_bundle, collect_files, load_bundle
 from ordergate.policy.calendar import parse_instant
 from ordergate.policy.diagnostics import Diagnostic, causes_first, has_errors
 from ordergate.policy.errors import InputError, PolicyError
+from ordergate.policy.escaping import visible
 from ordergate.policy.models import KINDS, json_schema
 from ordergate.policy.orders import Order, Snapshot
 from ordergate.policy.source import bound_problem
-from ordergate.policy.testing import describe_failure, results_json, run_tests
+from ordergate.policy.testing import describe_failure, run_tests
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 Clock = Callable[[], datetime]
@@ -53,7 +55,16 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
     p = sub.add_parser("test", help="run the PolicyTest documents")
     p.add_argument("paths", nargs="*", metavar="PATH")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "junit", "github"),
+        default="text",
+        help="junit: JUnit XML for GitLab, Jenkins and Azure; github: annotations on failing cases",
+    )
+    p.add_argument("--run", metavar="REGEX", help="only the cases whose SUITE/CASE name matches")
+    p.add_argument(
+        "--coverage", action="store_true", help="say which stages and rules of each policy no case reached"
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="list every case, not only failures")
     p.set_defaults(offline=cmd_test)
 
@@ -66,7 +77,10 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("--at", metavar="ISO8601", help="the decision time (default: now)")
     p.add_argument("--account", help="account to bind (default: order.account or state.account.id)")
     p.add_argument("--policy", help="evaluate with this policy instead of binding by account")
-    p.add_argument("--explain", action="store_true", help="include the trace of every stage")
+    p.add_argument(
+        "--explain", action="store_true", help="include every stage: its result, or not configured/reached"
+    )
+    p.add_argument("--fail-on-block", action="store_true", help="exit 1 when the order is blocked")
     p.set_defaults(offline=cmd_check)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a document kind")
@@ -82,6 +96,10 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p = sub.add_parser("migrate", help="rewrite documents to the newest apiVersion")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.set_defaults(offline=cmd_migrate)
+
+    from ordergate.policy import replay_cli  # what-if replay of an audit log (policy/replay.py)
+
+    replay_cli.add_command(sub)
 
     from ordergate.policy import replay_cli  # what-if replay of an audit log (policy/replay.py)
 
@@ -128,7 +146,9 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Cloc
             out.write(render.render_github(found) + "\n")
         out.write(_summary(found, files, policies, invalid) + "\n")
     elif args.format == "sarif":
-        out.write(render.render_sarif(found, version=version()) + "\n")
+        from ordergate.policy.sarif import render_sarif
+
+        out.write(render_sarif(found, version=version()) + "\n")
     else:
         if found:
             out.write(render.render_text(found) + "\n")
@@ -145,7 +165,9 @@ def _summary(found: Sequence[Diagnostic], files: int, policies: int, invalid: bo
 
 def cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Clock) -> int:
     paths = _default_paths(args.paths)
+    select = _case_filter(args.run)
     results = []
+    policies: list[Any] = []
     tested = 0
     groups = _bundles(paths)
     for group in groups:
@@ -158,24 +180,56 @@ def cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Clock) -
         if not bundle.tests and bundle.policies and len(groups) > 1:
             err.write(f"note: no tests under {', '.join(group)}\n")
         tested += len(bundle.tests)
-        results.extend(run_tests(bundle))
+        policies.extend(bundle.policies.values())
+        results.extend(run_tests(bundle, select))
     if not tested:
         err.write(f"no tests found under {', '.join(paths)}: add PolicyTest documents (*.test.yaml)\n")
         return EXIT_FAIL
-    passed = sum(r.passed for r in results)
-    failed = len(results) - passed
+    if not results and args.run:
+        err.write(f"no test case matches --run {args.run!r} (matched against SUITE/CASE)\n")
+        return EXIT_FAIL
+    _report_tests(args, out, err, results, policies)
+    return EXIT_FAIL if any(not r.passed for r in results) else EXIT_OK
+
+
+def _case_filter(pattern: str | None) -> Callable[[Any], bool] | None:
+    if pattern is None:
+        return None
+    try:
+        regex = re.compile(pattern)
+    except re.error as exc:
+        raise UsageError(f"--run {pattern!r} is not a regular expression: {exc}") from None
+    return lambda p: regex.search(f"{p.suite}/{p.case.name}") is not None
+
+
+def _report_tests(
+    args: argparse.Namespace, out: TextIO, err: TextIO, results: Sequence[Any], policies: Sequence[Any]
+) -> None:
+    from ordergate.policy import reporting
+
+    cover = reporting.coverage(results, policies) if args.coverage else None
     if args.format == "json":
-        out.write(results_json(results) + "\n")
-        return EXIT_FAIL if failed else EXIT_OK
-    for r in results:
-        if not r.passed:
-            out.write(describe_failure(r) + "\n")
-        elif args.verbose:
-            out.write(
-                f"ok   {r.prepared.file}:{r.prepared.line}: {r.prepared.suite} › {r.prepared.case.name}\n"
-            )
-    out.write(f"{passed} passed, {failed} failed\n")
-    return EXIT_FAIL if failed else EXIT_OK
+        out.write(reporting.render_tests_json(results, cover) + "\n")
+        return
+    if args.format == "junit":
+        out.write(reporting.render_junit(results) + "\n")
+        if cover is not None:  # stdout is the XML report; the coverage goes beside it
+            err.write(reporting.render_coverage_text(cover) + "\n")
+        return
+    if args.format == "github":
+        annotations = reporting.render_github_tests(results)
+        if annotations:
+            out.write(annotations + "\n")
+    else:
+        for r in results:
+            if not r.passed:
+                out.write(describe_failure(r) + "\n")
+            elif args.verbose:
+                p = r.prepared
+                out.write(visible(f"ok   {p.file}:{p.line}: {p.suite} › {p.case.name}") + "\n")
+    if cover is not None:
+        out.write(reporting.render_coverage_text(cover) + "\n")
+    out.write(reporting.summary(results) + "\n")
 
 
 def read_data(text_or_path: str, what: str) -> Any:
@@ -235,8 +289,13 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Clock) 
         account = args.account or order.account or snapshot.account_id or ""
         policy = bundle.policy_for(account, snapshot.nickname)
     decision = policy.evaluate(order, snapshot, now, explain=args.explain)
-    out.write(json.dumps(decision.to_dict(), indent=2, ensure_ascii=False) + "\n")
-    return EXIT_OK
+    shown = decision.to_dict()
+    if args.explain:
+        from ordergate.policy.reporting import full_trace
+
+        shown["trace"] = full_trace(decision, getattr(policy, "stages", ()))
+    out.write(json.dumps(shown, indent=2, ensure_ascii=False) + "\n")
+    return EXIT_FAIL if args.fail_on_block and decision.outcome == "block" else EXIT_OK
 
 
 def _kind_name(raw: str) -> str:
