@@ -101,10 +101,6 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
     replay_cli.add_command(sub)
 
-    from ordergate.policy import replay_cli  # what-if replay of an audit log (policy/replay.py)
-
-    replay_cli.add_command(sub)
-
 
 def _bundles(paths: Sequence[str]) -> list[list[str]]:
     """Each directory is a bundle of its own; loose files together form one."""
