@@ -14,11 +14,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from ordergate.policy import Decision, InputError, Order, Snapshot, spec_for, symbol_root
+from ordergate.policy import Decision, InputError, Order, Snapshot, spec_for
 from ordergate.policy.chain import classify
 from ordergate.runtime.actions import Actions
 from ordergate.runtime.audit_inputs import decision_inputs
 from ordergate.runtime.book import AccountState
+from ordergate.runtime.bracket_desk import BracketDesk, day_end
 from ordergate.runtime.brokers.base import OrderRequest, answered
 from ordergate.runtime.core import Core
 from ordergate.runtime.errors import (
@@ -33,7 +34,8 @@ from ordergate.runtime.errors import (
 )
 from ordergate.runtime.faults import fault_point
 from ordergate.runtime.orders import OPEN
-from ordergate.runtime.webhook import alert_to_orders, signal_id
+from ordergate.runtime.webhook import Alert, parse_alert, plan
+from ordergate.runtime.webhook_replay import alert_note, remember_alert, replayed
 
 __all__ = ["ORDER_FIELDS", "Gateway", "answer_for", "check_tradable", "order_view", "parse_order"]
 
@@ -143,13 +145,17 @@ class Gateway:
         # them at hand for the monitor, which looks at them on every quote pass.
         self.held: dict[str, dict[str, Any]] = {}
         # webhook reversals whose cover is still working: the entry to send once it fills
-        self.after_cover: dict[str, dict[str, Any]] = {}
+        self.after_cover: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         self.spawn: Callable[[Any], None] = lambda coro: coro.close()
         self.decided_on: Snapshot | None = None  # the last decision's snapshot, until audited
         core.orders.on_done.append(self._order_done)
+        # webhook brackets: exit legs the runtime holds (runtime/bracket_desk.py)
+        self.brackets = BracketDesk(core, self)
 
     def load_held(self) -> None:
-        self.held = {view["id"]: view for view in self.core.store.open_orders(managed=True)}
+        held = self.core.store.open_orders(managed=True)
+        self.held = {view["id"]: view for view in held if not view.get("leg")}
+        self.brackets.load([view for view in held if view.get("leg")])
 
     def decide(self, state: AccountState, order: Order, now: datetime) -> Decision:
         policy = self.core.policy_of(state)
@@ -171,7 +177,9 @@ class Gateway:
             decision = self.decide(state, order, self.core.now())
         return 200, {"decision": decision.to_dict()}
 
-    async def submit(self, body: Any, default_source: str = "api") -> tuple[int, dict[str, Any]]:
+    async def submit(
+        self, body: Any, default_source: str = "api", *, extra: dict[str, Any] | None = None
+    ) -> tuple[int, dict[str, Any]]:
         account, order = parse_order(body, default_source)
         state = self.core.account(account)
         check_tradable(state, order)
@@ -180,7 +188,7 @@ class Gateway:
             seen = self._seen(state, key)
             if seen is not None:
                 return seen
-            return await self._decide_and_send(state, order, self.core.now(), key)
+            return await self._decide_and_send(state, order, self.core.now(), key, extra=extra)
 
     def _seen(self, state: AccountState, key: str | None) -> tuple[int, dict[str, Any]] | None:
         """The answer to a key seen today, from the order's state now."""
@@ -201,63 +209,78 @@ class Gateway:
 
     async def submit_alert(self, state: AccountState, alert: Any) -> tuple[int, dict[str, Any]]:
         """A TradersPost-style alert: read against the position under the account's lock, so
-        two alerts arriving together cannot both see it flat."""
-        key = signal_id(alert)
+        two alerts arriving together cannot both see it flat. Its id sent again answers
+        as the first time did, saying it is a replay; with another alert behind it, 409."""
+        parsed = parse_alert(alert)
+        key = parsed.id
         async with self.core.lock_for(state.id):
             seen = self._seen(state, key)
             if seen is not None:
-                return seen
-            status, answer, recorded = await self._alert(state, alert, key)
-            if key and not recorded:
-                self.core.store.idempotent_put(state.id, key, state.day, status, answer)
+                assert key is not None
+                status, answer = replayed(self.core.store, state, key, alert, seen)
+            else:
+                status, answer = await self._alert(state, parsed)
+                if key:
+                    remember_alert(self.core.store, state, key, alert, status, answer)
+        if parsed.ignored:
+            answer = {**answer, "ignored": list(parsed.ignored)}
         return status, answer
 
-    async def _alert(
-        self, state: AccountState, alert: Any, key: str | None
-    ) -> tuple[int, dict[str, Any], bool]:
-        bodies = alert_to_orders(alert, state)
-        root = symbol_root(alert["ticker"])
-        if bodies is None:  # cancel: the ticker's open orders
-            return 200, {"cancelled": await self._cancel_open(state, root)}, False
-        orders = [parse_order(body, "webhook")[1] for body in bodies]
+    async def _alert(self, state: AccountState, alert: Alert) -> tuple[int, dict[str, Any]]:
+        root = alert.root
+        if alert.action == "cancel":  # the ticker's open orders
+            return 200, {"cancelled": await self._cancel_open(state, root)}
+        if alert.action == "breakeven":
+            return await self.brackets.breakeven(state, alert)
+        todo = plan(alert, state)
+        orders = [parse_order(body, "webhook")[1] for body in todo.bodies]
         for order in orders:
             check_tradable(state, order)
+        note = alert_note(alert, day_end(self.core.now()))
+        last = {**note, "bracket": alert.bracket.to_dict()} if todo.entry and alert.bracket else note
         extra: dict[str, Any] = {}
         # like TradersPost, a buy or sell first cancels the ticker's open orders, so a
         # resting order from the last signal cannot fill against the new one
-        if alert["action"] in ("buy", "sell") and (cancelled := await self._cancel_open(state, root)):
+        if alert.action in ("buy", "sell") and (cancelled := await self._cancel_open(state, root)):
             extra["cancelled"] = cancelled
         if len(orders) == 2:  # a reversal: the cover first, then the entry on its own
-            status, cover = await self._decide_and_send(state, orders[0], self.core.now())
+            status, cover = await self._decide_and_send(state, orders[0], self.core.now(), extra=note)
             view = cover.get("order")
             if status != 201 or view is None or view["status"] != "filled":
                 # until the cover fills, the entry would be read as part of the exit and
                 # pass unchecked; as TradersPost does, the entry waits for the cover's fill
                 if status == 201 and view is not None and view["status"] in OPEN:
-                    self.after_cover[view["id"]] = bodies[1]
+                    self.after_cover[view["id"]] = (todo.bodies[1], last)
                     extra["entry"] = "waits for the cover to fill"
-                return status, {**cover, **extra}, False
+                return status, {**cover, **extra}
             extra["cover"] = cover
-        status, answer = await self._decide_and_send(state, orders[-1], self.core.now(), key)
-        return status, {**answer, **extra}, False
+        status, answer = await self._decide_and_send(state, orders[-1], self.core.now(), alert.id, extra=last)
+        return status, {**answer, **extra}
 
     def _order_done(self, view: dict[str, Any]) -> None:
         """An order reached its end: a reversal's entry that waited for this cover goes now."""
         entry = self.after_cover.pop(view["id"], None)
         if entry is not None and view["status"] == "filled":
-            self.spawn(self._send_entry(entry))
+            self.spawn(self._send_entry(*entry))
 
-    async def _send_entry(self, body: dict[str, Any]) -> None:
-        status, answer = await self.submit(body, "webhook")
+    async def _send_entry(self, body: dict[str, Any], extra: dict[str, Any] | None = None) -> None:
+        status, answer = await self.submit(body, "webhook", extra=extra)
         self.core.bus.publish("reversal_entry", {"account": body["account"], "status": status, **answer})
 
     async def _decide_and_send(
-        self, state: AccountState, order: Order, now: datetime, key: str | None = None
+        self,
+        state: AccountState,
+        order: Order,
+        now: datetime,
+        key: str | None = None,
+        *,
+        extra: dict[str, Any] | None = None,
     ) -> tuple[int, dict[str, Any]]:
         """Decide; commit the decision, the order (``submitted``) and the idempotency
-        record in one transaction; only then does the broker see the order."""
+        record in one transaction; only then does the broker see the order. ``extra``
+        (a webhook's signal and bracket) goes into the order's row and the audit entry."""
         decision = self.decide(state, order, now)
-        as_dict, order_dict = decision.to_dict(), order.to_dict()
+        as_dict, order_dict = decision.to_dict(), {**order.to_dict(), **(extra or {})}
         store = self.core.store
         if not decision.allowed:
             answer: dict[str, Any] = {"decision": as_dict}
@@ -276,6 +299,7 @@ class Gateway:
         managed = self.core.executions.get(state.connection) == "managed" and order.type != "market"
         status = "held" if managed else "submitted"
         view = order_view(order_id, order, status, managed=managed, created_at=created, exit=decision.exit)
+        view.update(extra or {})
         view["account"] = state.id
         with store.transaction():
             store.append_decision(
@@ -367,6 +391,7 @@ class Gateway:
         else:
             view = await self._cancel_at_broker(state, view)
         self.after_cover.pop(order_id, None)
+        self.brackets.discard(order_id)
         self.core.bus.publish("cancel", {"account": state.id, "order_id": order_id})
         return view
 

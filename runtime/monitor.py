@@ -101,6 +101,7 @@ class Monitor:
         for connection, roots in dirty.items():
             if self.core.executions.get(connection) == "managed":
                 await self.gateway.trigger_managed(roots)
+        await self.gateway.brackets.on_quotes(dirty)  # webhook brackets, held for every broker
 
     def _at_limit(self, state: AccountState, now: datetime) -> bool:
         equity = state.mark_equity()
@@ -144,6 +145,7 @@ class Monitor:
                     self.core.bus.publish("auto_flatten", {"account": state.id, "reason": reason})
                     await self.actions.flatten(state, reason="auto_flatten")
             await self.check_account(state, now)
+        await self.gateway.brackets.on_tick(now)  # webhook orders sent for the day expire
 
     def sync(self, state: AccountState, actual: dict[str, tuple[int, float]] | None = None) -> None:
         """Reconcile the book with the broker's positions (those it last reported, unless

@@ -296,7 +296,7 @@ async def test_webhook_alerts_trade_like_traderspost(make_runtime) -> None:
                 "/v1/webhooks/s3cr3t-hook",
                 json={"ticker": "MNQU2026", "action": "buy", "quantity": 2, "id": "a1"},
             )
-        ).json() == r.json()
+        ).json() == {**r.json(), "replayed": True}
         assert (
             await c.post("/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "buy"})
         ).status_code == 409
