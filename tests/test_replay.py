@@ -288,3 +288,45 @@ def test_a_policy_that_trails_end_of_day_measures_from_the_end_of_day_peak(tmp_p
     assert replay(entries, intraday).changes == ()  # 53,000 - 2,500 > 50,000: blocked as recorded
     [change] = replay(entries, eod).changes  # 51,000 - 2,500 < 50,000: allowed
     assert change.after.outcome == "allow"
+
+
+# ---------------------------------------------------------------- the GitOps workflow step
+
+
+def replay_step(repo: Path, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], str, str]:
+    """The example's replay step, run by bash as Actions runs it: (result, output, summary)."""
+    workflow = yaml.safe_load((GITOPS / ".github" / "workflows" / "ordergate.yml").read_text())
+    [step] = [s for s in workflow["jobs"]["replay"]["steps"] if s.get("id") == "replay"]
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    output, summary = tmp_path / "output", tmp_path / "summary"
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    ran = subprocess.run(
+        ["bash", "-e", "-c", step["run"]], cwd=repo, env=env, capture_output=True, text=True, timeout=120
+    )
+    return ran, output.read_text(), summary.read_text()
+
+
+def test_the_gitops_replay_step_comments_what_a_pull_request_changes(tmp_path: Path) -> None:
+    repo = tmp_path / "rules-repo"
+    shutil.copytree(GITOPS, repo)
+    shutil.copytree(RULES, repo / "base" / "rules")  # the base branch's checkout
+    ran, output, summary = replay_step(repo, tmp_path / "same")
+    assert ran.returncode == 0, ran.stderr
+    assert output == "changed=false\n" and "0 changes" in summary
+    policy = repo / "rules" / "futures-desk.yaml"
+    policy.write_text(policy.read_text().replace("max_contracts_per_order: 5", "max_contracts_per_order: 1"))
+    ran, output, summary = replay_step(repo, tmp_path / "tight")
+    assert ran.returncode == 0, ran.stderr  # a change is for review, not a failed job
+    assert output == "changed=true\n"
+    assert summary == (repo / "replay.md").read_text() and summary.startswith(MARKER)
+    assert "| `positions/max_contracts_per_order` | allow → block | 3 |" in summary
+    workflow = yaml.safe_load((GITOPS / ".github" / "workflows" / "ordergate.yml").read_text())
+    post = workflow["jobs"]["replay"]["steps"][-1]
+    assert "gh pr comment" in post["run"] and "--body-file replay.md" in post["run"]
+    policy.write_text("not: [a, policy")
+    ran, _output, _summary = replay_step(repo, tmp_path / "broken")
+    assert ran.returncode != 0  # bad input fails the job
