@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ordergate.policy.escaping import github_data, github_property, not_a_command, visible
+
 Severity = Literal["error", "warning"]
 
 
@@ -61,18 +63,22 @@ class Diagnostic:
         return cls(pos.file, pos.line, pos.col, severity, code, message, hint, source_line)
 
     def render_line(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}"
+        # file names and messages quote the author's text: a line break in a YAML key
+        # must not start a line of its own (a workflow command in a CI log)
+        return visible(f"{self.file}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}")
 
     def render_text(self) -> str:
         lines = [self.render_line()]
         if self.source_line is not None:
-            text, caret = _window(self.source_line.rstrip("\n"), max(self.col - 1, 0))
-            lines.append(f"    {text}")
+            text, caret = _window(self.source_line.rstrip("\r\n"), max(self.col - 1, 0))
+            shown = not_a_command(visible(text))
+            caret = len(visible(text[:caret])) + len(shown) - len(visible(text))
+            lines.append(f"    {shown}")
             lines.append("    " + " " * caret + "^")
         if self.hint:
-            lines.append(f"    hint: {self.hint}")
+            lines.append(visible(f"    hint: {self.hint}"))
         if self.consequence_of:
-            lines.append(f"    note: a consequence of the errors in {self.consequence_of}")
+            lines.append(visible(f"    note: a consequence of the errors in {self.consequence_of}"))
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, object]:
@@ -144,21 +150,13 @@ def render_json(diagnostics: Sequence[Diagnostic], *, valid: bool, files: int) -
     )
 
 
-def _github_escape(text: str, *, prop: bool = False) -> str:
-    # GitHub workflow commands percent-encode these characters; properties also ':' and ','.
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    if prop:
-        text = text.replace(":", "%3A").replace(",", "%2C")
-    return text
-
-
 def render_github(diagnostics: Sequence[Diagnostic]) -> str:
     out = []
     for d in diagnostics:
         message = d.message + (f" (hint: {d.hint})" if d.hint else "")
         props = (
-            f"file={_github_escape(d.file, prop=True)},line={d.line},col={d.col},"
-            f"title={_github_escape('ordergate ' + d.code, prop=True)}"
+            f"file={github_property(d.file)},line={d.line},col={d.col},"
+            f"title={github_property('ordergate ' + d.code)}"
         )
-        out.append(f"::{d.severity} {props}::{_github_escape(message)}")
+        out.append(f"::{d.severity} {props}::{github_data(message)}")
     return "\n".join(out)
