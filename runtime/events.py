@@ -192,6 +192,12 @@ class EventBus:
             if sub.on_drop is not None:
                 sub.on_drop()
 
+    def end_all(self) -> None:
+        """End every subscriber's stream, as at shutdown: a stream never ends by itself,
+        and the server waits for open connections before it stops."""
+        for sub in list(self.subscribers):
+            self.drop(sub, lagged=False)
+
     def _remove(self, sub: Subscription) -> None:
         if sub not in self.subscribers:
             return

@@ -220,8 +220,13 @@ async def _serve(config: RuntimeConfig, sock: socket.socket, log_level: str) -> 
     gc.collect()
     gc.freeze()
     loop = asyncio.get_running_loop()
+
+    def exit_on(sig: int) -> None:
+        runtime.core.bus.end_all()  # open event streams would hold the shutdown up
+        server.request_exit(sig)
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, server.request_exit, sig)
+        loop.add_signal_handler(sig, exit_on, sig)
     try:
         await server.serve(sockets=[sock])
     finally:
