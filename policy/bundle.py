@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ordergate.policy import versions
+from ordergate.policy import gcpause, versions
 from ordergate.policy.compiler import CompiledPolicy, compile_policy
 from ordergate.policy.decision import ALLOW, BLOCK, Decision, TraceEntry
 from ordergate.policy.diagnostics import Diagnostic, Position, has_errors, sort_key
@@ -249,7 +249,8 @@ def check_bundle(paths: Sequence[str | os.PathLike[str]]) -> tuple[Bundle | None
 
     Never raises: an exception from a stage (a bug) is an internal-error diagnostic on
     the file that caused it (``lastresort``)."""
-    return guarded(_check_bundle, lambda p: collect_files(p)[0], paths)
+    with gcpause.paused():  # a third of the time of 1,000 files was the collector's
+        return guarded(_check_bundle, lambda p: collect_files(p)[0], paths)
 
 
 def _check_bundle(paths: Sequence[str | os.PathLike[str]]) -> tuple[Bundle | None, list[Diagnostic]]:

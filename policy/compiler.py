@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import functools
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -571,6 +572,14 @@ def _contracts(spec: RiskPolicySpec, d: _Diagnostics, pairs: list[tuple[str, Che
         pairs.append(("contracts", chain.contracts_check(rules)))
 
 
+@functools.lru_cache(maxsize=4096)
+def _rule_function(when: str, name: str) -> Callable[[Order, Snapshot, Facts], bool]:
+    """A rule's condition, parsed and compiled once per (text, rule name): the same rule
+    recurs in every policy that extends a base and in presets copied across a repository,
+    and its function is pure. A condition that does not compile raises each time."""
+    return compile_rule(parse(when), name)
+
+
 def _rules(spec: RiskPolicySpec, loc: Locator, d: _Diagnostics, pairs: list[tuple[str, Check]]) -> None:
     compiled: list[CompiledRule] = []
     seen: set[str] = set()
@@ -581,7 +590,7 @@ def _rules(spec: RiskPolicySpec, loc: Locator, d: _Diagnostics, pairs: list[tupl
             continue
         seen.add(r.name)
         try:
-            fn = compile_rule(parse(r.when), r.name)
+            fn = _rule_function(r.when, r.name)
         except ExpressionError as exc:
             d.add(
                 (*base, "when"),
