@@ -198,7 +198,7 @@ class DayCache:
 
     Deciding orders asks about a handful of days over and over (today, or the days of a
     replay or a backtest in any order), so the work of finding a day's span and offset is
-    done once per local day and kept: at most ``LIMIT`` days, the oldest dropped first.
+    done once per local day and kept: at most ``LIMIT`` days, forgotten all at once when full.
 
     A look-up guesses the local day number from the offsets the zone has shown so far
     (``(ts + offset) // 86400``) and takes the cached day only when its span contains
@@ -236,8 +236,7 @@ class DayCache:
             return found  # a fall-back that crosses midnight: not a span to key by
         days = self._days
         if len(days) >= self.LIMIT:
-            # insertion order: the oldest day goes first; a concurrent reader at worst misses
-            days.pop(next(iter(days)), None)
+            days.clear()  # atomic, unlike picking an oldest day while another thread inserts
         days[found.date.toordinal() - _EPOCH_ORDINAL] = found
         offset = _offset_at(found.lo, self.tz)
         if offset not in self._offsets:
