@@ -330,3 +330,54 @@ def test_the_gitops_replay_step_comments_what_a_pull_request_changes(tmp_path: P
     policy.write_text("not: [a, policy")
     ran, _output, _summary = replay_step(repo, tmp_path / "broken")
     assert ran.returncode != 0  # bad input fails the job
+
+
+# ---------------------------------------------------------------- the fast reader
+
+
+def test_the_fast_reader_of_exported_snapshots_equals_from_dict_or_steps_aside() -> None:
+    from ordergate.policy.replay import exported_snapshot
+
+    at = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+    full = {
+        "account": {
+            "id": "DESK-1",
+            "nickname": "alpha",
+            "enabled": False,
+            "balance": 50000.0,
+            "equity": 49123.25,
+            "peak_equity": 51000,
+            "locked": {"until": "2026-11-24T23:00:00.250000+00:00", "enforce": True, "reason": "daily loss"},
+        },
+        "positions": {"ES": {"qty": -2, "avg_price": 6001.25}, "ZZ": {"qty": 1, "avg_price": 1}},
+        "quotes": {"ES": {"bid": 6000.0, "last": 6000, "time": "2026-11-24T14:59:58.123456+00:00"}},
+        "pnl": {"daily_realized": -250.5, "weekly_realized": 1200},
+        "trades": {"daily": 4, "weekly": 17},
+        "automation_paused": True,
+    }
+    recorded = [json.loads(line)["snapshot"] for line in LOG.read_text().splitlines()]
+    for state in [
+        *recorded,
+        full,
+        {},
+        {"account": {"locked": True}},
+        {"account": {"locked": {"enforce": False}}},
+    ]:
+        assert exported_snapshot(state) == Snapshot.from_dict(state, at), state
+    # anything but the exported shape is left to from_dict, which reads it or says what is wrong
+    for unusual in (
+        {"working": {"ES": {"buy": 1}}},
+        {"quotes": {"ES": {"last": 6000, "age": "2s"}}},
+        {"quotes": {"ESZ6": {"last": 6000, "time": "2026-11-24T14:59:58+00:00"}}},
+        {"quotes": {"ES": {"last": 6000}}},
+        {"positions": {"ES": {"qty": 1.5}}},
+        {"account": {"balance": True}},
+        {"account": {"balance": float("nan")}},
+        {"account": {"enabled": 1}},
+        {"account": {"locked": {"until": "tomorrow"}}},
+        {"pnl": {"daily_realized": "lots"}},
+        {"trades": {"daily": 1.0}},
+        {"extra": 1},
+        [],
+    ):
+        assert exported_snapshot(unusual) is None, unusual
