@@ -42,8 +42,6 @@ from ordergate.policy.chain import (
 from ordergate.policy.contracts import canonical_root, contract_table
 from ordergate.policy.decision import ALLOW, BLOCK, Block, Decision, TraceEntry, Warning
 from ordergate.policy.diagnostics import Diagnostic, Position, Severity
-from ordergate.policy.exprcompile import compile_rule
-from ordergate.policy.expression import ExpressionError, parse
 from ordergate.policy.models import RiskPolicySpec
 from ordergate.policy.orders import Order, Snapshot, naive_now_error
 from ordergate.policy.source import Path
@@ -577,10 +575,17 @@ def _rule_function(when: str, name: str) -> Callable[[Order, Snapshot, Facts], b
     """A rule's condition, parsed and compiled once per (text, rule name): the same rule
     recurs in every policy that extends a base and in presets copied across a repository,
     and its function is pure. A condition that does not compile raises each time."""
+    from ordergate.policy.exprcompile import compile_rule  # lark: only policies with rules
+    from ordergate.policy.expression import parse
+
     return compile_rule(parse(when), name)
 
 
 def _rules(spec: RiskPolicySpec, loc: Locator, d: _Diagnostics, pairs: list[tuple[str, Check]]) -> None:
+    if not spec.rules:
+        return
+    from ordergate.policy.expression import ExpressionError
+
     compiled: list[CompiledRule] = []
     seen: set[str] = set()
     for i, r in enumerate(spec.rules or ()):
