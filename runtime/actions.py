@@ -16,6 +16,7 @@ from typing import Any
 
 from ordergate.policy import Action
 from ordergate.policy.calendar import lock_expiry, zone
+from ordergate.runtime import logs
 from ordergate.runtime.book import AccountState
 from ordergate.runtime.brokers.base import answered
 from ordergate.runtime.core import Core
@@ -74,6 +75,7 @@ class Actions:
             "lock",
             {"account": state.id, "until": row.until, "enforce": enforce, "reason": reason, "kind": kind},
         )
+        logs.lock(state.id, row.until, enforce, reason, kind)
         return row
 
     @staticmethod
@@ -111,6 +113,7 @@ class Actions:
                 "kind": "manual",
             },
         )
+        logs.lock(state.id, row.enforced_until, True, "kill_switch", "manual")
         return row
 
     def unlock(self, state: AccountState, now: datetime, *, expired: bool = False) -> None:
@@ -126,6 +129,7 @@ class Actions:
         self.core.store.clear_lock(state.id)
         state.lock = None
         self.core.bus.publish("unlock", {"account": state.id, "expired": expired})
+        logs.unlock(state.id, expired)
 
     # ---- breaches
 
@@ -146,6 +150,7 @@ class Actions:
         self.core.bus.publish(
             "breach", {"account": state.id, "code": code, "action": action, "message": message}
         )
+        logs.breach(state.id, code, action, message)
         for a in actions:
             if a.kind == "lock":
                 self.lock(state, a.lock or "manual", a.enforce, code, now, until=a.until)
@@ -174,6 +179,7 @@ class Actions:
         for fill in fills:
             book_fill(self.core, fill)
         self.core.bus.publish("flatten", {"account": state.id, "reason": reason, "orders": len(fills)})
+        logs.flatten(state.id, reason, "sent", f"{len(fills)} orders")
         if broker.positions(state.id):
             self._start_recovery(state, "positions remain after the flatten", reason)
             return {"account": state.id, "flatten": "failed", "error": "positions remain after the flatten"}
@@ -184,6 +190,7 @@ class Actions:
         state.flatten_failures += 1
         state.flatten_error = error
         self.core.bus.publish("flatten_failed", {"account": state.id, "error": error, "reason": reason})
+        logs.flatten(state.id, reason, "failed", error)
         if state.id not in self._recovery or self._recovery[state.id].done():
             self._recovery[state.id] = asyncio.create_task(
                 self._recover(state, reason), name=f"exit-recovery-{state.id}"
@@ -215,6 +222,7 @@ class Actions:
         state.flatten_error = None
         self._recovery.pop(state.id, None)
         self.core.bus.publish("flatten", {"account": state.id, "reason": reason, "recovered": True})
+        logs.flatten(state.id, reason, "recovered")
 
     async def stop(self) -> None:
         for task in self._recovery.values():

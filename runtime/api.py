@@ -23,7 +23,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ordergate.policy.calendar import parse_duration
-from ordergate.runtime import audit_export, dashboard, paging
+from ordergate.runtime import audit_export, dashboard, logs, paging
 from ordergate.runtime.body import read_json
 from ordergate.runtime.connections import BROKER_KINDS
 from ordergate.runtime.errors import BrokerError, NotFound, RequestError, StoreError
@@ -319,7 +319,10 @@ def build_app(runtime: Runtime) -> Starlette:
         hook = next((w for w in rt.config.webhooks if hmac.compare_digest(secret, w.secret.encode())), None)
         if hook is None:
             raise NotFound("secret", "invalid webhook URL")
-        return await rt.gateway.submit_alert(rt.core.account(hook.account), await _body(request))
+        body = await _body(request)
+        answer = await rt.gateway.submit_alert(rt.core.account(hook.account), body)
+        logs.webhook(hook.name, hook.account, body, answer[0])
+        return answer
 
     async def paper_quotes(request: Request) -> tuple[int, Any]:
         """responses: {200: {description: quote applied}, 409: {description: no manual paper feed}}"""

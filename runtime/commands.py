@@ -42,6 +42,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "--state-dir", metavar="DIR", default=".ordergate", help="where the token lives (default .ordergate)"
     )
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    p.add_argument("--log-format", default="text", choices=("text", "json"), help="json: one object a line")
     p.set_defaults(handler=cmd_run)
 
     def client(name: str, help_: str) -> argparse.ArgumentParser:
@@ -179,7 +180,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def cmd_run(args: argparse.Namespace) -> int:
     from ordergate.runtime import server  # the runtime extra: cli names it when it is missing
 
-    return server.main(args.config, Path(args.state_dir), args.listen, args.log_level, args.allow_remote)
+    return server.main(
+        args.config, Path(args.state_dir), args.listen, args.log_level, args.allow_remote, args.log_format
+    )
 
 
 # ---------------------------------------------------------------- client verbs

@@ -16,6 +16,7 @@ from typing import Any
 
 from ordergate.policy import Decision, InputError, Order, Snapshot, spec_for
 from ordergate.policy.chain import classify
+from ordergate.runtime import logs
 from ordergate.runtime.actions import Actions
 from ordergate.runtime.audit_inputs import decision_inputs
 from ordergate.runtime.book import AccountState
@@ -148,6 +149,7 @@ class Gateway:
         self.after_cover: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         self.spawn: Callable[[Any], None] = lambda coro: coro.close()
         self.decided_on: Snapshot | None = None  # the last decision's snapshot, until audited
+        self.latency = 0.0  # the last decision's, in seconds
         core.orders.on_done.append(self._order_done)
         # webhook brackets: exit legs the runtime holds (runtime/bracket_desk.py)
         self.brackets = BracketDesk(core, self)
@@ -164,7 +166,8 @@ class Gateway:
         self.decided_on = snapshot  # for the audit entry, written before anything awaits
         started = time.perf_counter()
         decision = policy.evaluate(order, snapshot, now)
-        self.core.metrics.latency.observe(time.perf_counter() - started)
+        self.latency = time.perf_counter() - started  # for the decision's log line
+        self.core.metrics.latency.observe(self.latency)
         self.core.metrics.decisions.labels(decision.outcome, decision.stage or "", decision.code or "").inc()
         return decision
 
@@ -334,6 +337,7 @@ class Gateway:
 
     def _published(self, state: AccountState, order: dict[str, Any], decision: dict[str, Any]) -> None:
         self.core.bus.publish("decision", {"account": state.id, "order": order, "decision": decision})
+        logs.decision(state.id, order, decision, self.latency)
 
     async def send(
         self,

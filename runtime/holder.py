@@ -198,7 +198,7 @@ class PolicyHolder:
             if len(errors) > MAX_LOGGED_DIAGNOSTICS:
                 lines.append(f"... and {len(errors) - MAX_LOGGED_DIAGNOSTICS} more")
             consequence = "the last good policy stays" if self.active.bundle else "entries are blocked"
-            log.warning("rules refused (%s):\n  %s", consequence, "\n  ".join(lines))
+            log.error("rules refused (%s):\n  %s", consequence, "\n  ".join(lines))
             return False
         current = self.active.bundle
         if current is not None and current.digest == bundle.digest:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from ordergate.runtime import orders
+from ordergate.runtime import logs, orders
 from ordergate.runtime.book import apply_fill
 from ordergate.runtime.brokers.types import Fill
 from ordergate.runtime.core import Core
@@ -117,4 +117,5 @@ def book_fill(core: Core, fill: Fill) -> float | None:
             "time": datetime.fromtimestamp(fill.ts, UTC).isoformat(),
         },
     )
+    logs.fill(fill.account, fill.order_id, fill.symbol, fill.side, fill.qty, fill.price, effect.realized)
     return effect.realized

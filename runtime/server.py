@@ -29,6 +29,7 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from ordergate.policy import PolicyError
+from ordergate.runtime import logs
 from ordergate.runtime.api import build_app
 from ordergate.runtime.config import RuntimeConfig, load_config
 from ordergate.runtime.errors import ConfigError, RuntimeFault
@@ -193,6 +194,9 @@ async def serve(
 
 
 async def _serve(config: RuntimeConfig, sock: socket.socket, log_level: str) -> int:
+    logs.hide(*config.tokens, *(w.secret for w in config.webhooks))
+    for conn in config.connections:
+        logs.hide_fields(conn.credentials)
     runtime = Runtime(config)
     await runtime.start()
     policy = runtime.core.holder.to_dict()
@@ -212,7 +216,10 @@ async def _serve(config: RuntimeConfig, sock: socket.socket, log_level: str) -> 
             f"connection {conn.name}: {conn.broker}, accounts {', '.join(a.id for a in conn.accounts or ())}",
             flush=True,
         )
-    server = ApiServer(api_config(runtime, host=config.host, port=config.port, log_level=log_level))
+    # log_config=None: uvicorn's lines go through the runtime's handler (runtime/logs.py)
+    server = ApiServer(
+        api_config(runtime, host=config.host, port=config.port, log_level=log_level, log_config=None)
+    )
     write_url(config.state_dir, where)
     # Everything built so far (the compiled policy, the grammar, the schemas, the app)
     # lives as long as the process: moved out of the collector's reach, a full
@@ -241,8 +248,9 @@ def main(
     listen: str | None,
     log_level: str = "info",
     allow_remote: bool = False,
+    log_format: str = "text",
 ) -> int:
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.setup(log_level, log_format)
     try:
         return asyncio.run(serve(config_path, state_dir, listen, log_level, allow_remote))
     except PortTaken as exc:

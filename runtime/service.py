@@ -18,6 +18,7 @@ from typing import Any
 from ordergate.policy import CompiledPolicy, Quote, canonical_root
 from ordergate.policy.orders import Position
 from ordergate.policy.runtime_checks import plan_refusal
+from ordergate.runtime import logs
 from ordergate.runtime.actions import Actions
 from ordergate.runtime.book import AccountState, day_keys, point_value
 from ordergate.runtime.broker_events import ConnectionEvents
@@ -262,6 +263,7 @@ class Runtime:
         if swapped:
             self.core.metrics.reloads.labels("ok").inc()
             self.core.bus.publish("reload", {"ok": True, **holder.to_dict()})
+            logs.reload_ok(holder.to_dict())
         elif holder.refused is not None:
             self.core.metrics.reloads.labels("refused").inc()
             self.core.bus.publish(
@@ -325,6 +327,7 @@ class Runtime:
         if status == "connected" and self.started_at is not None and not self._closed:
             self._spawn(self.reconciler.connection(name))  # after every reconnect
         self.core.bus.publish("connection", {"connection": name, "status": status, "detail": detail})
+        logs.connection(name, status, detail)
 
     def _spawn(self, coro: Any) -> None:
         if self._closed:
@@ -483,6 +486,7 @@ class Runtime:
             report[account]["error"] = "; ".join(errors[account]) or None
         answer = [report[a] for a in accounts]
         self.core.bus.publish("kill_switch", {"accounts": answer})
+        logs.kill_switch(answer)
         return {"accounts": answer}
 
     # ---- views

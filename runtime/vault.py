@@ -49,6 +49,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ordergate.runtime.errors import ConfigError, VaultError
 from ordergate.runtime.faults import fault_point
+from ordergate.runtime.logs import hide_fields
 from ordergate.runtime.private import (
     FILE_MODE,
     fsync_dir,
@@ -165,6 +166,7 @@ class Vault:
         return cls(keys)
 
     def seal(self, record: str, secret: Mapping[str, str]) -> tuple[str, bytes, bytes]:
+        hide_fields(secret)  # a secret being stored never reaches the log
         nonce = os.urandom(12)
         ciphertext = AESGCM(self._current).encrypt(nonce, json.dumps(dict(secret)).encode(), record.encode())
         return self.current_id, nonce, ciphertext
@@ -183,6 +185,7 @@ class Vault:
                 f"the secret of {record} does not decrypt: wrong key, or the record was altered"
             ) from None
         value: dict[str, str] = json.loads(plain)
+        hide_fields(value)  # an opened secret never reaches the log
         return value
 
     # ---- records in the store
