@@ -28,6 +28,7 @@ from ordergate.policy.calendar import (
 )
 from ordergate.policy.decision import Action, Block, Warning
 from ordergate.policy.orders import MANUAL_SOURCES, Order, Position, Snapshot
+from ordergate.policy.timefmt import format_instant
 
 Check = Callable[[Order, Snapshot, "Facts"], Block | None]
 
@@ -185,7 +186,7 @@ def classify(o: Order, positions: Mapping[str, Position]) -> tuple[bool, int, in
 
 
 def _when(ts: float, tz: ZoneInfo) -> str:
-    return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M %Z")
+    return format_instant(ts, tz)
 
 
 def locked_check(tz: ZoneInfo) -> Check:

@@ -13,9 +13,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ordergate.policy import Action
 from ordergate.policy.calendar import lock_expiry, zone
+from ordergate.policy.timefmt import format_instant
 from ordergate.runtime import logs
 from ordergate.runtime.book import AccountState
 from ordergate.runtime.brokers.base import answered
@@ -64,7 +66,7 @@ class Actions:
             # replacing an enforced lock with a weaker one would let anyone lift it early
             raise Conflict(
                 "duration",
-                f"the lock on {state.id} is enforced until {held_until.isoformat(timespec='seconds')}; "
+                f"the lock on {state.id} is enforced until {format_instant(held_until, self.zone_of(state))}; "
                 "a new lock can only extend it (enforce: true, ending no sooner)",
                 extra={"until": held_until.isoformat()},
             )
@@ -77,6 +79,10 @@ class Actions:
         )
         logs.lock(state.id, row.until, enforce, reason, kind)
         return row
+
+    def zone_of(self, state: AccountState) -> ZoneInfo:
+        """The zone the account's policy reads time in, where its instants are shown."""
+        return getattr(self.core.policy_of(state), "timezone", None) or zone("America/New_York")
 
     @staticmethod
     def enforced_until(state: AccountState, now: datetime) -> datetime | None:
@@ -123,7 +129,7 @@ class Actions:
         if until is not None and not expired:
             raise Conflict(
                 "account",
-                f"the lock on {state.id} is enforced until {until.isoformat(timespec='seconds')}",
+                f"the lock on {state.id} is enforced until {format_instant(until, self.zone_of(state))}",
                 extra={"until": state.lock.until},
             )
         self.core.store.clear_lock(state.id)

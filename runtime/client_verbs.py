@@ -11,6 +11,7 @@ API does, so that running a desk needs no curl.
 | ``copy-group list|create|delete`` | ``/v1/copy-groups`` |
 | ``quote SYMBOL``, ``paper-feed CONNECTION cut|live`` | ``POST /v1/paper/quotes``, ``/v1/paper/feed`` |
 | ``connection show|set``, ``brokers`` | ``GET|PATCH /v1/connections/{name}``, ``GET /v1/brokers`` |
+| ``signals [--status S]``, ``signals approve|reject ID`` | ``/v1/signals`` (``signal_verbs``) |
 
 Each takes the flags that find the runtime (``apiclient``) and ``--json``; a refusal is
 one line and exit 1, as for the other client verbs (``commands``).
@@ -26,8 +27,18 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
+from ordergate.policy.timefmt import format_instant
 from ordergate.runtime import apiclient
-from ordergate.runtime.commands import _account_row, _call, _colour, _connection_line, _show, _table
+from ordergate.runtime.cli_errors import CommandFailed
+from ordergate.runtime.commands import (
+    _account_row,
+    _call,
+    _colour,
+    _connection_line,
+    _show,
+    _table,
+    heartbeat,
+)
 
 if TYPE_CHECKING:
     Sub = argparse._SubParsersAction[argparse.ArgumentParser]  # argparse keeps the name private
@@ -115,6 +126,9 @@ def add_commands(sub: Sub) -> None:
     p.add_argument("state", choices=("cut", "live"))
     p.set_defaults(handler=cmd_paper_feed)
     client(sub, "brokers", "the broker kinds and what adding one asks for").set_defaults(handler=cmd_brokers)
+    from ordergate.runtime import signal_verbs  # the approval queue; imports commands too
+
+    signal_verbs.add_commands(sub)
 
 
 def add_connection_commands(csub: Sub) -> None:
@@ -235,11 +249,11 @@ def _decision_entries(args: argparse.Namespace) -> tuple[int, Any]:
             return 200, {"decisions": kept}
 
 
-def _decision_row(e: dict[str, Any]) -> list[str]:
+def _decision_row(e: dict[str, Any], zones: dict[str, str]) -> list[str]:
     d, o = e["decision"], e["order"]
     verdict = "allow" if d["outcome"] == "allow" else f"BLOCK {d['stage']}[{d['code']}]"
     return [
-        _when(e["time"]),
+        format_instant(e["time"], zones.get(e["account"]), seconds=True),
         e["account"],
         f"{o.get('side')} {o.get('qty')} {o.get('symbol')}",
         o.get("source") or "-",
@@ -249,19 +263,25 @@ def _decision_row(e: dict[str, Any]) -> list[str]:
     ]
 
 
-def _when(iso: str) -> str:
+def _zones(args: argparse.Namespace) -> dict[str, str]:
+    """Each account's policy zone, where its decisions' times are shown."""
     try:
-        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
-    except ValueError:
-        return iso
+        status, data = _call(args, "GET", "/v1/accounts")
+    except CommandFailed:
+        return {}
+    if status != 200 or not isinstance(data, dict):
+        return {}
+    accounts = [a for a in data.get("accounts", ()) if isinstance(a, dict) and a.get("timezone")]
+    return {a["id"]: a["timezone"] for a in accounts}
 
 
 def cmd_decisions(args: argparse.Namespace) -> int:
     def render(d: dict[str, Any]) -> str:
         if not d["decisions"]:
             return "no decisions"
+        zones = _zones(args)
         return _table(
-            [_decision_row(e) for e in d["decisions"]],
+            [_decision_row(e, zones) for e in d["decisions"]],
             ["time", "account", "order", "source", "outcome", "policy", "reason"],
         )
 
@@ -407,7 +427,9 @@ def cmd_brokers(args: argparse.Namespace) -> int:
 
 def cmd_connection_show(args: argparse.Namespace) -> int:
     def render(c: dict[str, Any]) -> str:
-        extra = [f"{k} {c[k]}" for k in ("execution", "mode", "last_heartbeat") if c.get(k)]
+        extra = [f"{k} {c[k]}" for k in ("execution", "mode") if c.get(k)]
+        if c.get("last_heartbeat"):
+            extra.append(f"last heartbeat {heartbeat(c['last_heartbeat'])}")
         return _connection_line(c) + (f"; {', '.join(extra)}" if extra else "")
 
     return _show(args, *_call(args, "GET", f"/v1/connections/{_seg(args.name)}"), render)

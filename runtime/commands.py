@@ -15,11 +15,12 @@ import json
 import math
 import os
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
+from ordergate.policy.timefmt import ago, format_instant
 from ordergate.runtime import apiclient, secret_input
 from ordergate.runtime.apiclient import Target
 from ordergate.runtime.cli_errors import CommandFailed, UsageError
@@ -238,7 +239,8 @@ def _show(args: argparse.Namespace, status: int, data: Any, render: Any) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     def render(d: dict[str, Any]) -> str:
         p = d["policy"]
-        out = [f"policy: {', '.join(p['policies']) or 'none'}  bundle {p['bundle']}  loaded {p['loaded_at']}"]
+        loaded = format_instant(p["loaded_at"]) if p["loaded_at"] else "never"
+        out = [f"policy: {', '.join(p['policies']) or 'none'}  bundle {p['bundle']}  loaded {loaded}"]
         if p.get("refused"):
             out.append(f"refused reload: {p['refused']['message']}")
         out.append(
@@ -249,7 +251,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                         c["broker"],
                         _colour(c["status"]),
                         str(len(c["accounts"])),
-                        c["last_heartbeat"] or "-",
+                        heartbeat(c["last_heartbeat"]),
                     ]
                     for c in d["connections"]
                 ],
@@ -274,7 +276,7 @@ def cmd_connections(args: argparse.Namespace) -> int:
                 _colour(c["status"]),
                 c["execution"] or "-",
                 ", ".join(c["accounts"]),
-                c["last_heartbeat"] or "-",
+                heartbeat(c["last_heartbeat"]),
             ]
             for c in d["connections"]
         ]
@@ -283,12 +285,25 @@ def cmd_connections(args: argparse.Namespace) -> int:
     return _show(args, *_call(args, "GET", "/v1/status"), render)
 
 
-def _when(iso: str) -> str:
-    """An instant from the API as a person reads it: to the minute, in this machine's zone."""
+def heartbeat(iso: str | None) -> str:
+    """A connection's last heartbeat as its age: ``3 s ago``."""
+    if not iso:
+        return "-"
     try:
-        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    except ValueError:
+        return ago((datetime.now(UTC) - datetime.fromisoformat(iso)).total_seconds())
+    except (ValueError, TypeError):
         return iso
+
+
+def zone_of(args: argparse.Namespace, account: str) -> str | None:
+    """The zone of the account's policy, where its instants are shown; None when the
+    runtime does not say (the default zone is used then)."""
+    try:
+        status, data = _call(args, "GET", f"/v1/accounts/{quote(account, safe='')}")
+    except CommandFailed:
+        return None
+    zone = data.get("timezone") if status == 200 and isinstance(data, dict) else None
+    return zone if isinstance(zone, str) else None
 
 
 def _account_row(a: dict[str, Any]) -> list[str]:
@@ -296,7 +311,7 @@ def _account_row(a: dict[str, Any]) -> list[str]:
     locked = (
         "-"
         if not lock
-        else f"until {_when(lock['until']) if lock['until'] else 'unlocked by hand'}"
+        else f"until {format_instant(lock['until'], a.get('timezone')) if lock['until'] else 'unlocked by hand'}"
         + (" (enforced)" if lock["enforce"] else "")
     )
     positions = ", ".join(f"{p['symbol']} {p['qty']:+d}" for p in a["positions"]) or "flat"
@@ -322,12 +337,12 @@ def cmd_accounts(args: argparse.Namespace) -> int:
     return _show(args, *_call(args, "GET", "/v1/accounts"), render)
 
 
-def _decision_line(d: dict[str, Any]) -> str:
+def _decision_line(d: dict[str, Any], zone: str | None = None) -> str:
     if d["outcome"] == "allow":
         warn = "".join(f"\n  warning {w['code']}: {w['message']}" for w in d["warnings"])
         return f"allowed by {d['policy']}{warn}"
     actions = "".join(
-        f"\n  action: {a['kind']}" + (f" until {_when(a['until'])}" if a.get("until") else "")
+        f"\n  action: {a['kind']}" + (f" until {format_instant(a['until'], zone)}" if a.get("until") else "")
         for a in d["actions"]
     )
     return f"BLOCKED at {d['stage']} [{d['code']}] by {d['policy'] or 'no policy'}: {d['message']}{actions}"
@@ -413,7 +428,8 @@ def cmd_order(args: argparse.Namespace) -> int:
     earlier = set() if args.check or not args.client_order_id else _sent_under(args, args.client_order_id)
 
     def render(d: dict[str, Any]) -> str:
-        line = _decision_line(d["decision"])
+        timed = any(a.get("until") for a in d["decision"]["actions"])
+        line = _decision_line(d["decision"], zone_of(args, args.account) if timed else None)
         if args.check:
             return "dry run, nothing sent: " + line
         order = d.get("order")

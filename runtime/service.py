@@ -526,6 +526,7 @@ class Runtime:
             "locked": locked,
             "automation_paused": state.automation_paused,
             "policy": policy.label if isinstance(policy, CompiledPolicy) else None,
+            "timezone": self.actions.zone_of(state).key,  # where a person reads its instants
             "positions": positions,
             "pnl": {
                 "daily": round(state.daily_realized + unrealized, 2),
