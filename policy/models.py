@@ -412,11 +412,24 @@ class ConnectionConfig(Strict):
     mode: Annotated[
         Literal["auto", "websocket", "polling"] | None, Field(description="ProjectX connection mode.")
     ] = None
-    environment: Literal["live", "demo", "simulation"] | None = None
-    system: Annotated[str | None, Field(description="Rithmic system or prop firm.")] = None
-    gateway: Annotated[str | None, Field(description="Rithmic gateway region.")] = None
-    firm: Annotated[str | None, Field(description="ProjectX prop firm.")] = None
-    url: Annotated[str | None, Field(description="Override the broker endpoint (simulators, tests).")] = None
+    environment: Annotated[
+        Literal["live", "demo", "simulation"] | None,
+        Field(description="ProjectX: live | simulation; Tradovate and NinjaTrader: demo | live."),
+    ] = None
+    system: Annotated[str | None, Field(description="Rithmic system or prop firm, e.g. Apex.")] = None
+    gateway: Annotated[
+        str | None, Field(description="Rithmic gateway region, e.g. chicago (not with endpoint).")
+    ] = None
+    firm: Annotated[
+        str | None, Field(description="ProjectX prop firm, e.g. topstepx (not with endpoint).")
+    ] = None
+    endpoint: Annotated[
+        str | None,
+        Field(
+            description="The broker's address instead of its region, firm or environment: "
+            "`ordergate simulate` or a private gateway (ws://… for Rithmic, http://… for the others)."
+        ),
+    ] = None
     credentials: Annotated[
         dict[str, str] | None, Field(description="Reference secrets as ${env:NAME}; never literal.")
     ] = None

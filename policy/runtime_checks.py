@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from ordergate.policy.diagnostics import Diagnostic
-from ordergate.policy.models import RuntimeDocument
+from ordergate.policy.models import ConnectionConfig, RuntimeDocument
 from ordergate.policy.source import Document
 
 PLAN_LIMITS: dict[str, tuple[int | None, int]] = {
@@ -24,6 +24,25 @@ REQUIRED_CREDENTIALS = {
     "rithmic": ("username", "password"),
     "projectx": ("username", "api_key"),
 }
+ENVIRONMENTS = {
+    "projectx": ("live", "simulation"),
+    "tradovate": ("demo", "live"),
+    "ninjatrader": ("demo", "live"),
+}
+ENDPOINT_SCHEMES = {
+    "rithmic": ("ws", "wss"),
+    "projectx": ("http", "https"),
+    "tradovate": ("http", "https"),
+    "ninjatrader": ("http", "https"),
+}
+# what `endpoint:` stands in for (DESIGN §8.0): given both, the endpoint wins
+REPLACED_BY_ENDPOINT = {
+    "rithmic": ("gateway",),
+    "projectx": ("firm", "environment"),
+    "tradovate": ("environment",),
+    "ninjatrader": ("environment",),
+}
+_ENDPOINT = re.compile(r"^([a-z]+)://[^/\s]+(/\S*)?$")
 _LISTEN = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$")
 
 
@@ -144,11 +163,78 @@ def check_runtime(doc: Document, model: RuntimeDocument) -> list[Diagnostic]:
                     f"a {conn.broker} connection needs credentials.{key}",
                     "reference it as ${env:NAME}",
                 )
-        if conn.broker == "rithmic":
-            for key in ("system", "gateway"):
-                if getattr(conn, key) is None:
-                    add(base, "missing-field", f"a rithmic connection needs {key}")
+        out.extend(_broker_fields(doc, conn, base))
     refusal = plan_refusal(spec.plan, len(connections), len(account_ids))
     if refusal:
         add(("spec", "plan"), "plan-limit", refusal)
+    return out
+
+
+def _broker_fields(doc: Document, conn: ConnectionConfig, base: tuple[str | int, ...]) -> list[Diagnostic]:
+    """The fields that say where a real broker is: region, firm, environment or endpoint."""
+    out: list[Diagnostic] = []
+
+    def add(
+        path: tuple[str | int, ...], code: str, message: str, hint: str | None = None, severity: str = "error"
+    ) -> None:
+        out.append(doc.source.diagnostic(doc.pos(path), code, message, hint=hint, severity=severity))
+
+    broker = conn.broker
+    if broker == "paper":
+        for key in ("endpoint", "system", "gateway", "firm", "environment"):
+            if getattr(conn, key) is not None:
+                add((*base, key), "not-for-broker", f"{key} is for real brokers; a paper connection has none")
+        return out
+    if conn.endpoint is not None:
+        m = _ENDPOINT.match(conn.endpoint)
+        schemes = ENDPOINT_SCHEMES[broker]
+        if not m or m.group(1) not in schemes:
+            add(
+                (*base, "endpoint"),
+                "format",
+                f"a {broker} endpoint is a {' or '.join(s + '://' for s in schemes)} address, not {conn.endpoint!r}",
+                "e.g. what `ordergate simulate " + broker + "` prints on its first line",
+            )
+        for key in REPLACED_BY_ENDPOINT[broker]:
+            if getattr(conn, key) is not None:
+                add(
+                    (*base, key),
+                    "ignored",
+                    f"{key} is ignored: endpoint {conn.endpoint} says where the broker is",
+                    severity="warning",
+                )
+    if conn.environment is not None and conn.environment not in ENVIRONMENTS[broker]:
+        add(
+            (*base, "environment"),
+            "enum",
+            f"a {broker} environment is {' or '.join(ENVIRONMENTS[broker])}, not {conn.environment}",
+        )
+    if broker == "rithmic":
+        if conn.system is None:
+            add(base, "missing-field", "a rithmic connection needs system (the prop firm, e.g. Apex)")
+        if conn.gateway is None and conn.endpoint is None:
+            add(base, "missing-field", "a rithmic connection needs gateway (a region) or endpoint")
+    else:
+        for key in ("system", "gateway"):
+            if getattr(conn, key) is not None:
+                add((*base, key), "not-for-broker", f"{key} is for Rithmic connections, not {broker}")
+    if conn.firm is not None and broker != "projectx":
+        add((*base, "firm"), "not-for-broker", f"firm is for ProjectX connections, not {broker}")
+    creds = conn.credentials or {}
+    if broker == "tradovate" and not creds.get("access_token"):
+        for key in ("username", "password"):
+            if not creds.get(key):
+                add(
+                    (*base, "credentials"),
+                    "missing-field",
+                    f"a tradovate connection needs credentials.{key} (or add it through OAuth with the API)",
+                    "reference it as ${env:NAME}",
+                )
+    if broker == "ninjatrader" and not creds.get("access_token"):
+        add(
+            base,
+            "missing-field",
+            "a ninjatrader connection signs in through OAuth: add it with `ordergate connections add "
+            "ninjatrader` (or the API's three steps), or give credentials.access_token",
+        )
     return out

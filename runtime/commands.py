@@ -152,7 +152,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     audit_export.add_commands(sub)
 
     p = sub.add_parser("simulate", help="run a local broker simulator that speaks the broker's protocol")
-    p.add_argument("broker", choices=("loopback", "tradovate", "projectx", "rithmic"))
+    p.add_argument("broker", choices=("rithmic", "projectx", "tradovate", "ninjatrader", "loopback"))
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--username", "--user", dest="user", default="demo")
     p.add_argument("--password", default=os.environ.get("ORDERGATE_SIM_PASSWORD", "demo"))

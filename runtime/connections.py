@@ -17,15 +17,16 @@ Credentials of API-added connections are sealed in the vault under the record
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ordergate.policy.runtime_checks import plan_refusal
+from ordergate.runtime import broker_kinds
+from ordergate.runtime.broker_kinds import BROKER_KINDS, BrokerKind, adapter_class, config_settings
 from ordergate.runtime.brokers.base import AccountInfo, AdapterConfig, BrokerAdapter
 from ordergate.runtime.brokers.errors import BrokerConfigError
-from ordergate.runtime.brokers.loopback.client import LoopbackBroker
-from ordergate.runtime.brokers.paper import PaperBroker
 from ordergate.runtime.connection_fields import broker_address, paper_feed, replay_roots
 from ordergate.runtime.errors import (
     BadRequest,
@@ -36,49 +37,26 @@ from ordergate.runtime.errors import (
     NotFound,
     RequestError,
 )
-from ordergate.runtime.oauth import OAuthSettings, authorize_url, exchange, new_state, require
+from ordergate.runtime.oauth import (
+    OAuthSettings,
+    authorize_url,
+    exchange,
+    new_state,
+    require,
+    token_credentials,
+)
 from ordergate.runtime.supervisor import Supervisor
 
 if TYPE_CHECKING:
+    from ordergate.policy.models import ConnectionConfig
     from ordergate.runtime.service import Runtime
 
-
-@dataclass(frozen=True, slots=True)
-class BrokerKind:
-    name: str
-    label: str
-    fields: tuple[str, ...]  # what step 2 asks for
-    secret_fields: tuple[str, ...] = ()
-    available: bool = True  # an adapter ships in this build
-    connection_modes: bool = False
-    oauth: bool = False  # authenticated on the broker's page (Tradovate, NinjaTrader)
+__all__ = ["BROKER_KINDS", "BrokerKind", "ConnectionManager", "ConnectionSpec", "Draft", "config_spec"]
+log = logging.getLogger("ordergate.connections")
 
 
-BROKER_KINDS: dict[str, BrokerKind] = {
-    k.name: k
-    for k in (
-        BrokerKind("paper", "Paper", ("accounts", "feed")),
-        BrokerKind(
-            "rithmic",
-            "Rithmic",
-            ("username", "password", "system", "gateway"),
-            ("password",),
-            available=False,
-        ),
-        BrokerKind(
-            "projectx",
-            "ProjectX",
-            ("firm", "environment", "username", "api_key"),
-            ("api_key",),
-            available=False,
-            connection_modes=True,
-        ),
-        BrokerKind("tradovate", "Tradovate", ("environment",), available=False, oauth=True),
-        BrokerKind("ninjatrader", "NinjaTrader", ("environment",), available=False, oauth=True),
-        BrokerKind("loopback", "Loopback", ("host", "port", "username", "password"), ("password",)),
-    )
-}
 EXECUTIONS = ("broker_native", "managed")
+DISCOVERY_SECONDS = 10.0  # a login and the account list, in the add flow
 MAX_BALANCE = 1e12  # dollars: any real account, and equity arithmetic stays finite
 CONNECTION_MODES = ("auto", "websocket", "polling")
 
@@ -92,6 +70,9 @@ class ConnectionSpec:
     mode: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)  # non-secret step-2 answers
     accounts: list[dict[str, Any]] = field(default_factory=list)  # [{id, nickname, balance}]
+    # a config file's real-broker connection without `accounts:` takes every account the
+    # broker lists, on every (re)connect
+    adopt: bool = False
 
     def to_store(self) -> dict[str, Any]:
         return {
@@ -115,10 +96,25 @@ class Draft:
     oauth: OAuthSettings | None = None
     redirect_uri: str = ""  # the code exchange must repeat the authorization request's
     authorized: bool = False
+    mode: str | None = None  # ProjectX connection mode chosen in step 2
 
 
 def _record(name: str) -> str:
     return f"connection:{name}"
+
+
+def config_spec(conn: ConnectionConfig) -> ConnectionSpec:
+    """A config file's connection, as the manager keeps it."""
+    return ConnectionSpec(
+        conn.name,
+        conn.broker,
+        "config",
+        conn.execution,
+        conn.mode,
+        settings=config_settings(conn),
+        accounts=[{"id": a.id, "nickname": a.nickname, "balance": a.balance} for a in conn.accounts or ()],
+        adopt=conn.broker != "paper" and not conn.accounts,
+    )
 
 
 class ConnectionManager:
@@ -136,21 +132,52 @@ class ConnectionManager:
         kind = BROKER_KINDS[spec.broker]
         if not kind.available:
             raise RequestError("broker", f"the {spec.broker} adapter is not available in this build")
-        config = AdapterConfig({**spec.settings, "accounts": spec.accounts}, credentials, seed=rt._seed)
-        adapter_type = PaperBroker if spec.broker == "paper" else LoopbackBroker
+        settings = {**spec.settings, "accounts": spec.accounts}
+        if spec.mode is not None:
+            settings["mode"] = spec.mode
+        config = AdapterConfig(settings, credentials, base=rt.config.config_dir, seed=rt._seed)
         try:
-            return adapter_type(spec.name, config, rt.events_for(spec.name), lambda: rt.core.now().timestamp())
+            return adapter_class(spec.broker)(
+                spec.name, config, rt.events_for(spec.name), lambda: rt.core.now().timestamp()
+            )
         except BrokerConfigError as exc:
-            raise ConfigError(str(exc)) from None
+            raise ConfigError(f"connection {spec.name}: {exc}") from None
 
     def register(self, spec: ConnectionSpec, adapter: BrokerAdapter) -> Supervisor:
         core = self.rt.core
         self.specs[spec.name] = spec
         core.brokers[spec.name] = adapter
         core.executions[spec.name] = spec.execution
-        supervisor = Supervisor(adapter, self.rt._on_status, **self.supervisor_options)
+        supervisor = Supervisor(adapter, self._on_status, **self.supervisor_options)
         self.supervisors[spec.name] = supervisor
         return supervisor
+
+    def _on_status(self, name: str, status: str, detail: str | None) -> None:
+        spec = self.specs.get(name)
+        if status == "connected" and spec is not None and spec.adopt:
+            self._adopt(spec)  # before the runtime reconciles the connection's accounts
+        self.rt._on_status(name, status, detail)
+
+    def _adopt(self, spec: ConnectionSpec) -> None:
+        """The accounts the broker lists that the runtime does not hold yet, within the plan."""
+        rt = self.rt
+        found = rt.core.brokers[spec.name].accounts()
+        new = [a for a in found if a.id not in rt.core.accounts]
+        if not new:
+            return
+        try:
+            self.check_plan(extra_accounts=len(new))
+        except Conflict as exc:
+            log.warning(
+                "%s: the broker lists %d new accounts, not added: %s", spec.name, len(new), exc.message
+            )
+            rt.core.bus.publish(
+                "connection", {"connection": spec.name, "status": "connected", "detail": exc.message}
+            )
+            return
+        for a in new:
+            spec.accounts.append({"id": a.id, "nickname": a.nickname, "balance": a.balance})
+            rt.add_account(spec.name, a.id, a.nickname, a.balance)
 
     def saved_credentials(self, name: str) -> dict[str, str]:
         """The sealed credentials of a connection added through the API."""
@@ -218,12 +245,35 @@ class ConnectionManager:
         kind = BROKER_KINDS[draft.broker]
         if not isinstance(body, dict):
             raise BadRequest("body", "the body must be a JSON object of the broker's step-2 fields")
-        if kind.oauth:
+        if kind.oauth and (draft.broker == "ninjatrader" or "username" not in body):
             return self._start_oauth(draft, body, base_url)
         if not kind.available:
             raise RequestError(
                 "broker", f"the {draft.broker} adapter is not available in this build; use paper"
             )
+        if draft.broker == "rithmic" and not self._rithmic_complete(body):
+            return await self._rithmic_choices(draft, body)
+        settings, creds = self._step2(draft, body)
+        spec = ConnectionSpec(
+            draft.name, draft.broker, "api", settings=settings, accounts=settings.get("accounts", [])
+        )
+        try:
+            adapter = self.build(spec, creds)
+        except ConfigError as exc:  # a replay file that is not a replay, a firm nobody knows
+            raise RequestError("feed" if draft.broker == "paper" else "broker", str(exc)) from None
+        discovered = await self._discover(adapter)
+        draft.settings, draft.credentials, draft.discovered = settings, creds, discovered
+        return self._select_step(draft)
+
+    def _step2(self, draft: Draft, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """A step-2 answer split into settings and credentials, every field checked."""
+        kind = BROKER_KINDS[draft.broker]
+        if draft.broker not in ("paper", "loopback"):
+            if "mode" in body:
+                if not kind.connection_modes or body["mode"] not in CONNECTION_MODES:
+                    raise RequestError("mode", f"must be one of {', '.join(CONNECTION_MODES)}")
+                draft.mode = body["mode"]
+            return broker_kinds.step2(draft.broker, {k: v for k, v in body.items() if k != "mode"})
         unknown = sorted(set(body) - set(kind.fields))
         if unknown:
             raise RequestError(
@@ -239,7 +289,7 @@ class ConnectionManager:
             settings["feed"] = paper_feed(
                 body.get("feed", "random_walk"), replay_roots(self.rt.config.config_dir)
             )
-        elif draft.broker == "loopback":
+        else:
             for key in ("host", "port", "username", "password"):
                 if body.get(key) in (None, ""):
                     raise RequestError(key, "is required")
@@ -247,43 +297,96 @@ class ConnectionManager:
             for key in ("username", "password"):
                 if not isinstance(body[key], str) or len(body[key]) > 256:
                     raise RequestError(key, "must be text of at most 256 characters")
-        spec = ConnectionSpec(
-            draft.name, draft.broker, "api", settings=settings, accounts=settings.get("accounts", [])
-        )
+        return settings, creds
+
+    @staticmethod
+    async def _discover(adapter: BrokerAdapter) -> list[AccountInfo]:
+        """Log in once, list the accounts with balance and equity, and log out."""
         try:
-            adapter = self.build(spec, creds)
-        except ConfigError as exc:  # a replay file inside the allowed folders that is not a replay
-            raise RequestError("feed", str(exc)) from None
-        try:
-            await asyncio.wait_for(adapter.connect(), 10)
-            discovered = adapter.accounts()
+            await asyncio.wait_for(adapter.connect(), DISCOVERY_SECONDS)
+            return adapter.accounts()
         except BrokerRefused as exc:
             raise Conflict("credentials", str(exc)) from None
         except (BrokerError, OSError, TimeoutError) as exc:
             raise Conflict("broker", f"cannot reach the broker: {exc or 'timed out'}") from None
         finally:
             await adapter.disconnect()
-        draft.settings, draft.credentials, draft.discovered = settings, creds, discovered
+
+    @staticmethod
+    def _select_step(draft: Draft) -> dict[str, Any]:
         return {
             "draft": draft.id,
             "name": draft.name,
             "step": "select",
-            "accounts": [{"id": a.id, "balance": a.balance, "equity": a.equity} for a in discovered],
+            "accounts": [{"id": a.id, "balance": a.balance, "equity": a.equity} for a in draft.discovered],
+        }
+
+    @staticmethod
+    def _rithmic_complete(body: dict[str, Any]) -> bool:
+        return all(body.get(k) for k in ("username", "password", "system")) and bool(
+            body.get("gateway") or body.get("endpoint")
+        )
+
+    async def _rithmic_choices(self, draft: Draft, body: dict[str, Any]) -> dict[str, Any]:
+        """Rithmic's system list, and the gateway regions of the system chosen, asked of the
+        gateway before a login (templates 16 and 20): what the seeds' dropdowns offer."""
+        from ordergate.runtime.brokers.rithmic.client import RithmicBroker
+
+        unknown = sorted(set(body) - set(BROKER_KINDS["rithmic"].fields))
+        if unknown:
+            raise RequestError(
+                unknown[0],
+                f"not a field of a rithmic connection; fields: {', '.join(BROKER_KINDS['rithmic'].fields)}",
+            )
+        where = broker_kinds.endpoint("rithmic", broker_kinds.text(body, "endpoint"))
+        system = broker_kinds.text(body, "system")
+        settings = {"system": system or "-", **({"endpoint": where} if where else {})}
+        probe = RithmicBroker(draft.name, AdapterConfig(settings))
+        try:
+            systems, regions = await asyncio.wait_for(probe.discover(), DISCOVERY_SECONDS)
+        except (BrokerError, OSError, TimeoutError) as exc:
+            raise Conflict("broker", f"cannot reach the Rithmic gateway: {exc or 'timed out'}") from None
+        finally:
+            await probe.disconnect()
+        if system is not None and system not in systems:
+            raise RequestError("system", f"not a system of this gateway; systems: {', '.join(systems)}")
+        missing = [k for k in ("username", "password", "system") if not body.get(k)]
+        if not where and not body.get("gateway"):
+            missing.append("gateway")
+        return {
+            "draft": draft.id,
+            "name": draft.name,
+            "step": "authenticate",
+            "systems": systems,
+            "gateways": sorted(regions) if system else [],
+            "missing": missing,
         }
 
     def _start_oauth(self, draft: Draft, body: dict[str, Any], base_url: str) -> dict[str, Any]:
-        environment = body.get("environment", "demo")
-        if environment not in ("demo", "live"):
-            raise RequestError("environment", "must be demo or live")
-        draft.oauth = OAuthSettings.from_env(environment)
+        unknown = sorted(set(body) - {"environment", "endpoint"})
+        if unknown:
+            raise RequestError(
+                unknown[0],
+                f"not a field of {draft.broker}'s OAuth sign-in; fields: environment, endpoint"
+                + (
+                    ""
+                    if draft.broker == "ninjatrader"
+                    else " (or username, password… for the credentials flow)"
+                ),
+            )
+        where = broker_kinds.endpoint(draft.broker, broker_kinds.text(body, "endpoint"))
+        environment = broker_kinds.environment(draft.broker, broker_kinds.text(body, "environment"), "demo")
+        assert environment is not None
+        draft.oauth = OAuthSettings.from_env(environment, endpoint=where)
         draft.oauth_state = new_state()
-        draft.settings = {"environment": environment}
+        draft.settings = {"endpoint": where} if where else {"environment": environment}
         draft.redirect_uri = f"{base_url}/v1/oauth/callback"
         url = authorize_url(draft.oauth, draft.redirect_uri, draft.oauth_state)
         return {"draft": draft.id, "name": draft.name, "step": "authorize", "authorize_url": url}
 
     async def oauth_callback(self, state: str | None, code: str | None, error: str | None) -> dict[str, Any]:
-        """The broker's redirect back: exchange the code, seal the token, move the draft on."""
+        """The broker's redirect back: exchange the code, seal the token, sign in with it
+        and list the accounts for step 3."""
         draft = next((d for d in self.drafts.values() if state and d.oauth_state == state), None)
         if draft is None or draft.oauth is None:
             raise NotFound(
@@ -295,14 +398,12 @@ class ConnectionManager:
         tokens = await exchange(draft.oauth, require(code, "code"), draft.redirect_uri)
         self.rt.vault().put(self.rt.core.store, f"draft:{draft.id}", tokens)
         draft.authorized = True
-        kind = BROKER_KINDS[draft.broker]
-        answer: dict[str, Any] = {"draft": draft.id, "name": draft.name, "authorized": True}
-        if not kind.available:
-            answer["step"] = "unavailable"
-            answer["message"] = (
-                f"authorized; the {draft.broker} adapter is not in this build, so its accounts cannot be listed yet"
-            )
-        return answer
+        creds = token_credentials(tokens, self.rt.core.now())
+        spec = ConnectionSpec(draft.name, draft.broker, "api", settings=dict(draft.settings))
+        adapter = self.build(spec, creds)
+        draft.discovered = await self._discover(adapter)
+        draft.credentials = creds
+        return {**self._select_step(draft), "authorized": True}
 
     @staticmethod
     def _paper_accounts(accounts: Any) -> list[dict[str, Any]]:
@@ -361,7 +462,7 @@ class ConnectionManager:
         execution = body.get("execution", "broker_native")
         if execution not in EXECUTIONS:
             raise RequestError("execution", f"must be one of {', '.join(EXECUTIONS)}")
-        mode = body.get("mode")
+        mode = body.get("mode", draft.mode)
         if mode is not None and (
             not BROKER_KINDS[draft.broker].connection_modes or mode not in CONNECTION_MODES
         ):
@@ -374,6 +475,8 @@ class ConnectionManager:
             spec.settings["accounts"] = chosen
         await self.add(spec, draft.credentials)
         del self.drafts[draft.id]
+        if draft.authorized:  # the token is sealed under the connection's own record now
+            self.rt.core.store.delete_secret(f"draft:{draft.id}")
         return self.view(spec.name)
 
     def check_plan(self, extra_connections: int = 0, extra_accounts: int = 0) -> None:
@@ -527,6 +630,9 @@ class ConnectionManager:
             )
         spec.execution, spec.mode = execution, mode
         self.rt.core.executions[name] = execution
+        adapter = self.rt.core.brokers[name]
+        if mode is not None and BROKER_KINDS[spec.broker].connection_modes and hasattr(adapter, "mode"):
+            adapter.mode = mode  # read when the adapter next chooses between stream and polling
         return self.view(name)
 
     # ---- views

@@ -7,8 +7,13 @@ The ``state`` parameter ties the callback to its draft and is single-use too. Th
 is sealed in the vault at once and never shown.
 
 Settings come from the environment: ORDERGATE_TRADOVATE_CLIENT_ID and
-ORDERGATE_TRADOVATE_CLIENT_SECRET, and, to point at a simulator,
-ORDERGATE_TRADOVATE_OAUTH_URL and ORDERGATE_TRADOVATE_TOKEN_URL.
+ORDERGATE_TRADOVATE_CLIENT_SECRET, and, to point elsewhere,
+ORDERGATE_TRADOVATE_OAUTH_URL and ORDERGATE_TRADOVATE_TOKEN_URL. A connection with an
+``endpoint`` (``ordergate simulate tradovate``) signs in on that endpoint's own pages,
+``/oauth`` and ``/auth/oauthtoken``, as the app ``ordergate`` unless a client id is set.
+
+After the exchange the adapter is built from the token alone (``token_credentials``):
+``access_token`` and ``expires_at``, which it renews before expiry like any session.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 import httpx
@@ -28,6 +34,8 @@ TOKEN_URLS = {
     "demo": "https://demo.tradovateapi.com/auth/oauthtoken",
     "live": "https://live.tradovateapi.com/auth/oauthtoken",
 }
+SIMULATOR_CLIENT_ID = "ordergate"  # the app the Tradovate simulator knows
+DEFAULT_LIFETIME = 90 * 60  # seconds: Tradovate's documented token lifetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,19 +46,24 @@ class OAuthSettings:
     token_url: str
 
     @classmethod
-    def from_env(cls, environment: str, env: Mapping[str, str] | None = None) -> OAuthSettings:
+    def from_env(
+        cls, environment: str, env: Mapping[str, str] | None = None, *, endpoint: str | None = None
+    ) -> OAuthSettings:
         env = os.environ if env is None else env
-        client_id = env.get("ORDERGATE_TRADOVATE_CLIENT_ID", "")
+        client_id = env.get("ORDERGATE_TRADOVATE_CLIENT_ID", "") or (SIMULATOR_CLIENT_ID if endpoint else "")
         if not client_id:
             raise Conflict(
                 "environment",
                 "OAuth needs the app's client id: set ORDERGATE_TRADOVATE_CLIENT_ID (and ORDERGATE_TRADOVATE_CLIENT_SECRET)",
             )
+        base = endpoint.rstrip("/").removesuffix("/v1") if endpoint else None
         return cls(
             client_id,
             env.get("ORDERGATE_TRADOVATE_CLIENT_SECRET", ""),
-            env.get("ORDERGATE_TRADOVATE_OAUTH_URL", AUTHORIZE_URL),
-            env.get("ORDERGATE_TRADOVATE_TOKEN_URL", TOKEN_URLS[environment]),
+            f"{base}/oauth" if base else env.get("ORDERGATE_TRADOVATE_OAUTH_URL") or AUTHORIZE_URL,
+            f"{base}/auth/oauthtoken"
+            if base
+            else env.get("ORDERGATE_TRADOVATE_TOKEN_URL") or TOKEN_URLS[environment],
         )
 
 
@@ -98,6 +111,19 @@ async def exchange(settings: OAuthSettings, code: str, redirect_uri: str) -> dic
         for k, v in body.items()
         if k in ("access_token", "refresh_token", "expires_in", "token_type")
     }
+
+
+def token_credentials(tokens: Mapping[str, str], now: datetime) -> dict[str, str]:
+    """What the adapter is built from after the exchange: the token and when it expires."""
+    try:
+        lifetime = float(tokens.get("expires_in") or DEFAULT_LIFETIME)
+    except ValueError:
+        lifetime = DEFAULT_LIFETIME
+    expires = now + timedelta(seconds=min(max(lifetime, 0.0), 366 * 86400))
+    out = {"access_token": tokens["access_token"], "expires_at": expires.isoformat()}
+    if tokens.get("refresh_token"):
+        out["refresh_token"] = tokens["refresh_token"]
+    return out
 
 
 def require(value: str | None, name: str) -> str:

@@ -26,7 +26,7 @@ from ordergate.runtime.brokers.base import AccountInfo, OrderRequest
 from ordergate.runtime.brokers.paper import PaperBroker
 from ordergate.runtime.clock import Clock, SystemClock
 from ordergate.runtime.config import RuntimeConfig
-from ordergate.runtime.connections import ConnectionManager, ConnectionSpec
+from ordergate.runtime.connections import ConnectionManager, ConnectionSpec, config_spec
 from ordergate.runtime.copytrading import Copier
 from ordergate.runtime.core import Core
 from ordergate.runtime.errors import BadRequest, ConfigError, Conflict, RequestError
@@ -98,21 +98,7 @@ class Runtime:
         now = core.now()
         self._load_policy(now)
         for conn in self.config.connections:
-            spec = ConnectionSpec(
-                conn.name,
-                conn.broker,
-                "config",
-                conn.execution,
-                conn.mode,
-                settings={
-                    "feed": conn.feed or "random_walk",
-                    "latency_ms": conn.latency_ms,
-                    "partial_fills": conn.partial_fills,
-                },
-                accounts=[
-                    {"id": a.id, "nickname": a.nickname, "balance": a.balance} for a in conn.accounts or ()
-                ],
-            )
+            spec = config_spec(conn)
             try:
                 adapter = self.connections.build(spec, dict(conn.credentials or {}))
             except RequestError as exc:

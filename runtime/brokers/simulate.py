@@ -19,7 +19,13 @@ from ordergate.runtime.brokers.exchange import Exchange, RandomWalk
 
 __all__ = ["DEFAULT_ACCOUNTS", "SIMULATORS", "SimLogin", "harness", "parse_accounts", "run"]
 
-SIMULATORS = ("loopback", "rithmic", "projectx", "tradovate")
+SIMULATORS = ("rithmic", "projectx", "tradovate", "ninjatrader", "loopback")
+# what a client needs beyond the endpoint and the login, by broker
+NOTES = {
+    "rithmic": "system Rithmic Test",
+    "tradovate": "app id, cid and sec not checked; OAuth pages at {endpoint}/oauth, client id ordergate",
+    "ninjatrader": "sign in through OAuth at {endpoint}/oauth, client id ordergate (the Tradovate simulator)",
+}
 DEFAULT_ACCOUNTS = ("SIM-1", "SIM-2")
 
 
@@ -59,12 +65,15 @@ async def run(
     handle = await found.serve(exchange, login, port)
     match = re.search(r"127\.0\.0\.1:(\d+)", handle.endpoint)
     bound = match.group(1) if match else str(port)
-    password = login.password if login.password == "demo" else "(as given)"
+    if found.broker == "projectx":
+        secret = "api key " + (login.api_key if login.api_key == "demo" else "(as given)")
+    else:
+        secret = "password " + (login.password if login.password == "demo" else "(as given)")
     say(
         f"{found.broker} broker simulator on 127.0.0.1:{bound}: {handle.endpoint} "
-        f"user {login.username} password {password}"
-        + (f" api key {login.api_key}" if login.api_key == "demo" else "")
+        f"user {login.username} {secret}"
         + f"; accounts {', '.join(a for a, _ in accounts)}"
+        + (f"; {NOTES[found.broker].format(endpoint=handle.endpoint)}" if found.broker in NOTES else "")
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

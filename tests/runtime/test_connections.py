@@ -114,13 +114,12 @@ async def test_step_two_names_unknown_and_missing_fields(rt, sim) -> None:
         assert (await c.post("/v1/connections", json={"broker": "etrade"})).json()["field"] == "broker"
         listed = await c.post("/v1/connections", json={"broker": ["paper"]})
         assert listed.status_code == 422 and listed.json()["field"] == "broker"
+        rithmic = (await c.post("/v1/connections", json={"broker": "rithmic"})).json()["draft"]
         r = await c.post(
-            (
-                f"/v1/connections/drafts/{(await c.post('/v1/connections', json={'broker': 'rithmic'})).json()['draft']}/authenticate"
-            ),
-            json={},
+            f"/v1/connections/drafts/{rithmic}/authenticate",
+            json={"username": "u", "password": "p", "system": "Apex", "gateway": "chicago", "colour": "red"},
         )
-        assert r.status_code == 422 and "not available in this build" in r.json()["error"]
+        assert r.status_code == 422 and r.json()["field"] == "colour"
 
 
 async def test_secrets_are_never_in_the_store_the_api_the_audit_or_the_logs(
@@ -375,7 +374,16 @@ async def test_oauth_redirects_to_the_broker_and_exchanges_the_code_on_callback(
 ) -> None:
     from urllib.parse import parse_qs, urlparse
 
+    from ordergate.runtime.brokers.base import AccountInfo
+
     token_url, seen = token_server
+    signed_in: list[dict[str, str]] = []
+
+    async def discover(adapter):  # the live broker's side, which this test does not dial
+        signed_in.append(dict(adapter.config.credentials))
+        return [AccountInfo("NT-1", 50_000.0, 50_125.0)]
+
+    monkeypatch.setattr(rt.connections, "_discover", discover)
     monkeypatch.setenv("ORDERGATE_TRADOVATE_CLIENT_ID", "app-id")
     monkeypatch.setenv("ORDERGATE_TRADOVATE_CLIENT_SECRET", "app-secret")
     monkeypatch.setenv("ORDERGATE_TRADOVATE_TOKEN_URL", token_url)
@@ -400,7 +408,9 @@ async def test_oauth_redirects_to_the_broker_and_exchanges_the_code_on_callback(
             assert bad.status_code == 404 and bad.json()["field"] == "state"
             ok = await browser.get("/v1/oauth/callback", params={"state": state, "code": "good-code"})
             assert ok.status_code == 200 and ok.json()["authorized"] is True
-            assert "not in this build" in ok.json()["message"]
+            assert ok.json()["step"] == "select"
+            assert ok.json()["accounts"] == [{"id": "NT-1", "balance": 50_000.0, "equity": 50_125.0}]
+            assert signed_in[0]["access_token"] == "tv-access-SECRET" and signed_in[0]["expires_at"]
             again = await browser.get("/v1/oauth/callback", params={"state": state, "code": "good-code"})
             assert again.status_code == 404  # the state is single-use
     assert (
