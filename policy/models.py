@@ -8,9 +8,10 @@ here with a pattern, and are checked with a precise message by ``semantics``.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 API_VERSION = "ordergate/v1"
 SUPPORTED_API_VERSIONS = (API_VERSION,)
@@ -364,6 +365,23 @@ class PolicyTestDocument(Strict):
 # ---------------------------------------------------------------- Runtime
 
 
+class ApprovalConfig(Strict):
+    auto_submit: Annotated[
+        bool,
+        Field(
+            description="false: a signal waits in the approval queue (GET /v1/signals, ordergate signals) "
+            "until a person approves it, and goes through the check chain then."
+        ),
+    ] = True
+    expire_after: Annotated[
+        str,
+        Field(
+            pattern=r"^\s*[0-9]+(\.[0-9]+)?\s*(s|m|h|d)\s*$",
+            description="How long a queued signal waits for approval (30s, 5m, 1h); expired, it is never sent.",
+        ),
+    ] = "5m"
+
+
 class WebhookConfig(Strict):
     name: Annotated[
         str, Field(min_length=1, description="A label for the alert source, e.g. tradingview-es.")
@@ -371,7 +389,70 @@ class WebhookConfig(Strict):
     secret: Annotated[
         str, Field(description="The secret part of the webhook URL; reference it as ${env:NAME}.")
     ]
-    account: Annotated[str, Field(min_length=1, description="The account the alerts trade.")]
+    account: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            description="The account the alerts trade, or a connection's name (its live or paper "
+            "account, by mode). One of account and accounts.",
+        ),
+    ] = None
+    accounts: Annotated[
+        list[Annotated[str, Field(min_length=1)]] | None,
+        Field(
+            min_length=1,
+            description="Parallel account execution: every alert goes to each of these accounts (or "
+            "connections), each order through its own check chain; the answer lists each account's result.",
+        ),
+    ] = None
+    mode: Annotated[
+        Literal["live", "paper"] | None,
+        Field(
+            description="Trade each target's live or paper account, as its connection names them "
+            "(live_account, paper_account); unset: the accounts as named."
+        ),
+    ] = None
+    tickers: Annotated[
+        list[Annotated[str, Field(min_length=1)]] | None,
+        Field(
+            description="Allowed tickers: a root (MNQ, any of its contracts) or a contract (MNQU2026); "
+            "an alert for another ticker is refused with a 422. Unset: any ticker."
+        ),
+    ] = None
+    allow_ips: Annotated[
+        list[str] | None,
+        Field(
+            description="Addresses or networks (203.0.113.7, 52.89.214.0/24) alerts may come from; "
+            "others get a 403. The peer address of the connection, unless trusted_proxies says otherwise."
+        ),
+    ] = None
+    trusted_proxies: Annotated[
+        list[str] | None,
+        Field(
+            description="Proxies in front of the runtime: only from these is X-Forwarded-For read, "
+            "and the first address in it that is not one of them counts as the sender's."
+        ),
+    ] = None
+    approval: ApprovalConfig | None = None
+
+    @field_validator("allow_ips", "trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str] | None) -> list[str] | None:
+        for item in value or ():
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network such as 203.0.113.0/24") from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_target(self) -> WebhookConfig:
+        if (self.account is None) == (self.accounts is None):
+            raise ValueError("a webhook names account (one) or accounts (several), and not both")
+        return self
+
+    def targets(self) -> list[str]:
+        return list(self.accounts) if self.accounts is not None else [self.account or ""]
 
 
 class ApiConfig(Strict):
@@ -432,6 +513,17 @@ class ConnectionConfig(Strict):
     ] = None
     credentials: Annotated[
         dict[str, str] | None, Field(description="Reference secrets as ${env:NAME}; never literal.")
+    ] = None
+    live_account: Annotated[
+        str | None, Field(min_length=1, description="The account a webhook with mode: live trades.")
+    ] = None
+    paper_account: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            description="The account a webhook with mode: paper trades: one of the broker's own demo "
+            "or simulated accounts.",
+        ),
     ] = None
 
 

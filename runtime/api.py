@@ -26,12 +26,13 @@ from ordergate.policy.calendar import parse_duration
 from ordergate.runtime import audit_export, dashboard, logs, paging
 from ordergate.runtime.body import read_json
 from ordergate.runtime.connections import BROKER_KINDS
-from ordergate.runtime.errors import BrokerError, NotFound, RequestError, StoreError
+from ordergate.runtime.errors import BrokerError, RequestError, StoreError
 from ordergate.runtime.events import Subscription, TooManySubscribers
 from ordergate.runtime.openapi import document as openapi_document
 from ordergate.runtime.prices import PriceError, check_price, refuse
 from ordergate.runtime.service import Runtime
 from ordergate.runtime.webhook import MAX_QTY
+from ordergate.runtime.webhook_desk import WebhookDesk
 
 # the OAuth callback is reached by the trader's browser, which carries no bearer token;
 # its single-use state parameter is what ties it to a draft
@@ -81,6 +82,13 @@ def _lock_duration(body: Any) -> None:
         )
 
 
+def _alert_path(scope: Scope) -> bool:
+    """``POST /v1/webhooks/{secret}``: the secret in the URL is the credential. Reading and
+    changing a webhook's settings (``GET|PATCH /v1/webhooks/{name}``) needs the token."""
+    path = scope["path"]
+    return scope.get("method") == "POST" and path.startswith("/v1/webhooks/") and path.count("/") == 3
+
+
 class BearerAuth:
     """Pure ASGI middleware: a bearer token on every path but the public ones. A request
     without an Authorization header may instead carry a dashboard session
@@ -98,7 +106,7 @@ class BearerAuth:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        if path in PUBLIC_PATHS or path.startswith("/v1/webhooks/") or dashboard.is_public(path):
+        if path in PUBLIC_PATHS or _alert_path(scope) or dashboard.is_public(path):
             await self.app(scope, receive, send)
             return
         header = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
@@ -197,6 +205,7 @@ class EventStream:
 def build_app(runtime: Runtime) -> Starlette:
     rt = runtime
     sessions = dashboard.Sessions(rt.config.tokens)
+    hooks = WebhookDesk(rt)  # webhook settings and the approval queue (runtime/webhook_desk.py)
     Handler = Callable[[Request], Awaitable[Response]]
 
     def guarded(fn: Callable[[Request], Awaitable[tuple[int, Any]]]) -> Handler:
@@ -314,15 +323,43 @@ def build_app(runtime: Runtime) -> Starlette:
         return 200, await rt.kill_switch(await _body(request))
 
     async def webhook(request: Request) -> tuple[int, Any]:
-        """responses: {201: {description: allowed and sent}, 403: {description: blocked}, 404: {description: unknown webhook}}"""
-        secret = request.path_params["secret"].encode()
-        hook = next((w for w in rt.config.webhooks if hmac.compare_digest(secret, w.secret.encode())), None)
-        if hook is None:
-            raise NotFound("secret", "invalid webhook URL")
-        body = await _body(request)
-        answer = await rt.gateway.submit_alert(rt.core.account(hook.account), body)
-        logs.webhook(hook.name, hook.account, body, answer[0])
+        """responses: {201: {description: allowed and sent}, 202: {description: queued for approval}, 207: {description: "accounts: each account's answer, and they differ"}, 403: {description: blocked, or not from an allowed address}, 404: {description: unknown webhook}, 422: {description: a field refused, or a ticker not allowed}}"""
+        peer = request.client.host if request.client else None
+        hook, body, answer = await hooks.receive(
+            request.path_params["secret"], peer, request.headers, lambda: _body(request)
+        )
+        logs.webhook(hook.name, ",".join(hook.targets()), body, answer[0])
         return answer
+
+    async def webhooks_list(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: "webhooks with their settings and the accounts they trade, live or paper (never the secret)"}}"""
+        return 200, {"webhooks": hooks.views()}
+
+    async def webhook_get(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: one webhook's settings}, 404: {description: no such webhook}}"""
+        return 200, hooks.view(hooks.named(request.path_params["name"]))
+
+    async def webhook_update(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: "settings changed (accounts, mode, tickers, allow_ips, trusted_proxies, approval); kept over the config file's"}, 409: {description: a mode or account that names no account}}"""
+        return 200, hooks.update(request.path_params["name"], await _body(request))
+
+    async def signals(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: "the approval queue, newest first; status=pending|approved|rejected|expired"}}"""
+        return 200, {"signals": hooks.queue.list(request.query_params.get("status"))}
+
+    async def signal(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: one signal}, 404: {description: no such signal}}"""
+        return 200, {"signal": hooks.queue.get(request.path_params["id"])}
+
+    async def signal_approve(request: Request) -> tuple[int, Any]:
+        """responses: {201: {description: approved; the alert's answer, decided now}, 403: {description: approved and blocked}, 409: {description: expired, rejected or approved already}}"""
+        await _no_body(request)
+        return await hooks.approve(request.path_params["id"])
+
+    async def signal_reject(request: Request) -> tuple[int, Any]:
+        """responses: {200: {description: rejected; never sent}, 409: {description: not pending}}"""
+        await _no_body(request)
+        return 200, hooks.reject(request.path_params["id"])
 
     async def paper_quotes(request: Request) -> tuple[int, Any]:
         """responses: {200: {description: quote applied}, 409: {description: no manual paper feed}}"""
@@ -455,6 +492,13 @@ def build_app(runtime: Runtime) -> Starlette:
         Route("/v1/orders/{id}", guarded(orders_delete), methods=["DELETE"]),
         Route("/v1/kill-switch", guarded(kill_switch), methods=["POST"]),
         Route("/v1/webhooks/{secret}", guarded(webhook), methods=["POST"]),
+        Route("/v1/webhooks", guarded(webhooks_list), methods=["GET"]),
+        Route("/v1/webhooks/{name}", guarded(webhook_get), methods=["GET"]),
+        Route("/v1/webhooks/{name}", guarded(webhook_update), methods=["PATCH"]),
+        Route("/v1/signals", guarded(signals), methods=["GET"]),
+        Route("/v1/signals/{id}", guarded(signal), methods=["GET"]),
+        Route("/v1/signals/{id}/approve", guarded(signal_approve), methods=["POST"]),
+        Route("/v1/signals/{id}/reject", guarded(signal_reject), methods=["POST"]),
         Route("/v1/paper/quotes", guarded(paper_quotes), methods=["POST"]),
         Route("/v1/decisions", guarded(decisions), methods=["GET"]),
         Route("/v1/decisions/export", guarded(decisions_export), methods=["GET"]),

@@ -210,10 +210,13 @@ class Gateway:
                 return 201, {**body, "order": view}
         return status, body
 
-    async def submit_alert(self, state: AccountState, alert: Any) -> tuple[int, dict[str, Any]]:
+    async def submit_alert(
+        self, state: AccountState, alert: Any, *, context: dict[str, Any] | None = None
+    ) -> tuple[int, dict[str, Any]]:
         """A TradersPost-style alert: read against the position under the account's lock, so
         two alerts arriving together cannot both see it flat. Its id sent again answers
-        as the first time did, saying it is a replay; with another alert behind it, 409."""
+        as the first time did, saying it is a replay; with another alert behind it, 409.
+        ``context`` (the webhook's name and mode) goes with its orders into the audit log."""
         parsed = parse_alert(alert)
         key = parsed.id
         async with self.core.lock_for(state.id):
@@ -222,14 +225,16 @@ class Gateway:
                 assert key is not None
                 status, answer = replayed(self.core.store, state, key, alert, seen)
             else:
-                status, answer = await self._alert(state, parsed)
+                status, answer = await self._alert(state, parsed, context or {})
                 if key:
                     remember_alert(self.core.store, state, key, alert, status, answer)
         if parsed.ignored:
             answer = {**answer, "ignored": list(parsed.ignored)}
         return status, answer
 
-    async def _alert(self, state: AccountState, alert: Alert) -> tuple[int, dict[str, Any]]:
+    async def _alert(
+        self, state: AccountState, alert: Alert, context: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
         root = alert.root
         if alert.action == "cancel":  # the ticker's open orders
             return 200, {"cancelled": await self._cancel_open(state, root)}
@@ -239,7 +244,7 @@ class Gateway:
         orders = [parse_order(body, "webhook")[1] for body in todo.bodies]
         for order in orders:
             check_tradable(state, order)
-        note = alert_note(alert, day_end(self.core.now()))
+        note = {**context, **alert_note(alert, day_end(self.core.now()))}
         last = {**note, "bracket": alert.bracket.to_dict()} if todo.entry and alert.bracket else note
         extra: dict[str, Any] = {}
         # like TradersPost, a buy or sell first cancels the ticker's open orders, so a

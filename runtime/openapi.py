@@ -166,6 +166,7 @@ BODIES: dict[tuple[str, str], tuple[dict[str, Any], bool]] = {
         True,
     ),
     ("POST", "/v1/webhooks/{secret}"): (ANY_OBJECT, True),
+    ("PATCH", "/v1/webhooks/{name}"): (ANY_OBJECT, True),
 }
 
 
@@ -198,6 +199,13 @@ QUERIES: dict[tuple[str, str], list[dict[str, Any]]] = {
         _query("until", {"type": "string", "format": "date-time"}, "only decisions before this instant"),
         _query("account", {"type": "string"}, "only these accounts: an id or a glob such as DESK-*"),
     ],
+    ("GET", "/v1/signals"): [
+        _query(
+            "status",
+            {"type": "string", "enum": ["pending", "approved", "rejected", "expired"]},
+            "only signals in this state",
+        )
+    ],
     ("GET", "/v1/oauth/callback"): [
         _query(name, {"type": "string"}, f"the broker's {name}") for name in ("state", "code", "error")
     ],
@@ -225,18 +233,22 @@ def _responses(doc: str | None, path: str, public: bool) -> dict[str, Any]:
 
 
 def document(
-    routes: Iterable[BaseRoute], public: Iterable[str], *, public_prefix: str = "/v1/webhooks/"
+    routes: Iterable[BaseRoute],
+    public: Iterable[str],
+    *,
+    public_operations: tuple[tuple[str, str], ...] = (("POST", "/v1/webhooks/{secret}"),),
 ) -> dict[str, Any]:
-    """The OpenAPI 3.0 document of ``routes``; ``public`` paths need no token."""
+    """The OpenAPI 3.0 document of ``routes``; ``public`` paths and ``public_operations``
+    (an alert, whose URL holds its secret) need no token."""
     public = tuple(public)
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
         if not isinstance(route, Route) or not route.include_in_schema:
             continue
         path = _PARAM.sub(lambda m: "{" + m.group(1) + "}", route.path)
-        is_public = path in public or path.startswith(public_prefix)
         for method in sorted((route.methods or set()) - {"HEAD"}):
             key = (method, path)
+            is_public = path in public or key in public_operations
             operation: dict[str, Any] = {
                 "operationId": f"{method.lower()}_{route.name}",
                 "summary": route.name.replace("_", " "),

@@ -163,6 +163,10 @@ def api_config(
         http=protocol,
         access_log=False,
         lifespan="off",
+        # the peer address is the connection's: a webhook's IP allow-list must not take a
+        # client's X-Forwarded-For on trust (uvicorn would, from any loopback client);
+        # the webhook reads it only from proxies its settings name
+        proxy_headers=False,
         **options,
     )
 

@@ -99,6 +99,16 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE decisions ADD COLUMN inputs TEXT;
     """,
+    # webhook alerts waiting for a person's approval (runtime/signals.py), and the webhook
+    # settings changed through the API, laid over the config file's
+    """
+    CREATE TABLE signals (
+        id TEXT PRIMARY KEY, webhook TEXT NOT NULL, alert_id TEXT, body TEXT NOT NULL, status TEXT NOT NULL,
+        created_at TEXT NOT NULL, expires_at TEXT NOT NULL, decided_at TEXT, result TEXT
+    );
+    CREATE INDEX signals_status ON signals (status);
+    CREATE TABLE webhook_settings (name TEXT PRIMARY KEY, settings TEXT NOT NULL, updated_at TEXT NOT NULL);
+    """,
 )
 
 # An order is open until the broker says what became of it (runtime/orders.py); ``held``
@@ -705,6 +715,70 @@ class SqliteStore:
 
     def delete_copy_group(self, name: str) -> None:
         self._write("DELETE FROM copy_groups WHERE name = ?", (name,))
+
+    # ---- webhook signals awaiting approval, and webhook settings (runtime/signals.py)
+
+    @staticmethod
+    def _signal(r: sqlite3.Row) -> dict[str, Any]:
+        return {
+            "id": r["id"],
+            "webhook": r["webhook"],
+            "alert_id": r["alert_id"],
+            "alert": json.loads(r["body"]),
+            "status": r["status"],
+            "created_at": r["created_at"],
+            "expires_at": r["expires_at"],
+            "decided_at": r["decided_at"],
+            "result": json.loads(r["result"]) if r["result"] else None,
+        }
+
+    def add_signal(
+        self, signal_id: str, webhook: str, alert_id: str | None, alert: Any, created_at: str, expires_at: str
+    ) -> None:
+        self._write(
+            "INSERT INTO signals (id, webhook, alert_id, body, status, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+            (signal_id, webhook, alert_id, json.dumps(alert), created_at, expires_at),
+        )
+
+    def signals(self, status: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+        """Newest first; of one status, or all."""
+        where, params = ("WHERE status = ?", (status,)) if status else ("", ())
+        rows = self._read(f"SELECT * FROM signals {where} ORDER BY rowid DESC LIMIT ?", (*params, limit))
+        return [self._signal(r) for r in rows]
+
+    def signal(self, signal_id: str) -> dict[str, Any] | None:
+        rows = self._read("SELECT * FROM signals WHERE id = ?", (signal_id,))
+        return self._signal(rows[0]) if rows else None
+
+    def signal_by_alert(self, webhook: str, alert_id: str) -> dict[str, Any] | None:
+        rows = self._read(
+            "SELECT * FROM signals WHERE webhook = ? AND alert_id = ? ORDER BY rowid LIMIT 1",
+            (webhook, alert_id),
+        )
+        return self._signal(rows[0]) if rows else None
+
+    def settle_signal(self, signal_id: str, status: str, decided_at: str) -> bool:
+        """Move a pending signal to ``status``; False when it was not pending any more
+        (another approval, a reject or the expiry got there first)."""
+        cursor = self._write(
+            "UPDATE signals SET status = ?, decided_at = ? WHERE id = ? AND status = 'pending'",
+            (status, decided_at, signal_id),
+        )
+        return cursor.rowcount == 1
+
+    def signal_result(self, signal_id: str, result: dict[str, Any]) -> None:
+        self._write("UPDATE signals SET result = ? WHERE id = ?", (json.dumps(result), signal_id))
+
+    def webhook_settings(self) -> dict[str, dict[str, Any]]:
+        return {r["name"]: json.loads(r["settings"]) for r in self._read("SELECT * FROM webhook_settings")}
+
+    def save_webhook_settings(self, name: str, settings: dict[str, Any], updated_at: str) -> None:
+        self._write(
+            "INSERT INTO webhook_settings (name, settings, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at",
+            (name, json.dumps(settings), updated_at),
+        )
 
     # ---- connections
 
