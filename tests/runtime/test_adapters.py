@@ -20,15 +20,40 @@ from ordergate.runtime.brokers import paper
 from ordergate.runtime.brokers.base import Harness, SimLogin, SimulatorHandle
 from ordergate.runtime.brokers.exchange import Exchange
 from ordergate.runtime.brokers.loopback import simulator as loopback
+from ordergate.runtime.brokers.ninjatrader import simulator as ninjatrader
+from ordergate.runtime.brokers.projectx import simulator as projectx
+from ordergate.runtime.brokers.rithmic import simulator as rithmic
+from ordergate.runtime.brokers.tradovate import simulator as tradovate
 from ordergate.runtime.connections import ConnectionSpec
 from ordergate.runtime.service import Runtime
 from ordergate.runtime.supervisor import Supervisor
 
 pytestmark = pytest.mark.anyio
 
-ADAPTERS: list[Harness] = [paper.HARNESS, loopback.HARNESS]
+ADAPTERS: list[Harness] = [
+    paper.HARNESS,
+    loopback.HARNESS,
+    rithmic.HARNESS,
+    projectx.HARNESS,
+    tradovate.HARNESS,
+    ninjatrader.HARNESS,
+]
 
 ACCOUNT = "SIM-1"
+# Cases an adapter does not pass yet, each with why; strict, so that a fix shows.
+KNOWN_GAPS = {
+    (
+        "rithmic",
+        "test_a_fill_while_the_link_is_down_is_booked_once_after_the_reconnect",
+    ): "the Rithmic adapter hears only the fills of its own session: execution replay (3506) "
+    "and order history (322-327) are not in its protocol yet, so a fill while down is seen "
+    "only as a position",
+    (
+        "rithmic",
+        "test_an_order_with_no_answer_is_unconfirmed_until_reconciliation",
+    ): "the Rithmic adapter cannot ask the gateway about a filled order it never heard of "
+    "(no order history or execution replay yet)",
+}
 
 
 @dataclass
@@ -71,6 +96,9 @@ async def until(predicate: Callable[[], object], seconds: float = 3.0) -> None:
 @pytest.fixture(params=ADAPTERS, ids=lambda h: h.broker)
 async def desk(request: pytest.FixtureRequest, make_runtime: Callable[..., Runtime]) -> AsyncIterator[Desk]:
     harness: Harness = request.param
+    gap = KNOWN_GAPS.get((harness.broker, request.node.originalname))
+    if gap is not None:
+        request.node.add_marker(pytest.mark.xfail(reason=gap, strict=True))
     rt = make_runtime()
     clock = lambda: rt.core.now().timestamp()  # noqa: E731 - the runtime's fake clock, for quote ages
     monotonic = [1000.0]
@@ -92,8 +120,15 @@ async def desk(request: pytest.FixtureRequest, make_runtime: Callable[..., Runti
     rt.connections.register(spec, harness.adapter("Sim", sim.config, rt.events_for("Sim"), clock))
     rt.add_account("Sim", ACCOUNT, None, 50_000)
     await rt.connections.start("Sim")
-    ex.set_quote("ES", 6000.0, 6000.25, 6000.0)  # a quote after the login, for every adapter
-    await until(lambda: "ES" in rt.core.brokers["Sim"].quotes)
+    # Quotes after the login, for every adapter, each waited for: the login's own snapshot
+    # may already hold ES, and a quote still on the wire when a test moves the clock would
+    # count as a heartbeat after it (the stale case). The first one is unlike any other, so
+    # seeing the second means nothing set here is still on its way.
+    quotes = rt.core.brokers["Sim"].quotes
+    ex.set_quote("ES", 5999.75, 6000.0, 5999.75)
+    await until(lambda: "ES" in quotes and quotes["ES"].last == 5999.75)
+    ex.set_quote("ES", 6000.0, 6000.25, 6000.0)
+    await until(lambda: quotes["ES"].last == 6000.0 and quotes["ES"].ask == 6000.25)
     yield Desk(rt, ex, sim, harness, monotonic)
     await rt.stop()
     await sim.stop()
@@ -108,6 +143,11 @@ async def test_login_is_accepted_and_accounts_are_found_with_balance_and_equity(
 async def test_a_refused_login_is_an_error_without_a_retry_storm(desk: Desk) -> None:
     if desk.harness.broker == "paper":
         pytest.skip("the paper broker has no login")
+    if desk.harness.broker == "ninjatrader":
+        pytest.skip(
+            "NinjaTrader signs in only with an OAuth token, never a password; a dead token is "
+            "refused in test_tradovate_adapter.py"
+        )
     config = desk.sim.config
     wrong = type(config)(config.settings, {**config.credentials, "password": "wrong", "api_key": "wrong"})
     statuses: list[str] = []

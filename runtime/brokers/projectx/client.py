@@ -423,12 +423,27 @@ class ProjectXBroker(BrokerAdapter):
         answer = await self.rest.call(
             "Trade/search", {"accountId": self._account_id(account), "startTimestamp": timestamp(ts)}
         )
+        trades = answer.get("trades") or []
+        if any(str(t.get("orderId")) not in self._tags for t in trades):
+            await self._learn_tags(account, ts)  # orders whose place answer was lost
         fills = []
-        for record in answer.get("trades") or []:
+        for record in trades:
             fill = fill_of(account, record, self._tags.get(str(record.get("orderId"))), self._contract_names)
             if fill is not None:
                 fills.append(fill)
         return fills
+
+    async def _learn_tags(self, account: str, ts: float) -> None:
+        """Our order ids (``customTag``) of the account's orders since ``ts``, so that their
+        fills reach the runtime with the order they belong to."""
+        answer = await self.rest.call(
+            "Order/search", {"accountId": self._account_id(account), "startTimestamp": timestamp(ts)}
+        )
+        for record in answer.get("orders") or []:
+            tag, broker_id = record.get("customTag"), str(record.get("id"))
+            if tag and broker_id not in self._tags:
+                self._tags[broker_id] = str(tag)
+                self._broker_ids.setdefault(str(tag), broker_id)
 
     async def fetch_positions(self, account: str) -> dict[str, tuple[int, float]]:
         answer = await self.rest.call("Position/searchOpen", {"accountId": self._account_id(account)})

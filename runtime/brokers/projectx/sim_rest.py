@@ -311,6 +311,15 @@ async def _body(request: Request, endpoint: Endpoint) -> BaseModel | JSONRespons
         return _problem({".".join(str(p) for p in e["loc"]) or "$": [e["msg"]] for e in exc.errors()})
 
 
+async def _lost(core: SimCore, most: float = 30.0) -> None:
+    """Hold an answer while orders are muted (at most ``most`` seconds, so that the server
+    can always shut down)."""
+    waited = 0.0
+    while core.exchange.faults.mute_orders and waited < most:
+        await asyncio.sleep(0.05)
+        waited += 0.05
+
+
 def endpoint_route(core: SimCore, path: str) -> Callable[[Request], Awaitable[Response]]:
     endpoint, handler = ENDPOINTS[path], HANDLERS[path]
 
@@ -328,14 +337,14 @@ def endpoint_route(core: SimCore, path: str) -> Callable[[Request], Awaitable[Re
         body = await _body(request, endpoint)
         if isinstance(body, JSONResponse):
             return body
-        if path.startswith(("Order/place", "Position/")) and core.exchange.faults.mute_orders:
-            await asyncio.Event().wait()  # the answer is lost on the wire: the client times out
         try:
             answer = handler(core, session, body)
         except Failed as exc:
             answer = {"success": False, "errorCode": exc.code, "errorMessage": exc.message}
             if endpoint.payload is not None:
                 answer[endpoint.payload] = None
+        if path.startswith(("Order/place", "Position/")) and core.exchange.faults.mute_orders:
+            await _lost(core)  # carried out, and its answer lost on the wire: the client times out
         return JSONResponse(answer)
 
     return serve

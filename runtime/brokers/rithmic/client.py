@@ -10,7 +10,9 @@ a snapshot, which gives the balances and positions.
 Settings: ``endpoint`` (``ws://`` or ``wss://``; a simulator or a private gateway) or
 ``gateway`` (a region named by the gateway list, 20/21), ``system`` (the prop firm, from
 the system list), ``ca_file`` (a certificate to trust for ``wss://``), ``stagger``
-(seconds between plant logins), ``timeout`` (seconds per request), ``forced_logout_hold``
+(seconds between plant logins), ``symbols`` (roots whose quotes stream from the login on;
+default the common index, energy and metal roots, so that an entry's quote is there
+before its first order), ``timeout`` (seconds per request), ``forced_logout_hold``
 (seconds to wait before logging in again after a forced logout, so that two sessions do
 not keep pushing each other out).
 """
@@ -55,6 +57,7 @@ TEST_GATEWAY: Final = "wss://rituz00100.rithmic.com:443"
 APP_NAME: Final = "ordergate"
 APP_VERSION: Final = "0.1.0"
 PLANTS: Final = (Plant.TICKER, Plant.ORDER, Plant.PNL)
+DEFAULT_SYMBOLS: Final = ("ES", "MES", "NQ", "MNQ", "YM", "RTY", "CL", "GC")
 
 
 class RithmicBroker(BrokerAdapter):
@@ -73,6 +76,7 @@ class RithmicBroker(BrokerAdapter):
         self.timeout = float(s.get("timeout", 10.0))
         self.stagger = float(s.get("stagger", 0.25))
         self.forced_logout_hold = float(s.get("forced_logout_hold", 30.0))
+        self.symbols = tuple(s.get("symbols") or DEFAULT_SYMBOLS)
         self._ssl = ssl_context_for(s.get("ca_file"))
         self.systems: list[str] = []
         self.regions: dict[str, str] = {}
@@ -85,6 +89,7 @@ class RithmicBroker(BrokerAdapter):
         self._baskets: dict[str, str] = {}  # runtime order id → basket id
         self._orders_of: dict[str, str] = {}  # basket id → runtime order id
         self._statuses: dict[str, str] = {}  # basket id → last status emitted
+        self._refused: dict[str, str] = {}  # runtime order id → why the exchange rejected it
         self._fills: list[Fill] = []
         self._fill_ids: set[str] = set()
         self._symbols: dict[str, tuple[str, str]] = {}  # root → trading symbol, exchange
@@ -155,6 +160,9 @@ class RithmicBroker(BrokerAdapter):
                 ) from None
         await self._order_plant_setup()
         await self._pnl_plant_setup()
+        for root in self.symbols:
+            with contextlib.suppress(BrokerRejected):  # a root this gateway does not list
+                await self._ensure_quotes(root)
         self.heartbeat()
 
     async def _order_plant_setup(self) -> None:
@@ -302,6 +310,11 @@ class RithmicBroker(BrokerAdapter):
         # basket id then comes from the notifications, keyed by our user_tag.
         basket = getattr(reply.last, "basket_id", "") or self._baskets.get(request.order_id, "")
         self._remember(request.order_id, basket)
+        # The gateway takes the order (313) and the exchange may refuse it at once: the
+        # reject notification then came before the reply, and the order was never working.
+        refused = self._refused.pop(request.order_id, None)
+        if refused is not None:
+            raise BrokerRejected(refused)
         return mapping_ack(request.order_id, basket)
 
     async def cancel(self, account: str, order_id: str) -> None:
@@ -431,6 +444,8 @@ class RithmicBroker(BrokerAdapter):
                 update = type(update)(
                     update.account, order_id, update.broker_order_id, update.status, update.reason, update.ts
                 )
+            if update.status == "rejected" and update.order_id:
+                self._refused[update.order_id] = update.reason or "rejected by the exchange"
             self.emit_order(update)
 
     def _on_instrument_pnl(self, m: Any, now: float) -> None:
