@@ -7,13 +7,14 @@ the book is rebuilt from it at start. The trading day and week roll at 18:00 New
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from math import isfinite
 from types import MappingProxyType
+from typing import Any
 
-from ordergate.policy import Quote, Snapshot, spec_for
+from ordergate.policy import Quote, Snapshot, Working, spec_for
 from ordergate.policy.calendar import (
     next_trading_day_start,
     trading_day,
@@ -56,6 +57,26 @@ def apply_fill(
     if (remaining > 0) == (holding.qty > 0):
         return Position(remaining, holding.avg_price, holding.point_value), FillEffect(realized, False)
     return Position(remaining, price, holding.point_value), FillEffect(realized, True)  # reversed
+
+
+def working_entries(views: Iterable[Mapping[str, Any]]) -> dict[str, Working] | None:
+    """The entry contracts still resting at the broker, by root and side (DESIGN 4.3).
+
+    ``views`` are an account's open orders (working at a broker, or held by the runtime
+    for managed execution). Each can still fill for what it has not filled yet, so the
+    positions stage counts that much against the limits. Exits (allowed because they
+    only reduce the position) and bracket legs do not count: they can only close.
+    None when nothing rests, so the chain pays nothing for it.
+    """
+    sides: dict[str, list[int]] = {}
+    for view in views:
+        if view.get("exit") or view.get("leg"):
+            continue
+        left = int(view["qty"]) - int(view.get("filled_qty") or 0)
+        if left > 0:
+            counts = sides.setdefault(view["root"], [0, 0])
+            counts[view["side"] != "buy"] += left
+    return {root: Working(buy, sell) for root, (buy, sell) in sides.items()} or None
 
 
 class PositionBook:
@@ -166,11 +187,18 @@ class AccountState:
         until = self.lock_until()
         return until is None or now < until
 
-    def snapshot_for(self, policy: object, now: datetime, extra_root: str | None = None) -> Snapshot:
+    def snapshot_for(
+        self,
+        policy: object,
+        now: datetime,
+        extra_root: str | None = None,
+        working: Mapping[str, Working] | None = None,
+    ) -> Snapshot:
         """The chain's view of this account at ``now``, for ``policy``.
 
         A policy that trails end-of-day equity sees the end-of-day mark; any other the
         intraday high-water mark, which the equity computed here may raise first.
+        ``working`` is the account's resting entries (``working_entries``).
         """
         equity = self.mark_equity()
         limits = getattr(policy, "limits", None)
@@ -198,6 +226,7 @@ class AccountState:
             daily_trades=self.daily_trades,
             weekly_trades=self.weekly_trades,
             automation_paused=self.automation_paused,
+            working=working,
         )
 
     def roll(self, now: datetime) -> bool:
@@ -206,7 +235,8 @@ class AccountState:
         if day == self.day:
             return False
         equity = self.equity()
-        if self.day and isfinite(equity):  # a day ended: the end-of-day mark moves (the first roll only starts the count)
+        # a day ended: the end-of-day mark moves (the first roll only starts the count)
+        if self.day and isfinite(equity):
             self.eod_peak = max(self.eod_peak if self.eod_peak is not None else self.start_balance, equity)
         self.day = day
         self.daily_realized = 0.0

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from ordergate.policy import Decision, InputError, Order, Snapshot, spec_for
+from ordergate.policy import Decision, InputError, Order, Snapshot, Working, spec_for
 from ordergate.policy.chain import classify
 from ordergate.runtime import logs
 from ordergate.runtime.actions import Actions
 from ordergate.runtime.audit_inputs import decision_inputs
-from ordergate.runtime.book import AccountState
+from ordergate.runtime.book import AccountState, working_entries
 from ordergate.runtime.bracket_desk import BracketDesk, day_end
 from ordergate.runtime.brokers.base import OrderRequest, answered
 from ordergate.runtime.core import Core
@@ -162,7 +162,7 @@ class Gateway:
     def decide(self, state: AccountState, order: Order, now: datetime) -> Decision:
         policy = self.core.policy_of(state)
         state.roll(now)
-        snapshot = state.snapshot_for(policy, now, order.root)
+        snapshot = state.snapshot_for(policy, now, order.root, self.working_of(state.id))
         self.decided_on = snapshot  # for the audit entry, written before anything awaits
         started = time.perf_counter()
         decision = policy.evaluate(order, snapshot, now)
@@ -170,6 +170,12 @@ class Gateway:
         self.core.metrics.latency.observe(self.latency)
         self.core.metrics.decisions.labels(decision.outcome, decision.stage or "", decision.code or "").inc()
         return decision
+
+    def working_of(self, account: str) -> dict[str, Working] | None:
+        """The account's resting entries, which the positions stage counts (DESIGN 4.3)."""
+        live = self.core.orders.live(account)
+        held = [v for v in self.held.values() if v["account"] == account] if self.held else []
+        return working_entries(live + held) if live or held else None
 
     async def check(self, body: Any, default_source: str = "api") -> tuple[int, dict[str, Any]]:
         """A dry run: the decision, with nothing recorded and nothing sent."""
