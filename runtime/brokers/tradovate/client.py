@@ -206,6 +206,9 @@ class TradovateBroker(BrokerAdapter):
         data = answer.data
         for contract in data.get("contracts") or []:
             self._learn_contract(contract)
+        # the snapshot is the whole truth: a position it leaves out is closed (say, one the
+        # broker flattened while the link was down)
+        self._held = {ident: {} for ident in self._held}
         for kind, key in (
             ("orderVersion", "orderVersions"),
             ("executionReport", "executionReports"),
@@ -586,7 +589,9 @@ class TradovateBroker(BrokerAdapter):
 
     async def fetch_positions(self, account: str) -> dict[str, tuple[int, float]]:
         ident = self._account_id(account)
-        for entity in await self.rest.call("GET", f"position/deps?masterid={ident}") or []:
+        found = await self.rest.call("GET", f"position/deps?masterid={ident}") or []
+        self._held[ident] = {}  # every position of the account is in the answer
+        for entity in found:
             await self._on_position(entity, snapshot=True)
         self._emit_positions(ident)
         return self.positions(account)
