@@ -79,3 +79,9 @@ class ConnectionEvents:
 
     def on_heartbeat(self) -> None:
         self.heartbeat()
+
+    def on_refused_quote(self, root: str, quote: Quote) -> None:
+        """A quote the adapter dropped at the boundary (DESIGN 9): counted by source."""
+        broker = self.core.brokers.get(self.connection)
+        source = "feed" if broker is not None and broker.broker == "paper" else "broker"
+        self.core.metrics.refused_prices.labels(source).inc()

@@ -15,6 +15,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from typing import Any
 
 from ordergate.runtime.brokers.base import BrokerAdapter, BrokerEvents
 from ordergate.runtime.errors import BrokerRefused, BrokerUnavailable
@@ -171,6 +172,9 @@ class _HeartbeatTap:
     def on_heartbeat(self) -> None:
         self._beat()
         self._inner.on_heartbeat()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)  # optional events (on_refused_quote) pass through
 
 
 def _reason(exc: BaseException) -> str:

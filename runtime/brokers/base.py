@@ -69,6 +69,8 @@ event                  when
 ``on_quote``           ``(root, Quote)`` for a contract the broker streams
 ``on_heartbeat``       the broker showed it is alive (any message will do); the supervisor
                        marks the connection stale after 60 s without one
+``on_refused_quote``   optional: ``(root, Quote)`` for a quote ``emit_quote`` dropped (a
+                       price not finite and above 0, or a bid above its ask)
 =====================  =================================================================
 
 Connection status is the supervisor's (``runtime/supervisor.py``): ``connect`` succeeding
@@ -249,6 +251,10 @@ class BrokerAdapter(abc.ABC):
             quote.bid is not None and quote.ask is not None and quote.bid > quote.ask
         ):
             log.warning("%s: refused a quote for %s from the broker: %s", self.name, root, quote)
+            # an optional event: a host that counts refused prices (DESIGN 9) listens for it
+            refused = getattr(self.events, "on_refused_quote", None)
+            if refused is not None:
+                refused(root, quote)
             return
         self.quotes[root] = quote
         self.events.on_quote(root, quote)
