@@ -301,7 +301,57 @@ def _cash_list(c: SimCore, q: dict[str, str], b: dict[str, Any]) -> Any:
     return [c.book.cash_balance(n) for n in c.exchange.account_ids()]
 
 
+def _records(c: SimCore) -> dict[str, Callable[[], list[dict[str, Any]]]]:
+    """Every entity a ``props`` event can carry, by the endpoint's entity name (lower case):
+    ``/<entity>/item`` and ``items`` answer the same JSON the event held (§1.4)."""
+    return {
+        "account": c.book.account_list,
+        "cashbalance": lambda: _cash_list(c, {}, {}),
+        "position": c.book.positions,
+        "order": lambda: list(c.book.orders.values()),
+        "orderversion": lambda: list(c.book.versions.values()),
+        "executionreport": lambda: list(c.book.reports),
+        "fill": lambda: list(c.book.fills),
+        "command": lambda: list(c.book.commands),
+        "contract": lambda: list(c.book.contracts.values()),
+    }
+
+
+def _by_id(entity: str) -> Handler:
+    def item(c: SimCore, q: dict[str, str], b: dict[str, Any]) -> Any:
+        ident = _int(q.get("id"))
+        return _item(next((r for r in _records(c)[entity]() if r.get("id") == ident), None), entity)
+
+    return item
+
+
+def _by_ids(entity: str) -> Handler:
+    def items(c: SimCore, q: dict[str, str], b: dict[str, Any]) -> Any:
+        wanted = {x for x in (q.get("ids") or "").split(",") if x}
+        return [r for r in _records(c)[entity]() if str(r.get("id")) in wanted]
+
+    return items
+
+
 ENDPOINTS: dict[str, Handler] = {
+    **{
+        f"{entity}/item": _by_id(entity)
+        for entity in ("cashbalance", "position", "orderversion", "executionreport", "fill", "command")
+    },
+    **{
+        f"{entity}/items": _by_ids(entity)
+        for entity in (
+            "account",
+            "cashbalance",
+            "position",
+            "order",
+            "orderversion",
+            "executionreport",
+            "fill",
+            "command",
+        )
+    },
+    "executionreport/deps": lambda c, q, b: _deps(list(c.book.reports), "orderId", q),
     "account/list": lambda c, q, b: c.book.account_list(),
     "account/item": _account_item,
     "account/find": lambda c, q, b: _item(
