@@ -22,7 +22,6 @@ from ordergate.policy.calendar import (
     trading_week_start,
 )
 from ordergate.policy.orders import Position, unrealized_pnl
-from ordergate.runtime.brokers.base import Fill, OrderRequest
 from ordergate.runtime.store import LockRow
 
 
@@ -77,42 +76,6 @@ def working_entries(views: Iterable[Mapping[str, Any]]) -> dict[str, Working] | 
             counts = sides.setdefault(view["root"], [0, 0])
             counts[view["side"] != "buy"] += left
     return {root: Working(buy, sell) for root, (buy, sell) in sides.items()} or None
-
-
-class PositionBook:
-    """Positions per account as a broker keeps them, booked at average cost (apply_fill)."""
-
-    def __init__(self) -> None:
-        self._accounts: dict[str, dict[str, Position]] = {}
-
-    def add_account(self, account: str) -> None:
-        self._accounts.setdefault(account, {})
-
-    def restore(self, account: str, positions: dict[str, tuple[int, float]]) -> None:
-        self._accounts[account] = {
-            r: Position(q, avg, point_value(r)) for r, (q, avg) in positions.items() if q
-        }
-
-    def book(self, account: str, root: str, side: str, qty: int, price: float) -> None:
-        held = self._accounts.setdefault(account, {})
-        holding, _ = apply_fill(held.get(root), root, side, qty, price)
-        if holding is None:
-            held.pop(root, None)
-        else:
-            held[root] = holding
-
-    def fill(self, account: str, request: OrderRequest, price: float, ts: float) -> Fill:
-        """Book ``request`` as filled at ``price``; the Fill to report."""
-        self.book(account, request.root, request.side, request.qty, price)
-        return Fill(
-            account, request.order_id, request.root, request.symbol, request.side, request.qty, price, ts
-        )
-
-    def positions(self, account: str) -> dict[str, tuple[int, float]]:
-        return {r: (h.qty, h.avg_price) for r, h in self._accounts.get(account, {}).items() if h.qty}
-
-    def clear(self, account: str) -> None:
-        self._accounts[account] = {}
 
 
 class _TradingDayWindow:
