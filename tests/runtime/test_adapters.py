@@ -41,19 +41,7 @@ ADAPTERS: list[Harness] = [
 
 ACCOUNT = "SIM-1"
 # Cases an adapter does not pass yet, each with why; strict, so that a fix shows.
-KNOWN_GAPS = {
-    (
-        "rithmic",
-        "test_a_fill_while_the_link_is_down_is_booked_once_after_the_reconnect",
-    ): "the Rithmic adapter hears only the fills of its own session: execution replay (3506) "
-    "and order history (322-327) are not in its protocol yet, so a fill while down is seen "
-    "only as a position",
-    (
-        "rithmic",
-        "test_an_order_with_no_answer_is_unconfirmed_until_reconciliation",
-    ): "the Rithmic adapter cannot ask the gateway about a filled order it never heard of "
-    "(no order history or execution replay yet)",
-}
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 
 @dataclass

@@ -181,6 +181,25 @@ def test_snapshot_rows_without_user_msg_join_the_show_orders_reply_by_account() 
     assert [r.basket_id for r in done.rows] == ["7"]  # type: ignore[attr-defined]
 
 
+def test_replayed_fill_rows_join_the_execution_replay_not_an_order_list_asked_alongside() -> None:
+    client, server = logged_in_pair()
+    listed_key, listed_frame = client.request(320, 1.0, fcm_id="F", ib_id="I", account_id="A1")
+    key, frame = client.request(
+        3506, 1.0, fcm_id="F", ib_id="I", account_id="A1", start_index=0, finish_index=9
+    )
+    listed, replay = served(server, listed_frame), served(server, frame)
+    assert isinstance(replay.message, pb.ReplayExecutionsRequest) and replay.message.finish_index == 9
+    fill = server.push(352, account_id="A1", is_snapshot=True, notify_type=5, basket_id="7", fill_id="f1")
+    status = server.push(352, account_id="A1", is_snapshot=True, notify_type=1, basket_id="8")
+    assert client.receive(fill, 1.0) == [] and client.receive(status, 1.0) == []
+    (done,) = client.receive(server.reply(replay)[0], 1.0)
+    assert isinstance(done, Completed) and done.key == key and done.template_id == 3506
+    assert [r.fill_id for r in done.rows] == ["f1"]  # type: ignore[attr-defined]
+    (shown,) = client.receive(server.reply(listed)[0], 1.0)
+    assert isinstance(shown, Completed) and shown.key == listed_key
+    assert [r.basket_id for r in shown.rows] == ["8"]  # type: ignore[attr-defined]
+
+
 def test_a_request_past_its_deadline_times_out_and_its_late_reply_is_dropped() -> None:
     client, server = logged_in_pair()
     client.timeout = 5.0

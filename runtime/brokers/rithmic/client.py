@@ -24,6 +24,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Final
 
 from ordergate.policy import Quote, spec_for, symbol_root
@@ -58,6 +59,9 @@ APP_NAME: Final = "ordergate"
 APP_VERSION: Final = "0.1.0"
 PLANTS: Final = (Plant.TICKER, Plant.ORDER, Plant.PNL)
 DEFAULT_SYMBOLS: Final = ("ES", "MES", "NQ", "MNQ", "YM", "RTY", "CL", "GC")
+# How far back an order's executions are looked for when the runtime asks about one order
+# it does not know the end of (order_status has no time of its own).
+REPLAY_LOOKBACK: Final = 24 * 3600.0
 
 
 class RithmicBroker(BrokerAdapter):
@@ -266,9 +270,54 @@ class RithmicBroker(BrokerAdapter):
         return orders
 
     async def fills_since(self, account: str, ts: float) -> list[Fill]:
-        # R|Protocol's execution replay is not wired yet: these are the fills seen on this
-        # adapter's order plant; reconciliation covers the rest through positions.
-        return [f for f in self._fills if f.account == account and f.ts >= ts]
+        """The gateway's executions from ``ts`` on (replay, 3506), those made while this
+        adapter was not listening included, with the ones it heard itself."""
+        replayed = await self._replay(account, ts)
+        seen = {f.fill_id for f in replayed}
+        heard = [f for f in self._fills if f.account == account and f.ts >= ts and f.fill_id not in seen]
+        return sorted([*replayed, *heard], key=lambda f: f.ts)
+
+    async def order_status(self, account: str, order_id: str) -> BrokerOrder | None:
+        """A working order from the order list (320); one that is no longer working from
+        its executions (3506), so an order whose answer was lost and that filled is
+        found filled; None when neither knows it."""
+        for order in await self.open_orders(account):
+            if order.order_id == order_id:
+                return order
+        rows = await self._replay_rows(account, self.clock() - REPLAY_LOOKBACK)
+        mine = [r for r in rows if (r.user_tag or self._orders_of.get(r.basket_id)) == order_id]
+        if not mine:
+            return None
+        last = max(mine, key=lambda r: (r.total_fill_size, mapping.ts_of(r, 0.0)))
+        order = replace(mapping.broker_order(last), order_id=order_id)
+        if order.status == "partially_filled":
+            # not in the order list, so no longer working: the rest was cancelled
+            order = replace(order, status="cancelled", reason="partly filled, the rest no longer working")
+        return order
+
+    async def _replay(self, account: str, ts: float) -> list[Fill]:
+        fills = []
+        for row in await self._replay_rows(account, ts):
+            fill = mapping.fill_of(row, self.clock())
+            if fill is None:
+                continue
+            order_id = fill.order_id or self._orders_of.get(row.basket_id)
+            fills.append(fill if fill.order_id or order_id is None else _with_order(fill, order_id))
+        return fills
+
+    async def _replay_rows(self, account: str, ts: float) -> list[Any]:
+        """Replay executions (3506) from ``ts`` to now: the 352 fill rows, each order's
+        basket id remembered under its user tag."""
+        start, finish = max(int(ts), 0), int(self.clock()) + 1
+        if start > finish:
+            return []  # a window in the future holds nothing (and the gateway refuses it)
+        reply = await self._order_link().request(
+            3506, **self._ids, account_id=account, start_index=start, finish_index=finish
+        )
+        rows = [r for r in reply.rows if r.template_id == 352 and r.notify_type == mapping.X_FILL]
+        for row in rows:
+            self._remember(row.user_tag or None, row.basket_id)
+        return rows
 
     # ------------------------------------------------------------ orders
 

@@ -73,6 +73,8 @@ TEMPLATES: Final[dict[int, type[Message]]] = {
     451: pb.AccountPnl,
     3504: pb.ExitPositionRequest,
     3505: pb.ExitPositionReply,
+    3506: pb.ReplayExecutionsRequest,
+    3507: pb.PlainReply,
 }
 
 

@@ -13,8 +13,8 @@ the table does not hold raises LocalProtocolError (we asked for it) naming state
 Requests and replies are matched by ``user_msg``: every request gets a fresh key there and
 the server echoes it on every reply frame. A reply is one frame carrying ``rp_code``, or
 several: ``rq_handler_rp_code`` on each data row, ``rp_code`` on the last. Snapshot rows
-that have no ``user_msg`` field (352 after 320; 450/451 after 402) are matched by template
-id, ``account_id`` and ``is_snapshot``. Each request has a deadline; ``poll(now)`` turns a
+that have no ``user_msg`` field (352 after 320 and 3506; 450/451 after 402) are matched by
+template id, ``account_id`` and ``is_snapshot``. Each request has a deadline; ``poll(now)`` turns a
 passed deadline into ``TimedOut`` and forgets the request, so frames that straggle in
 after it are dropped. ``rp_code`` ``["0"]`` is success, ``["7", "no data"]`` is an empty
 success, anything else a ``Failed`` event with the code and the text.
@@ -101,11 +101,13 @@ PRE_LOGIN: Final = frozenset({16, 20})
 SNAPSHOT_ROWS: Final[dict[int, frozenset[int]]] = {
     320: frozenset({351, 352}),
     402: frozenset({450, 451}),
+    3506: frozenset({352}),
 }
+FILL = 5  # 352 notify_type of an execution: a replay's rows (3506) are fills and only fills
 # Reply templates (request + 1). The heartbeat reply (19) is not here: heartbeats are not
 # tracked as requests, so 19 arrives as a push that shows the gateway is alive.
 REPLIES: Final = frozenset(
-    {11, 13, 15, 17, 21, 101, 114, 301, 303, 309, 311, 313, 317, 321, 337, 347, 401, 403, 3505}
+    {11, 13, 15, 17, 21, 101, 114, 301, 303, 309, 311, 313, 317, 321, 337, 347, 401, 403, 3505, 3507}
 )
 
 
@@ -328,8 +330,14 @@ class ClientSession:
 
     def _snapshot_owner(self, template_id: int, message: Message) -> _Pending | None:
         account = getattr(message, "account_id", None)
-        for pending in self._pending.values():
+        # A fill row goes to an execution replay of its account before an order list
+        # asked at the same time: both answer with 352 snapshot rows.
+        replay_first = template_id == 352 and getattr(message, "notify_type", 0) == FILL
+        candidates = sorted(self._pending.values(), key=lambda p: p.template_id != 3506 or not replay_first)
+        for pending in candidates:
             rows = SNAPSHOT_ROWS.get(pending.template_id, frozenset())
+            if pending.template_id == 3506 and not replay_first:
+                continue
             if template_id in rows and (pending.account_id is None or pending.account_id == account):
                 return pending
         return None

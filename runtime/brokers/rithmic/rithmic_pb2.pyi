@@ -594,6 +594,24 @@ class ExitPositionReply(_message.Message):
     exchange: str
     def __init__(self, template_id: _Optional[int] = ..., user_msg: _Optional[_Iterable[str]] = ..., rq_handler_rp_code: _Optional[_Iterable[str]] = ..., rp_code: _Optional[_Iterable[str]] = ..., symbol: _Optional[str] = ..., exchange: _Optional[str] = ...) -> None: ...
 
+class ReplayExecutionsRequest(_message.Message):
+    __slots__ = ("template_id", "user_msg", "fcm_id", "ib_id", "account_id", "start_index", "finish_index")
+    TEMPLATE_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_MSG_FIELD_NUMBER: _ClassVar[int]
+    FCM_ID_FIELD_NUMBER: _ClassVar[int]
+    IB_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    START_INDEX_FIELD_NUMBER: _ClassVar[int]
+    FINISH_INDEX_FIELD_NUMBER: _ClassVar[int]
+    template_id: int
+    user_msg: _containers.RepeatedScalarFieldContainer[str]
+    fcm_id: str
+    ib_id: str
+    account_id: str
+    start_index: int
+    finish_index: int
+    def __init__(self, template_id: _Optional[int] = ..., user_msg: _Optional[_Iterable[str]] = ..., fcm_id: _Optional[str] = ..., ib_id: _Optional[str] = ..., account_id: _Optional[str] = ..., start_index: _Optional[int] = ..., finish_index: _Optional[int] = ...) -> None: ...
+
 class RithmicOrderNotification(_message.Message):
     __slots__ = ("template_id", "user_tag", "notify_type", "is_snapshot", "status", "basket_id", "original_basket_id", "fcm_id", "ib_id", "user_id", "account_id", "symbol", "exchange", "trade_exchange", "trade_route", "exchange_order_id", "instrument_type", "completion_reason", "quantity", "quan_release_pending", "price", "trigger_price", "transaction_type", "duration", "price_type", "orig_price_type", "manual_or_auto", "avg_fill_price", "total_fill_size", "total_unfilled_size", "text", "report_text", "remarks", "ssboe", "usecs")
     TEMPLATE_ID_FIELD_NUMBER: _ClassVar[int]

@@ -5,7 +5,8 @@ the same codec the adapter uses: the system list (16) and gateways (20) before a
 logins to the ticker, order and PnL plants (10) with a heartbeat interval above 1 s; the
 order plant's login info (300), trade routes (310), account list (302, multi-part),
 order and bracket update subscriptions (308, 336), new order (312), cancel (316), cancel
-all (346), exit position (3504) and show orders (320 → 352 snapshot rows); the PnL
+all (346), exit position (3504), show orders (320 → 352 snapshot rows) and execution
+replay (3506 → a 352 fill row per execution in the window, then 3507); the PnL
 plant's subscription (400) and snapshot (402 → 450/451 snapshot rows); the ticker
 plant's market data (100 → 150/151), front month (113) and reference data (14). Every
 reply echoes ``user_msg``. A request for another plant is answered ``["6", "bad input"]``.
@@ -22,7 +23,7 @@ import contextlib
 import ssl
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -79,7 +80,7 @@ BAD_INPUT: Final = ("6", "bad input")
 # Templates each plant serves beyond the shared ones (login, logout, heartbeat, reference data).
 PLANT_TEMPLATES: Final[dict[Plant, frozenset[int]]] = {
     Plant.TICKER: frozenset({100, 113}),
-    Plant.ORDER: frozenset({300, 302, 308, 310, 312, 316, 320, 336, 346, 3504}),
+    Plant.ORDER: frozenset({300, 302, 308, 310, 312, 316, 320, 336, 346, 3504, 3506}),
     Plant.PNL: frozenset({400, 402}),
     Plant.HISTORY: frozenset(),
     Plant.REPOSITORY: frozenset(),
@@ -269,7 +270,10 @@ class RithmicSimulator:
         if template not in PLANT_TEMPLATES[session.plant]:
             return session.reply(request, rp_code=BAD_INPUT)
         account = getattr(m, "account_id", "")
-        if template in (308, 320, 336, 346, 3504, 400, 402, 312, 316) and account not in self._accounts():
+        if (
+            template in (308, 320, 336, 346, 3504, 3506, 400, 402, 312, 316)
+            and account not in self._accounts()
+        ):
             return session.reply(request, rp_code=("6", f"bad input: unknown account {account!r}"))
         return self._plant_request(client, request, account)
 
@@ -316,6 +320,8 @@ class RithmicSimulator:
             return self._exit_position(session, request, account)
         if template == 320:
             return self._show_orders(client, request, account)
+        if template == 3506:
+            return self._replay_executions(client, request, account)
         if template == 400:
             if m.request == 2:
                 client.pnl_accounts.discard(account)
@@ -443,6 +449,31 @@ class RithmicSimulator:
                 "is_snapshot": True,
             }
             client.send(client.session.push(352, **base, **status))
+        return client.session.reply(request)
+
+    def _replay_executions(self, client: _Client, request: Request, account: str) -> list[bytes]:
+        """The account's fills from ``start_index`` to ``finish_index`` (seconds, both
+        included), each as the 352 fill row it was sent as, marked ``is_snapshot``."""
+        m: Any = request.message
+        if not m.HasField("start_index") or not m.HasField("finish_index") or m.start_index > m.finish_index:
+            return client.session.reply(request, rp_code=BAD_INPUT)
+        done: dict[str, int] = {}  # broker order id → quantity filled so far
+        paid: dict[str, float] = {}  # broker order id → sum of price x quantity so far
+        for fill in self.exchange.fills(account):
+            key = fill.broker_order_id or ""
+            done[key] = done.get(key, 0) + fill.qty
+            paid[key] = paid.get(key, 0.0) + fill.price * fill.qty
+            order = self.exchange.order(key)
+            if order is None or not m.start_index <= int(fill.ts) <= m.finish_index:
+                continue
+            # the order as it stood right after this fill
+            then = replace(
+                order, filled_qty=done[key], status="filled" if done[key] >= order.qty else "partially_filled"
+            )
+            base = mapping.order_fields(then, exchange_of(order.root), self.ids)
+            for template_id, fields in mapping.fill_notifications(fill, then, base, paid[key] / done[key]):
+                if template_id == 352:
+                    client.send(client.session.push(352, **fields, is_snapshot=True))
         return client.session.reply(request)
 
     def _market_data(self, client: _Client, request: Request) -> list[bytes]:
