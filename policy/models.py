@@ -480,6 +480,15 @@ class AccountConfig(Strict):
     enabled: bool = True
 
 
+class PaperAccountConfig(Strict):
+    """A built-in paper account on a real broker's connection: orders for it go through its
+    own chain and are filled by the paper matching at the connection's own bid and ask."""
+
+    id: Annotated[str, Field(min_length=1, max_length=64)]
+    nickname: str | None = None
+    balance: Annotated[float, Field(ge=0, le=1e12, description="Dollars.")] = 50_000
+
+
 class ConnectionConfig(Strict):
     name: Annotated[str, Field(min_length=1)]
     broker: Literal["paper", "tradovate", "ninjatrader", "projectx", "rithmic"]
@@ -518,13 +527,24 @@ class ConnectionConfig(Strict):
         str | None, Field(min_length=1, description="The account a webhook with mode: live trades.")
     ] = None
     paper_account: Annotated[
-        str | None,
+        Annotated[str, Field(min_length=1)] | PaperAccountConfig | None,
         Field(
-            min_length=1,
             description="The account a webhook with mode: paper trades: one of the broker's own demo "
-            "or simulated accounts.",
+            "or simulated accounts by id, or {id, balance} for a built-in paper account that is "
+            "filled at this connection's own quotes.",
         ),
     ] = None
+
+    @property
+    def paper_account_id(self) -> str | None:
+        """The paper account's id, whichever kind it is."""
+        paper = self.paper_account
+        return paper.id if isinstance(paper, PaperAccountConfig) else paper
+
+    @property
+    def builtin_paper(self) -> PaperAccountConfig | None:
+        """The built-in paper account this connection declares, if any."""
+        return self.paper_account if isinstance(self.paper_account, PaperAccountConfig) else None
 
 
 class RuntimeSpec(Strict):

@@ -129,6 +129,7 @@ def check_runtime(doc: Document, model: RuntimeDocument) -> list[Diagnostic]:
             if acct.id in account_ids:
                 add((*base, "accounts", j, "id"), "duplicate-name", f"account {acct.id} is configured twice")
             account_ids.add(acct.id)
+        out.extend(_builtin_paper(doc, conn, base, account_ids))
         if conn.broker == "paper":
             if not conn.accounts:
                 add(
@@ -167,6 +168,43 @@ def check_runtime(doc: Document, model: RuntimeDocument) -> list[Diagnostic]:
     refusal = plan_refusal(spec.plan, len(connections), len(account_ids))
     if refusal:
         add(("spec", "plan"), "plan-limit", refusal)
+    return out
+
+
+def _builtin_paper(
+    doc: Document, conn: ConnectionConfig, base: tuple[str | int, ...], account_ids: set[str]
+) -> list[Diagnostic]:
+    """A built-in paper account (``paper_account: {id, balance}``): on a real broker's
+    connection only, with an id no other account has; it counts against the plan."""
+    paper = conn.builtin_paper
+    if paper is None:
+        return []
+    where = (*base, "paper_account", "id")
+    if conn.broker == "paper":
+        first = next((a.id for a in conn.accounts or ()), "PAPER-1")
+        return [
+            doc.source.diagnostic(
+                doc.pos((*base, "paper_account")),
+                "not-for-broker",
+                f"every account of paper connection '{conn.name}' is a paper account already; "
+                "a built-in paper account is for a real broker's connection",
+                hint=f"name one of its accounts: paper_account: {first}",
+            )
+        ]
+    out = []
+    if paper.id in account_ids:
+        out.append(
+            doc.source.diagnostic(doc.pos(where), "duplicate-name", f"account {paper.id} is configured twice")
+        )
+    elif paper.id == conn.live_account:
+        out.append(
+            doc.source.diagnostic(
+                doc.pos(where),
+                "duplicate-name",
+                f"{paper.id} is this connection's live_account; the paper account needs an id of its own",
+            )
+        )
+    account_ids.add(paper.id)
     return out
 
 

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 from ordergate.policy.runtime_checks import plan_refusal
 from ordergate.runtime import broker_kinds
 from ordergate.runtime.broker_kinds import BROKER_KINDS, BrokerKind, adapter_class, config_settings
-from ordergate.runtime.brokers.base import AccountInfo, AdapterConfig, BrokerAdapter
+from ordergate.runtime.brokers.base import AccountInfo, AdapterConfig, BrokerAdapter, BrokerEvents
+from ordergate.runtime.brokers.builtin_paper import WithPaperAccount
 from ordergate.runtime.brokers.errors import BrokerConfigError
 from ordergate.runtime.connection_fields import broker_address, paper_feed, replay_roots
 from ordergate.runtime.errors import (
@@ -73,6 +74,9 @@ class ConnectionSpec:
     # a config file's real-broker connection without `accounts:` takes every account the
     # broker lists, on every (re)connect
     adopt: bool = False
+    # a built-in paper account beside the broker's own ({id, balance, nickname}), filled at
+    # the connection's quotes (brokers/builtin_paper.py)
+    paper_account: dict[str, Any] | None = None
 
     def to_store(self) -> dict[str, Any]:
         return {
@@ -114,6 +118,7 @@ def config_spec(conn: ConnectionConfig) -> ConnectionSpec:
         settings=config_settings(conn),
         accounts=[{"id": a.id, "nickname": a.nickname, "balance": a.balance} for a in conn.accounts or ()],
         adopt=conn.broker != "paper" and not conn.accounts,
+        paper_account=conn.builtin_paper.model_dump() if conn.builtin_paper else None,
     )
 
 
@@ -136,10 +141,21 @@ class ConnectionManager:
         if spec.mode is not None:
             settings["mode"] = spec.mode
         config = AdapterConfig(settings, credentials, base=rt.config.config_dir, seed=rt._seed)
+
+        def clock() -> float:
+            return rt.core.now().timestamp()
+
+        def make(events: BrokerEvents) -> BrokerAdapter:
+            return adapter_class(spec.broker)(spec.name, config, events, clock)
+
         try:
-            return adapter_class(spec.broker)(
-                spec.name, config, rt.events_for(spec.name), lambda: rt.core.now().timestamp()
+            if spec.paper_account is None:
+                return make(rt.events_for(spec.name))
+            paper = spec.paper_account
+            info = AccountInfo(
+                paper["id"], float(paper["balance"]), float(paper["balance"]), paper.get("nickname")
             )
+            return WithPaperAccount(spec.name, make, info, rt.events_for(spec.name), clock)
         except BrokerConfigError as exc:
             raise ConfigError(f"connection {spec.name}: {exc}") from None
 

@@ -23,6 +23,7 @@ from ordergate.runtime.actions import Actions
 from ordergate.runtime.book import AccountState, day_keys, point_value
 from ordergate.runtime.broker_events import ConnectionEvents
 from ordergate.runtime.brokers.base import AccountInfo, OrderRequest
+from ordergate.runtime.brokers.builtin_paper import paper_market
 from ordergate.runtime.brokers.paper import PaperBroker
 from ordergate.runtime.clock import Clock, SystemClock
 from ordergate.runtime.config import RuntimeConfig
@@ -57,7 +58,9 @@ class Runtime:
     ) -> None:
         # enforce_plan=False is for load benchmarks that need more accounts than any plan holds
         refusal = plan_refusal(
-            config.plan, len(config.connections), sum(len(c.accounts or ()) for c in config.connections)
+            config.plan,
+            len(config.connections),
+            sum(len(c.accounts or ()) + (c.builtin_paper is not None) for c in config.connections),
         )
         if refusal and enforce_plan:
             raise ConfigError(refusal)
@@ -107,6 +110,10 @@ class Runtime:
             for a in conn.accounts or ():
                 core.store.upsert_account(
                     AccountRow.opened(a.id, conn.name, a.nickname, a.balance, a.enabled)
+                )
+            if (paper := conn.builtin_paper) is not None:  # filled at this connection's quotes
+                core.store.upsert_account(
+                    AccountRow.opened(paper.id, conn.name, paper.nickname, paper.balance)
                 )
         for name, stored in core.store.saved_connections():
             if name in self.connections.specs:
@@ -183,11 +190,12 @@ class Runtime:
     def _load_account(self, row: AccountRow, now: datetime, lock: LockRow | None) -> AccountState:
         core = self.core
         broker = core.brokers[row.connection]
+        market = paper_market(broker, row.id)  # a paper account, whose market lives in memory
         day, week = day_keys(now)
         state = AccountState(
             row.id,
             row.connection,
-            broker.broker,
+            (market or broker).broker,
             row.nickname,
             row.enabled,
             row.automation_paused,
@@ -205,7 +213,7 @@ class Runtime:
             state.eod_peak = max(state.eod_peak or state.start_balance, state.balance)
         state.lock = lock
         core.accounts[row.id] = state
-        if isinstance(broker, PaperBroker):  # the paper market lives in memory: give it back its state
+        if market is not None:  # the paper market lives in memory: give it back its state
             resting = [
                 OrderRequest(
                     v["id"],
@@ -220,7 +228,7 @@ class Runtime:
                 for v in core.orders.live(row.id)
                 if v["status"] in ("working", "partially_filled") and v["type"] != "market"
             ]
-            broker.restore(row.id, positions, resting)
+            market.restore(row.id, positions, resting)
         return state
 
     def add_account(

@@ -9,13 +9,15 @@ are checked (``webhook.py``) and its ticker must be one of ``tickers`` (422 nami
 
 Delivering fans the alert out to the webhook's targets ("parallel account execution"):
 each target an account id or a connection's name, and ``mode`` (live | paper) picks the
-live or paper account its connection names (``live_account``, ``paper_account``), so
-switching a strategy to live is that one field. Every account is decided on its own,
-through its own chain, under its own lock, at the same time; one refused or blocked
-account does not stop the others. One target (``account:``) answers as one account
-does; several (``accounts:``) answer ``{"accounts": [...]}`` with each account's status
-and answer, under the status they share, or 207 when they differ. The decision log and
-the order carry ``webhook`` and ``mode``.
+live or paper account its connection names (``live_account``, ``paper_account``: one of
+the broker's own accounts, or a built-in paper account filled at the connection's own
+quotes, ``brokers/builtin_paper.py``), so switching a strategy to live is that one field.
+Every account is decided on its own, through its own chain, under its own lock, at the
+same time; one refused or blocked account does not stop the others. One target
+(``account:``) answers as one account does; several (``accounts:``) answer
+``{"accounts": [...]}`` with each account's status and answer, under the status they
+share, or 207 when they differ. The decision log and the order carry ``webhook`` and
+``mode``.
 
 Settings changed through the API (``PATCH /v1/webhooks/{name}``) are kept in the store,
 laid over the config file's, and survive a restart; the secret never changes that way.
@@ -196,7 +198,7 @@ class WebhookDesk:
         conn = self._connections().get(connection)
         if conn is not None and conn.live_account == account:
             return "live"
-        if conn is not None and conn.paper_account == account:
+        if conn is not None and conn.paper_account_id == account:
             return "paper"
         spec = self.rt.connections.specs.get(connection)
         return "paper" if spec is not None and spec.broker == "paper" else "live"
@@ -206,7 +208,7 @@ class WebhookDesk:
         state = self.rt.core.accounts.get(name)
         if state is None and name in connections:  # a connection: its live or paper account
             conn, mode = connections[name], hook.mode or "live"
-            account = conn.live_account if mode == "live" else conn.paper_account
+            account = conn.live_account if mode == "live" else conn.paper_account_id
             if account is None:
                 raise Conflict(
                     "mode",
@@ -221,7 +223,7 @@ class WebhookDesk:
         if hook.mode is None or hook.mode == kind:
             return Target(name, kind)
         home = connections.get(state.connection)
-        other = home and (home.live_account if hook.mode == "live" else home.paper_account)
+        other = home and (home.live_account if hook.mode == "live" else home.paper_account_id)
         if not other:
             raise Conflict(
                 "mode",
