@@ -386,7 +386,10 @@ class RithmicBroker(BrokerAdapter):
         """Exit position (3504) for every position of the account, then wait until the
         PnL plant shows it flat; the fills are those of the exit orders."""
         seen = len(self._fills)
-        if not any(q for q, _ in self._positions.get(account, {}).values()):
+        # The PnL plant's word, asked afresh: a fill heard on the order plant may not have
+        # reached the positions from the PnL plant yet, and a flatten that trusted them
+        # would leave that position open.
+        if not any(q for q, _ in (await self._snapshot(account)).values()):
             return []
         self._flat = asyncio.Event()
         try:
