@@ -16,13 +16,13 @@ import contextlib
 import signal
 from collections.abc import Sequence
 
-import uvicorn
 from starlette.applications import Starlette
 
 from ordergate.policy import spec_for
 from ordergate.runtime.brokers.base import AdapterConfig, Harness, SimLogin
 from ordergate.runtime.brokers.exchange import Exchange, RandomWalk, round_to_tick
 from ordergate.runtime.brokers.exchange.feeds import START_PRICES
+from ordergate.runtime.brokers.http_simulator import LoopbackHttpServer
 from ordergate.runtime.brokers.projectx import sim_hubs, sim_rest
 from ordergate.runtime.brokers.projectx.sim_core import Credentials, Options, SimCore
 
@@ -40,8 +40,7 @@ class ProjectXSimulator:
     def __init__(self, core: SimCore) -> None:
         self.core = core
         self.port = 0
-        self._server: uvicorn.Server | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._http = LoopbackHttpServer(build_app(core), "ProjectX")
         self._unsubscribe = core.exchange.subscribe(self._on_fault)
 
     @classmethod
@@ -57,24 +56,8 @@ class ProjectXSimulator:
         return sim
 
     async def _serve(self, port: int) -> None:
-        config = uvicorn.Config(
-            build_app(self.core),
-            host="127.0.0.1",
-            port=port,
-            lifespan="off",
-            log_level="warning",
-            ws="websockets-sansio",
-            ws_max_size=1 << 20,
-            ws_ping_interval=None,  # SignalR keeps the link alive with its own pings
-        )
-        self._server = uvicorn.Server(config)
-        self._task = asyncio.create_task(self._server.serve())
-        while not self._server.started:
-            if self._task.done():
-                self._task.result()  # raises what stopped it (the port is taken)
-                raise OSError(f"the ProjectX simulator could not listen on 127.0.0.1:{port}")
-            await asyncio.sleep(0.01)
-        self.port = int(self._server.servers[0].sockets[0].getsockname()[1])
+        # SignalR keeps the link alive with its own pings
+        self.port = await self._http.start(port)
 
     # ---- what the harness and the tests see
 
@@ -115,10 +98,7 @@ class ProjectXSimulator:
             if not self.core.hub_clients:
                 break
             await asyncio.sleep(0.01)
-        if self._server is not None and self._task is not None:
-            self._server.should_exit = True
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._http.stop()
 
 
 async def _serve_harness(exchange: Exchange, login: SimLogin, port: int) -> ProjectXSimulator:

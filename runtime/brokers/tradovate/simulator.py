@@ -19,11 +19,11 @@ import signal
 from collections.abc import Sequence
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 
 from ordergate.runtime.brokers.base import AdapterConfig, Harness, SimLogin
 from ordergate.runtime.brokers.exchange import Exchange, RandomWalk
+from ordergate.runtime.brokers.http_simulator import LoopbackHttpServer
 from ordergate.runtime.brokers.tradovate import sim_rest, sim_socket
 from ordergate.runtime.brokers.tradovate.sim_core import Options, SimCore
 
@@ -37,8 +37,9 @@ class TradovateSimulator:
     def __init__(self, core: SimCore) -> None:
         self.core = core
         self.port = 0
-        self._server: uvicorn.Server | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._http = LoopbackHttpServer(
+            Starlette(routes=[*sim_rest.routes(core), *sim_socket.routes(core)]), "Tradovate"
+        )
 
     @classmethod
     async def start(
@@ -49,25 +50,8 @@ class TradovateSimulator:
         return sim
 
     async def _serve(self, port: int) -> None:
-        app = Starlette(routes=[*sim_rest.routes(self.core), *sim_socket.routes(self.core)])
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            lifespan="off",
-            log_level="warning",
-            ws="websockets-sansio",
-            ws_max_size=1 << 20,
-            ws_ping_interval=None,  # Tradovate keeps the link alive with `h` and `[]`
-        )
-        self._server = uvicorn.Server(config)
-        self._task = asyncio.create_task(self._server.serve())
-        while not self._server.started:
-            if self._task.done():
-                self._task.result()
-                raise OSError(f"the Tradovate simulator could not listen on 127.0.0.1:{port}")
-            await asyncio.sleep(0.01)
-        self.port = int(self._server.servers[0].sockets[0].getsockname()[1])
+        # Tradovate keeps the link alive with `h` and `[]`
+        self.port = await self._http.start(port)
 
     # ---- what the harness and the tests see
 
@@ -105,10 +89,7 @@ class TradovateSimulator:
                 break
             await asyncio.sleep(0.01)
         self.core.close()
-        if self._server is not None and self._task is not None:
-            self._server.should_exit = True
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._http.stop()
 
 
 async def _serve_harness(exchange: Exchange, login: SimLogin, port: int) -> TradovateSimulator:
