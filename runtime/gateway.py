@@ -500,9 +500,7 @@ class Gateway:
                 self.core.orders.add(sent)
                 _status, answer = await self.send(state, order, view["id"], as_dict, as_type="market")
                 final = {**answer["order"], "managed": True, "type": view["type"]}
-                self.core.store.save_order(
-                    view["id"], state.id, final, final["status"], True, view["created_at"]
-                )
+                self.core.orders.save({**final, "account": state.id, "created_at": view["created_at"]})
 
 
 def _touched(view: dict[str, Any], bid: float | None, ask: float | None, last: float | None) -> bool:

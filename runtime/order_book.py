@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from ordergate.runtime import orders
 from ordergate.runtime.store import SqliteStore
 
 log = logging.getLogger("ordergate.orders")
+RECENT = 1024  # finished orders kept at hand
 Listener = Callable[[dict[str, Any]], None]
 
 
@@ -30,6 +32,9 @@ class OrderBook:
         self._dirty: set[str] = set()
         self._awaiting: set[str] = set()  # a sender waits for the broker's answer
         self._done: dict[str, asyncio.Event] = {}
+        # orders that just finished: their sender reads them right after the fill that
+        # ended them, and a read from the store for that would cost every order a query
+        self._recent: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.on_done: list[Listener] = []  # an order reached filled/cancelled/rejected/expired
 
     def load(self) -> None:
@@ -43,6 +48,8 @@ class OrderBook:
 
     def get(self, order_id: str) -> dict[str, Any] | None:
         view = self._live.get(order_id)
+        if view is None:
+            view = self._recent.get(order_id)
         return view if view is not None else self.store.order(order_id)
 
     def find(self, order_id: str | None, broker_order_id: str | None) -> dict[str, Any] | None:
@@ -74,6 +81,8 @@ class OrderBook:
             view.get("created_at", ""),
         )
         self._dirty.discard(view["id"])
+        if view["id"] in self._recent:
+            self._recent[view["id"]] = view
 
     def changed(self, view: dict[str, Any], *, commit: bool = True) -> None:
         """Take ``view`` as the order's state now (committed by the caller when not ``commit``)."""
@@ -86,6 +95,10 @@ class OrderBook:
             self._live[view["id"]] = view
             return
         self._live.pop(view["id"], None)
+        self._recent[view["id"]] = view
+        self._recent.move_to_end(view["id"])
+        if len(self._recent) > RECENT:
+            self._recent.popitem(last=False)
         if view.get("broker_order_id"):
             self._by_broker_id.pop(view["broker_order_id"], None)
         done = self._done.pop(view["id"], None)
