@@ -80,6 +80,10 @@ class ConnectionEvents:
     def on_heartbeat(self) -> None:
         self.heartbeat()
 
+    def on_warning(self, text: str) -> None:
+        """A broker's warning (the adapter has logged it) goes to the event stream."""
+        self.core.bus.publish("broker_warning", {"connection": self.connection, "message": text})
+
     def on_refused_quote(self, root: str, quote: Quote) -> None:
         """A quote the adapter dropped at the boundary (DESIGN 9): counted by source."""
         broker = self.core.brokers.get(self.connection)

@@ -71,6 +71,8 @@ event                  when
                        marks the connection stale after 60 s without one
 ``on_refused_quote``   optional: ``(root, Quote)`` for a quote ``emit_quote`` dropped (a
                        price not finite and above 0, or a bid above its ask)
+``on_warning``         optional: ``(text)`` something a person should know that is no
+                       error, e.g. reference data that differs from the contract table
 =====================  =================================================================
 
 Connection status is the supervisor's (``runtime/supervisor.py``): ``connect`` succeeding
@@ -258,6 +260,14 @@ class BrokerAdapter(abc.ABC):
             return
         self.quotes[root] = quote
         self.events.on_quote(root, quote)
+
+    def emit_warning(self, text: str) -> None:
+        """Something a person should know that is no error (the broker's contract data
+        differs from ours, say): logged, and told to a host that listens for it."""
+        log.warning("%s: %s", self.name, text)
+        warn = getattr(self.events, "on_warning", None)
+        if warn is not None:
+            warn(text)
 
     def heartbeat(self) -> None:
         self.events.on_heartbeat()

@@ -35,3 +35,10 @@ async def test_a_feed_quote_that_is_not_a_price_is_refused_and_counted(started, 
     async with client(started) as c:
         metrics = (await c.get("/metrics")).text
     assert 'ordergate_refused_prices_total{source="feed"} 1.0' in metrics
+
+
+async def test_a_broker_warning_reaches_the_event_stream(started) -> None:
+    # e.g. Rithmic's reference data disagreeing with the contract table
+    started.core.brokers["Paper"].emit_warning("reference data for ES differs")
+    [event] = [e for e in started.core.bus.recent if e.type == "broker_warning"]
+    assert event.data == {"connection": "Paper", "message": "reference data for ES differs"}

@@ -447,7 +447,7 @@ class RithmicBroker(BrokerAdapter):
                 f"point value {spec.point_value:g})"
             )
             self.reference_warnings.append(warning)
-            log.warning("%s: %s", self.name, warning)
+            self.emit_warning(warning)
 
     async def _ensure_quotes(self, root: str) -> None:
         if root in self._quoting or Plant.TICKER not in self._links:
