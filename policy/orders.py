@@ -430,6 +430,62 @@ class Snapshot:
             }
         return out
 
+    @classmethod
+    def assemble(
+        cls,
+        account_id: str | None,
+        nickname: str | None,
+        enabled: bool,
+        locked: bool,
+        lock_until: float | None,
+        lock_enforce: bool,
+        lock_reason: str | None,
+        balance: float | None,
+        equity_given: float | None,
+        peak_equity: float | None,
+        positions: Mapping[str, Position],
+        quotes: Mapping[str, Quote],
+        daily_realized: float,
+        weekly_realized: float,
+        daily_trades: int,
+        weekly_trades: int,
+        automation_paused: bool,
+    ) -> Snapshot:
+        """``Snapshot(...)`` of these fields with nothing working, in half its time (a replay
+        builds one for each of a million logged decisions). ``positions`` and ``quotes`` are
+        read-only mappings by root, each root once. A test holds the two equal."""
+        s = _new(cls)  # each field set once, as the frozen __init__ sets them
+        _set(s, "account_id", account_id)
+        _set(s, "nickname", nickname)
+        _set(s, "enabled", enabled)
+        _set(s, "locked", locked)
+        _set(s, "lock_until", lock_until)
+        _set(s, "lock_enforce", lock_enforce)
+        _set(s, "lock_reason", lock_reason)
+        _set(s, "balance", balance)
+        _set(s, "equity_given", equity_given)
+        _set(s, "peak_equity", peak_equity)
+        _set(s, "positions", positions)
+        _set(s, "quotes", quotes)
+        _set(s, "daily_realized", daily_realized)
+        _set(s, "weekly_realized", weekly_realized)
+        _set(s, "daily_trades", daily_trades)
+        _set(s, "weekly_trades", weekly_trades)
+        _set(s, "automation_paused", automation_paused)
+        _set(s, "working", None)
+        unrealized = unrealized_pnl(positions, quotes)
+        held = sum(1 for pos in positions.values() if pos.qty)
+        _set(s, "unrealized", unrealized)
+        _set(s, "daily_pnl", daily_realized + unrealized)
+        _set(s, "weekly_pnl", weekly_realized + unrealized)
+        _set(s, "open_positions", held)
+        _set(s, "open_symbols", held)
+        return s
+
+
+_new = object.__new__
+_set = object.__setattr__
+
 
 def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat()

@@ -27,14 +27,14 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from types import MappingProxyType
 from typing import IO, Any
 
 from ordergate.policy.bundle import Bundle, UnboundPolicy
 from ordergate.policy.compiler import CompiledPolicy
-from ordergate.policy.contracts import spec_for, symbol_root
+from ordergate.policy.decision import Decision
 from ordergate.policy.errors import InputError
-from ordergate.policy.orders import Order, Position, Quote, Snapshot
+from ordergate.policy.orders import Order, Snapshot
+from ordergate.policy.replay_snapshot import exported_snapshot
 
 _ORDER_KEYS = frozenset(
     {"symbol", "side", "qty", "type", "source", "price", "stop_price", "intent", "account", "client_order_id"}
@@ -231,158 +231,46 @@ def read_entry(text: str, line: int, name: str = "log") -> Entry:
         order,
         snapshot,
         _peaks(record.get("peaks"), where),
-        Verdict.of(decision),
+        _verdict(decision),
     )
 
 
-_orders: dict[tuple[Any, ...], Order] = {}
+_orders: dict[tuple[tuple[tuple[str, Any], ...], tuple[type, ...]], Order] = {}
+_verdicts: dict[tuple[Any, ...], Verdict] = {}
 
 
 def _order(data: dict[str, Any]) -> Order:
-    """Orders repeat (the same lot in the same contract, all day): each is read once."""
-    key = tuple(item for item in data.items() if item[0] in _ORDER_KEYS)
+    """Orders repeat (the same lot in the same contract, all day): each is read once. The
+    key is the record's items as they are (a root the export adds, in the export's order)
+    and their types, since true == 1 == 1.0 but only a whole number is a qty."""
+    key = (tuple(data.items()), tuple(map(type, data.values())))
     try:
         found = _orders.get(key)
     except TypeError:  # an unhashable value: from_dict says what is wrong with it
-        found = None
+        return Order.from_dict({k: v for k, v in data.items() if k in _ORDER_KEYS})
     if found is None:
-        found = Order.from_dict(dict(key))
+        found = Order.from_dict({k: v for k, v in data.items() if k in _ORDER_KEYS})
         if len(_orders) >= 10_000:
             _orders.clear()
         _orders[key] = found
     return found
 
 
-_SNAPSHOT_KEYS = frozenset({"account", "positions", "quotes", "pnl", "trades", "automation_paused"})
-_ACCOUNT_KEYS = frozenset({"id", "nickname", "balance", "equity", "peak_equity", "enabled", "locked"})
-_LOCK_KEYS = frozenset({"until", "enforce", "reason"})
-_POSITION_KEYS = frozenset({"qty", "avg_price"})
-_QUOTE_KEYS = frozenset({"bid", "ask", "last", "time"})
-_PNL_KEYS = frozenset({"daily_realized", "weekly_realized"})
-_TRADES_KEYS = frozenset({"daily", "weekly"})
-_NUMBERS = (int, float)
-_point_values: dict[str, float] = {}
+def _verdict(decision: dict[str, Any]) -> Verdict:
+    """The decisions recorded repeat too (``allowed``, the same block all afternoon)."""
+    key = (decision["outcome"], decision.get("stage"), decision.get("code"), decision.get("message", ""))
+    if type(key[1]) not in _TEXT or type(key[2]) not in _TEXT or type(key[3]) is not str:
+        return Verdict.of(decision)
+    found = _verdicts.get(key)
+    if found is None:
+        found = Verdict.of(decision)
+        if len(_verdicts) >= 10_000:
+            _verdicts.clear()
+        _verdicts[key] = found
+    return found
 
 
-class _Unusual(Exception):
-    """Not the shape ``to_dict`` writes: ``Snapshot.from_dict`` reads it instead."""
-
-
-def _number(value: Any) -> float | None:
-    """A finite JSON number as a float (None stays None); _Unusual for anything else."""
-    if value is None:
-        return None
-    if type(value) not in _NUMBERS or value - value != 0:  # bool, a string, NaN, infinity
-        raise _Unusual
-    return float(value)
-
-
-def _instant(text: Any) -> float:
-    if type(text) is not str:
-        raise _Unusual
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        raise _Unusual from None
-    if at.tzinfo is None:
-        raise _Unusual
-    return at.timestamp()
-
-
-def _point_value(root: str) -> float:
-    """The point value of a key that is a root, as ``to_dict`` writes them."""
-    value = _point_values.get(root)
-    if value is None:
-        if symbol_root(root) != root:
-            raise _Unusual
-        spec = spec_for(root)
-        value = _point_values[root] = spec.point_value if spec else 0.0
-    return value
-
-
-def _part(data: dict[str, Any], key: str, keys: frozenset[str] | None) -> dict[str, Any]:
-    """``data[key]``, a mapping of ``keys`` only (None: of any key, such as the roots)."""
-    part = data.get(key)
-    if part is None:
-        return {}
-    if type(part) is not dict or (keys is not None and not part.keys() <= keys):
-        raise _Unusual
-    return part
-
-
-def exported_snapshot(data: Any) -> Snapshot | None:
-    """The Snapshot of a ``snapshot`` exactly as ``Snapshot.to_dict`` writes it, read in a
-    third of ``Snapshot.from_dict``'s time (a replay reads a million); None for anything
-    else, which ``from_dict`` then reads or refuses. A test holds the two equal."""
-    try:
-        if type(data) is not dict or not data.keys() <= _SNAPSHOT_KEYS:
-            raise _Unusual
-        return _read_exported(data)
-    except _Unusual:
-        return None
-
-
-def _read_exported(data: dict[str, Any]) -> Snapshot:
-    account = _part(data, "account", _ACCOUNT_KEYS)
-    ident, nickname = account.get("id"), account.get("nickname")
-    enabled, locked = account.get("enabled", True), account.get("locked", False)
-    if type(enabled) is not bool or not (ident is None or type(ident) is str):
-        raise _Unusual
-    if not (nickname is None or type(nickname) is str):
-        raise _Unusual
-    until: float | None = None
-    enforce, reason = False, None
-    if type(locked) is dict:
-        lock = _part(account, "locked", _LOCK_KEYS)
-        if "until" in lock:
-            until = _instant(lock["until"])
-        enforce, reason, locked = lock.get("enforce", False), lock.get("reason"), True
-        if type(enforce) is not bool:
-            raise _Unusual
-    elif type(locked) is not bool:
-        raise _Unusual
-    positions: dict[str, Position] = {}
-    for root, pos in _part(data, "positions", None).items():
-        if type(pos) is not dict or not pos.keys() <= _POSITION_KEYS or type(pos.get("qty")) is not int:
-            raise _Unusual
-        positions[root] = Position(pos["qty"], _number(pos.get("avg_price", 0.0)) or 0.0, _point_value(root))
-    quotes: dict[str, Quote] = {}
-    for root, q in _part(data, "quotes", None).items():
-        if type(q) is not dict or not q.keys() <= _QUOTE_KEYS:
-            raise _Unusual
-        _point_value(root)
-        quotes[root] = Quote(
-            _number(q.get("bid")),
-            _number(q.get("ask")),
-            _number(q.get("last")),
-            _instant(q.get("time")),
-            None,
-        )
-    pnl = _part(data, "pnl", _PNL_KEYS)
-    trades = _part(data, "trades", _TRADES_KEYS)
-    daily_trades, weekly_trades = trades.get("daily", 0), trades.get("weekly", 0)
-    paused = data.get("automation_paused", False)
-    if type(daily_trades) is not int or type(weekly_trades) is not int or type(paused) is not bool:
-        raise _Unusual
-    return Snapshot(
-        account_id=ident,
-        nickname=nickname,
-        enabled=enabled,
-        locked=locked,
-        lock_until=until,
-        lock_enforce=enforce,
-        lock_reason=reason,
-        balance=_number(account.get("balance")),
-        equity_given=_number(account.get("equity")),
-        peak_equity=_number(account.get("peak_equity")),
-        positions=MappingProxyType(positions),
-        quotes=MappingProxyType(quotes),
-        daily_realized=_number(pnl.get("daily_realized", 0.0)) or 0.0,
-        weekly_realized=_number(pnl.get("weekly_realized", 0.0)) or 0.0,
-        daily_trades=daily_trades,
-        weekly_trades=weekly_trades,
-        automation_paused=paused,
-    )
+_TEXT = (str, type(None))
 
 
 def _peaks(data: Any, where: str) -> tuple[float, float] | None:
@@ -399,13 +287,17 @@ def _peaks(data: Any, where: str) -> tuple[float, float] | None:
 
 def decide(bundle: Bundle, entry: Entry) -> Verdict:
     """The decision ``bundle`` makes on the entry's order, snapshot and instant."""
+    return Verdict.of(_decided(bundle, entry))
+
+
+def _decided(bundle: Bundle, entry: Entry) -> Decision:
     snapshot = entry.snapshot
     policy = bundle.policy_for(entry.account, snapshot.nickname)
     if entry.peaks is not None:
         peak = entry.peaks[1] if _trails_end_of_day(policy) else entry.peaks[0]
         if peak != snapshot.peak_equity:
             snapshot = replace(snapshot, peak_equity=peak)
-    return Verdict.of(policy.evaluate(entry.order, snapshot, entry.at))
+    return policy.evaluate(entry.order, snapshot, entry.at)
 
 
 def _trails_end_of_day(policy: CompiledPolicy | UnboundPolicy) -> bool:
@@ -427,10 +319,11 @@ def replay(
     count = 0
     for entry in entries:
         count += 1
-        after = decide(rules, entry)
-        before = decide(base, entry) if base is not None else entry.recorded
-        if after != before:
-            changes.append(Change(entry, before, after))
+        after = _decided(rules, entry)
+        before: Decision | Verdict = _decided(base, entry) if base is not None else entry.recorded
+        # a Verdict for the changes only: most decisions come out as before
+        if after.outcome != before.outcome or after.stage != before.stage or after.code != before.code:
+            changes.append(Change(entry, Verdict.of(before), Verdict.of(after)))
     return Report(count, tuple(changes), rules_name, base_name)
 
 

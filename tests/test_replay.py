@@ -10,14 +10,16 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
 import yaml
 
 from ordergate.policy import load_bundle
-from ordergate.policy.orders import Snapshot
-from ordergate.policy.replay import read_log, replay
+from ordergate.policy.errors import InputError
+from ordergate.policy.orders import Order, Snapshot
+from ordergate.policy.replay import Verdict, read_log, replay
 from ordergate.policy.replay_report import MARKER
 
 REPO = Path(__file__).resolve().parents[1]
@@ -381,3 +383,91 @@ def test_the_fast_reader_of_exported_snapshots_equals_from_dict_or_steps_aside()
         [],
     ):
         assert exported_snapshot(unusual) is None, unusual
+
+
+def test_assembling_a_snapshot_builds_what_the_constructor_builds() -> None:
+    from ordergate.policy.orders import Position, Quote
+
+    positions = {"ES": Position(-2, 6001.25, 50.0), "NQ": Position(0, 0.0, 20.0)}
+    quotes = {"ES": Quote(6000.0, 6000.25, None, 1.8e9), "NQ": Quote(None, None, 21000.0, 1.8e9)}
+    fields: dict[str, Any] = {
+        "account_id": "DESK-1",
+        "nickname": "alpha",
+        "enabled": False,
+        "locked": True,
+        "lock_until": 1.9e9,
+        "lock_enforce": True,
+        "lock_reason": "daily loss",
+        "balance": 50000.0,
+        "equity_given": None,
+        "peak_equity": 51000.5,
+        "positions": MappingProxyType(positions),
+        "quotes": MappingProxyType(quotes),
+        "daily_realized": -250.5,
+        "weekly_realized": 1200.0,
+        "daily_trades": 4,
+        "weekly_trades": 17,
+        "automation_paused": True,
+    }
+    built, assembled = Snapshot(**fields), Snapshot.assemble(**fields)
+    assert assembled == built and type(assembled) is Snapshot
+    derived = ("unrealized", "daily_pnl", "weekly_pnl", "open_positions", "open_symbols", "working", "equity")
+    assert [getattr(assembled, f) for f in derived] == [getattr(built, f) for f in derived]
+    empty = {**fields, "positions": MappingProxyType({}), "quotes": MappingProxyType({})}
+    assert Snapshot.assemble(**empty) == Snapshot(**empty)
+
+
+def test_orders_and_decisions_read_once_are_the_ones_read_each_time() -> None:
+    from ordergate.policy.replay import _order, _verdict
+
+    for line in LOG.read_text().splitlines():
+        record = json.loads(line)
+        order = {k: v for k, v in record["order"].items() if k != "root"}
+        assert _order(record["order"]) == _order(dict(record["order"])) == Order.from_dict(order)
+        decision = record["decision"]
+        assert _verdict(decision) == Verdict.of(decision)
+        assert _verdict(decision).message == decision["message"]
+    # true == 1, but only 1 is a qty: a cached order never answers for a bad one
+    assert _order({"symbol": "ESZ6", "side": "buy", "qty": 1}).qty == 1
+    with pytest.raises(InputError, match="qty"):
+        _order({"symbol": "ESZ6", "side": "buy", "qty": True})
+
+
+def test_an_account_read_once_is_the_one_read_each_time() -> None:
+    from ordergate.policy.replay_snapshot import exported_snapshot
+
+    at = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+    for account in ({"balance": 1.0}, {"balance": 1}, {"balance": -0.0}, {"balance": 0.0}, {"id": "A"}):
+        state = {"account": account}
+        assert exported_snapshot(state) == Snapshot.from_dict(state, at)
+        assert exported_snapshot(state) == Snapshot.from_dict(state, at)  # the second, kept
+    assert exported_snapshot({"account": {"balance": 1}}) is not None
+    assert exported_snapshot({"account": {"balance": True}}) is None  # from_dict refuses it
+    negative_zero = exported_snapshot({"account": {"balance": -0.0}})
+    assert negative_zero is not None and str(negative_zero.balance) == "-0.0"
+
+
+def test_replay_reports_what_comparing_each_verdict_reports(tmp_path: Path) -> None:
+    """The replay loop compares decisions without a Verdict each; the report is the one
+    a Verdict for every decision gives."""
+    from ordergate.policy.replay import decide
+
+    entries = list(read_log(LOG.read_text().splitlines()))
+    tight = load_bundle(
+        rules_with(
+            tmp_path,
+            {"positions": {"max_contracts_per_order": 1, "max_position_size": 10, "max_open_positions": 3}},
+        )
+    )
+    base = load_bundle(RULES)
+    for before_rules in (None, base):
+        report = replay(entries, tight, before_rules)
+        expected = [
+            (e, before, after)
+            for e in entries
+            for before, after in [(decide(before_rules, e) if before_rules else e.recorded, decide(tight, e))]
+            if before != after
+        ]
+        assert report.decisions == len(entries) and report.changes
+        assert [(c.entry, c.before, c.after) for c in report.changes] == expected
+        assert [c.after.message for c in report.changes] == [a.message for _, _, a in expected]

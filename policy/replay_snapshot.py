@@ -1,0 +1,218 @@
+"""The snapshots of an exported log read fast: the shape ``Snapshot.to_dict`` writes, and
+nothing else.
+
+A replay reads a million snapshots, and ``Snapshot.from_dict`` (which reads every shape a
+person may write, with a message for each mistake) takes most of a replay's time on them.
+The readers here take the one shape the audit log holds, part by part (the account, the
+positions, the quotes, the P&L, the trade counts), so that a reader of the log can keep
+the parts that repeat from one decision of an account to the next, and build the Snapshot
+with ``Snapshot.assemble``. Anything else (working entries, a quote age, a contract for a
+root, a bool for a number) raises ``Unusual``, and the caller leaves the whole snapshot to
+``from_dict``, which reads it or says what is wrong with it. A test holds the two equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from ordergate.policy.contracts import spec_for, symbol_root
+from ordergate.policy.orders import Position, Quote, Snapshot
+
+SNAPSHOT_KEYS = frozenset({"account", "positions", "quotes", "pnl", "trades", "automation_paused"})
+ACCOUNT_KEYS = frozenset({"id", "nickname", "balance", "equity", "peak_equity", "enabled", "locked"})
+PNL_KEYS = frozenset({"daily_realized", "weekly_realized"})
+TRADES_KEYS = frozenset({"daily", "weekly"})
+_LOCK_KEYS = frozenset({"until", "enforce", "reason"})
+_POSITION_KEYS = frozenset({"qty", "avg_price"})
+_QUOTE_KEYS = frozenset({"bid", "ask", "last", "time"})
+_NUMBERS = (int, float)
+_point_values: dict[str, float] = {}
+
+# The account's fields in Snapshot.assemble's order, id to peak_equity
+Account = tuple[
+    str | None,
+    str | None,
+    bool,
+    bool,
+    float | None,
+    bool,
+    str | None,
+    float | None,
+    float | None,
+    float | None,
+]
+NO_POSITIONS: Mapping[str, Position] = MappingProxyType({})
+NO_QUOTES: Mapping[str, Quote] = MappingProxyType({})
+
+
+class Unusual(Exception):
+    """Not the shape ``to_dict`` writes: ``Snapshot.from_dict`` reads it instead."""
+
+
+def _number(value: Any) -> float | None:
+    """A finite JSON number as a float (None stays None); Unusual for anything else."""
+    if value is None:
+        return None
+    if type(value) not in _NUMBERS or value - value != 0:  # bool, a string, NaN, infinity
+        raise Unusual
+    return float(value)
+
+
+def _instant(text: Any) -> float:
+    if type(text) is not str:
+        raise Unusual
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise Unusual from None
+    if at.tzinfo is None:
+        raise Unusual
+    return at.timestamp()
+
+
+def _point_value(root: str) -> float:
+    """The point value of a key that is a root, as ``to_dict`` writes them."""
+    value = _point_values.get(root)
+    if value is None:
+        if symbol_root(root) != root:
+            raise Unusual
+        spec = spec_for(root)
+        value = _point_values[root] = spec.point_value if spec else 0.0
+    return value
+
+
+def part(value: Any, keys: frozenset[str] | None) -> dict[str, Any]:
+    """A part of a snapshot, a mapping of ``keys`` only (None: of any key, such as the
+    roots); a part left out or null reads as empty, as ``from_dict`` reads it."""
+    if value is None:
+        return {}
+    if type(value) is not dict or (keys is not None and not value.keys() <= keys):
+        raise Unusual
+    return value
+
+
+def read_account(account: dict[str, Any]) -> Account:
+    ident, nickname = account.get("id"), account.get("nickname")
+    enabled, locked = account.get("enabled", True), account.get("locked", False)
+    if type(enabled) is not bool or not (ident is None or type(ident) is str):
+        raise Unusual
+    if not (nickname is None or type(nickname) is str):
+        raise Unusual
+    until: float | None = None
+    enforce, reason = False, None
+    if type(locked) is dict:
+        lock = part(locked, _LOCK_KEYS)
+        if "until" in lock:
+            until = _instant(lock["until"])
+        enforce, reason, locked = lock.get("enforce", False), lock.get("reason"), True
+        if type(enforce) is not bool:
+            raise Unusual
+    elif type(locked) is not bool:
+        raise Unusual
+    return (
+        ident,
+        nickname,
+        enabled,
+        locked,
+        until,
+        enforce,
+        reason,
+        _number(account.get("balance")),
+        _number(account.get("equity")),
+        _number(account.get("peak_equity")),
+    )
+
+
+_accounts: dict[tuple[tuple[tuple[str, Any], ...], tuple[type, ...]], Account] = {}
+
+
+def _account(account: dict[str, Any]) -> Account:
+    """An account's part repeats from one decision to the next until its balance moves:
+    each is read once. The key holds the types (true == 1 == 1.0); a zero, which may be
+    -0.0 or false, and a lock, which does not hash, are read each time."""
+    values = account.values()
+    if 0 in values:
+        return read_account(account)
+    key = (tuple(account.items()), tuple(map(type, values)))
+    try:
+        found = _accounts.get(key)
+    except TypeError:
+        return read_account(account)
+    if found is None:
+        found = read_account(account)
+        if len(_accounts) >= 10_000:
+            _accounts.clear()
+        _accounts[key] = found
+    return found
+
+
+def read_positions(data: dict[str, Any]) -> Mapping[str, Position]:
+    if not data:
+        return NO_POSITIONS
+    positions: dict[str, Position] = {}
+    for root, pos in data.items():
+        if type(pos) is not dict or not pos.keys() <= _POSITION_KEYS or type(pos.get("qty")) is not int:
+            raise Unusual
+        positions[root] = Position(pos["qty"], _number(pos.get("avg_price", 0.0)) or 0.0, _point_value(root))
+    return MappingProxyType(positions)
+
+
+def read_quotes(data: dict[str, Any]) -> Mapping[str, Quote]:
+    if not data:
+        return NO_QUOTES
+    quotes: dict[str, Quote] = {}
+    for root, q in data.items():
+        if type(q) is not dict or not q.keys() <= _QUOTE_KEYS:
+            raise Unusual
+        _point_value(root)
+        quotes[root] = Quote(
+            _number(q.get("bid")),
+            _number(q.get("ask")),
+            _number(q.get("last")),
+            _instant(q.get("time")),
+            None,
+        )
+    return MappingProxyType(quotes)
+
+
+def read_pnl(pnl: dict[str, Any]) -> tuple[float, float]:
+    return (
+        _number(pnl.get("daily_realized", 0.0)) or 0.0,
+        _number(pnl.get("weekly_realized", 0.0)) or 0.0,
+    )
+
+
+def read_trades(trades: dict[str, Any]) -> tuple[int, int]:
+    daily, weekly = trades.get("daily", 0), trades.get("weekly", 0)
+    if type(daily) is not int or type(weekly) is not int:
+        raise Unusual
+    return daily, weekly
+
+
+def read_paused(value: Any) -> bool:
+    if value is None:
+        return False
+    if type(value) is not bool:
+        raise Unusual
+    return value
+
+
+def exported_snapshot(data: Any) -> Snapshot | None:
+    """The Snapshot of a ``snapshot`` exactly as ``Snapshot.to_dict`` writes it; None for
+    anything else, which ``from_dict`` then reads or refuses. A test holds the two equal."""
+    try:
+        if type(data) is not dict or not data.keys() <= SNAPSHOT_KEYS:
+            raise Unusual
+        return Snapshot.assemble(
+            *_account(part(data.get("account"), ACCOUNT_KEYS)),
+            read_positions(part(data.get("positions"), None)),
+            read_quotes(part(data.get("quotes"), None)),
+            *read_pnl(part(data.get("pnl"), PNL_KEYS)),
+            *read_trades(part(data.get("trades"), TRADES_KEYS)),
+            read_paused(data.get("automation_paused")),
+        )
+    except Unusual:
+        return None
