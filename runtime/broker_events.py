@@ -14,19 +14,9 @@ from ordergate.policy import Quote
 from ordergate.runtime.brokers.types import BalanceSnapshot, Fill, OrderUpdate, PositionSnapshot
 from ordergate.runtime.core import Core
 from ordergate.runtime.ledger import book_fill
-from ordergate.runtime.orders import IllegalOrderTransition
+from ordergate.runtime.orders import BROKER_STATUS_EVENTS, IllegalOrderTransition
 
 log = logging.getLogger("ordergate.brokers")
-
-# what a broker's order status means for the state table; fills come as Fill events
-ORDER_EVENTS = {
-    "working": "acknowledge",
-    "partially_filled": "acknowledge",
-    "filled": "acknowledge",
-    "cancelled": "cancel",
-    "rejected": "reject",
-    "expired": "expire",
-}
 
 
 class ConnectionEvents:
@@ -43,7 +33,7 @@ class ConnectionEvents:
         try:
             new = self.core.orders.apply(
                 view["id"],
-                ORDER_EVENTS[update.status],
+                BROKER_STATUS_EVENTS[update.status],
                 reason=update.reason,
                 broker_order_id=update.broker_order_id,
             )

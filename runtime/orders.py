@@ -38,6 +38,16 @@ STATES = (
 )
 EVENTS = ("acknowledge", "fill", "fill_final", "cancel", "reject", "expire", "time_out")
 OPEN = ("submitted", "working", "partially_filled", "unconfirmed")
+# what a broker's report of an order's status means for this table (an order update, or
+# an order found at reconciliation); fills come as fills, so "filled" only acknowledges
+BROKER_STATUS_EVENTS = {
+    "working": "acknowledge",
+    "partially_filled": "acknowledge",
+    "filled": "acknowledge",
+    "cancelled": "cancel",
+    "rejected": "reject",
+    "expired": "expire",
+}
 TERMINAL = ("filled", "cancelled", "rejected", "expired")
 
 _LIVE = {"fill": "partially_filled", "fill_final": "filled", "cancel": "cancelled", "expire": "expired"}

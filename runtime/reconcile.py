@@ -26,19 +26,10 @@ from ordergate.runtime.core import Core
 from ordergate.runtime.errors import BrokerError
 from ordergate.runtime.ledger import book_fill
 from ordergate.runtime.monitor import Monitor
-from ordergate.runtime.orders import IllegalOrderTransition
+from ordergate.runtime.orders import BROKER_STATUS_EVENTS, IllegalOrderTransition
 
 log = logging.getLogger("ordergate.reconcile")
 FILLS_MARGIN_SECONDS = 1.0  # ask a little before the last fill: an overlap is harmless
-
-BROKER_STATUS_EVENTS = {
-    "working": "acknowledge",
-    "partially_filled": "acknowledge",
-    "filled": "acknowledge",
-    "cancelled": "cancel",
-    "rejected": "reject",
-    "expired": "expire",
-}
 
 
 class Reconciler:
