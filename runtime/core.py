@@ -18,13 +18,13 @@ from ordergate.runtime.events import EventBus
 from ordergate.runtime.holder import PolicyHolder
 from ordergate.runtime.metrics import Metrics
 from ordergate.runtime.order_book import OrderBook
-from ordergate.runtime.store import SqliteStore
+from ordergate.runtime.store import Store
 
 
 @dataclass(slots=True)
 class Core:
     clock: Clock
-    store: SqliteStore
+    store: Store
     bus: EventBus
     metrics: Metrics
     holder: PolicyHolder

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ordergate.runtime import orders
-from ordergate.runtime.store import SqliteStore
+from ordergate.runtime.store import Store
 
 log = logging.getLogger("ordergate.orders")
 RECENT = 1024  # finished orders kept at hand
@@ -25,7 +25,7 @@ Listener = Callable[[dict[str, Any]], None]
 
 
 class OrderBook:
-    def __init__(self, store: SqliteStore) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self._live: dict[str, dict[str, Any]] = {}
         self._by_broker_id: dict[str, str] = {}

@@ -26,6 +26,7 @@ from ordergate.runtime.brokers.base import AccountInfo, OrderRequest
 from ordergate.runtime.brokers.builtin_paper import paper_market
 from ordergate.runtime.brokers.paper import PaperBroker
 from ordergate.runtime.clock import Clock, SystemClock
+from ordergate.runtime.cluster import cluster_for, with_cluster
 from ordergate.runtime.config import RuntimeConfig
 from ordergate.runtime.connections import ConnectionManager, ConnectionSpec, config_spec
 from ordergate.runtime.copytrading import Copier
@@ -38,7 +39,7 @@ from ordergate.runtime.metrics import Metrics
 from ordergate.runtime.monitor import FLUSH_SECONDS, Monitor
 from ordergate.runtime.prices import check_quote
 from ordergate.runtime.reconcile import Reconciler
-from ordergate.runtime.store import AccountRow, LockRow, open_store
+from ordergate.runtime.store import AccountRow, LockRow, SqliteStore, open_store
 from ordergate.runtime.store_repair import repair_non_finite
 from ordergate.runtime.storelock import StoreLock
 from ordergate.runtime.vault import Vault
@@ -84,6 +85,9 @@ class Runtime:
         self.started_at: datetime | None = None
         self.connections = ConnectionManager(self)
         self.copier = Copier(self)
+        # several runtimes on one PostgreSQL database (runtime/cluster): each hosts the
+        # connections whose lease it holds
+        self.cluster = cluster_for(self)
         self.core.fill_listeners.append(self._after_fill)
         self.core.fill_listeners.append(self.copier.on_fill)
 
@@ -92,7 +96,8 @@ class Runtime:
     async def start(self, *, background: bool = True) -> None:
         core = self.core
         # held for the runtime's lifetime: `ordergate vault rotate` must not re-key under us
-        self._store_lock = StoreLock.shared(core.store.path)
+        if isinstance(core.store, SqliteStore):  # a file beside the database; PostgreSQL has none
+            self._store_lock = StoreLock.shared(core.store.path)
         for repair in repair_non_finite(core.store, core.now().isoformat()):  # before any figure is read
             log.warning("state store repaired: %s", repair.message)
             core.bus.publish("store_repaired", repair.to_dict())
@@ -100,7 +105,7 @@ class Runtime:
             await core.holder.wait_quiet()  # a rules file still being written must not decide
         now = core.now()
         self._load_policy(now)
-        for conn in self.config.connections:
+        for conn in () if self.cluster else self.config.connections:  # clustered: the leases decide
             spec = config_spec(conn)
             try:
                 adapter = self.connections.build(spec, dict(conn.credentials or {}))
@@ -115,7 +120,7 @@ class Runtime:
                 core.store.upsert_account(
                     AccountRow.opened(paper.id, conn.name, paper.nickname, paper.balance)
                 )
-        for name, stored in core.store.saved_connections():
+        for name, stored in () if self.cluster else core.store.saved_connections():
             if name in self.connections.specs:
                 continue
             spec = ConnectionSpec(
@@ -130,7 +135,8 @@ class Runtime:
             self.connections.register(
                 spec, self.connections.build(spec, self.connections.saved_credentials(name))
             )
-        core.orders.load()
+        if self.cluster is None:  # clustered: each connection's orders as it is hosted
+            core.orders.load()
         self._restore(now)
         self.gateway.load_held()
         self.copier.load()
@@ -143,6 +149,8 @@ class Runtime:
         for state in core.accounts.values():
             self.monitor.sync(state)
         self.started_at = now
+        if self.cluster is not None:  # registers, takes free leases and hosts them
+            await self.cluster.start()
         if background:
             self._tasks.append(asyncio.create_task(self._tick_loop(), name="monitor-tick"))
             if self.config.rules_watched:  # also while the rules are missing: they may come back
@@ -165,6 +173,8 @@ class Runtime:
             self._flush_timer.cancel()  # settle() below flushes what the timer would have
         await self.settle()
         await self.actions.stop()
+        if self.cluster is not None:
+            await self.cluster.stop()
         await self.connections.stop_all()
         self._closed = True
         # quotes that came in while the connections were closing are not acted on
@@ -254,6 +264,8 @@ class Runtime:
 
     def _after_reload(self, swapped: bool) -> None:
         holder = self.core.holder
+        if self.cluster is not None:
+            self.cluster.after_reload(swapped)  # every instance reloads
         if swapped:
             self.core.metrics.reloads.labels("ok").inc()
             self.core.bus.publish("reload", {"ok": True, **holder.to_dict()})
@@ -547,7 +559,7 @@ class Runtime:
         policy["rules"] = str(self.config.rules)
         connections = self.connections.views()
         states = list(self.core.accounts.values())
-        return {
+        view = {
             "runtime": self.config.name,
             "time": now.isoformat(),
             "started_at": self.started_at.isoformat() if self.started_at else None,
@@ -560,6 +572,7 @@ class Runtime:
                 "paused": sum(1 for s in states if s.automation_paused),
             },
         }
+        return view if self.cluster is None else with_cluster(view, self.cluster)
 
     def health(self) -> dict[str, Any]:
         policy = self.core.holder.to_dict()

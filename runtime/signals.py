@@ -22,7 +22,7 @@ from typing import Any
 
 from ordergate.runtime.clock import Clock
 from ordergate.runtime.errors import Conflict, NotFound, RequestError
-from ordergate.runtime.store import SqliteStore
+from ordergate.runtime.store import Store
 from ordergate.runtime.webhook_replay import fingerprint
 
 __all__ = ["STATUSES", "SignalQueue"]
@@ -31,7 +31,7 @@ STATUSES = ("pending", "approved", "rejected", "expired")
 
 
 class SignalQueue:
-    def __init__(self, store: SqliteStore, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the store calls in here; importing it at run time would be a cycle
-    from ordergate.runtime.store import SqliteStore
+    from ordergate.runtime.store import SqliteStore, Store
 
 LOCK_REASON = "store_repair"
 
@@ -148,10 +148,15 @@ class _Pass:
         self.note(account, field, was, now, lock)
 
 
-def repair_non_finite(store: SqliteStore, now: str) -> list[Repair]:
+def repair_non_finite(store: Store, now: str) -> list[Repair]:
     """Repair every non-finite number in ``store``; lock the accounts whose figures are
     now estimates (unless a lock is there already). Returns what was done."""
-    from ordergate.runtime.store import LockRow
+    from ordergate.runtime.store import LockRow, SqliteStore
+
+    if not isinstance(store, SqliteStore):
+        # a PostgreSQL store is written by this build only, or filled by migrate-store,
+        # which runs this repair on the SQLite source before it copies
+        return []
 
     with store.transaction():
         work = _Pass(store)

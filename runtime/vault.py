@@ -56,7 +56,7 @@ from ordergate.runtime.private import (
     make_private_dir,
     write_private_atomically,
 )
-from ordergate.runtime.store import SqliteStore
+from ordergate.runtime.store import Store
 
 ENV_KEY = "ORDERGATE_MASTER_KEY"
 ENV_NEW_KEY = "ORDERGATE_NEW_MASTER_KEY"
@@ -190,10 +190,10 @@ class Vault:
 
     # ---- records in the store
 
-    def put(self, store: SqliteStore, record: str, secret: Mapping[str, str]) -> None:
+    def put(self, store: Store, record: str, secret: Mapping[str, str]) -> None:
         store.put_secret(record, *self.seal(record, secret))
 
-    def get(self, store: SqliteStore, record: str) -> dict[str, str] | None:
+    def get(self, store: Store, record: str) -> dict[str, str] | None:
         row = store.get_secret(record)
         return None if row is None else self.open(record, *row)
 
@@ -209,7 +209,7 @@ class Rotation:
     new_id: str | None  # None when nothing was sealed and the key stays
 
 
-def reseal(store: SqliteStore, readers: Vault, new_key: bytes) -> int:
+def reseal(store: Store, readers: Vault, new_key: bytes) -> int:
     """Re-seal every record not yet under ``new_key``, in one transaction."""
     new = Vault([new_key, *readers._keys.values()])
     count = 0
@@ -221,18 +221,18 @@ def reseal(store: SqliteStore, readers: Vault, new_key: bytes) -> int:
     return count
 
 
-def rotate(store: SqliteStore, old: Vault, new_key: bytes) -> int:
+def rotate(store: Store, old: Vault, new_key: bytes) -> int:
     """Re-seal every record under ``new_key`` in one transaction; returns the count.
     Key files are ``rotate_key_files``'s business; this is the step both share."""
     return reseal(store, old, new_key)
 
 
-def _check_every_record_opens(store: SqliteStore, readers: Vault) -> None:
+def _check_every_record_opens(store: Store, readers: Vault) -> None:
     for record, kid, nonce, ciphertext in store.all_secrets():
         readers.open(record, kid, nonce, ciphertext)  # raises VaultError naming the record
 
 
-def _promote(store: SqliteStore, files: KeyFiles, pending: Path, readers: Vault) -> int:
+def _promote(store: Store, files: KeyFiles, pending: Path, readers: Vault) -> int:
     """Steps 4 to 6 for the key in ``pending``."""
     new_key = read_key_file(pending)
     count = reseal(store, readers, new_key)
@@ -245,7 +245,7 @@ def _promote(store: SqliteStore, files: KeyFiles, pending: Path, readers: Vault)
     return count
 
 
-def _forget_unused_keys(store: SqliteStore, files: KeyFiles) -> None:
+def _forget_unused_keys(store: Store, files: KeyFiles) -> None:
     named = {kid for _record, kid, _nonce, _ct in store.all_secrets()}
     for path in (files.old, files.legacy):
         if path.exists() and key_id(read_key_file(path)) not in named:
@@ -253,7 +253,7 @@ def _forget_unused_keys(store: SqliteStore, files: KeyFiles) -> None:
     fsync_dir(files.current.parent)
 
 
-def rotate_key_files(store: SqliteStore, state_dir: Path) -> Rotation:
+def rotate_key_files(store: Store, state_dir: Path) -> Rotation:
     """Rotate the key in ``state_dir`` and re-seal every record of ``store`` under it.
 
     The caller holds the store exclusively. Raises VaultError, changing nothing, when a
@@ -279,7 +279,7 @@ def rotate_key_files(store: SqliteStore, state_dir: Path) -> Rotation:
     return Rotation(count, finished, old_id, key_id(new_key))
 
 
-def rotate_env_key(store: SqliteStore, old_key: bytes, new_key: bytes) -> Rotation:
+def rotate_env_key(store: Store, old_key: bytes, new_key: bytes) -> Rotation:
     """Re-seal under a new key given in the environment: one transaction, no files.
     Every record opens under the old key or is already under the new one."""
     readers = Vault([old_key, new_key])

@@ -16,7 +16,7 @@ from typing import Any
 
 from ordergate.runtime.book import AccountState
 from ordergate.runtime.errors import Conflict
-from ordergate.runtime.store import SqliteStore
+from ordergate.runtime.store import Store
 from ordergate.runtime.webhook import INFORMATIONAL, Alert
 
 __all__ = ["alert_note", "fingerprint", "remember_alert", "replayed"]
@@ -48,7 +48,7 @@ def _order_id(answer: dict[str, Any]) -> str | None:
 
 
 def remember_alert(
-    store: SqliteStore,
+    store: Store,
     state: AccountState,
     key: str,
     alert: dict[str, Any],
@@ -68,7 +68,7 @@ def remember_alert(
 
 
 def replayed(
-    store: SqliteStore, state: AccountState, key: str, alert: dict[str, Any], seen: tuple[int, dict[str, Any]]
+    store: Store, state: AccountState, key: str, alert: dict[str, Any], seen: tuple[int, dict[str, Any]]
 ) -> tuple[int, dict[str, Any]]:
     """The answer to an alert id seen today: the first answer marked as a replay, or a
     409 when the alert behind the id is another one."""

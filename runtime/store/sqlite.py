@@ -1,12 +1,11 @@
-"""The state store: everything that must survive a crash.
+"""The embedded state store: ``SqliteStore`` on one SQLite file in WAL mode.
 
-``Store`` is the interface; ``SqliteStore`` implements it on an embedded SQLite file in
-WAL mode (a PostgreSQL store implements the same methods for runtimes that share
-accounts). Every write that backs an acknowledgement (a lock, a breach, an accepted
-order, a fill, an audit entry) is committed before the caller answers: a process
-killed with SIGKILL loses nothing it acknowledged.
-
-Schema changes are numbered migrations applied in order at open.
+Every write that backs an acknowledgement (a lock, a breach, an accepted order, a fill,
+an audit entry) is committed before the caller answers: a process killed with SIGKILL
+loses nothing it acknowledged. Schema changes are the numbered migrations of
+``migrations.py``, applied in order at open and counted in ``PRAGMA user_version``.
+``AuditReader`` reads the audit log of a file beside a running runtime;
+``Checkpointer`` copies the WAL back on a thread of its own.
 """
 
 from __future__ import annotations
@@ -17,205 +16,14 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from ordergate.runtime.errors import ConfigError, StoreError
 from ordergate.runtime.private import make_private_dir, own_database_files
+from ordergate.runtime.store.interface import OPEN_STATUSES, AccountRow, FillRow, LockRow, StoreError
+from ordergate.runtime.store.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
-
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE accounts (
-        id TEXT PRIMARY KEY,
-        connection TEXT NOT NULL,
-        nickname TEXT,
-        enabled INTEGER NOT NULL DEFAULT 1,
-        automation_paused INTEGER NOT NULL DEFAULT 0,
-        balance REAL NOT NULL,
-        start_balance REAL NOT NULL,
-        peak_equity REAL,
-        eod_peak REAL,
-        day TEXT
-    );
-    CREATE TABLE positions (
-        account TEXT NOT NULL, root TEXT NOT NULL, qty INTEGER NOT NULL, avg_price REAL NOT NULL,
-        PRIMARY KEY (account, root)
-    );
-    CREATE TABLE fills (
-        id INTEGER PRIMARY KEY, account TEXT NOT NULL, order_id TEXT, ts REAL NOT NULL,
-        root TEXT NOT NULL, side TEXT NOT NULL, qty INTEGER NOT NULL, price REAL NOT NULL,
-        realized REAL NOT NULL, entry INTEGER NOT NULL, trading_day TEXT NOT NULL, week_start TEXT NOT NULL
-    );
-    CREATE INDEX fills_account_day ON fills (account, trading_day);
-    CREATE INDEX fills_account_week ON fills (account, week_start);
-    CREATE TABLE locks (
-        account TEXT PRIMARY KEY, until TEXT, enforce INTEGER NOT NULL, reason TEXT, kind TEXT, created_at TEXT NOT NULL
-    );
-    CREATE TABLE breaches (
-        id INTEGER PRIMARY KEY, account TEXT NOT NULL, time TEXT NOT NULL, code TEXT NOT NULL,
-        action TEXT NOT NULL, message TEXT NOT NULL, trading_day TEXT NOT NULL
-    );
-    CREATE TABLE orders (
-        id TEXT PRIMARY KEY, account TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL,
-        managed INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL
-    );
-    CREATE INDEX orders_open ON orders (status);
-    CREATE TABLE idempotency (
-        account TEXT NOT NULL, key TEXT NOT NULL, day TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL,
-        PRIMARY KEY (account, key, day)
-    );
-    CREATE TABLE decisions (
-        id INTEGER PRIMARY KEY, time TEXT NOT NULL, account TEXT NOT NULL, source TEXT, outcome TEXT NOT NULL,
-        stage TEXT, code TEXT, policy TEXT, bundle TEXT, body TEXT NOT NULL
-    );
-    CREATE INDEX decisions_account ON decisions (account, id);
-    CREATE TABLE connections (
-        name TEXT PRIMARY KEY, broker TEXT NOT NULL, status TEXT NOT NULL, detail TEXT, updated_at TEXT NOT NULL
-    );
-    """,
-    """
-    ALTER TABLE connections ADD COLUMN spec TEXT;
-    CREATE TABLE secrets (
-        record TEXT PRIMARY KEY, key_id TEXT NOT NULL, nonce BLOB NOT NULL, ciphertext BLOB NOT NULL
-    );
-    CREATE TABLE copy_groups (name TEXT PRIMARY KEY, leader TEXT NOT NULL, followers TEXT NOT NULL);
-    """,
-    # a lock that holds until a person lifts it may still refuse an unlock until an
-    # earlier enforced expiry (the kill switch over an enforced breach lock)
-    """
-    ALTER TABLE locks ADD COLUMN enforced_until TEXT;
-    """,
-    # brokers that answer later: each fill once by the broker's fill id (several NULLs
-    # are distinct in a UNIQUE index, so the fills from before keep their rows)
-    """
-    ALTER TABLE fills ADD COLUMN fill_id TEXT;
-    CREATE UNIQUE INDEX fills_fill_id ON fills (account, fill_id);
-    """,
-    # what a replay needs beside each decision: the snapshot it was decided on (JSON;
-    # NULL for the entries from before), written by the same INSERT as the entry
-    """
-    ALTER TABLE decisions ADD COLUMN inputs TEXT;
-    """,
-    # webhook alerts waiting for a person's approval (runtime/signals.py), and the webhook
-    # settings changed through the API, laid over the config file's
-    """
-    CREATE TABLE signals (
-        id TEXT PRIMARY KEY, webhook TEXT NOT NULL, alert_id TEXT, body TEXT NOT NULL, status TEXT NOT NULL,
-        created_at TEXT NOT NULL, expires_at TEXT NOT NULL, decided_at TEXT, result TEXT
-    );
-    CREATE INDEX signals_status ON signals (status);
-    CREATE TABLE webhook_settings (name TEXT PRIMARY KEY, settings TEXT NOT NULL, updated_at TEXT NOT NULL);
-    """,
-)
-
-# An order is open until the broker says what became of it (runtime/orders.py); ``held``
-# orders wait in the runtime for their price (managed execution).
-OPEN_STATUSES = ("submitted", "working", "partially_filled", "unconfirmed", "held")
-
-
-@dataclass(frozen=True, slots=True)
-class AccountRow:
-    id: str
-    connection: str
-    nickname: str | None
-    enabled: bool
-    automation_paused: bool
-    balance: float
-    start_balance: float
-    peak_equity: float | None
-    eod_peak: float | None
-    day: str | None
-
-    @classmethod
-    def opened(
-        cls, id: str, connection: str, nickname: str | None, balance: float, enabled: bool = True
-    ) -> AccountRow:
-        """A new account: its balance is where its P&L, peaks and drawdown start."""
-        return cls(id, connection, nickname, enabled, False, balance, balance, balance, balance, None)
-
-
-@dataclass(frozen=True, slots=True)
-class LockRow:
-    account: str
-    until: str | None
-    enforce: bool
-    reason: str | None
-    kind: str | None
-    created_at: str
-    # Unlocking is refused before this instant even when ``until`` is later or None; for
-    # an ordinary enforced lock it is None and ``until`` is the enforced expiry.
-    enforced_until: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class FillRow:
-    account: str
-    order_id: str | None
-    ts: float
-    root: str
-    side: str
-    qty: int
-    price: float
-    realized: float
-    entry: bool
-    trading_day: str
-    week_start: str
-    fill_id: str | None = None  # the broker's; a second row with the same id is refused
-
-
-class Store(Protocol):
-    def transaction(self) -> contextlib.AbstractContextManager[None]: ...
-    def accounts(self) -> list[AccountRow]: ...
-    def upsert_account(self, row: AccountRow) -> None: ...
-    def update_account(self, account: str, **fields: Any) -> None: ...
-    def delete_account(self, account: str) -> None: ...
-    def positions(self, account: str) -> dict[str, tuple[int, float]]: ...
-    def set_position(self, account: str, root: str, qty: int, avg_price: float) -> None: ...
-    def add_fill(self, fill: FillRow) -> bool: ...
-    def last_fill_ts(self, account: str) -> float | None: ...
-    def realized_since(
-        self, account: str, trading_day: str, week_start: str
-    ) -> tuple[float, float, int, int]: ...
-    def locks(self) -> list[LockRow]: ...
-    def set_lock(self, row: LockRow) -> None: ...
-    def clear_lock(self, account: str) -> None: ...
-    def add_breach(
-        self, account: str, time: str, code: str, action: str, message: str, trading_day: str
-    ) -> None: ...
-    def breaches(self, account: str | None = None, limit: int = 100) -> list[dict[str, Any]]: ...
-    def save_order(
-        self, order_id: str, account: str, body: dict[str, Any], status: str, managed: bool, created_at: str
-    ) -> None: ...
-    def open_orders(
-        self, account: str | None = None, managed: bool | None = None
-    ) -> list[dict[str, Any]]: ...
-    def order_history(
-        self, account: str | None = None, limit: int = 100, before: tuple[str, str] | None = None
-    ) -> list[dict[str, Any]]: ...
-    def order(self, order_id: str) -> dict[str, Any] | None: ...
-    def idempotent_get(self, account: str, key: str, day: str) -> tuple[int, dict[str, Any]] | None: ...
-    def idempotent_put(self, account: str, key: str, day: str, status: int, body: dict[str, Any]) -> None: ...
-    def append_decision(
-        self,
-        time: str,
-        account: str,
-        source: str | None,
-        decision: dict[str, Any],
-        order: dict[str, Any],
-        inputs: dict[str, Any] | None = None,
-    ) -> int: ...
-    def decisions(
-        self, account: str | None, limit: int, before: int | None = None
-    ) -> list[dict[str, Any]]: ...
-    def decisions_with_inputs(self, after: int, limit: int) -> list[dict[str, Any]]: ...
-    def set_connection_status(
-        self, name: str, broker: str, status: str, detail: str | None, updated_at: str
-    ) -> None: ...
-    def close(self) -> None: ...
-
 
 SAFETY_CHECKPOINT_PAGES = 20_000
 CHECKPOINT_SECONDS = 0.1
@@ -259,17 +67,6 @@ class Checkpointer:
     def stop(self) -> None:
         self._stopping.set()
         self._thread.join()
-
-
-def open_store(url: str, base: Path | None = None) -> SqliteStore:
-    """The store a ``store:`` URL names: ``sqlite:///relative/path.db`` or ``sqlite:////abs/path.db``."""
-    if url.startswith("sqlite:///"):
-        raw = url.removeprefix("sqlite:///")
-        path = Path(raw) if raw.startswith("/") or base is None else base / raw
-        return SqliteStore(path)
-    if url.startswith(("postgresql://", "postgres://")):
-        raise ConfigError("store: PostgreSQL is not available in this build; use sqlite:///path/state.db")
-    raise ConfigError(f"store: unsupported URL {url!r}; use sqlite:///path/state.db")
 
 
 _WITH_INPUTS = "SELECT id, body, inputs FROM decisions WHERE id > ? ORDER BY id LIMIT ?"
@@ -337,15 +134,18 @@ class SqliteStore:
         self._migrate()
         self._checkpointer = Checkpointer(path)
 
+    @property
+    def where(self) -> str:
+        return str(self.path)
+
     # ---- plumbing
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
             with self.transaction():
-                for statement in script.split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
+                for statement in migration.script("sqlite"):
+                    self._db.execute(statement)
                 self._db.execute(f"PRAGMA user_version = {number}")
 
     @contextlib.contextmanager

@@ -1,0 +1,30 @@
+"""Which store a ``store:`` URL names, opened."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ordergate.runtime.errors import ConfigError
+from ordergate.runtime.store.interface import Store
+from ordergate.runtime.store.sqlite import SqliteStore
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def sqlite_path(url: str, base: Path | None = None) -> Path | None:
+    """The file of a ``sqlite:///relative/path.db`` or ``sqlite:////abs/path.db`` URL (None
+    for another engine's URL); a relative path is taken from ``base``."""
+    if not url.startswith("sqlite:///"):
+        return None
+    raw = url.removeprefix("sqlite:///")
+    return Path(raw) if raw.startswith("/") or base is None else base / raw
+
+
+def open_store(url: str, base: Path | None = None) -> Store:
+    """The store a ``store:`` URL names: ``sqlite:///…`` or ``postgresql://…``."""
+    path = sqlite_path(url, base)
+    if path is not None:
+        return SqliteStore(path)
+    if url.startswith(POSTGRES_SCHEMES):
+        raise ConfigError("store: PostgreSQL is not available in this build; use sqlite:///path/state.db")
+    raise ConfigError(f"store: unsupported URL {url!r}; use sqlite:///path/state.db or postgresql://…")
