@@ -200,7 +200,7 @@ def from_spec(
         name=name,
         rules=relative_to(base, spec.rules),
         rules_watched=not bundled,
-        store=store_url(spec.store, base),
+        store=store_url(resolve(spec.store, "spec.store", base=base), base),  # postgresql://${env:PGUSER}@…
         host=host,
         port=port_number,
         tokens=tokens,
