@@ -23,7 +23,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ordergate.policy.calendar import parse_duration
-from ordergate.runtime import audit_export, dashboard, logs, paging
+from ordergate.runtime import audit_export, cluster, dashboard, logs, paging
 from ordergate.runtime.body import read_json
 from ordergate.runtime.connections import BROKER_KINDS
 from ordergate.runtime.errors import BrokerError, RequestError, StoreError
@@ -538,6 +538,11 @@ def build_app(runtime: Runtime) -> Starlette:
 
     return Starlette(
         routes=routes,
-        middleware=[Middleware(BearerAuth, tokens=rt.config.tokens, sessions=sessions)],
+        # clustered: behind the token check, requests for an account another instance hosts
+        # are forwarded there (runtime/cluster/forward.py)
+        middleware=[
+            Middleware(BearerAuth, tokens=rt.config.tokens, sessions=sessions),
+            *cluster.middleware(rt),
+        ],
         exception_handlers={404: not_found, 405: not_allowed},
     )

@@ -26,6 +26,7 @@ from ordergate.runtime.brokers.base import AccountInfo, OrderRequest
 from ordergate.runtime.brokers.builtin_paper import paper_market
 from ordergate.runtime.brokers.paper import PaperBroker
 from ordergate.runtime.clock import Clock, SystemClock
+from ordergate.runtime.cluster import cluster_for, with_cluster
 from ordergate.runtime.config import RuntimeConfig
 from ordergate.runtime.connections import ConnectionManager, ConnectionSpec, config_spec
 from ordergate.runtime.copytrading import Copier
@@ -84,6 +85,9 @@ class Runtime:
         self.started_at: datetime | None = None
         self.connections = ConnectionManager(self)
         self.copier = Copier(self)
+        # several runtimes on one PostgreSQL database (runtime/cluster): each hosts the
+        # connections whose lease it holds
+        self.cluster = cluster_for(self)
         self.core.fill_listeners.append(self._after_fill)
         self.core.fill_listeners.append(self.copier.on_fill)
 
@@ -101,7 +105,7 @@ class Runtime:
             await core.holder.wait_quiet()  # a rules file still being written must not decide
         now = core.now()
         self._load_policy(now)
-        for conn in self.config.connections:
+        for conn in () if self.cluster else self.config.connections:  # clustered: the leases decide
             spec = config_spec(conn)
             try:
                 adapter = self.connections.build(spec, dict(conn.credentials or {}))
@@ -116,7 +120,7 @@ class Runtime:
                 core.store.upsert_account(
                     AccountRow.opened(paper.id, conn.name, paper.nickname, paper.balance)
                 )
-        for name, stored in core.store.saved_connections():
+        for name, stored in () if self.cluster else core.store.saved_connections():
             if name in self.connections.specs:
                 continue
             spec = ConnectionSpec(
@@ -131,7 +135,8 @@ class Runtime:
             self.connections.register(
                 spec, self.connections.build(spec, self.connections.saved_credentials(name))
             )
-        core.orders.load()
+        if self.cluster is None:  # clustered: each connection's orders as it is hosted
+            core.orders.load()
         self._restore(now)
         self.gateway.load_held()
         self.copier.load()
@@ -144,6 +149,8 @@ class Runtime:
         for state in core.accounts.values():
             self.monitor.sync(state)
         self.started_at = now
+        if self.cluster is not None:  # registers, takes free leases and hosts them
+            await self.cluster.start()
         if background:
             self._tasks.append(asyncio.create_task(self._tick_loop(), name="monitor-tick"))
             if self.config.rules_watched:  # also while the rules are missing: they may come back
@@ -166,6 +173,8 @@ class Runtime:
             self._flush_timer.cancel()  # settle() below flushes what the timer would have
         await self.settle()
         await self.actions.stop()
+        if self.cluster is not None:
+            await self.cluster.stop()
         await self.connections.stop_all()
         self._closed = True
         # quotes that came in while the connections were closing are not acted on
@@ -255,6 +264,8 @@ class Runtime:
 
     def _after_reload(self, swapped: bool) -> None:
         holder = self.core.holder
+        if self.cluster is not None:
+            self.cluster.after_reload(swapped)  # every instance reloads
         if swapped:
             self.core.metrics.reloads.labels("ok").inc()
             self.core.bus.publish("reload", {"ok": True, **holder.to_dict()})
@@ -548,7 +559,7 @@ class Runtime:
         policy["rules"] = str(self.config.rules)
         connections = self.connections.views()
         states = list(self.core.accounts.values())
-        return {
+        view = {
             "runtime": self.config.name,
             "time": now.isoformat(),
             "started_at": self.started_at.isoformat() if self.started_at else None,
@@ -561,6 +572,7 @@ class Runtime:
                 "paused": sum(1 for s in states if s.automation_paused),
             },
         }
+        return view if self.cluster is None else with_cluster(view, self.cluster)
 
     def health(self) -> dict[str, Any]:
         policy = self.core.holder.to_dict()

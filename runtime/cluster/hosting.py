@@ -1,0 +1,135 @@
+"""Hosting a broker connection on this instance, and giving it up.
+
+An instance hosts only the connections whose lease it holds (runtime/cluster/leases.py).
+``host`` is what ``Runtime.start`` does for each connection, for one connection at run
+time: build the adapter as the config or the saved connection says, load the
+connection's accounts, locks and open orders from the shared store (another instance
+may have moved them since this one last looked), connect, and reconcile with the
+broker, which may hold orders and fills the previous holder never saw answered.
+``unhost`` fails closed: the link is closed and the accounts leave memory, so nothing
+on this instance decides for them any more.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from ordergate.runtime.connections import ConnectionSpec, config_spec
+from ordergate.runtime.order_book import OrderBook
+from ordergate.runtime.store import AccountRow
+
+if TYPE_CHECKING:
+    from ordergate.policy.models import ConnectionConfig
+    from ordergate.runtime.service import Runtime
+
+log = logging.getLogger("ordergate.cluster")
+CONNECT_WAIT_SECONDS = 5.0  # then the supervisor keeps trying in the background
+
+
+class Hosting:
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+        self.configured: dict[str, ConnectionConfig] = {c.name: c for c in runtime.config.connections}
+
+    def names(self) -> list[str]:
+        """Every connection of the deployment: the config file's and those added through
+        the API (saved in the shared store)."""
+        saved = [name for name, _ in self.rt.core.store.saved_connections()]
+        return sorted(set(self.configured) | set(saved))
+
+    def broker_of(self, name: str) -> str:
+        conn = self.configured.get(name)
+        if conn is not None:
+            return conn.broker
+        saved = dict(self.rt.core.store.saved_connections()).get(name)
+        return str(saved["broker"]) if saved else ""
+
+    def hosted(self, name: str) -> bool:
+        return name in self.rt.connections.specs
+
+    async def host(self, name: str) -> None:
+        rt, core = self.rt, self.rt.core
+        if self.hosted(name):
+            return
+        if not self._register(name):
+            log.warning("connection %s is in neither the config nor the store; not hosted", name)
+            return
+        now = core.now()
+        locks = {row.account: row for row in core.store.locks()}
+        accounts = [row for row in core.store.accounts() if row.connection == name]
+        for row in accounts:
+            rt._load_account(row, now, locks.get(row.id))
+            load_orders(core.orders, row.id)
+        rt.gateway.load_held()
+        await rt.connections.start(name, CONNECT_WAIT_SECONDS)
+        supervisor = rt.connections.supervisors.get(name)
+        if supervisor is not None and supervisor.state in ("connected", "stale"):
+            await rt.reconciler.connection(name)  # what the broker did while nobody hosted it
+        for state in [s for s in core.accounts.values() if s.connection == name]:
+            rt.monitor.sync(state)
+        core.bus.publish("connection", {"connection": name, "status": "hosted", "detail": None})
+        log.info("hosting connection %s (%d accounts)", name, len(accounts))
+
+    def _register(self, name: str) -> bool:
+        rt, store = self.rt, self.rt.core.store
+        conn = self.configured.get(name)
+        if conn is not None:
+            spec = config_spec(conn)
+            rt.connections.register(spec, rt.connections.build(spec, dict(conn.credentials or {})))
+            for a in conn.accounts or ():
+                store.upsert_account(AccountRow.opened(a.id, conn.name, a.nickname, a.balance, a.enabled))
+            if (paper := conn.builtin_paper) is not None:
+                store.upsert_account(AccountRow.opened(paper.id, conn.name, paper.nickname, paper.balance))
+            return True
+        stored = dict(store.saved_connections()).get(name)
+        if stored is None:
+            return False
+        spec = ConnectionSpec(
+            name,
+            stored["broker"],
+            "api",
+            stored["execution"],
+            stored.get("mode"),
+            stored["settings"],
+            stored["accounts"],
+        )
+        rt.connections.register(spec, rt.connections.build(spec, rt.connections.saved_credentials(name)))
+        return True
+
+    async def unhost(self, name: str) -> None:
+        rt, core = self.rt, self.rt.core
+        supervisor = rt.connections.supervisors.pop(name, None)
+        if supervisor is not None:
+            # the shared status row is the new holder's to write now
+            supervisor.on_status = lambda *_: None
+            await supervisor.stop()
+        core.brokers.pop(name, None)
+        core.executions.pop(name, None)
+        rt.connections.specs.pop(name, None)
+        dropped = [a for a, s in core.accounts.items() if s.connection == name]
+        for account in dropped:
+            del core.accounts[account]
+            forget_orders(core.orders, account)
+        core.bus.publish("connection", {"connection": name, "status": "released", "detail": None})
+        log.info("no longer hosting connection %s (accounts %s)", name, ", ".join(dropped) or "none")
+
+
+# OrderBook keeps one runtime's live orders; these two move one account's in and out of
+# it. (They belong in OrderBook as load(account) and forget(account); kept here while
+# that module is being changed for the store's interface.)
+
+
+def load_orders(book: OrderBook, account: str) -> None:
+    """The account's open orders as the store has them now (managed ones excepted)."""
+    for view in book.store.open_orders(account, managed=False):
+        book._live[view["id"]] = view
+        if view.get("broker_order_id"):
+            book._by_broker_id[view["broker_order_id"]] = view["id"]
+
+
+def forget_orders(book: OrderBook, account: str) -> None:
+    for order_id in [i for i, v in book._live.items() if v["account"] == account]:
+        view = book._live.pop(order_id)
+        book._by_broker_id.pop(str(view.get("broker_order_id")), None)
+        book._dirty.discard(order_id)

@@ -1,0 +1,116 @@
+"""Answers about every account of the cluster, gathered from every instance.
+
+The kill switch through any instance reaches every instance: this one acts on the
+accounts it hosts while each live peer is asked (with ``X-Ordergate-Forwarded``, so it
+acts only on its own) at the same time, and the answer lists every account of the
+store. An account that no live instance reported (its connection has no holder, or the
+holder did not answer) cannot be flattened from here, so it is locked in the store
+directly, failing closed: whoever hosts it next loads the lock, and its row says
+``flatten: failed`` with the reason.
+
+The account list is gathered the same way: each account as its host sees it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from ordergate.runtime.store import LockRow
+
+if TYPE_CHECKING:
+    from ordergate.runtime.cluster.node import Cluster
+    from ordergate.runtime.service import Runtime
+
+log = logging.getLogger("ordergate.cluster")
+Answer = tuple[str, dict[str, Any] | None, str | None]  # instance, its answer, why there is none
+
+
+async def _ask_peers(
+    cluster: Cluster, method: str, path: str, headers: dict[str, str], body: Any = None
+) -> list[Answer]:
+    assert cluster.http is not None
+    http = cluster.http
+
+    async def ask(ident: str, address: str) -> Answer:
+        try:
+            reply = await http.request(method, address + path, json=body, headers=headers)
+        except httpx.HTTPError as exc:
+            return ident, None, f"instance {ident} did not answer: {exc or type(exc).__name__}"
+        if reply.status_code != 200:
+            return ident, None, f"instance {ident} answered {reply.status_code}: {reply.text[:200]}"
+        return ident, reply.json(), None
+
+    return list(await asyncio.gather(*(ask(i.id, i.address) for i in cluster.live_peers())))
+
+
+async def kill_switch_everywhere(
+    rt: Runtime, cluster: Cluster, body: dict[str, Any], headers: dict[str, str]
+) -> dict[str, Any]:
+    local, remote = await asyncio.gather(
+        rt.kill_switch(body), _ask_peers(cluster, "POST", "/v1/kill-switch", headers, body)
+    )
+    rows: dict[str, dict[str, Any]] = {r["account"]: r for r in local["accounts"]}
+    silent = []
+    for _ident, answer, why in remote:
+        if answer is None:
+            silent.append(why)
+            continue
+        for row in answer.get("accounts", []):
+            rows.setdefault(row["account"], row)
+    if silent:
+        log.warning("kill switch: %s", "; ".join(str(w) for w in silent))
+    now = rt.core.now()
+    for account in sorted({a.id for a in rt.core.store.accounts()} - set(rows)):
+        rows[account] = _lock_unhosted(rt, account, now, silent)
+    answer = [rows[a] for a in sorted(rows)]
+    return {"accounts": answer}
+
+
+def _lock_unhosted(rt: Runtime, account: str, now: datetime, silent: list[str | None]) -> dict[str, Any]:
+    """Lock an account no live instance acted on, in the store, as Actions.lock_for_kill_switch
+    would: an enforced lock in force keeps its enforcement."""
+    why = "no live instance hosts its connection" + (f" ({'; '.join(map(str, silent))})" if silent else "")
+    existing = next((r for r in rt.core.store.locks() if r.account == account), None)
+    held_until = _enforced_until(existing, now)
+    row = LockRow(
+        account,
+        None,
+        held_until is not None,
+        "kill_switch",
+        "manual",
+        now.isoformat(),
+        held_until,
+    )
+    try:
+        rt.core.store.set_lock(row)
+        lock = "ok"
+    except Exception as exc:  # the report says so; the other accounts go on
+        lock, why = "failed", f"{why}; the lock failed: {exc}"
+    return {"account": account, "flatten": "failed", "lock": lock, "error": f"not flattened: {why}"}
+
+
+def _enforced_until(row: LockRow | None, now: datetime) -> str | None:
+    if row is None or not row.enforce:
+        return None
+    for candidate in (row.enforced_until, row.until):
+        if candidate is not None and datetime.fromisoformat(candidate) > now:
+            return candidate
+    return None
+
+
+async def gathered_accounts(rt: Runtime, cluster: Cluster, headers: dict[str, str]) -> list[dict[str, Any]]:
+    views = {v["id"]: v for v in rt.accounts_view()}
+    for ident, answer, why in await _ask_peers(cluster, "GET", "/v1/accounts", headers):
+        if answer is None:
+            log.warning("account list: %s", why)
+            continue
+        for view in answer.get("accounts", []):
+            views.setdefault(view["id"], {**view, "instance": ident})
+    for view in views.values():
+        view.setdefault("instance", cluster.id)
+    return [views[a] for a in sorted(views)]
