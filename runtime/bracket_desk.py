@@ -11,11 +11,25 @@ opposite side, for the contracts filled, priced from the average fill
 one transaction, so after a crash between the fill and the legs, start-up finds the
 entry without legs and places them (``recover``).
 
-Legs are *held*: the adapter contract (``brokers/base.py``) offers no broker-native
-brackets yet, so the desk keeps them like managed orders, for every broker. They show
-in ``GET /v1/orders`` as ``held`` orders with their ``type``, ``price`` or
-``stop_price``, ``leg`` (``take_profit`` | ``stop_loss``), ``parent`` (the entry) and
-``oco`` (the other leg). On every quote pass a trailing stop moves its ``stop_price``
+Legs rest *at the broker* when it can hold them (``native``): the connection's execution
+is ``broker_native``, its adapter ``supports_brackets``, and the legs are in a form the
+broker takes (``native_legs``: an amount, a price, a trail amount; percents are held).
+Then the entry goes out with its legs as one request (``place_entry`` →
+``BrokerAdapter.place_bracket``), the legs' ids committed on the entry's row first;
+the broker rests them when the entry is done and cancels one when the other fills. When
+the entry is done the desk adds the legs to the order book as ``working`` orders under
+those ids (priced from the fill as the broker prices them), so the order state table
+books their fills once each by fill id and reconciliation asks the broker about them
+like any order; a native trailing stop's shown ``stop_price`` follows the quotes as the
+broker's does. A partial exit that leaves the position smaller than native legs takes
+them back: cancelled at the broker, held here for the position that is left. An
+adapter that answers BracketUnsupported has been sent nothing: the entry goes alone
+and the legs are held.
+
+Otherwise legs are *held*: the desk keeps them like managed orders. They show
+in ``GET /v1/orders`` as ``held`` orders (native ones as ``working``) with their
+``type``, ``price`` or ``stop_price``, ``leg`` (``take_profit`` | ``stop_loss``),
+``parent`` (the entry) and ``oco`` (the other leg). On every quote pass a trailing stop moves its ``stop_price``
 towards the market (never back), and a leg the market touches *fires*: the other leg is
 taken out of reach at once (one-cancels-other, so both can never fill), and the leg goes
 to the broker as a market order (a stop_limit as a limit at its limit price) for at
@@ -34,8 +48,10 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ordergate.policy import Order, Quote
-from ordergate.runtime.brackets import Bracket, leg_prices, on_tick
-from ordergate.runtime.brokers.base import Fill
+from ordergate.runtime.brackets import Bracket, Leg, leg_prices, on_tick
+from ordergate.runtime.brokers.base import BrokerAdapter, Fill
+from ordergate.runtime.brokers.errors import BracketUnsupported
+from ordergate.runtime.brokers.types import Ack, BracketLeg, OrderRequest
 from ordergate.runtime.core import Core
 from ordergate.runtime.errors import Conflict
 from ordergate.runtime.orders import OPEN
@@ -62,6 +78,32 @@ def touched(leg: dict[str, Any], quote: Quote) -> bool:
     return trade is not None and (trade <= stop if sell else trade >= stop)
 
 
+def native_leg(kind: str, leg: Leg, order_id: str) -> BracketLeg | None:
+    """The leg as a broker-native bracket leg, or None for a form brokers do not take
+    (a percent of the fill, a stop_limit)."""
+    if leg.type == "limit":
+        level = (
+            {"offset": leg.value}
+            if leg.form == "amount"
+            else {"price": leg.value}
+            if leg.form == "limitPrice"
+            else None
+        )
+        return BracketLeg(order_id, "take_profit", "limit", **level) if level else None
+    if leg.type == "stop":
+        level = (
+            {"offset": leg.value}
+            if leg.form == "amount"
+            else {"stop_price": leg.value}
+            if leg.form == "stopPrice"
+            else None
+        )
+        return BracketLeg(order_id, "stop_loss", "stop", **level) if level else None
+    if leg.type == "trailing_stop" and leg.form == "trailAmount":
+        return BracketLeg(order_id, "stop_loss", "trailing_stop", offset=leg.value)
+    return None
+
+
 def day_end(now: datetime) -> datetime:
     """When a ``day`` order expires: the next trading-day roll, 18:00 New York."""
     local = now.astimezone(NEW_YORK)
@@ -76,6 +118,7 @@ class BracketDesk:
         self.legs: dict[str, dict[str, Any]] = {}  # armed: the market may fire them
         self.standby: dict[str, dict[str, Any]] = {}  # held while their sibling is at the broker
         self.retries: dict[str, int] = {}  # by entry id
+        self.trailing: dict[str, str] = {}  # native trailing legs, id → account: the shown level follows
         core.orders.on_done.append(self._order_done)
         core.fill_listeners.append(self._after_fill)
 
@@ -91,6 +134,14 @@ class BracketDesk:
                 self.standby[view["id"]] = view
             else:
                 self.legs[view["id"]] = view
+        native: dict[str, list[dict[str, Any]]] = {}
+        for view in self.core.orders.live():
+            if view.get("native") and view.get("leg"):
+                native.setdefault(view.get("parent") or view["id"], []).append(view)
+                if view.get("type") == "trailing_stop":
+                    self.trailing[view["id"]] = view["account"]
+        for views in native.values():
+            self._give_back(views)
         self.recover()
 
     def recover(self) -> list[dict[str, Any]]:
@@ -103,8 +154,26 @@ class BracketDesk:
                     log.warning(
                         "%s: placing the bracket of %s, missing since a restart", state.id, entry["id"]
                     )
-                    placed += self.place(entry)
+                    views = self.place(entry)
+                    if views and views[0].get("native"):
+                        self._give_back(views)
+                    placed += views
         return placed
+
+    def _give_back(self, views: list[dict[str, Any]]) -> None:
+        """Native legs to a broker that forgot them at a restart (paper); others ignore it."""
+        state = self.core.accounts.get(views[0]["account"])
+        if state is None or state.connection not in self.core.brokers:
+            return
+        legs = tuple(
+            OrderRequest(
+                v["id"], v["symbol"], v["root"], v["side"], self._left(v), v["type"],
+                v.get("price"), v.get("stop_price"),
+            )
+            for v in views
+        )  # fmt: skip
+        trails = {v["id"]: float(v["trail_amount"]) for v in views if v.get("trail_amount")}
+        self.core.broker_of(state).restore_legs(state.id, legs, trails)
 
     def _latest_entry(self, account: str, root: str) -> dict[str, Any] | None:
         before = None
@@ -119,6 +188,44 @@ class BracketDesk:
             before = (page[-1].get("created_at", ""), page[-1]["id"])
         return None
 
+    # ---- native brackets: the entry goes with its legs
+
+    async def place_entry(self, state: AccountState, broker: BrokerAdapter, request: OrderRequest) -> Ack:
+        """Send an entry: with its legs as the broker's own bracket when it can hold them,
+        else alone (its legs then held here once it fills)."""
+        view = self.core.orders.get(request.order_id)
+        spec = view.get("bracket") if view is not None else None
+        if (
+            view is None
+            or not spec
+            or "legs" in spec
+            or not broker.supports_brackets
+            or self.core.executions.get(state.connection) == "managed"
+        ):
+            return await broker.place(state.id, request)
+        bracket = Bracket.from_dict(spec)
+        pairs = [
+            (k, leg)
+            for k, leg in (("take_profit", bracket.take_profit), ("stop_loss", bracket.stop_loss))
+            if leg
+        ]
+        legs = [native_leg(kind, leg, self.core.new_id()) for kind, leg in pairs]
+        if any(leg is None for leg in legs):
+            return await broker.place(state.id, request)
+        native = tuple(leg for leg in legs if leg is not None)
+        # the legs' ids are committed on the entry before the broker sees them
+        self.core.orders.changed(
+            {**view, "bracket": {**spec, "native": {leg.kind: leg.order_id for leg in native}}}
+        )
+        try:
+            ack = await broker.place_bracket(state.id, request, native)
+        except BracketUnsupported as exc:
+            log.info("%s: %s; the runtime holds the legs of %s", state.id, exc, request.order_id)
+            now = self.core.orders.get(request.order_id) or view
+            self.core.orders.changed({**now, "bracket": spec})
+            return await broker.place(state.id, request)
+        return ack.entry
+
     # ---- placing
 
     def place(self, entry: dict[str, Any]) -> list[dict[str, Any]]:
@@ -128,6 +235,8 @@ class BracketDesk:
         state = self.core.accounts.get(entry["account"])
         if not spec or "legs" in spec or not filled or state is None:
             return []
+        if spec.get("native"):
+            return self._place_native(entry, spec, filled)
         root, buy = entry["root"], entry["side"] == "buy"
         held = state.holdings.get(root)
         views: list[dict[str, Any]] = []
@@ -151,7 +260,27 @@ class BracketDesk:
         self.core.bus.publish("bracket", {"account": state.id, "entry": entry["id"], "legs": views})
         return views
 
-    def _legs_for(self, entry: dict[str, Any], bracket: Bracket, qty: int) -> list[dict[str, Any]]:
+    def _place_native(self, entry: dict[str, Any], spec: dict[str, Any], filled: int) -> list[dict[str, Any]]:
+        """The broker rests the legs of a done entry: they join the order book as working
+        orders under the ids the entry carried, for every contract it filled."""
+        ids: dict[str, str] = spec["native"]
+        views = self._legs_for(entry, Bracket.from_dict(spec), filled, ids)
+        for view in views:
+            view.update(status="working", managed=False, native=True)
+        done = {**entry, "bracket": {**spec, "legs": [v["id"] for v in views]}}
+        with self.core.store.transaction():
+            for view in views:
+                self.core.orders.changed(view)
+            self.core.orders.save(done)
+        for view in views:
+            if view["type"] == "trailing_stop":
+                self.trailing[view["id"]] = view["account"]
+        self.core.bus.publish("bracket", {"account": entry["account"], "entry": entry["id"], "legs": views})
+        return views
+
+    def _legs_for(
+        self, entry: dict[str, Any], bracket: Bracket, qty: int, ids: dict[str, str] | None = None
+    ) -> list[dict[str, Any]]:
         fill, root = float(entry["avg_fill_price"]), entry["root"]
         created = self.core.now().isoformat()
         views = []
@@ -159,7 +288,7 @@ class BracketDesk:
             if leg is None:
                 continue
             view: dict[str, Any] = {
-                "id": self.core.new_id(),
+                "id": ids[kind] if ids else self.core.new_id(),
                 "account": entry["account"],
                 "symbol": entry["symbol"],
                 "root": root,
@@ -193,11 +322,20 @@ class BracketDesk:
         """The order was cancelled elsewhere (the API, a flatten, an orphaned exit)."""
         self.legs.pop(order_id, None)
         self.standby.pop(order_id, None)
+        self.trailing.pop(order_id, None)
 
     # ---- the market
 
     async def on_quotes(self, dirty: dict[str, set[str]]) -> None:
         """A quote pass: trailing stops follow, touched legs fire."""
+        for leg_id, account in list(self.trailing.items()):
+            view, state = self.core.orders.get(leg_id), self.core.accounts.get(account)
+            if view is None or state is None or view["status"] not in OPEN:
+                self.trailing.pop(leg_id, None)
+            elif view["root"] in dirty.get(state.connection, ()):
+                quote = self.core.broker_of(state).quotes.get(view["root"])
+                if quote is not None:
+                    self._trail(view, quote)
         for leg in list(self.legs.values()):
             state = self.core.accounts.get(leg["account"])
             if state is None or leg["root"] not in dirty.get(state.connection, ()):
@@ -219,7 +357,10 @@ class BracketDesk:
         level = on_tick(leg["root"], ref - trail if sell else ref + trail, up=not sell)
         if (level > leg["stop_price"]) if sell else (level < leg["stop_price"]):
             leg["stop_price"] = level
-            self._save(leg)
+            if leg.get("native"):  # shown as the broker trails it; the broker's is the stop
+                self.core.orders.changed({**leg})
+            else:
+                self._save(leg)
             self.core.bus.publish(
                 "trailing_stop", {"account": leg["account"], "order_id": leg["id"], "stop_price": level}
             )
@@ -266,8 +407,8 @@ class BracketDesk:
         try:
             if view.get("bracket") and "legs" not in view["bracket"]:
                 self.place(view)
-            if view.get("leg"):
-                self._leg_done(view)
+            if view.get("leg") and not view.get("native"):
+                self._leg_done(view)  # a native leg's sibling is the broker's to cancel
         except Exception:  # a listener never breaks the book that called it
             log.exception("bracket of order %s", view.get("id"))
 
@@ -316,6 +457,11 @@ class BracketDesk:
         held = state.holdings.get(fill.root) if state is not None else None
         if held is None:
             return  # flat: cancel_orphaned_exits cancels the legs
+        mine = self.core.orders.find(fill.order_id, fill.broker_order_id)
+        if not entry and state is not None and not (mine and mine.get("leg")):
+            larger = [v for v in self._native_of(fill.account, fill.root) if self._left(v) > abs(held.qty)]
+            if larger:
+                self.gateway.spawn(self.take_back(state, larger))
         for leg in [*self.legs.values(), *self.standby.values()]:
             if (
                 leg["account"] == fill.account
@@ -324,6 +470,47 @@ class BracketDesk:
             ):
                 leg["qty"] = abs(held.qty)
                 self._save(leg)
+
+    # ---- native legs taken back
+
+    def _native_of(self, account: str, root: str) -> list[dict[str, Any]]:
+        return [
+            v for v in self.core.orders.live(account)
+            if v.get("native") and v.get("leg") and v["root"] == root and v["status"] in OPEN
+        ]  # fmt: skip
+
+    @staticmethod
+    def _left(view: dict[str, Any]) -> int:
+        return int(view["qty"]) - int(view.get("filled_qty") or 0)
+
+    async def take_back(self, state: AccountState, views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Cancel native legs at the broker and hold them here for the position that is
+        left (a partial exit made them larger than it; breakeven moves a held stop). A leg
+        the broker filled or ended meanwhile is not held again."""
+        for view in views:
+            try:
+                await self.gateway.cancel(view["id"])
+            except Exception as exc:  # it filled first, or the link is down: reconciliation says
+                log.warning("%s: native leg %s not taken back: %s", state.id, view["id"], exc)
+        held = state.holdings.get(views[0]["root"]) if views else None
+        again: list[dict[str, Any]] = []
+        for view in views:
+            now = self.core.orders.get(view["id"]) or view
+            if held is None or now["status"] != "cancelled" or int(now.get("filled_qty") or 0):
+                continue
+            keep = {k: v for k, v in now.items() if k not in ("broker_order_id", "native", "reason", "fills")}
+            keep |= {"id": self.core.new_id(), "status": "held", "managed": True, "qty": abs(held.qty)}
+            again.append(keep | {"fills": [], "filled_qty": 0, "created_at": self.core.now().isoformat()})
+        if len(again) == 2:
+            again[0]["oco"], again[1]["oco"] = again[1]["id"], again[0]["id"]
+        elif again:
+            again[0].pop("oco", None)
+        for view in again:
+            self._save(view)
+            self.legs[view["id"]] = view
+        if again:
+            self.core.bus.publish("bracket", {"account": state.id, "held": again})
+        return again
 
     # ---- breakeven and day orders
 
@@ -335,6 +522,9 @@ class BracketDesk:
         if held is None:
             raise Conflict("action", f"nothing to move to breakeven: no open {root} position")
         sell = held.qty > 0
+        native = self._native_of(state.id, root)
+        if native:  # a stop at the broker moves by being held here
+            await self.take_back(state, native)
         level = on_tick(root, held.avg_price + alert.breakeven_offset * (1 if sell else -1))
         quote = self.core.broker_of(state).quotes.get(root)
         market = quote.last if quote is not None and quote.last is not None else None

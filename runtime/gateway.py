@@ -34,6 +34,7 @@ from ordergate.runtime.errors import (
     RequestError,
 )
 from ordergate.runtime.faults import fault_point
+from ordergate.runtime.group_commit import GroupCommit
 from ordergate.runtime.orders import OPEN
 from ordergate.runtime.webhook import Alert, parse_alert, plan
 from ordergate.runtime.webhook_replay import alert_note, remember_alert, replayed
@@ -153,6 +154,8 @@ class Gateway:
         core.orders.on_done.append(self._order_done)
         # webhook brackets: exit legs the runtime holds (runtime/bracket_desk.py)
         self.brackets = BracketDesk(core, self)
+        # orders decided in one turn of the loop commit in one transaction
+        self.commits = GroupCommit(core.store)
 
     def load_held(self) -> None:
         held = self.core.store.open_orders(managed=True)
@@ -291,39 +294,43 @@ class Gateway:
         extra: dict[str, Any] | None = None,
     ) -> tuple[int, dict[str, Any]]:
         """Decide; commit the decision, the order (``submitted``) and the idempotency
-        record in one transaction; only then does the broker see the order. ``extra``
-        (a webhook's signal and bracket) goes into the order's row and the audit entry."""
+        record in one transaction, shared with the orders decided beside it
+        (runtime/group_commit.py); only then does the broker see the order, and only then
+        does anything in memory (the order book, the event stream, the log) show it.
+        ``extra`` (a webhook's signal and bracket) goes into the order's row and the audit
+        entry."""
         decision = self.decide(state, order, now)
+        # read before anything awaits: the snapshot is the gateway's last decision's
+        inputs = self._inputs(state)
         as_dict, order_dict = decision.to_dict(), {**order.to_dict(), **(extra or {})}
-        store = self.core.store
+        store, account, day, decided_at = self.core.store, state.id, state.day, now.isoformat()
         if not decision.allowed:
             answer: dict[str, Any] = {"decision": as_dict}
-            with store.transaction():
-                store.append_decision(
-                    now.isoformat(), state.id, order.source, as_dict, order_dict, self._inputs(state)
-                )
+
+            def blocked() -> None:
+                store.append_decision(decided_at, account, order.source, as_dict, order_dict, inputs)
                 if key:
-                    store.idempotent_put(state.id, key, state.day, 403, answer)
+                    store.idempotent_put(account, key, day, 403, answer)
+
+            await self.commits.commit(blocked)
             self._published(state, order_dict, as_dict)
             if decision.stage == "pnl_limits" and decision.code:
                 await self.actions.breach(state, decision.code, decision.message, decision.actions, now)
             return 403, answer
         order_id = self.core.new_id()
-        created = now.isoformat()
         managed = self.core.executions.get(state.connection) == "managed" and order.type != "market"
         status = "held" if managed else "submitted"
-        view = order_view(order_id, order, status, managed=managed, created_at=created, exit=decision.exit)
+        view = order_view(order_id, order, status, managed=managed, created_at=decided_at, exit=decision.exit)
         view.update(extra or {})
-        view["account"] = state.id
-        with store.transaction():
-            store.append_decision(
-                now.isoformat(), state.id, order.source, as_dict, order_dict, self._inputs(state)
-            )
-            store.save_order(order_id, state.id, view, status, managed, created)
+        view["account"] = account
+
+        def allowed() -> None:
+            store.append_decision(decided_at, account, order.source, as_dict, order_dict, inputs)
+            store.save_order(order_id, account, view, status, managed, decided_at)
             if key:
-                store.idempotent_put(
-                    state.id, key, state.day, 201, {"decision": as_dict, "order": {"id": order_id}}
-                )
+                store.idempotent_put(account, key, day, 201, {"decision": as_dict, "order": {"id": order_id}})
+
+        await self.commits.commit(allowed)
         self._published(state, order_dict, as_dict)
         fault_point("order_committed")
         if managed:
@@ -369,7 +376,9 @@ class Gateway:
         book = self.core.orders
         with book.awaiting(order_id):
             try:
-                ack = await answered(broker.place(state.id, request), "order", self.core.answer_timeout)
+                # an entry with a bracket may go with its legs (bracket_desk.place_entry)
+                placing = self.brackets.place_entry(state, broker, request)
+                ack = await answered(placing, "order", self.core.answer_timeout)
             except BrokerTimeout as exc:
                 # Unknown, not rejected: the order may yet reach the market. Saying so (and
                 # keeping the answer under its client_order_id) stops a blind resend from

@@ -54,7 +54,24 @@ method                                         required  what it does
                                                          fills (default: a market order per
                                                          position, waiting for their fills)
 ``set_quote(root, bid, ask, last)``            no        a quote by hand (paper, manual feed)
+``restore_legs(account, legs, trails)``        no        native legs given back at start to a
+                                                         broker that forgets them (paper)
+``place_bracket(account, entry, legs)``        no        a broker-native bracket: the entry and
+                                                         its exit legs (``BracketLeg``) as one
+                                                         request; the broker rests the legs when
+                                                         the entry is done, for what it filled,
+                                                         one-cancels-other. Returns a
+                                                         ``BracketAck``; BracketUnsupported
+                                                         (before sending anything) when the
+                                                         broker cannot hold these legs itself
+                                                         (default: always), and the runtime
+                                                         then holds them (bracket_desk.py)
 =============================================  ========  ======================================
+
+Broker-native bracket legs carry the runtime's leg ids as their client tags where the
+broker has them; their order updates and fills are reported like any order's, with the
+leg's id (the adapter maps the broker's ids back), so the runtime's order state table
+tracks them, and ``open_orders`` / ``order_status`` list them once they rest.
 
 Events (``self.events``, a ``BrokerEvents``; emit through the ``emit_*`` helpers below,
 which also wake the base class's own waiters)
@@ -100,17 +117,19 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from ordergate.policy import Quote
-from ordergate.runtime.brokers.errors import BrokerRejected, BrokerTimeout
+from ordergate.runtime.brokers.errors import BracketUnsupported, BrokerRejected, BrokerTimeout
 from ordergate.runtime.brokers.types import (
     AccountInfo,
     Ack,
     AdapterConfig,
     BalanceSnapshot,
+    BracketAck,
+    BracketLeg,
     BrokerOrder,
     Fill,
     OrderRequest,
@@ -127,6 +146,8 @@ __all__ = [
     "Ack",
     "AdapterConfig",
     "BalanceSnapshot",
+    "BracketAck",
+    "BracketLeg",
     "BrokerAdapter",
     "BrokerEvents",
     "BrokerOrder",
@@ -341,6 +362,23 @@ class BrokerAdapter(abc.ABC):
             if ended is not None:
                 raise BrokerRejected(f"flatten of {root} refused: the order was {ended}")
         return fills
+
+    # broker-native brackets: an adapter that offers them sets this and overrides
+    # place_bracket; the runtime asks only when it is set
+    supports_brackets: bool = False
+
+    async def place_bracket(
+        self, account: str, entry: OrderRequest, legs: tuple[BracketLeg, ...]
+    ) -> BracketAck:
+        """Send ``entry`` with its exit ``legs`` as one bracket; BracketUnsupported, with
+        nothing sent, when this broker cannot hold them itself."""
+        raise BracketUnsupported(f"{self.broker or self.name} has no broker-native brackets")
+
+    def restore_legs(self, account: str, legs: tuple[OrderRequest, ...], trails: Mapping[str, float]) -> None:
+        """Native legs the runtime stored, given back at start to a broker that keeps
+        nothing across a restart (paper): they rest again as one-cancels-other, trailing
+        by ``trails`` (by leg id). A real broker keeps its own: nothing to do."""
+        return None
 
     def set_quote(self, root: str, bid: float | None, ask: float | None, last: float | None) -> None:
         raise NotImplementedError(f"{self.broker} takes quotes from its own feed")

@@ -21,7 +21,7 @@ it should report to.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ordergate.policy import Quote
@@ -32,6 +32,8 @@ from ordergate.runtime.brokers.types import (
     Ack,
     AdapterConfig,
     BalanceSnapshot,
+    BracketAck,
+    BracketLeg,
     BrokerOrder,
     Fill,
     OrderRequest,
@@ -156,6 +158,20 @@ class WithPaperAccount(BrokerAdapter):
 
     async def place(self, account: str, request: OrderRequest) -> Ack:
         return await self._side(account).place(account, request)
+
+    # both sides may hold brackets: the paper exchange always, the broker when it can
+    supports_brackets = True
+
+    async def place_bracket(
+        self, account: str, entry: OrderRequest, legs: tuple[BracketLeg, ...]
+    ) -> BracketAck:
+        side = self._side(account)
+        if not side.supports_brackets:
+            return await super().place_bracket(account, entry, legs)  # BracketUnsupported
+        return await side.place_bracket(account, entry, legs)
+
+    def restore_legs(self, account: str, legs: tuple[OrderRequest, ...], trails: Mapping[str, float]) -> None:
+        self._side(account).restore_legs(account, legs, trails)
 
     async def cancel(self, account: str, order_id: str) -> None:
         await self._side(account).cancel(account, order_id)

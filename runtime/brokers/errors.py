@@ -11,6 +11,9 @@ Hierarchy::
         │   │                        ``reason`` is the broker's own words
         │   └── OrderNotOpen         a cancel or change came too late: the order is filled,
         │                            cancelled or unknown at the broker
+        ├── BracketUnsupported       the broker cannot hold this bracket itself (none at
+        │                            all, or not in this form); nothing was sent, and the
+        │                            runtime holds the legs instead
         ├── BrokerRefused            the broker refused the session: bad credentials,
         │                            expired OAuth. Not retried until a person acts
         └── BrokerUnavailable        no answer: not connected, the link dropped
@@ -40,6 +43,10 @@ class BrokerRejected(BrokerError):
 
 
 class OrderNotOpen(BrokerRejected):
+    pass
+
+
+class BracketUnsupported(BrokerError):
     pass
 
 

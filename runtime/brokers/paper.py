@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +46,8 @@ from ordergate.runtime.brokers.types import (
     Ack,
     AdapterConfig,
     BalanceSnapshot,
+    BracketAck,
+    BracketLeg,
     BrokerOrder,
     Fill,
     OrderRequest,
@@ -186,6 +188,28 @@ class PaperBroker(BrokerAdapter):
         if self.exchange.faults.fill_parts > 1 and order.status == "partially_filled":
             self._schedule(self.latency or 0.001, self.exchange.match, order.root)
         return Ack(request.order_id, order.broker_order_id)
+
+    supports_brackets = True
+
+    async def place_bracket(
+        self, account: str, entry: OrderRequest, legs: tuple[BracketLeg, ...]
+    ) -> BracketAck:
+        """The exchange's own brackets: the legs rest there once the entry is done."""
+        if self._latency:
+            await asyncio.sleep(self._latency)
+        if self._dropped:
+            raise BrokerUnavailable("the simulated link dropped")
+        order, placed = self.exchange.submit_bracket(account, entry, legs)  # BrokerRejected propagates
+        if self.exchange.faults.mute_orders:
+            await asyncio.Event().wait()  # the answer is lost on the way back
+        if self.exchange.faults.fill_parts > 1 and order.status == "partially_filled":
+            self._schedule(self.latency or 0.001, self.exchange.match, order.root)
+        legs_ids = {leg.order_id or "": leg.broker_order_id for leg in placed}
+        return BracketAck(Ack(entry.order_id, order.broker_order_id), legs_ids)
+
+    def restore_legs(self, account: str, legs: tuple[OrderRequest, ...], trails: Mapping[str, float]) -> None:
+        with contextlib.suppress(Exception):  # legs the exchange refuses are reconciled as gone
+            self.exchange.rest_legs(account, legs, trails)
 
     async def cancel(self, account: str, order_id: str) -> None:
         if self._latency:

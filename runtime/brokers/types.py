@@ -34,11 +34,40 @@ class OrderRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class BracketLeg:
+    """One exit leg of a broker-native bracket (``BrokerAdapter.place_bracket``).
+
+    The leg rests on the side opposite its entry, for the contracts the entry filled, once
+    the entry is done; the broker cancels the other leg when one fills (one-cancels-other).
+    Its level is either ``offset``, a distance in price units from the entry's average
+    fill (towards profit for a take profit, away from it for a stop; a trailing stop's
+    trail), or absolute: ``price`` for a take profit, ``stop_price`` for a stop.
+    """
+
+    order_id: str  # the runtime's id of the leg, sent as its client tag when the broker has one
+    kind: Literal["take_profit", "stop_loss"]
+    type: Literal["limit", "stop", "trailing_stop"]
+    offset: float | None = None
+    price: float | None = None
+    stop_price: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Ack:
     """The broker has the order: ``place`` returns this once it says so."""
 
     order_id: str
     broker_order_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class BracketAck:
+    """The broker has the entry and its legs: ``legs`` maps each leg's order id to the
+    broker's id for it, for the legs the broker named in its answer (the others are
+    named by their first order update)."""
+
+    entry: Ack
+    legs: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,12 @@ them and announces the ones that happen at an instant (a dropped connection). Tw
 here: ``reject_next`` refuses the next orders with a reason, and ``fill_parts`` fills
 each order in up to that many parts, one part per matching pass (``match()`` or a quote).
 
+Brackets (one-sends-other, then one-cancels-other): ``submit_bracket``
+takes an entry with exit legs that wait, unseen and unmatched, until the entry is done;
+then they rest for the contracts it filled, priced from its average fill when given as
+offsets, and a fill of one leg cancels the other. A trailing stop leg moves its stop
+price towards the market on every quote (never back) before the quote is matched.
+
 Ids carry a token of the exchange instance, so a restarted simulator never reuses a fill
 id a runtime has already booked.
 """
@@ -26,10 +32,10 @@ from __future__ import annotations
 import math
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from ordergate.policy import Quote, symbol_root
+from ordergate.policy import Quote, spec_for, symbol_root
 from ordergate.runtime.brokers.errors import BrokerRejected, OrderNotOpen
 from ordergate.runtime.brokers.exchange._ledger import Account
 from ordergate.runtime.brokers.exchange.events import (
@@ -42,11 +48,11 @@ from ordergate.runtime.brokers.exchange.events import (
     Traded,
 )
 from ordergate.runtime.brokers.exchange.feeds import round_to_tick
-from ordergate.runtime.brokers.types import AccountInfo, BrokerOrder, Fill, OrderRequest
+from ordergate.runtime.brokers.types import AccountInfo, BracketLeg, BrokerOrder, Fill, OrderRequest
 
 Subscriber = Callable[[Event], None]
 OPEN = ("working", "partially_filled")
-ORDER_TYPES = ("market", "limit", "stop", "stop_limit")
+ORDER_TYPES = ("market", "limit", "stop", "stop_limit", "trailing_stop")
 
 
 @dataclass(slots=True)
@@ -66,6 +72,13 @@ class _Order:
     info: BrokerOrder
     triggered: bool = False
     parts_left: int = 1
+    # brackets: an entry names its legs; a leg waits (``pending``) for its entry, then
+    # rests with its level from ``offset`` (or as given), trailing by ``trail``
+    legs: list[str] = field(default_factory=list)
+    pending: bool = False
+    oco: str | None = None
+    offset: float | None = None
+    trail: float | None = None
 
 
 class Exchange:
@@ -171,6 +184,12 @@ class Exchange:
         known = self._by_client.get((account, request.order_id))
         if known is not None:
             return self._orders[known].info
+        order = self._accept(account, request)
+        self._match_one(order)
+        return order.info
+
+    def _accept(self, account: str, request: OrderRequest) -> _Order:
+        """Acknowledge an order (``working``) without matching it; BrokerRejected when refused."""
         reason = self._refusal(account, request)
         broker_id = self._next_id("X")
         info = BrokerOrder(
@@ -190,11 +209,10 @@ class Exchange:
         if reason is not None:
             self._emit(OrderChanged(replace(info, status="rejected", reason=reason)))
             raise BrokerRejected(reason)
-        self._orders[broker_id] = _Order(info, parts_left=max(1, self.faults.fill_parts))
+        order = self._orders[broker_id] = _Order(info, parts_left=max(1, self.faults.fill_parts))
         self._by_client[(account, request.order_id)] = broker_id
         self._emit(OrderChanged(info))
-        self._match_one(self._orders[broker_id])
-        return self._orders[broker_id].info
+        return order
 
     def _refusal(self, account: str, request: OrderRequest) -> str | None:
         if account not in self._accounts:
@@ -207,7 +225,7 @@ class Exchange:
             return "quantity must be at least 1"
         if request.type in ("limit", "stop_limit") and request.price is None:
             return f"a {request.type} order needs a price"
-        if request.type in ("stop", "stop_limit") and request.stop_price is None:
+        if request.type in ("stop", "stop_limit", "trailing_stop") and request.stop_price is None:
             return f"a {request.type} order needs a stop price"
         if request.type == "market" and self._touch(request.root, request.side) is None:
             return f"no quote for {request.root}"
@@ -222,6 +240,7 @@ class Exchange:
             raise OrderNotOpen(f"order {broker_order_id} is {order.info.status}")
         order.info = replace(order.info, status="cancelled", reason="cancelled on request")
         self._emit(OrderChanged(order.info))
+        self._entry_done(order)
         return order.info
 
     def expire(self, broker_order_id: str, reason: str = "the session ended") -> None:
@@ -229,6 +248,7 @@ class Exchange:
         if order is not None and order.info.status in OPEN:
             order.info = replace(order.info, status="expired", reason=reason)
             self._emit(OrderChanged(order.info))
+            self._entry_done(order)
 
     def order(self, broker_order_id: str) -> BrokerOrder | None:
         order = self._orders.get(broker_order_id)
@@ -240,10 +260,105 @@ class Exchange:
         return self._orders[broker_id].info if broker_id else None
 
     def open_orders(self, account: str) -> list[BrokerOrder]:
-        return [o.info for o in self._orders.values() if o.info.account == account and o.info.status in OPEN]
+        return [
+            o.info
+            for o in self._orders.values()
+            if o.info.account == account and o.info.status in OPEN and not o.pending
+        ]
 
     def fills(self, account: str, since: float = 0.0) -> list[Fill]:
         return [f for f in self._fills if f.account == account and f.ts >= since]
+
+    # ---- brackets
+
+    def submit_bracket(
+        self, account: str, entry: OrderRequest, legs: tuple[BracketLeg, ...]
+    ) -> tuple[BrokerOrder, list[BrokerOrder]]:
+        """Take an entry with its exit legs (one-sends-other): the entry is acknowledged and
+        matched at once; the legs wait for it to be done (``_entry_done``). A resend with
+        the entry's client id answers the bracket it names."""
+        known = self._by_client.get((account, entry.order_id))
+        if known is not None:
+            order = self._orders[known]
+            return order.info, [self._orders[leg].info for leg in order.legs]
+        reason = _bracket_refusal(entry, legs)
+        if reason is not None:
+            raise BrokerRejected(reason)
+        order = self._accept(account, entry)
+        side = "sell" if entry.side == "buy" else "buy"
+        for leg in legs:
+            leg_id = self._next_id("X")
+            info = BrokerOrder(
+                account, leg.order_id, leg_id, entry.root, entry.symbol, side, entry.qty, 0,
+                "working", leg.type, leg.price, leg.stop_price,
+            )  # fmt: skip
+            trail = leg.offset if leg.type == "trailing_stop" else None
+            self._orders[leg_id] = _Order(info, pending=True, offset=leg.offset, trail=trail)
+            self._by_client[(account, leg.order_id)] = leg_id
+            order.legs.append(leg_id)
+        if len(order.legs) == 2:
+            first, second = (self._orders[leg] for leg in order.legs)
+            first.oco, second.oco = second.info.broker_order_id, first.info.broker_order_id
+        self._match_one(order)
+        return order.info, [self._orders[leg].info for leg in order.legs]
+
+    def rest_legs(
+        self, account: str, legs: tuple[OrderRequest, ...], trails: Mapping[str, float]
+    ) -> list[BrokerOrder]:
+        """Exit legs that rest at once, one-cancels-other: a market kept in memory given
+        back its brackets at a restart. A leg whose client id is known is found, not
+        sent again; ``trails`` (by client id) make a trailing stop trail again."""
+        orders = [self._orders[self.submit(account, leg).broker_order_id] for leg in legs]
+        for order in orders:
+            order.trail = trails.get(order.info.order_id or "")
+        if len(orders) == 2:
+            first, second = orders
+            first.oco, second.oco = second.info.broker_order_id, first.info.broker_order_id
+        return [o.info for o in orders]
+
+    def _entry_done(self, entry: _Order) -> None:
+        """An entry ended: its legs rest for what it filled, or end with it unfilled."""
+        info = entry.info
+        legs = [self._orders[x] for x in entry.legs]
+        legs = [leg for leg in legs if leg.pending and leg.info.status in OPEN]
+        if not legs:
+            return
+        if info.filled_qty == 0:
+            for leg in legs:
+                leg.pending = False
+                leg.info = replace(leg.info, status="cancelled", reason="its entry did not fill")
+                self._emit(OrderChanged(leg.info))
+            return
+        mine = [f for f in self._fills if f.broker_order_id == info.broker_order_id]
+        fill = sum(f.qty * f.price for f in mine) / sum(f.qty for f in mine)
+        for leg in legs:
+            leg.pending = False
+            leg.parts_left = max(1, self.faults.fill_parts)
+            price, stop_price = _leg_levels(leg, info.side, fill)
+            leg.info = replace(leg.info, qty=info.filled_qty, price=price, stop_price=stop_price)
+            self._emit(OrderChanged(leg.info))
+
+    def _one_cancels_other(self, leg: _Order) -> None:
+        sibling = self._orders.get(leg.oco or "")
+        if sibling is None or sibling.info.status not in OPEN:
+            return
+        sibling.info = replace(
+            sibling.info, status="cancelled", reason="one-cancels-other: the other leg filled"
+        )
+        self._emit(OrderChanged(sibling.info))
+
+    def _trail(self, order: _Order) -> None:
+        """A trailing stop follows the market: its stop moves towards it, never back."""
+        info, quote = order.info, self._quotes.get(order.info.root)
+        if quote is None or order.trail is None or info.stop_price is None:
+            return
+        sell = info.side == "sell"
+        ref = quote.last if quote.last is not None else (quote.bid if sell else quote.ask)
+        if ref is None:
+            return
+        level = _on_tick(info.root, ref - order.trail if sell else ref + order.trail, up=not sell)
+        if (level > info.stop_price) if sell else (level < info.stop_price):
+            order.info = replace(info, stop_price=level)
 
     # ---- faults that happen at an instant
 
@@ -256,7 +371,9 @@ class Exchange:
     def match(self, root: str | None = None) -> None:
         """Match every working order (of ``root``) against the current quotes."""
         for order in list(self._orders.values()):
-            if order.info.status in OPEN and (root is None or order.info.root == root):
+            if order.info.status in OPEN and not order.pending and (root is None or order.info.root == root):
+                if order.trail is not None:
+                    self._trail(order)
                 self._match_one(order)
 
     def _touch(self, root: str, side: str) -> float | None:
@@ -271,7 +388,7 @@ class Exchange:
         if touch is None:
             return
         buy = info.side == "buy"
-        if info.type in ("stop", "stop_limit") and not order.triggered:
+        if info.type in ("stop", "stop_limit", "trailing_stop") and not order.triggered:
             q = self._quotes[info.root]
             trade = q.last if q.last is not None else touch
             assert info.stop_price is not None
@@ -313,3 +430,54 @@ class Exchange:
         self._emit(
             BalanceChanged(info.account, account.balance, account.equity(self._quotes), account.realized)
         )
+        self._one_cancels_other(order)
+        if order.info.status == "filled":
+            self._entry_done(order)
+
+
+# ---- bracket legs
+
+
+def _bracket_refusal(entry: OrderRequest, legs: tuple[BracketLeg, ...]) -> str | None:
+    kinds = [leg.kind for leg in legs]
+    if not legs or len(set(kinds)) != len(kinds):
+        return "a bracket takes one take profit and one stop loss, or one of them"
+    for leg in legs:
+        given = [
+            n
+            for n, v in (("offset", leg.offset), ("price", leg.price), ("stop_price", leg.stop_price))
+            if v is not None
+        ]
+        allowed = {
+            "limit": ("offset", "price"),
+            "stop": ("offset", "stop_price"),
+            "trailing_stop": ("offset",),
+        }
+        if leg.type not in allowed or len(given) != 1 or given[0] not in allowed[leg.type]:
+            return f"the {leg.kind} leg ({leg.type}) needs one of {', '.join(allowed.get(leg.type, ()))}"
+        if any(
+            v is not None and (not math.isfinite(v) or v <= 0)
+            for v in (leg.offset, leg.price, leg.stop_price)
+        ):
+            return f"the {leg.kind} leg's level must be a price above 0"
+    return None
+
+
+def _on_tick(root: str, price: float, *, up: bool) -> float:
+    spec = spec_for(root)
+    tick = spec.tick_size if spec else 0.01
+    ticks = price / tick
+    n = math.ceil(ticks - 1e-9) if up else math.floor(ticks + 1e-9)
+    return round(n * tick, 10)
+
+
+def _leg_levels(leg: _Order, entry_side: str, fill: float) -> tuple[float | None, float | None]:
+    """A leg's (price, stop price) from its entry's average fill; offsets round away from
+    the fill, so a leg is never nearer than asked."""
+    info = leg.info
+    if leg.offset is None:
+        return info.price, info.stop_price
+    sign = 1 if entry_side == "buy" else -1
+    if info.type == "limit":
+        return _on_tick(info.root, fill + sign * leg.offset, up=sign > 0), None
+    return None, _on_tick(info.root, fill - sign * leg.offset, up=sign < 0)
