@@ -33,12 +33,11 @@ from ordergate.policy.models import (
 )
 from ordergate.policy.orders import Order, Snapshot, naive_now_error
 from ordergate.policy.patterns import duplicate_patterns, literal_chars
+from ordergate.policy.rulefiles import collect_files
 from ordergate.policy.runtime_checks import check_runtime
 from ordergate.policy.schema_check import check_shape, did_you_mean, dotted
 from ordergate.policy.secrets import find_literal_secrets
 from ordergate.policy.source import Document, Path, parse_documents, read_source
-
-YAML_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,32 +144,6 @@ def bind(
 
 
 # ---------------------------------------------------------------- files and digest
-
-
-def collect_files(
-    paths: Sequence[str | os.PathLike[str]],
-) -> tuple[list[tuple[FsPath, str]], list[Diagnostic]]:
-    """(absolute path, display name) of every YAML file under ``paths``, sorted."""
-    found: list[tuple[FsPath, str]] = []
-    problems: list[Diagnostic] = []
-    for raw in paths:
-        p = FsPath(raw)
-        if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                rel = f.relative_to(p)
-                if (
-                    f.is_file()
-                    and f.suffix in YAML_SUFFIXES
-                    and not any(part.startswith(".") for part in rel.parts)
-                ):
-                    found.append((f, str(f)))
-        elif p.is_file():
-            found.append((p, str(p)))
-        else:
-            problems.append(
-                Diagnostic(str(raw), 1, 1, "error", "no-such-path", f"{raw}: no such file or directory")
-            )
-    return found, problems
 
 
 def bundle_digest(files: Sequence[tuple[FsPath, bytes]], roots: Sequence[FsPath]) -> str:

@@ -14,22 +14,17 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from importlib import metadata
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-import yaml
+from ordergate.policy.kinds import KINDS
 
-from ordergate.policy import diagnostics as render
-from ordergate.policy.bundle import check_bundle, collect_files, load_bundle
-from ordergate.policy.calendar import parse_instant
-from ordergate.policy.diagnostics import Diagnostic, causes_first, has_errors
-from ordergate.policy.errors import InputError, PolicyError
-from ordergate.policy.escaping import visible
-from ordergate.policy.models import KINDS, json_schema
-from ordergate.policy.orders import Order, Snapshot
-from ordergate.policy.source import bound_problem
-from ordergate.policy.testing import describe_failure, run_tests
+if TYPE_CHECKING:
+    from ordergate.policy.diagnostics import Diagnostic
+
+# The engine's modules (pydantic, lark, PyYAML, jsonschema behind them) are imported in the
+# verbs that use them, not here: pre-commit's ``ordergate validate`` on files it has seen
+# valid answers from the validate cache without them (issue 15).
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 Clock = Callable[[], datetime]
@@ -40,6 +35,8 @@ class UsageError(Exception):
 
 
 def version() -> str:
+    from importlib import metadata  # a scan of the installed packages: only --version and sarif
+
     try:
         return metadata.version("ordergate")
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
@@ -124,7 +121,27 @@ def _default_paths(paths: Sequence[str]) -> list[str]:
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Clock) -> int:
+    from ordergate.policy import validate_cache
+
     paths = _default_paths(args.paths)
+    key = validate_cache.key_for(paths, args.format, args.strict)
+    report = validate_cache.lookup(key)
+    if report is None:
+        report, status = _validate(paths, args.format, args.strict)
+        if status == EXIT_OK:  # only a valid bundle's report is kept: errors are found afresh
+            validate_cache.store(key, report)
+    else:
+        status = EXIT_OK
+    out.write(report)
+    return status
+
+
+def _validate(paths: Sequence[str], fmt: str, strict: bool) -> tuple[str, int]:
+    """validate's whole report on standard output, and its exit status."""
+    from ordergate.policy import diagnostics as render
+    from ordergate.policy.bundle import check_bundle
+    from ordergate.policy.diagnostics import causes_first, has_errors
+
     found: list[Diagnostic] = []
     files = 0
     policies = 0
@@ -134,22 +151,23 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Cloc
         files += len(bundle.files) if bundle else 0
         policies += len(bundle.policies) if bundle else 0
     found = causes_first(found)
-    invalid = has_errors(found, strict=args.strict)
-    if args.format == "json":
-        out.write(render.render_json(found, valid=not invalid, files=files) + "\n")
-    elif args.format == "github":
+    invalid = has_errors(found, strict=strict)
+    parts: list[str] = []
+    if fmt == "json":
+        parts.append(render.render_json(found, valid=not invalid, files=files))
+    elif fmt == "github":
         if found:
-            out.write(render.render_github(found) + "\n")
-        out.write(_summary(found, files, policies, invalid) + "\n")
-    elif args.format == "sarif":
+            parts.append(render.render_github(found))
+        parts.append(_summary(found, files, policies, invalid))
+    elif fmt == "sarif":
         from ordergate.policy.sarif import render_sarif
 
-        out.write(render_sarif(found, version=version()) + "\n")
+        parts.append(render_sarif(found, version=version()))
     else:
         if found:
-            out.write(render.render_text(found) + "\n")
-        out.write(_summary(found, files, policies, invalid) + "\n")
-    return EXIT_FAIL if invalid else EXIT_OK
+            parts.append(render.render_text(found))
+        parts.append(_summary(found, files, policies, invalid))
+    return "".join(part + "\n" for part in parts), EXIT_FAIL if invalid else EXIT_OK
 
 
 def _summary(found: Sequence[Diagnostic], files: int, policies: int, invalid: bool) -> str:
@@ -160,6 +178,11 @@ def _summary(found: Sequence[Diagnostic], files: int, policies: int, invalid: bo
 
 
 def cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Clock) -> int:
+    from ordergate.policy import diagnostics as render
+    from ordergate.policy.bundle import load_bundle
+    from ordergate.policy.errors import PolicyError
+    from ordergate.policy.testing import run_tests
+
     paths = _default_paths(args.paths)
     select = _case_filter(args.run)
     results = []
@@ -202,6 +225,8 @@ def _report_tests(
     args: argparse.Namespace, out: TextIO, err: TextIO, results: Sequence[Any], policies: Sequence[Any]
 ) -> None:
     from ordergate.policy import reporting
+    from ordergate.policy.escaping import visible
+    from ordergate.policy.testing import describe_failure
 
     cover = reporting.coverage(results, policies) if args.coverage else None
     if args.format == "json":
@@ -230,6 +255,10 @@ def _report_tests(
 
 def read_data(text_or_path: str, what: str) -> Any:
     """Inline JSON/YAML (starting with '{') or the contents of a JSON/YAML file."""
+    import yaml
+
+    from ordergate.policy.source import bound_problem
+
     if text_or_path.lstrip().startswith("{"):
         source = text_or_path
     else:
@@ -252,6 +281,12 @@ def read_data(text_or_path: str, what: str) -> Any:
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Clock) -> int:
+    from ordergate.policy import diagnostics as render
+    from ordergate.policy.bundle import load_bundle
+    from ordergate.policy.calendar import parse_instant
+    from ordergate.policy.errors import InputError, PolicyError
+    from ordergate.policy.orders import Order, Snapshot
+
     try:
         bundle = load_bundle(args.rules)
     except PolicyError as exc:
@@ -306,6 +341,8 @@ def schema_file_name(kind: str) -> str:
 
 
 def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Clock) -> int:
+    from ordergate.policy.models import json_schema
+
     kinds = [_kind_name(args.kind)] if args.kind else list(KINDS)
     if args.write:
         target = Path(args.write)
@@ -322,6 +359,8 @@ def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Clock)
 
 
 def _rewrite(args: argparse.Namespace, out: TextIO, err: TextIO, fn: Callable[[str], Any], verb: str) -> int:
+    from ordergate.policy.rulefiles import collect_files
+
     files, problems = collect_files(args.paths)
     for p in problems:
         err.write(p.message + "\n")

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from ordergate.policy import diagnostics as render
-from ordergate.policy.bundle import Bundle, load_bundle
 from ordergate.policy.cli import EXIT_FAIL, EXIT_OK, EXIT_USAGE, Clock, UsageError
-from ordergate.policy.errors import InputError, PolicyError
-from ordergate.policy.replay import replay_file
 from ordergate.policy.replay_report import RENDERERS
+
+if TYPE_CHECKING:
+    from ordergate.policy.bundle import Bundle
+
+# The engine is imported when the verb runs: every command builds this verb's parser.
 
 
 def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,6 +42,10 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def _bundle(path: str, flag: str, err: TextIO) -> Bundle | None:
+    from ordergate.policy import diagnostics as render
+    from ordergate.policy.bundle import load_bundle
+    from ordergate.policy.errors import PolicyError
+
     try:
         return load_bundle(path)
     except PolicyError as exc:
@@ -50,6 +55,9 @@ def _bundle(path: str, flag: str, err: TextIO) -> Bundle | None:
 
 
 def cmd_replay(args: argparse.Namespace, out: TextIO, err: TextIO, clock: Clock) -> int:
+    from ordergate.policy.errors import InputError
+    from ordergate.policy.replay import replay_file
+
     rules = _bundle(args.rules, "--rules", err)
     base = _bundle(args.base, "--base", err) if args.base else None
     if rules is None or (args.base and base is None):

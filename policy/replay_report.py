@@ -9,9 +9,10 @@ totals and the accounts affected, then the changed orders themselves, at most
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ordergate.policy.replay import Change, Group, Report
+if TYPE_CHECKING:  # names only: the command line lists the formats without the engine
+    from ordergate.policy.replay import Change, Group, Report
 
 MAX_LISTED = 50
 MARKER = "<!-- ordergate-replay -->"  # lets a workflow find and update its own comment

@@ -1,0 +1,10 @@
+"""The document kinds, named without the models that describe them.
+
+``models.DOCUMENT_MODELS`` maps each to its pydantic model and a test holds the two in
+step; this module exists so that the command line can list the kinds (``ordergate schema
+--help``) without importing pydantic.
+"""
+
+from __future__ import annotations
+
+KINDS: tuple[str, ...] = ("RiskPolicy", "PolicyTest", "Runtime")
