@@ -24,12 +24,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ordergate.policy.calendar import parse_duration
 from ordergate.runtime import audit_export, cluster, dashboard, logs, paging
+from ordergate.runtime.answers import FastJSONResponse, failure
 from ordergate.runtime.body import read_json
 from ordergate.runtime.connections import BROKER_KINDS
-from ordergate.runtime.errors import BrokerError, RequestError, StoreError
+from ordergate.runtime.errors import RequestError
 from ordergate.runtime.events import Subscription, TooManySubscribers
+from ordergate.runtime.hot_orders import HotOrders
 from ordergate.runtime.openapi import document as openapi_document
-from ordergate.runtime.prices import PriceError, check_price, refuse
+from ordergate.runtime.prices import check_price
 from ordergate.runtime.service import Runtime
 from ordergate.runtime.webhook import MAX_QTY
 from ordergate.runtime.webhook_desk import WebhookDesk
@@ -44,7 +46,7 @@ log = logging.getLogger("ordergate.api")
 
 
 def _json(status: int, body: Any) -> JSONResponse:
-    return JSONResponse(body, status_code=status)
+    return FastJSONResponse(body, status_code=status)
 
 
 async def _body(request: Request, *, required: bool = True) -> Any:
@@ -212,20 +214,8 @@ def build_app(runtime: Runtime) -> Starlette:
         async def endpoint(request: Request) -> Response:
             try:
                 status, body = await fn(request)
-            except PriceError as exc:
-                source = "webhook" if request.url.path.startswith("/v1/webhooks/") else "api"
-                refuse(rt.core.metrics, source, exc, f"{request.method} {request.url.path}")
-                return _json(exc.status, exc.to_dict())
-            except RequestError as exc:
-                return _json(exc.status, exc.to_dict())
-            except BrokerError as exc:  # the request was fine; the broker behind it was not
-                return _json(502, {"error": f"the broker failed: {exc}", "field": "broker"})
-            except StoreError as exc:
-                log.error("state store failure on %s %s: %s", request.method, request.url.path, exc)
-                return _json(503, {"error": f"the state store failed: {exc}", "field": "store"})
-            except Exception:  # a defect: logged with its traceback, which the client never sees
-                log.exception("unexpected failure on %s %s", request.method, request.url.path)
-                return _json(500, {"error": "internal error; the runtime's log has the details"})
+            except Exception as exc:  # answered as runtime/answers.py says, never a traceback
+                status, body = failure(rt.core.metrics, exc, request.method, request.url.path)
             return _json(status, body)
 
         endpoint.__doc__ = fn.__doc__
@@ -543,6 +533,8 @@ def build_app(runtime: Runtime) -> Starlette:
         middleware=[
             Middleware(BearerAuth, tokens=rt.config.tokens, sessions=sessions),
             *cluster.middleware(rt),
+            # innermost: the order routes without the router (runtime/hot_orders.py)
+            Middleware(HotOrders, runtime=rt, check_body=_order_numbers),
         ],
         exception_handlers={404: not_found, 405: not_allowed},
     )

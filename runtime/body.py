@@ -26,6 +26,7 @@ import math
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
+from starlette.types import Receive
 
 from ordergate.runtime.errors import BadRequest, RequestError
 
@@ -75,6 +76,43 @@ async def read_raw(request: Request, within: float = BODY_TIMEOUT_SECONDS) -> by
     return b"".join(chunks)
 
 
+async def read_asgi(
+    headers: list[tuple[bytes, bytes]], receive: Receive, within: float = BODY_TIMEOUT_SECONDS
+) -> bytes:
+    """``read_raw`` for a plain ASGI app (runtime/hot_orders.py), with the same bounds and
+    errors, and no Request object."""
+    for name, value in headers:
+        if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY_BYTES:
+            raise BodyTooLarge(
+                "body", f"the body is {value.decode()} bytes; at most {MAX_BODY_BYTES} are read"
+            )
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with asyncio.timeout(within):
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise BadRequest("body", "the client went away before the body was complete")
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise BodyTooLarge("body", f"the body is over {MAX_BODY_BYTES} bytes")
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+    except TimeoutError:
+        raise BodyTimeout("body", f"the body did not arrive within {within:g} s") from None
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def parse_required(raw: bytes) -> Any:
+    """``read_json``'s reading of a required body, from its bytes."""
+    if not raw.strip():
+        raise BadRequest("body", "the body must be a JSON object")
+    return parse(raw)
+
+
 def parse(raw: bytes) -> Any:
     """A JSON document from ``raw``, within the bounds above."""
     try:
@@ -114,8 +152,6 @@ def _check_tree(document: Any) -> None:
 async def read_json(request: Request, *, required: bool = True) -> Any:
     """The body as JSON; ``{}`` for an empty optional body."""
     raw = await read_raw(request)
-    if not raw.strip():
-        if required:
-            raise BadRequest("body", "the body must be a JSON object")
+    if not raw.strip() and not required:
         return {}
-    return parse(raw)
+    return parse_required(raw)
