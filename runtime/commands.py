@@ -262,9 +262,26 @@ def cmd_status(args: argparse.Namespace) -> int:
         out.append(
             f"accounts {c['accounts']}, locked {c['locked']}, open positions {c['open_positions']}, paused {c['paused']}"
         )
+        if d.get("instances"):  # several runtimes on one PostgreSQL database
+            out.append(_instances_table(d))
         return "\n".join(out)
 
     return _show(args, *_call(args, "GET", "/v1/status"), render)
+
+
+def _instances_table(d: dict[str, Any]) -> str:
+    rows = [
+        [
+            i["id"] + (" (this one)" if i["id"] == d.get("instance") else ""),
+            i["address"],
+            "live" if i["live"] else "dead",
+            heartbeat(i["heartbeat_at"]),
+            str(i["bundle"] or "-"),
+            ", ".join(i["leases"]) or "-",
+        ]
+        for i in d["instances"]
+    ]
+    return _table(rows, ["instance", "address", "state", "last heartbeat", "bundle", "holds"])
 
 
 def cmd_connections(args: argparse.Namespace) -> int:
