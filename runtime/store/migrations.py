@@ -148,14 +148,15 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     # several runtimes on one PostgreSQL database (issue 17): the instances alive and
     # which of them holds each broker connection, renewed on a heartbeat; an embedded
-    # SQLite store has one runtime and needs neither
+    # SQLite store has one runtime and needs neither (IF NOT EXISTS: the cluster may have
+    # made them on a database older than this migration)
     Migration(
         """
-    CREATE TABLE instances (
+    CREATE TABLE IF NOT EXISTS instances (
         id TEXT PRIMARY KEY, address TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,
         started_at TIMESTAMPTZ NOT NULL, heartbeat_at TIMESTAMPTZ NOT NULL, bundle TEXT
     );
-    CREATE TABLE leases (
+    CREATE TABLE IF NOT EXISTS leases (
         connection TEXT PRIMARY KEY, holder TEXT NOT NULL,
         acquired_at TIMESTAMPTZ NOT NULL, expires_at TIMESTAMPTZ NOT NULL
     );

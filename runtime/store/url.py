@@ -26,5 +26,11 @@ def open_store(url: str, base: Path | None = None) -> Store:
     if path is not None:
         return SqliteStore(path)
     if url.startswith(POSTGRES_SCHEMES):
-        raise ConfigError("store: PostgreSQL is not available in this build; use sqlite:///path/state.db")
+        try:  # asyncpg comes with the runtime extra; the policy tools run without it
+            from ordergate.runtime.store.postgres import PostgresStore
+        except ImportError:
+            raise ConfigError(
+                "store: a postgresql:// store needs asyncpg: pip install 'ordergate[runtime]'"
+            ) from None
+        return PostgresStore(url)
     raise ConfigError(f"store: unsupported URL {url!r}; use sqlite:///path/state.db or postgresql://…")

@@ -1,0 +1,180 @@
+"""The PostgreSQL store's smaller records: sealed secrets, copy groups, webhook signals
+and settings, broker connections. The same statements as ``sqlite.py`` in PostgreSQL's
+spelling; none of them is keyed by an account, so none takes an account's lock."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+class PgRecords:
+    # provided by PostgresStore (postgres.py)
+    def _write(self, sql: str, *args: Any, account: str | None = None) -> str:
+        raise NotImplementedError
+
+    def _read(self, sql: str, *args: Any) -> list[Any]:
+        raise NotImplementedError
+
+    # ---- secrets (sealed by the vault; the store never sees plaintext)
+
+    def put_secret(self, record: str, key_id: str, nonce: bytes, ciphertext: bytes) -> None:
+        self._write(
+            "INSERT INTO secrets (record, key_id, nonce, ciphertext) VALUES ($1, $2, $3, $4)"
+            " ON CONFLICT (record) DO UPDATE SET key_id = excluded.key_id, nonce = excluded.nonce,"
+            " ciphertext = excluded.ciphertext",
+            record,
+            key_id,
+            nonce,
+            ciphertext,
+        )
+
+    def get_secret(self, record: str) -> tuple[str, bytes, bytes] | None:
+        rows = self._read("SELECT key_id, nonce, ciphertext FROM secrets WHERE record = $1", record)
+        return (rows[0]["key_id"], bytes(rows[0]["nonce"]), bytes(rows[0]["ciphertext"])) if rows else None
+
+    def all_secrets(self) -> list[tuple[str, str, bytes, bytes]]:
+        return [
+            (r["record"], r["key_id"], bytes(r["nonce"]), bytes(r["ciphertext"]))
+            for r in self._read('SELECT * FROM secrets ORDER BY record COLLATE "C"')
+        ]
+
+    def delete_secret(self, record: str) -> None:
+        self._write("DELETE FROM secrets WHERE record = $1", record)
+
+    # ---- copy groups
+
+    def copy_groups(self) -> list[dict[str, Any]]:
+        return [
+            {"name": r["name"], "leader": r["leader"], "followers": json.loads(r["followers"])}
+            for r in self._read('SELECT * FROM copy_groups ORDER BY name COLLATE "C"')
+        ]
+
+    def save_copy_group(self, name: str, leader: str, followers: list[dict[str, Any]]) -> None:
+        self._write(
+            "INSERT INTO copy_groups (name, leader, followers) VALUES ($1, $2, $3)"
+            " ON CONFLICT (name) DO UPDATE SET leader = excluded.leader, followers = excluded.followers",
+            name,
+            leader,
+            json.dumps(followers),
+        )
+
+    def delete_copy_group(self, name: str) -> None:
+        self._write("DELETE FROM copy_groups WHERE name = $1", name)
+
+    # ---- webhook signals awaiting approval, and webhook settings (runtime/signals.py)
+
+    @staticmethod
+    def _signal(r: Any) -> dict[str, Any]:
+        return {
+            "id": r["id"],
+            "webhook": r["webhook"],
+            "alert_id": r["alert_id"],
+            "alert": json.loads(r["body"]),
+            "status": r["status"],
+            "created_at": r["created_at"],
+            "expires_at": r["expires_at"],
+            "decided_at": r["decided_at"],
+            "result": json.loads(r["result"]) if r["result"] else None,
+        }
+
+    def add_signal(
+        self, signal_id: str, webhook: str, alert_id: str | None, alert: Any, created_at: str, expires_at: str
+    ) -> None:
+        self._write(
+            "INSERT INTO signals (id, webhook, alert_id, body, status, created_at, expires_at)"
+            " VALUES ($1, $2, $3, $4, 'pending', $5, $6)",
+            signal_id,
+            webhook,
+            alert_id,
+            json.dumps(alert),
+            created_at,
+            expires_at,
+        )
+
+    def signals(self, status: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+        """Newest first (by ``seq``, PostgreSQL's stand-in for SQLite's rowid); of one status, or all."""
+        if status:
+            rows = self._read(
+                "SELECT * FROM signals WHERE status = $1 ORDER BY seq DESC LIMIT $2", status, limit
+            )
+        else:
+            rows = self._read("SELECT * FROM signals ORDER BY seq DESC LIMIT $1", limit)
+        return [self._signal(r) for r in rows]
+
+    def signal(self, signal_id: str) -> dict[str, Any] | None:
+        rows = self._read("SELECT * FROM signals WHERE id = $1", signal_id)
+        return self._signal(rows[0]) if rows else None
+
+    def signal_by_alert(self, webhook: str, alert_id: str) -> dict[str, Any] | None:
+        rows = self._read(
+            "SELECT * FROM signals WHERE webhook = $1 AND alert_id = $2 ORDER BY seq LIMIT 1",
+            webhook,
+            alert_id,
+        )
+        return self._signal(rows[0]) if rows else None
+
+    def settle_signal(self, signal_id: str, status: str, decided_at: str) -> bool:
+        """Move a pending signal to ``status``; False when it was not pending any more
+        (another approval, a reject or the expiry got there first, on any instance)."""
+        done = self._write(
+            "UPDATE signals SET status = $1, decided_at = $2 WHERE id = $3 AND status = 'pending'",
+            status,
+            decided_at,
+            signal_id,
+        )
+        return done == "UPDATE 1"
+
+    def signal_result(self, signal_id: str, result: dict[str, Any]) -> None:
+        self._write("UPDATE signals SET result = $1 WHERE id = $2", json.dumps(result), signal_id)
+
+    def webhook_settings(self) -> dict[str, dict[str, Any]]:
+        return {r["name"]: json.loads(r["settings"]) for r in self._read("SELECT * FROM webhook_settings")}
+
+    def save_webhook_settings(self, name: str, settings: dict[str, Any], updated_at: str) -> None:
+        self._write(
+            "INSERT INTO webhook_settings (name, settings, updated_at) VALUES ($1, $2, $3)"
+            " ON CONFLICT (name) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at",
+            name,
+            json.dumps(settings),
+            updated_at,
+        )
+
+    # ---- connections
+
+    def saved_connections(self) -> list[tuple[str, dict[str, Any]]]:
+        """Connections added through the API, with their (non-secret) settings."""
+        return [
+            (r["name"], json.loads(r["spec"]))
+            for r in self._read(
+                'SELECT name, spec FROM connections WHERE spec IS NOT NULL ORDER BY name COLLATE "C"'
+            )
+        ]
+
+    def save_connection(self, name: str, broker: str, spec: dict[str, Any], updated_at: str) -> None:
+        self._write(
+            "INSERT INTO connections (name, broker, status, detail, updated_at, spec)"
+            " VALUES ($1, $2, 'disconnected', NULL, $3, $4)"
+            " ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, broker = excluded.broker",
+            name,
+            broker,
+            updated_at,
+            json.dumps(spec),
+        )
+
+    def delete_connection(self, name: str) -> None:
+        self._write("DELETE FROM connections WHERE name = $1", name)
+
+    def set_connection_status(
+        self, name: str, broker: str, status: str, detail: str | None, updated_at: str
+    ) -> None:
+        self._write(
+            "INSERT INTO connections (name, broker, status, detail, updated_at) VALUES ($1, $2, $3, $4, $5)"
+            " ON CONFLICT (name) DO UPDATE SET status = excluded.status, detail = excluded.detail,"
+            " updated_at = excluded.updated_at",
+            name,
+            broker,
+            status,
+            detail,
+            updated_at,
+        )
