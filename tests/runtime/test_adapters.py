@@ -252,3 +252,96 @@ async def test_an_order_with_no_answer_is_unconfirmed_until_reconciliation(desk:
     desk.ex.faults.mute_orders = False
     await desk.rt.reconciler.connection("Sim")
     assert desk.order_state(body["order"]["id"]) == "filled" and desk.position() == 1 and desk.fills() == 1
+
+
+# ---- brackets: at the broker where it holds them in that form, else held by the runtime
+
+BRACKET_FORMS = {
+    # a take profit 10 points and a stop loss 5 points from the fill (6000.25)
+    "offsets": {
+        "take_profit": {"form": "amount", "value": 10.0},
+        "stop_loss": {"form": "amount", "value": 5.0},
+    },
+    "prices": {
+        "take_profit": {"form": "limitPrice", "value": 6010.25},
+        "stop_loss": {"form": "stopPrice", "value": 5995.25},
+    },
+}
+# which brokers rest which form themselves (the others' legs are held by the runtime)
+NATIVE_FORMS = {
+    "paper": {"offsets", "prices"},
+    "tradovate": {"prices"},  # placeOSO brackets carry prices
+    "ninjatrader": {"prices"},
+}
+
+
+def bracket_spec(form: str) -> dict[str, Any]:
+    legs = BRACKET_FORMS[form]
+    return {
+        "take_profit": {"type": "limit", "limit": None, **legs["take_profit"]},
+        "stop_loss": {"type": "stop", "limit": None, **legs["stop_loss"]},
+    }
+
+
+async def bracket_entry(desk: Desk, form: str) -> dict[str, dict[str, Any]]:
+    """A market buy of 2 with its bracket; the legs once they show, by leg."""
+    status, body = await desk.rt.gateway.submit(
+        {"account": ACCOUNT, "symbol": "ESZ6", "side": "buy", "qty": 2}, extra={"bracket": bracket_spec(form)}
+    )
+    assert status == 201 and body["order"]["status"] == "filled", body
+
+    def legs() -> dict[str, dict[str, Any]]:
+        return {v["leg"]: v for v in desk.rt.core.store.open_orders(ACCOUNT) if v.get("leg")}
+
+    await until(lambda: len(legs()) == 2)
+    return legs()
+
+
+@pytest.mark.parametrize("form", sorted(BRACKET_FORMS))
+async def test_a_bracket_rests_at_the_broker_and_its_target_fill_cancels_the_stop(
+    desk: Desk, form: str
+) -> None:
+    legs = await bracket_entry(desk, form)
+    tp, sl = legs["take_profit"], legs["stop_loss"]
+    assert (tp["side"], tp["type"], tp["qty"], tp["price"]) == ("sell", "limit", 2, 6010.25)
+    assert (sl["side"], sl["type"], sl["qty"], sl["stop_price"]) == ("sell", "stop", 2, 5995.25)
+    native = form in NATIVE_FORMS.get(desk.harness.broker, set())
+    assert bool(tp.get("native")) is native and bool(sl.get("native")) is native
+    resting = {(o.side, o.type, o.qty, o.price, o.stop_price) for o in desk.ex.open_orders(ACCOUNT)}
+    if native:  # both legs rest at the broker, where its book shows them
+        assert resting == {("sell", "limit", 2, 6010.25, None), ("sell", "stop", 2, None, 5995.25)}
+        assert tp["status"] == sl["status"] == "working"
+    else:
+        assert resting == set() and tp["status"] == sl["status"] == "held"
+    desk.ex.set_quote("ES", 6010.25, 6010.5, 6010.25)
+    await desk.rt.settle()
+    await until(lambda: desk.position() == 0 and desk.rt.core.orders.get(sl["id"])["status"] == "cancelled")  # type: ignore[index]
+    assert desk.rt.core.orders.get(tp["id"])["status"] == "filled"  # type: ignore[index]
+    assert desk.ex.open_orders(ACCOUNT) == [] and desk.ex.positions(ACCOUNT) == {}
+    if native:  # the broker cancelled the stop itself: one-cancels-other
+        cancelled = [o for o in desk.ex.fills(ACCOUNT)]
+        assert len(cancelled) == 2  # the entry and the target, nothing else
+        assert any("one-cancels-other" in (o.reason or "") for o in _orders_of(desk.ex))
+    desk.ex.set_quote("ES", 5990.0, 5990.25, 5990.0)  # the stop can no longer fire
+    await desk.rt.settle()
+    await asyncio.sleep(0.05)
+    assert desk.position() == 0 and desk.fills() == 2
+
+
+def _orders_of(ex: Exchange) -> list[Any]:
+    return [o.info for o in ex._orders.values()]
+
+
+@pytest.mark.parametrize("form", sorted(BRACKET_FORMS))
+async def test_a_flatten_cancels_both_legs_of_a_bracket(desk: Desk, form: str) -> None:
+    legs = await bracket_entry(desk, form)
+    report = await desk.rt.flatten(ACCOUNT)
+    assert report["flatten"] == "ok" and desk.position() == 0
+    await until(lambda: all(desk.rt.core.orders.get(v["id"])["status"] == "cancelled" for v in legs.values()))  # type: ignore[index]
+    assert desk.ex.open_orders(ACCOUNT) == [] and desk.ex.positions(ACCOUNT) == {}
+
+
+async def test_a_managed_connection_holds_the_legs_itself(desk: Desk) -> None:
+    desk.rt.core.executions["Sim"] = "managed"
+    legs = await bracket_entry(desk, "offsets")
+    assert {v["status"] for v in legs.values()} == {"held"} and desk.ex.open_orders(ACCOUNT) == []

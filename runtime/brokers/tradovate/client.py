@@ -18,6 +18,11 @@ Order events and the place answer race: the props of a new order (and its fills)
 on the socket, maybe before ``placeorder`` answers with the order's id. While a place
 is in flight, props of orders the adapter cannot name yet are held and replayed once
 it can, so each fill reaches the runtime with its order id.
+
+Brackets go as ``order/placeoso`` (the entry with ``bracket1`` and ``bracket2``, one-
+cancels-other once the entry fills); the answer's ``oso1Id`` and ``oso2Id`` are named
+by the legs' ids like any order's ``clOrdId``, so their updates and fills reach the
+runtime as the legs'.
 """
 
 from __future__ import annotations
@@ -31,7 +36,13 @@ from typing import Any
 
 from ordergate.policy import Quote, spec_for, symbol_root
 from ordergate.runtime.brokers.base import BrokerAdapter, BrokerEvents, Clock
-from ordergate.runtime.brokers.errors import BrokerRefused, BrokerRejected, BrokerUnavailable, OrderNotOpen
+from ordergate.runtime.brokers.errors import (
+    BracketUnsupported,
+    BrokerRefused,
+    BrokerRejected,
+    BrokerUnavailable,
+    OrderNotOpen,
+)
 from ordergate.runtime.brokers.rithmic.contracts import front_month
 from ordergate.runtime.brokers.tradovate import auth
 from ordergate.runtime.brokers.tradovate.models import (
@@ -50,6 +61,8 @@ from ordergate.runtime.brokers.types import (
     Ack,
     AdapterConfig,
     BalanceSnapshot,
+    BracketAck,
+    BracketLeg,
     BrokerOrder,
     BrokerOrderStatus,
     Fill,
@@ -475,6 +488,11 @@ class TradovateBroker(BrokerAdapter):
         return self._ids[account]
 
     async def place(self, account: str, request: OrderRequest) -> Ack:
+        body = self._order_body(account, request)
+        answer = await self._command("order/placeorder", body, request.order_id)
+        return Ack(request.order_id, str(answer["orderId"]))
+
+    def _order_body(self, account: str, request: OrderRequest) -> Record:
         body: Record = {
             "accountSpec": account,
             "accountId": self._account_id(account),
@@ -489,15 +507,56 @@ class TradovateBroker(BrokerAdapter):
             body["price"] = request.price
         if request.stop_price is not None:
             body["stopPrice"] = request.stop_price
-        answer = await self._command("order/placeorder", body, request.order_id)
-        return Ack(request.order_id, str(answer["orderId"]))
+        return body
 
-    async def _command(self, path: str, body: Record, order_id: str) -> Record:
-        """Send an order command while holding the props of orders not yet named."""
+    supports_brackets = True
+
+    async def place_bracket(
+        self, account: str, entry: OrderRequest, legs: tuple[BracketLeg, ...]
+    ) -> BracketAck:
+        """``order/placeoso``: the entry with ``bracket1`` (and ``bracket2``, one-cancels-
+        other), sent by Tradovate when the entry fills. Its brackets carry prices, so a leg
+        placed as an offset from the fill is held by the runtime (BracketUnsupported);
+        a trailing stop trails by its ``pegDifference``."""
+        others: list[Record] = []
+        for leg in legs:
+            other: Record = {
+                "action": ACTIONS["buy" if entry.side == "sell" else "sell"],
+                "clOrdId": leg.order_id,
+            }
+            if leg.type == "trailing_stop" and leg.offset is not None:
+                peg = -leg.offset if entry.side == "buy" else leg.offset  # below a long, above a short
+                other |= {"orderType": "TrailingStop", "pegDifference": peg}
+            elif leg.type == "limit" and leg.price is not None:
+                other |= {"orderType": "Limit", "price": leg.price}
+            elif leg.type == "stop" and leg.stop_price is not None:
+                other |= {"orderType": "Stop", "stopPrice": leg.stop_price}
+            else:
+                raise BracketUnsupported(
+                    f"Tradovate brackets carry prices, not a {leg.kind} offset from the fill"
+                )
+            others.append(other)
+        body = self._order_body(account, entry)
+        body |= {f"bracket{n}": other for n, other in enumerate(others, 1)}
+        names = {f"oso{n}Id": leg.order_id for n, leg in enumerate(legs, 1)}
+        answer = await self._command("order/placeoso", body, entry.order_id, names)
+        ids = {
+            leg.order_id: str(answer[key]) for key, leg in zip(names, legs, strict=True) if answer.get(key)
+        }
+        return BracketAck(Ack(entry.order_id, str(answer["orderId"])), ids)
+
+    async def _command(
+        self, path: str, body: Record, order_id: str, legs: dict[str, str] | None = None
+    ) -> Record:
+        """Send an order command while holding the props of orders not yet named;
+        ``legs`` names the brackets the answer names (answer key → runtime id)."""
         self._inflight += 1
         try:
             answer = await self.rest.call("POST", path, body)
             answer = answer if isinstance(answer, dict) else {}
+            for key, tag in (legs or {}).items():
+                if isinstance(answer.get(key), int):
+                    self._tags[answer[key]], self._broker_ids[tag] = tag, answer[key]
             if answer.get("orderId") is not None:
                 ident = int(answer["orderId"])
                 self._tags[ident], self._broker_ids[order_id] = order_id, ident

@@ -37,6 +37,7 @@ ORDER_TYPES: Final[dict[str, str]] = {
     "limit": "Limit",
     "stop": "Stop",
     "stop_limit": "StopLimit",
+    "trailing_stop": "TrailingStop",
 }
 OUR_ORDER_TYPES: Final[dict[str, str]] = {v: k for k, v in ORDER_TYPES.items()}
 ACTIONS: Final[dict[str, str]] = {"buy": "Buy", "sell": "Sell"}

@@ -34,6 +34,7 @@ from ordergate.runtime.brokers.tradovate.models import (
     iso,
     trade_date,
 )
+from ordergate.runtime.brokers.tradovate.sim_brackets import BracketRefused, oso_legs
 from ordergate.runtime.brokers.types import BrokerOrder, OrderRequest
 
 Record = dict[str, Any]
@@ -244,8 +245,8 @@ class SimBook:
 
     # ---- commands
 
-    def place(self, body: Record) -> int:
-        """``order/placeorder``: the new order's id, or Refused."""
+    def _request(self, body: Record) -> tuple[str, OrderRequest]:
+        """A ``placeorder`` body as the account and its exchange order, or Refused."""
         name = self._account_of(body)
         symbol = body.get("symbol")
         contract = self.contract_for(symbol)
@@ -255,7 +256,7 @@ class SimBook:
         if action not in SIDES:
             raise Refused("UnknownReason", f"action must be Buy or Sell, not {action!r}")
         kind = OUR_ORDER_TYPES.get(str(body.get("orderType")))
-        if kind is None:
+        if kind is None or kind == "trailing_stop":
             raise Refused("Unsupported", f"order type {body.get('orderType')!r} is not supported here")
         qty = body.get("orderQty")
         if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0:
@@ -271,11 +272,9 @@ class SimBook:
             _price(body.get("price")),
             _price(body.get("stopPrice")),
         )
-        try:
-            order = self.exchange.submit(name, request)
-        except BrokerRejected as exc:
-            raise Refused(_failure(exc.reason), exc.reason) from None
-        ident = self._order_of[order.broker_order_id]
+        return name, request
+
+    def _command(self, ident: int, client_id: str, body: Record) -> None:
         command = {
             "id": next(self._commands),
             "orderId": ident,
@@ -287,7 +286,55 @@ class SimBook:
         }
         self.commands.append(command)
         self.outbox.append(("command", "Created", command))
+
+    def place(self, body: Record) -> int:
+        """``order/placeorder``: the new order's id, or Refused."""
+        name, request = self._request(body)
+        try:
+            order = self.exchange.submit(name, request)
+        except BrokerRejected as exc:
+            raise Refused(_failure(exc.reason), exc.reason) from None
+        ident = self._order_of[order.broker_order_id]
+        self._command(ident, request.order_id, body)
         return ident
+
+    def place_oso(self, body: Record) -> Record:
+        """``order/placeoso``: the entry's id and its brackets' (``oso1Id``, ``oso2Id``)."""
+        name, request = self._request(body)
+        try:
+            legs = oso_legs(body, str(body.get("action")), lambda: f"tv-{self._new_id()}")
+            order, placed = self.exchange.submit_bracket(name, request, legs)
+        except BracketRefused as exc:
+            raise Refused(exc.reason, exc.text) from None
+        except BrokerRejected as exc:
+            raise Refused(_failure(exc.reason), exc.reason) from None
+        ident = self._order_of[order.broker_order_id]
+        self._command(ident, request.order_id, body)
+        answer: Record = {"orderId": ident}
+        for key, leg in zip(("oso1Id", "oso2Id"), placed, strict=False):
+            if leg.broker_order_id not in self._order_of:  # waits for its entry: Suspended
+                self.outbox += self._order_changed(leg, suspended=True)
+            answer[key] = self._order_of[leg.broker_order_id]
+            self._command(answer[key], leg.order_id or "", body)
+        return answer
+
+    def place_oco(self, body: Record) -> Record:
+        """``order/placeoco``: an order and its ``other``, resting at once, one-cancels-other."""
+        name, first = self._request(body)
+        other = body.get("other")
+        if not isinstance(other, dict):
+            raise Refused("UnknownReason", "other is required")
+        _, second = self._request(
+            {**body, **other, "orderQty": body.get("orderQty"), "clOrdId": other.get("clOrdId")}
+        )
+        try:
+            placed = self.exchange.rest_legs(name, (first, second), {})
+        except BrokerRejected as exc:
+            raise Refused(_failure(exc.reason), exc.reason) from None
+        idents = [self._order_of[o.broker_order_id] for o in placed]
+        for ident, request in zip(idents, (first, second), strict=True):
+            self._command(ident, request.order_id, body)
+        return {"orderId": idents[0], "ocoId": idents[1]}
 
     def cancel(self, body: Record) -> int:
         ident = body.get("orderId")
@@ -355,12 +402,12 @@ class SimBook:
             return [("cashBalance", "Updated", dict(cash))]
         return []
 
-    def _order_changed(self, info: BrokerOrder) -> list[Prop]:
+    def _order_changed(self, info: BrokerOrder, *, suspended: bool = False) -> list[Prop]:
         props: list[Prop] = []
         ident = self._order_of.get(info.broker_order_id)
         contract = self.contract(info.symbol) or {"id": 0}
         self._root_contract[info.root] = int(contract["id"])
-        status = STATUS_OF[info.status]
+        status = "Suspended" if suspended else STATUS_OF[info.status]
         if ident is None:
             ident = self._new_id()
             self._order_of[info.broker_order_id], self._exchange_id[ident] = ident, info.broker_order_id
@@ -371,7 +418,7 @@ class SimBook:
                 "timestamp": iso(self._now()),
                 "action": ACTIONS[info.side],
                 # refused at once: created pending, so its report (the why) precedes the update
-                "ordStatus": status if status == "Working" else "PendingNew",
+                "ordStatus": status if status in ("Working", "Suspended") else "PendingNew",
                 "executionProviderId": 1,
                 "archived": False,
                 "external": False,
@@ -394,6 +441,14 @@ class SimBook:
                 ("order", "Created", dict(self.orders[ident])),
                 ("orderVersion", "Created", dict(version)),
             ]
+        elif self.orders[ident]["ordStatus"] == "Suspended" and status != "Suspended":
+            # a bracket sent as its entry filled: its version now has its quantity and level
+            version = self.versions[ident]
+            version.update(orderQty=info.qty, timestamp=iso(self._now()))
+            version.update({k: v for k, v in (("price", info.price), ("stopPrice", info.stop_price)) if v})
+            props.append(("orderVersion", "Updated", dict(version)))
+        if suspended:
+            return props
         kind = {"working": "New", "cancelled": "Canceled", "rejected": "Rejected", "expired": "Expired"}.get(
             info.status
         )

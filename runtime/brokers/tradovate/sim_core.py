@@ -371,6 +371,8 @@ ENDPOINTS: dict[str, Handler] = {
     "fill/list": lambda c, q, b: list(c.book.fills),
     "fill/deps": lambda c, q, b: _deps(list(c.book.fills), "orderId", q),
     "order/placeorder": lambda c, q, b: {"orderId": c.book.place(b)},
+    "order/placeoso": lambda c, q, b: c.book.place_oso(b),
+    "order/placeoco": lambda c, q, b: c.book.place_oco(b),
     "order/cancelorder": lambda c, q, b: {"commandId": c.book.cancel(b)},
     "order/liquidateposition": lambda c, q, b: {"orderId": c.book.liquidate(b)},
     "contract/find": lambda c, q, b: _item(c.book.contract(str(q.get("name", ""))), "contract"),

@@ -1,0 +1,69 @@
+"""The Tradovate simulator's bracket commands: ``order/placeoso`` and ``order/placeoco``.
+
+``placeoso`` is ``placeorder``'s body with ``bracket1`` and, optionally, ``bracket2``:
+each an order of the other side (``action``, ``orderType``, ``price``, ``stopPrice``,
+``pegDifference`` for a TrailingStop, ``clOrdId``) sent when the entry fills; with both,
+they are one-cancels-other. The answer is ``{orderId, oso1Id, oso2Id}``; until the
+entry fills its brackets are ``Suspended`` orders. ``placeoco`` is an order with
+``other``: two orders that rest at once, one-cancels-other; the answer ``{orderId,
+ocoId}`` (protocols/brokers.md §1.3, Tradovate's REST reference).
+
+Both run on the shared exchange's own brackets (``Exchange.submit_bracket`` and
+``rest_legs``), so their matching is every simulator's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ordergate.runtime.brokers.tradovate.models import SIDES
+from ordergate.runtime.brokers.types import BracketLeg
+
+Record = dict[str, Any]
+LEG_TYPES = {"Limit": "limit", "Stop": "stop", "TrailingStop": "trailing_stop"}
+
+
+class BracketRefused(Exception):
+    def __init__(self, reason: str, text: str) -> None:
+        super().__init__(text)
+        self.reason, self.text = reason, text
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def oso_legs(body: Record, entry_action: str, new_tag: Any) -> tuple[BracketLeg, ...]:
+    """The legs of a ``placeoso`` body as exchange bracket legs; BracketRefused names
+    what is wrong as Tradovate would (``failureReason`` and ``failureText``)."""
+    legs = []
+    for key in ("bracket1", "bracket2"):
+        other = body.get(key)
+        if other is None:
+            if key == "bracket1":
+                raise BracketRefused("UnknownReason", "bracket1 is required")
+            continue
+        if not isinstance(other, dict):
+            raise BracketRefused("UnknownReason", f"{key} must be an order")
+        if other.get("action") not in SIDES or other.get("action") == entry_action:
+            raise BracketRefused("UnknownReason", f"{key}.action must be the other side of the entry")
+        kind = LEG_TYPES.get(str(other.get("orderType")))
+        if kind is None:
+            raise BracketRefused(
+                "Unsupported", f"{key}.orderType {other.get('orderType')!r} is not supported here"
+            )
+        tag = str(other.get("clOrdId") or new_tag())
+        price, stop = _number(other.get("price")), _number(other.get("stopPrice"))
+        if kind == "limit" and price is not None:
+            legs.append(BracketLeg(tag, "take_profit", "limit", price=price))
+        elif kind == "stop" and stop is not None:
+            legs.append(BracketLeg(tag, "stop_loss", "stop", stop_price=stop))
+        elif kind == "trailing_stop" and _number(other.get("pegDifference")):
+            trail = abs(float(other["pegDifference"]))
+            legs.append(BracketLeg(tag, "stop_loss", "trailing_stop", offset=trail))
+        else:
+            need = {"limit": "price", "stop": "stopPrice", "trailing_stop": "pegDifference"}[kind]
+            raise BracketRefused("InvalidPrice", f"{key} ({other.get('orderType')}) needs its {need}")
+    if len({leg.kind for leg in legs}) != len(legs):
+        raise BracketRefused("UnknownReason", "bracket1 and bracket2 must be a Limit and a Stop")
+    return tuple(legs)
