@@ -70,9 +70,22 @@ def describe(exc: BaseException, where: str) -> str:
 DRIVER_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
     OSError,
     asyncio.TimeoutError,
 )
+
+
+def breaks_the_connection(exc: BaseException) -> bool:
+    """Whether the connection can no longer be trusted after ``exc``: anything but an
+    error the server reported about a statement, and among those the connection
+    exceptions (SQLSTATE class 08) and operator intervention (57P: the backend was
+    terminated, the server is shutting down)."""
+    if isinstance(exc, asyncpg.PostgresError):
+        state = getattr(exc, "sqlstate", None) or ""
+        return state.startswith(("08", "57P"))
+    return True
+
 
 CLOSE_ERRORS: tuple[type[BaseException], ...] = (*DRIVER_ERRORS, RuntimeError)
 
@@ -105,6 +118,8 @@ class PgLink:
             except StoreError:
                 raise
             except DRIVER_ERRORS as exc:
+                if breaks_the_connection(exc) and self._conn is not None:
+                    self._conn.terminate()  # the next call outside a transaction opens a new one
                 raise StoreError(describe(exc, self.where)) from exc
 
         return asyncio.run_coroutine_threadsafe(guarded(), self._loop).result()
