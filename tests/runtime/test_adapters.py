@@ -272,6 +272,7 @@ NATIVE_FORMS = {
     "paper": {"offsets", "prices"},
     "tradovate": {"prices"},  # placeOSO brackets carry prices
     "ninjatrader": {"prices"},
+    "projectx": {"offsets"},  # stopLossBracket / takeProfitBracket in ticks
 }
 
 

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ordergate.policy import Quote, symbol_root
+from ordergate.policy import Quote, spec_for, symbol_root
 from ordergate.runtime.brokers.base import BrokerAdapter, BrokerEvents, Clock
 from ordergate.runtime.brokers.errors import (
     BrokerConfigError,
@@ -35,6 +35,7 @@ from ordergate.runtime.brokers.errors import (
     OrderNotOpen,
 )
 from ordergate.runtime.brokers.projectx import hubs
+from ordergate.runtime.brokers.projectx.brackets import Claims, bracket_fields
 from ordergate.runtime.brokers.projectx.firms import endpoints_for
 from ordergate.runtime.brokers.projectx.hubs import Action, QuoteBook, Subscriptions
 from ordergate.runtime.brokers.projectx.models import timestamp
@@ -42,7 +43,16 @@ from ordergate.runtime.brokers.projectx.poller import Poller
 from ordergate.runtime.brokers.projectx.records import broker_order, fill_of, place_body, signed_position
 from ordergate.runtime.brokers.projectx.rest import Rest
 from ordergate.runtime.brokers.projectx.stream import HubStream
-from ordergate.runtime.brokers.types import AccountInfo, Ack, AdapterConfig, BrokerOrder, Fill, OrderRequest
+from ordergate.runtime.brokers.types import (
+    AccountInfo,
+    Ack,
+    AdapterConfig,
+    BracketAck,
+    BracketLeg,
+    BrokerOrder,
+    Fill,
+    OrderRequest,
+)
 
 MODES = ("auto", "websocket", "polling")
 DEFAULT_SYMBOLS = ("ES", "MES", "NQ", "MNQ", "YM", "RTY", "CL", "GC")
@@ -79,6 +89,8 @@ class ProjectXBroker(BrokerAdapter):
         self._tags: dict[str, str] = {}  # broker order id → runtime order id
         self._broker_ids: dict[str, str] = {}  # runtime order id → broker order id
         self._held: dict[str, dict[str, tuple[int, float]]] = {}  # account → contract → position
+        self._ticks: dict[str, float] = {}  # contract id → tick size
+        self._claims = Claims()  # bracket legs ProjectX will place when their entry fills
         self._quotes = QuoteBook()
         self._user = HubStream("user", self.ends.hub_url("user"), Subscriptions(), self._on_user_event)
         self._market = HubStream(
@@ -125,6 +137,8 @@ class ProjectXBroker(BrokerAdapter):
             raise BrokerRejected(f"ProjectX lists no contract for {symbol}")
         self._contracts[root] = str(chosen["id"])
         self._contract_names[str(chosen["id"])] = str(chosen.get("name") or chosen["id"])
+        if isinstance(chosen.get("tickSize"), int | float) and chosen["tickSize"] > 0:
+            self._ticks[str(chosen["id"])] = float(chosen["tickSize"])
         return self._contracts[root]
 
     async def _snapshot(self) -> None:
@@ -287,10 +301,17 @@ class ProjectXBroker(BrokerAdapter):
 
     # ---- records → events (the stream and the poller both come through here)
 
+    def _claim(self, record: dict[str, Any]) -> None:
+        """An order ProjectX placed for a bracket is named by the leg it is."""
+        broker_id = str(record.get("id"))
+        if broker_id not in self._tags and (leg := self._claims.claim(record)) is not None:
+            self._tags[broker_id], self._broker_ids[leg] = leg, broker_id
+
     def take_order(self, record: dict[str, Any]) -> None:
         name = self._names.get(int(record.get("accountId") or 0))
         if name is None:
             return
+        self._claim(record)
         order = broker_order(name, record, self._contract_names)
         if order is None:
             return
@@ -374,6 +395,31 @@ class ProjectXBroker(BrokerAdapter):
         self._broker_ids[request.order_id] = broker_id
         return Ack(request.order_id, broker_id)
 
+    supports_brackets = True
+
+    async def place_bracket(
+        self, account: str, entry: OrderRequest, legs: tuple[BracketLeg, ...]
+    ) -> BracketAck:
+        """``Order/place`` with ``takeProfitBracket`` / ``stopLossBracket`` in ticks of the
+        contract; the legs are named when ProjectX places them (``Claims``)."""
+        account_id = self._account_id(account)
+        contract = await self._contract_for(entry.root, entry.symbol)
+        spec = spec_for(entry.root)
+        tick = self._ticks.get(contract) or (spec.tick_size if spec else 0.01)
+        body = place_body(account_id, contract, entry) | bracket_fields(legs, tick)
+        if ("SubscribeContractQuotes", (contract,)) not in self._market.subscriptions.calls:
+            await self._market.subscribe("SubscribeContractQuotes", contract)
+        self._claims.expect(account_id, contract, entry.side, legs)  # they may come before the answer
+        try:
+            answer = await self.rest.call("Order/place", body)
+        except BrokerRejected:
+            self._claims.forget(legs)
+            raise
+        broker_id = str(answer.get("orderId"))
+        self._tags[broker_id] = entry.order_id
+        self._broker_ids[entry.order_id] = broker_id
+        return BracketAck(Ack(entry.order_id, broker_id))
+
     async def cancel(self, account: str, order_id: str) -> None:
         account_id = self._account_id(account)
         broker_id = self._broker_ids.get(order_id) or order_id
@@ -394,6 +440,7 @@ class ProjectXBroker(BrokerAdapter):
     def _orders_of(self, account: str, records: list[dict[str, Any]]) -> list[BrokerOrder]:
         out = []
         for record in records:
+            self._claim(record)
             order = broker_order(account, record, self._contract_names)
             if order is not None:
                 tag = order.order_id or self._tags.get(order.broker_order_id)
@@ -440,6 +487,7 @@ class ProjectXBroker(BrokerAdapter):
             "Order/search", {"accountId": self._account_id(account), "startTimestamp": timestamp(ts)}
         )
         for record in answer.get("orders") or []:
+            self._claim(record)
             tag, broker_id = record.get("customTag"), str(record.get("id"))
             if tag and broker_id not in self._tags:
                 self._tags[broker_id] = str(tag)

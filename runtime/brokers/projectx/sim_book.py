@@ -11,6 +11,11 @@ limit orders at the current bid / ask, and a TrailingStop is a stop placed
 ``trailPrice`` away from the last price (it does not trail further). Order/modify is a
 cancel and a new order at the exchange under the same ProjectX id, whose exchange
 events are hidden so the client sees one order change.
+
+An order placed with ``stopLossBracket`` / ``takeProfitBracket`` (``{ticks, type}``) is
+the exchange's own bracket: the legs, that many ticks of the contract from the entry's
+average fill, become ProjectX orders of their own (no ``customTag``) when the entry
+fills, and cancel each other; a TrailingStop leg trails.
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ from ordergate.runtime.brokers.projectx.models import (
     parse_timestamp,
     timestamp,
 )
-from ordergate.runtime.brokers.types import BrokerOrder, OrderRequest
+from ordergate.runtime.brokers.types import BracketLeg, BrokerOrder, OrderRequest
 
 STATUS = {
     "working": OrderStatus.OPEN,
@@ -96,6 +101,8 @@ class SimBook:
         self._hidden: set[str] = set()  # exchange ids whose events a modify hides
         self._pending_client: tuple[str, str, int] | None = None  # the order being submitted
         self._replacing: int | None = None  # the order being modified
+        # bracket legs waiting for their entry: (account, client id) → (ProjectX account, type)
+        self._legs: dict[tuple[str, str], tuple[int, int]] = {}
         self.bars: dict[str, list[tuple[float, float, int]]] = {}  # root → (ts, price, volume)
         if not self.contracts:
             self.contracts = front_contracts(self.exchange.clock())
@@ -179,9 +186,57 @@ class SimBook:
         self._orders[px_id] = _Order(record, "", root)
         self._pending_client = (account, request.order_id, px_id)
         try:
-            self.exchange.submit(account, request)
+            legs = self._bracket(body, request, contract.tick_size)
+            if legs:
+                self.exchange.submit_bracket(account, request, legs)
+            else:
+                self.exchange.submit(account, request)
+        except BrokerRejected:
+            self._orders.pop(px_id, None)
+            raise
         finally:
             self._pending_client = None
+        return px_id
+
+    def _bracket(self, body: PlaceOrder, entry: OrderRequest, tick: float) -> tuple[BracketLeg, ...]:
+        """The place body's brackets as exchange legs, ``ticks`` of the contract away."""
+        legs = []
+        for kind, bracket in (
+            ("take_profit", body.take_profit_bracket),
+            ("stop_loss", body.stop_loss_bracket),
+        ):
+            if bracket is None:
+                continue
+            if bracket.ticks <= 0:
+                raise BrokerRejected(f"a {kind.replace('_', ' ')} bracket needs ticks above 0")
+            allowed = {
+                "take_profit": {OrderType.LIMIT: "limit"},
+                "stop_loss": {OrderType.STOP: "stop", OrderType.TRAILING_STOP: "trailing_stop"},
+            }
+            leg_type = allowed[kind].get(bracket.type)  # type: ignore[call-overload]
+            if leg_type is None:
+                raise BrokerRejected(
+                    f"a {kind.replace('_', ' ')} bracket of type {bracket.type} is not offered"
+                )
+            client_id = f"px-{self.next_id()}"
+            self._legs[(self.accounts[body.account_id], client_id)] = (body.account_id, int(bracket.type))
+            legs.append(BracketLeg(client_id, kind, leg_type, offset=round(bracket.ticks * tick, 10)))  # type: ignore[arg-type]
+        return tuple(legs)
+
+    def _leg_record(self, order: BrokerOrder) -> int | None:
+        """A bracket leg the exchange rests for its entry becomes a ProjectX order."""
+        known = self._legs.pop((order.account, order.order_id or ""), None)
+        contract = self.contracts.get(order.root)
+        if known is None or contract is None:
+            return None
+        px_id, now = self.next_id(), timestamp(self.exchange.clock())
+        record = Order(
+            id=px_id, account_id=known[0], contract_id=contract.id, symbol_id=contract.symbol_id,
+            creation_timestamp=now, update_timestamp=now, status=int(OrderStatus.PENDING), type=known[1],
+            side=int(OrderSide.BID if order.side == "buy" else OrderSide.ASK), size=order.qty,
+            limit_price=order.price, stop_price=order.stop_price, custom_tag=None,
+        )  # fmt: skip
+        self._orders[px_id] = _Order(record, order.broker_order_id, order.root)
         return px_id
 
     def _request(self, body: PlaceOrder, contract: Contract, root: str) -> OrderRequest:
@@ -322,6 +377,8 @@ class SimBook:
                 px_id = pending
         if px_id is None and self._replacing is not None:
             px_id = self._replacing
+        if px_id is None and order.status == "working":
+            px_id = self._leg_record(order)
         if px_id is not None:
             self._by_exchange[order.broker_order_id] = px_id
         return px_id

@@ -123,8 +123,10 @@ def order_place(core: SimCore, _s: Session | None, body: PlaceOrder) -> Answer:
         raise Failed("place", "ContractNotFound", f"contract {body.contract_id} not found")
     if body.type not in set(OrderType) - {OrderType.UNKNOWN} or body.side not in set(OrderSide):
         raise Failed("place", "OrderRejected", f"unknown order type {body.type} or side {body.side}")
-    if body.stop_loss_bracket or body.take_profit_bracket or body.linked_order_id:
-        raise Failed("place", "OrderRejected", "brackets and linked orders are not offered by this simulator")
+    if body.linked_order_id:
+        raise Failed(
+            "place", "OrderRejected", "linked orders are not offered by this simulator: use brackets"
+        )
     try:
         order_id = core.book.place(body)
     except BrokerRejected as exc:
