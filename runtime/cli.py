@@ -39,6 +39,9 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
         from ordergate.runtime import commands  # standard library only: the verbs import their libraries
 
         commands.add_commands(sub)
+        from ordergate.runtime import store_cli  # migrate-store: SQLite into PostgreSQL
+
+        store_cli.add_commands(sub)
     return parser
 
 

@@ -35,8 +35,8 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
 
 from ordergate.runtime.store.interface import (
     OPEN_STATUSES,
@@ -53,6 +53,7 @@ from ordergate.runtime.store.postgres_records import PgRecords
 log = logging.getLogger(__name__)
 
 Fence = Callable[[str], tuple[str, str] | None]
+T = TypeVar("T")
 
 # the migrations run under this advisory lock: one instance migrates, the others wait
 MIGRATION_LOCK = int.from_bytes(hashlib.sha256(b"ordergate.migrations").digest()[:8], "big", signed=True)
@@ -212,6 +213,21 @@ class PostgresStore(PgRecords):
             if self._depth == 0:
                 self._link.reconnect_if_lost()
             return list(self._link.run(lambda: self._link.conn.fetch(sql, *args)))
+
+    def bulk(self, job: Callable[[Any], Awaitable[T]]) -> T:
+        """``job(connection)`` in one transaction of its own on the store's loop: for tools
+        that move many rows at once (``ordergate migrate-store``)."""
+        with self._lock:
+            if self._depth:
+                raise StoreError("bulk work runs in a transaction of its own, not inside another")
+            self._link.reconnect_if_lost()
+
+            async def run() -> T:
+                conn = self._link.conn
+                async with conn.transaction():
+                    return await job(conn)
+
+            return self._link.run(run)
 
     def lock_account(self, account: str) -> None:
         """Take the account's advisory lock (and check its fence) now, before reading what
