@@ -72,7 +72,9 @@ class GroupCommit:
             raise
 
     def _flush(self) -> None:
-        group, self._pending = self._pending, []
+        # a member cancelled since it joined has its future done already: it writes nothing
+        group = [member for member in self._pending if not member[1].done()]
+        self._pending = []
         if not group:
             return
         self.groups += 1
