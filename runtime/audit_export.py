@@ -13,8 +13,9 @@ the command says how many.
 
 Where the log comes from: a running runtime (``GET /v1/decisions/export``, paged by audit
 id, found as the other client verbs find it), or straight from a store file with
-``--config FILE`` (the store ``ordergate run --config FILE`` uses) or ``--store URL``,
-opened read-only so that it can be read beside the runtime that writes it.
+``--config FILE`` (the store ``ordergate run --config FILE`` uses) or ``--store URL``
+(``sqlite:///…`` or ``postgresql://…``), opened read-only so that it can be read beside
+the runtimes that write it.
 """
 
 from __future__ import annotations
@@ -157,7 +158,11 @@ def add_commands(sub: Sub) -> None:
     p.add_argument("--account", metavar="PATTERN", help="only these accounts: an id or a glob such as DESK-*")
     p.add_argument("--out", metavar="FILE", help="write here instead of standard output")
     p.add_argument("--config", metavar="FILE", help="read the store this Runtime document names, not the API")
-    p.add_argument("--store", metavar="URL", help="read this store (sqlite:///path/state.db), not the API")
+    p.add_argument(
+        "--store",
+        metavar="URL",
+        help="read this store (sqlite:///path/state.db or postgresql://…), not the API",
+    )
     p.set_defaults(handler=cmd_export)
 
 
@@ -174,15 +179,14 @@ def _when(text: str) -> datetime:
 
 
 def _store_pages(args: argparse.Namespace, filt: Filter) -> Iterator[Page]:
-    from ordergate.runtime.store import AuditReader
-    from ordergate.runtime.vault_cli import sqlite_path, store_url
+    from ordergate.runtime.config import resolve
+    from ordergate.runtime.store import open_audit_reader
+    from ordergate.runtime.vault_cli import store_url
 
     try:
-        url = store_url(args.config, args.store)
-        path = sqlite_path(url)
-        if not path.is_absolute() and args.config is None:
-            path = Path.cwd() / path
-        reader = AuditReader(path)
+        # a relative sqlite path is the config file's (store_url made it so) or the cwd's
+        url = resolve(store_url(args.config, args.store), "--store" if args.store else "spec.store")
+        reader = open_audit_reader(url, Path.cwd())
     except RuntimeFault as exc:
         raise CommandFailed(str(exc)) from None
     try:

@@ -25,7 +25,7 @@ from ordergate.runtime.store.sqlite import (
     Checkpointer,
     SqliteStore,
 )
-from ordergate.runtime.store.url import open_store, sqlite_path
+from ordergate.runtime.store.url import open_audit_reader, open_store, sqlite_path
 
 __all__ = [
     "CHECKPOINT_SECONDS",
@@ -41,6 +41,7 @@ __all__ = [
     "SqliteStore",
     "Store",
     "StoreError",
+    "open_audit_reader",
     "open_store",
     "sqlite_path",
 ]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Protocol
 
 from ordergate.runtime.errors import ConfigError
 from ordergate.runtime.store.interface import Store
-from ordergate.runtime.store.sqlite import SqliteStore
+from ordergate.runtime.store.sqlite import AuditReader, SqliteStore
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
@@ -33,4 +34,21 @@ def open_store(url: str, base: Path | None = None) -> Store:
                 "store: a postgresql:// store needs asyncpg: pip install 'ordergate[runtime]'"
             ) from None
         return PostgresStore(url)
+    raise ConfigError(f"store: unsupported URL {url!r}; use sqlite:///path/state.db or postgresql://…")
+
+
+class AuditSource(Protocol):
+    def decisions_with_inputs(self, after: int, limit: int) -> list[dict[str, Any]]: ...
+    def close(self) -> None: ...
+
+
+def open_audit_reader(url: str, base: Path | None = None) -> AuditSource:
+    """The audit log a ``store:`` URL names, opened for reading only."""
+    path = sqlite_path(url, base)
+    if path is not None:
+        return AuditReader(path)
+    if url.startswith(POSTGRES_SCHEMES):
+        from ordergate.runtime.store.postgres_audit import PgAuditReader
+
+        return PgAuditReader(url)
     raise ConfigError(f"store: unsupported URL {url!r}; use sqlite:///path/state.db or postgresql://…")
