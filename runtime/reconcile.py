@@ -54,19 +54,25 @@ class Reconciler:
     async def account(self, state: AccountState, broker: BrokerAdapter) -> dict[str, Any]:
         core, seconds = self.core, self.core.answer_timeout
         booked = 0
-        since = self._since(state)
-        if since is not None:
-            fills = await answered(
-                broker.fills_since(state.id, since - FILLS_MARGIN_SECONDS), "fills query", seconds
-            )
-            for fill in sorted(fills, key=lambda f: f.ts):
-                booked += book_fill(core, fill) is not None
         resolved = []
-        for view in list(core.orders.live(state.id)):
-            found = await answered(broker.order_status(state.id, view["id"]), "order status query", seconds)
-            new = self._resolve(view, found)
-            if new is not None and new["status"] != view["status"]:
-                resolved.append({"order_id": view["id"], "was": view["status"], "now": new["status"]})
+        # under the account's order lock: an order being sent right now is not yet at the
+        # broker, and must not be taken for one the broker never had (the sync below may
+        # flatten, which takes the lock itself)
+        async with core.lock_for(state.id):
+            since = self._since(state)
+            if since is not None:
+                fills = await answered(
+                    broker.fills_since(state.id, since - FILLS_MARGIN_SECONDS), "fills query", seconds
+                )
+                for fill in sorted(fills, key=lambda f: f.ts):
+                    booked += book_fill(core, fill) is not None
+            for view in list(core.orders.live(state.id)):
+                found = await answered(
+                    broker.order_status(state.id, view["id"]), "order status query", seconds
+                )
+                new = self._resolve(view, found)
+                if new is not None and new["status"] != view["status"]:
+                    resolved.append({"order_id": view["id"], "was": view["status"], "now": new["status"]})
         actual = await answered(broker.fetch_positions(state.id), "positions query", seconds)
         # what the broker just said is its latest report: the monitor's sync compares with it
         broker.emit_positions(PositionSnapshot(state.id, actual, broker.clock()))
