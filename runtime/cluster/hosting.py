@@ -12,6 +12,7 @@ on this instance decides for them any more.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import TYPE_CHECKING
 
@@ -58,11 +59,14 @@ class Hosting:
         now = core.now()
         locks = {row.account: row for row in core.store.locks()}
         accounts = [row for row in core.store.accounts() if row.connection == name]
-        for row in accounts:
-            rt._load_account(row, now, locks.get(row.id))
-            load_orders(core.orders, row.id)
-        rt.gateway.load_held()
-        await rt.connections.start(name, CONNECT_WAIT_SECONDS)
+        async with contextlib.AsyncExitStack() as held:
+            # an order that comes in while the link is still coming up waits for it
+            for row in sorted(accounts, key=lambda r: r.id):
+                await held.enter_async_context(core.lock_for(row.id))
+                rt._load_account(row, now, locks.get(row.id))
+                load_orders(core.orders, row.id)
+            rt.gateway.load_held()
+            await rt.connections.start(name, CONNECT_WAIT_SECONDS)
         supervisor = rt.connections.supervisors.get(name)
         if supervisor is not None and supervisor.state in ("connected", "stale"):
             await rt.reconciler.connection(name)  # what the broker did while nobody hosted it
