@@ -17,7 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 
 from ordergate.runtime.cluster.db import connect
 from ordergate.runtime.cluster.errors import ClusterError

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 
 from ordergate.runtime.cluster.errors import ClusterError
 

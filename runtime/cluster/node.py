@@ -29,7 +29,7 @@ import time
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 import httpx
 
 from ordergate.runtime.cluster.bus import NoticeBus

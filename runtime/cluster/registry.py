@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 
 SWEEP_AFTER_SECONDS = 3600.0  # a dead instance stays visible in status for an hour
 
