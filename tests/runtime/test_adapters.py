@@ -273,6 +273,7 @@ NATIVE_FORMS = {
     "tradovate": {"prices"},  # placeOSO brackets carry prices
     "ninjatrader": {"prices"},
     "projectx": {"offsets"},  # stopLossBracket / takeProfitBracket in ticks
+    "rithmic": {"offsets"},  # template 330: target and stop ticks
 }
 
 

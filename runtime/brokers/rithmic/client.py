@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -30,6 +31,7 @@ from typing import Any, Final
 from ordergate.policy import Quote, spec_for, symbol_root
 from ordergate.runtime.brokers.base import BrokerAdapter, BrokerEvents, Clock
 from ordergate.runtime.brokers.errors import (
+    BracketUnsupported,
     BrokerConfigError,
     BrokerRefused,
     BrokerRejected,
@@ -45,6 +47,8 @@ from ordergate.runtime.brokers.types import (
     Ack,
     AdapterConfig,
     BalanceSnapshot,
+    BracketAck,
+    BracketLeg,
     BrokerOrder,
     Fill,
     OrderRequest,
@@ -93,6 +97,7 @@ class RithmicBroker(BrokerAdapter):
         self._baskets: dict[str, str] = {}  # runtime order id → basket id
         self._orders_of: dict[str, str] = {}  # basket id → runtime order id
         self._statuses: dict[str, str] = {}  # basket id → last status emitted
+        self._pending_legs: dict[str, dict[int, str]] = {}  # entry id → bracket_type → leg id
         self._refused: dict[str, str] = {}  # runtime order id → why the exchange rejected it
         self._fills: list[Fill] = []
         self._fill_ids: set[str] = set()
@@ -263,7 +268,9 @@ class RithmicBroker(BrokerAdapter):
         orders = []
         for row in reply.rows:
             if row.template_id == 352:
+                self._claim(row)
                 order = mapping.broker_order(row)
+                order = replace(order, order_id=order.order_id or self._orders_of.get(order.broker_order_id))
                 self._remember(order.order_id, order.broker_order_id)
                 if order.status in ("working", "partially_filled"):
                     orders.append(order)
@@ -316,6 +323,7 @@ class RithmicBroker(BrokerAdapter):
         )
         rows = [r for r in reply.rows if r.template_id == 352 and r.notify_type == mapping.X_FILL]
         for row in rows:
+            self._claim(row)
             self._remember(row.user_tag or None, row.basket_id)
         return rows
 
@@ -327,7 +335,8 @@ class RithmicBroker(BrokerAdapter):
             raise BrokerUnavailable("the order plant is not connected")
         return link
 
-    async def place(self, account: str, request: OrderRequest) -> Ack:
+    async def _order_fields(self, account: str, request: OrderRequest) -> dict[str, object]:
+        """The fields of a 312 (and of a 330's order) for ``request``."""
         symbol, exchange = await self._trading_symbol(request.root, request.symbol)
         route = self._routes.get(exchange)
         if route is None:
@@ -351,20 +360,72 @@ class RithmicBroker(BrokerAdapter):
             fields["price"] = request.price
         if request.type in ("stop", "stop_limit"):
             fields["trigger_price"] = request.stop_price
+        return fields
+
+    async def place(self, account: str, request: OrderRequest) -> Ack:
+        return await self._send_order(312, await self._order_fields(account, request), request.order_id)
+
+    async def _send_order(self, template: int, fields: dict[str, object], order_id: str) -> Ack:
         try:
-            reply = await self._order_link().request(312, **fields)
+            reply = await self._order_link().request(template, **fields)
         except RequestFailed as exc:
             raise BrokerRejected(exc.text or exc.code) from None
         # Under load the data frame may be missing and only the terminal code arrive: the
         # basket id then comes from the notifications, keyed by our user_tag.
-        basket = getattr(reply.last, "basket_id", "") or self._baskets.get(request.order_id, "")
-        self._remember(request.order_id, basket)
+        basket = getattr(reply.last, "basket_id", "") or self._baskets.get(order_id, "")
+        self._remember(order_id, basket)
         # The gateway takes the order (313) and the exchange may refuse it at once: the
         # reject notification then came before the reply, and the order was never working.
-        refused = self._refused.pop(request.order_id, None)
+        refused = self._refused.pop(order_id, None)
         if refused is not None:
             raise BrokerRejected(refused)
-        return mapping_ack(request.order_id, basket)
+        return mapping_ack(order_id, basket)
+
+    supports_brackets = True
+
+    async def place_bracket(
+        self, account: str, entry: OrderRequest, legs: tuple[BracketLeg, ...]
+    ) -> BracketAck:
+        """330, RequestBracketOrder: the order with ``target_ticks`` and ``stop_ticks`` of
+        the contract from its fill, released by the gateway when it fills. Legs at a price,
+        or trailing, are held by the runtime (BracketUnsupported). The released legs are
+        named by the leg each is (``_claim``)."""
+        spec = spec_for(entry.root)
+        tick = spec.tick_size if spec else 0.01
+        fields = await self._order_fields(account, entry)
+        kinds: dict[int, str] = {}
+        for leg in legs:
+            if leg.offset is None or leg.type == "trailing_stop":
+                raise BracketUnsupported(
+                    f"Rithmic brackets here are ticks from the fill, not this {leg.kind}"
+                )
+            ticks = max(1, math.ceil(leg.offset / tick - 1e-9))
+            prefix = "target" if leg.kind == "take_profit" else "stop"
+            fields |= {f"{prefix}_ticks": ticks, f"{prefix}_quantity": entry.qty}
+            kinds[mapping.BRACKET_TARGET if leg.kind == "take_profit" else mapping.BRACKET_STOP] = (
+                leg.order_id
+            )
+        fields |= {
+            "bracket_type": 3 if len(kinds) == 2 else 2 if mapping.BRACKET_TARGET in kinds else 1,
+            "user_type": 3,
+        }
+        self._pending_legs[entry.order_id] = kinds  # the legs may be released before the answer
+        try:
+            ack = await self._send_order(330, fields, entry.order_id)
+        except BrokerRejected:
+            self._pending_legs.pop(entry.order_id, None)
+            raise
+        return BracketAck(ack)
+
+    def _claim(self, m: Any) -> None:
+        """A leg the gateway released is named by the leg it is: the order it came from
+        (``original_basket_id``) and its ``bracket_type`` (2 target, 1 stop)."""
+        if m.user_tag or not m.original_basket_id or m.basket_id in self._orders_of:
+            return
+        entry = self._orders_of.get(m.original_basket_id)
+        leg = self._pending_legs.get(entry or "", {}).pop(m.bracket_type, None)
+        if leg is not None:
+            self._remember(leg, m.basket_id)
 
     async def cancel(self, account: str, order_id: str) -> None:
         basket = self._baskets.get(order_id)
@@ -480,6 +541,7 @@ class RithmicBroker(BrokerAdapter):
             log.warning("%s: Rithmic rejected a message: %s %s", self.name, m.code, m.text)
 
     def _on_order_notification(self, m: Any, now: float) -> None:
+        self._claim(m)
         if m.user_tag and m.basket_id:
             self._remember(m.user_tag, m.basket_id)
         order_id = m.user_tag or self._orders_of.get(m.basket_id)

@@ -32,6 +32,8 @@ AUTO = 2
 PRICE_TYPES: Final = {"limit": LIMIT, "market": MARKET, "stop_limit": STOP_LIMIT, "stop": STOP_MARKET}
 ORDER_TYPES: Final = {v: k for k, v in PRICE_TYPES.items()}
 
+# bracket_type of a leg the gateway released from a bracket order (330)
+BRACKET_TARGET, BRACKET_STOP = 2, 1
 # 351 notify types
 R_OPEN, R_COMPLETE = 13, 15
 # 352 notify types

@@ -107,7 +107,7 @@ FILL = 5  # 352 notify_type of an execution: a replay's rows (3506) are fills an
 # Reply templates (request + 1). The heartbeat reply (19) is not here: heartbeats are not
 # tracked as requests, so 19 arrives as a push that shows the gateway is alive.
 REPLIES: Final = frozenset(
-    {11, 13, 15, 17, 21, 101, 114, 301, 303, 309, 311, 313, 317, 321, 337, 347, 401, 403, 3505, 3507}
+    {11, 13, 15, 17, 21, 101, 114, 301, 303, 309, 311, 313, 317, 321, 331, 337, 347, 401, 403, 3505, 3507}
 )
 
 

@@ -612,8 +612,104 @@ class ReplayExecutionsRequest(_message.Message):
     finish_index: int
     def __init__(self, template_id: _Optional[int] = ..., user_msg: _Optional[_Iterable[str]] = ..., fcm_id: _Optional[str] = ..., ib_id: _Optional[str] = ..., account_id: _Optional[str] = ..., start_index: _Optional[int] = ..., finish_index: _Optional[int] = ...) -> None: ...
 
+class BracketOrderRequest(_message.Message):
+    __slots__ = ("template_id", "user_msg", "user_tag", "window_name", "fcm_id", "ib_id", "account_id", "symbol", "exchange", "quantity", "price", "trigger_price", "transaction_type", "duration", "price_type", "trade_route", "manual_or_auto", "user_type", "bracket_type", "target_quantity", "target_ticks", "stop_quantity", "stop_ticks")
+    TEMPLATE_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_MSG_FIELD_NUMBER: _ClassVar[int]
+    USER_TAG_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_NAME_FIELD_NUMBER: _ClassVar[int]
+    FCM_ID_FIELD_NUMBER: _ClassVar[int]
+    IB_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    EXCHANGE_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    PRICE_FIELD_NUMBER: _ClassVar[int]
+    TRIGGER_PRICE_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTION_TYPE_FIELD_NUMBER: _ClassVar[int]
+    DURATION_FIELD_NUMBER: _ClassVar[int]
+    PRICE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    TRADE_ROUTE_FIELD_NUMBER: _ClassVar[int]
+    MANUAL_OR_AUTO_FIELD_NUMBER: _ClassVar[int]
+    USER_TYPE_FIELD_NUMBER: _ClassVar[int]
+    BRACKET_TYPE_FIELD_NUMBER: _ClassVar[int]
+    TARGET_QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    TARGET_TICKS_FIELD_NUMBER: _ClassVar[int]
+    STOP_QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    STOP_TICKS_FIELD_NUMBER: _ClassVar[int]
+    template_id: int
+    user_msg: _containers.RepeatedScalarFieldContainer[str]
+    user_tag: str
+    window_name: str
+    fcm_id: str
+    ib_id: str
+    account_id: str
+    symbol: str
+    exchange: str
+    quantity: int
+    price: float
+    trigger_price: float
+    transaction_type: int
+    duration: int
+    price_type: int
+    trade_route: str
+    manual_or_auto: int
+    user_type: int
+    bracket_type: int
+    target_quantity: int
+    target_ticks: int
+    stop_quantity: int
+    stop_ticks: int
+    def __init__(self, template_id: _Optional[int] = ..., user_msg: _Optional[_Iterable[str]] = ..., user_tag: _Optional[str] = ..., window_name: _Optional[str] = ..., fcm_id: _Optional[str] = ..., ib_id: _Optional[str] = ..., account_id: _Optional[str] = ..., symbol: _Optional[str] = ..., exchange: _Optional[str] = ..., quantity: _Optional[int] = ..., price: _Optional[float] = ..., trigger_price: _Optional[float] = ..., transaction_type: _Optional[int] = ..., duration: _Optional[int] = ..., price_type: _Optional[int] = ..., trade_route: _Optional[str] = ..., manual_or_auto: _Optional[int] = ..., user_type: _Optional[int] = ..., bracket_type: _Optional[int] = ..., target_quantity: _Optional[int] = ..., target_ticks: _Optional[int] = ..., stop_quantity: _Optional[int] = ..., stop_ticks: _Optional[int] = ...) -> None: ...
+
+class BracketOrderReply(_message.Message):
+    __slots__ = ("template_id", "user_msg", "rq_handler_rp_code", "rp_code", "user_tag", "basket_id", "ssboe", "usecs")
+    TEMPLATE_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_MSG_FIELD_NUMBER: _ClassVar[int]
+    RQ_HANDLER_RP_CODE_FIELD_NUMBER: _ClassVar[int]
+    RP_CODE_FIELD_NUMBER: _ClassVar[int]
+    USER_TAG_FIELD_NUMBER: _ClassVar[int]
+    BASKET_ID_FIELD_NUMBER: _ClassVar[int]
+    SSBOE_FIELD_NUMBER: _ClassVar[int]
+    USECS_FIELD_NUMBER: _ClassVar[int]
+    template_id: int
+    user_msg: _containers.RepeatedScalarFieldContainer[str]
+    rq_handler_rp_code: _containers.RepeatedScalarFieldContainer[str]
+    rp_code: _containers.RepeatedScalarFieldContainer[str]
+    user_tag: str
+    basket_id: str
+    ssboe: int
+    usecs: int
+    def __init__(self, template_id: _Optional[int] = ..., user_msg: _Optional[_Iterable[str]] = ..., rq_handler_rp_code: _Optional[_Iterable[str]] = ..., rp_code: _Optional[_Iterable[str]] = ..., user_tag: _Optional[str] = ..., basket_id: _Optional[str] = ..., ssboe: _Optional[int] = ..., usecs: _Optional[int] = ...) -> None: ...
+
+class BracketUpdates(_message.Message):
+    __slots__ = ("template_id", "fcm_id", "ib_id", "account_id", "basket_id", "stop_ticks", "stop_quantity", "stop_quantity_released", "target_ticks", "target_quantity", "target_quantity_released")
+    TEMPLATE_ID_FIELD_NUMBER: _ClassVar[int]
+    FCM_ID_FIELD_NUMBER: _ClassVar[int]
+    IB_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    BASKET_ID_FIELD_NUMBER: _ClassVar[int]
+    STOP_TICKS_FIELD_NUMBER: _ClassVar[int]
+    STOP_QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    STOP_QUANTITY_RELEASED_FIELD_NUMBER: _ClassVar[int]
+    TARGET_TICKS_FIELD_NUMBER: _ClassVar[int]
+    TARGET_QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    TARGET_QUANTITY_RELEASED_FIELD_NUMBER: _ClassVar[int]
+    template_id: int
+    fcm_id: str
+    ib_id: str
+    account_id: str
+    basket_id: str
+    stop_ticks: int
+    stop_quantity: int
+    stop_quantity_released: int
+    target_ticks: int
+    target_quantity: int
+    target_quantity_released: int
+    def __init__(self, template_id: _Optional[int] = ..., fcm_id: _Optional[str] = ..., ib_id: _Optional[str] = ..., account_id: _Optional[str] = ..., basket_id: _Optional[str] = ..., stop_ticks: _Optional[int] = ..., stop_quantity: _Optional[int] = ..., stop_quantity_released: _Optional[int] = ..., target_ticks: _Optional[int] = ..., target_quantity: _Optional[int] = ..., target_quantity_released: _Optional[int] = ...) -> None: ...
+
 class RithmicOrderNotification(_message.Message):
-    __slots__ = ("template_id", "user_tag", "notify_type", "is_snapshot", "status", "basket_id", "original_basket_id", "fcm_id", "ib_id", "user_id", "account_id", "symbol", "exchange", "trade_exchange", "trade_route", "exchange_order_id", "instrument_type", "completion_reason", "quantity", "quan_release_pending", "price", "trigger_price", "transaction_type", "duration", "price_type", "orig_price_type", "manual_or_auto", "avg_fill_price", "total_fill_size", "total_unfilled_size", "text", "report_text", "remarks", "ssboe", "usecs")
+    __slots__ = ("template_id", "user_tag", "notify_type", "is_snapshot", "status", "basket_id", "original_basket_id", "linked_basket_ids", "bracket_type", "fcm_id", "ib_id", "user_id", "account_id", "symbol", "exchange", "trade_exchange", "trade_route", "exchange_order_id", "instrument_type", "completion_reason", "quantity", "quan_release_pending", "price", "trigger_price", "transaction_type", "duration", "price_type", "orig_price_type", "manual_or_auto", "avg_fill_price", "total_fill_size", "total_unfilled_size", "text", "report_text", "remarks", "ssboe", "usecs")
     TEMPLATE_ID_FIELD_NUMBER: _ClassVar[int]
     USER_TAG_FIELD_NUMBER: _ClassVar[int]
     NOTIFY_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -621,6 +717,8 @@ class RithmicOrderNotification(_message.Message):
     STATUS_FIELD_NUMBER: _ClassVar[int]
     BASKET_ID_FIELD_NUMBER: _ClassVar[int]
     ORIGINAL_BASKET_ID_FIELD_NUMBER: _ClassVar[int]
+    LINKED_BASKET_IDS_FIELD_NUMBER: _ClassVar[int]
+    BRACKET_TYPE_FIELD_NUMBER: _ClassVar[int]
     FCM_ID_FIELD_NUMBER: _ClassVar[int]
     IB_ID_FIELD_NUMBER: _ClassVar[int]
     USER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -656,6 +754,8 @@ class RithmicOrderNotification(_message.Message):
     status: str
     basket_id: str
     original_basket_id: str
+    linked_basket_ids: _containers.RepeatedScalarFieldContainer[str]
+    bracket_type: int
     fcm_id: str
     ib_id: str
     user_id: str
@@ -684,10 +784,10 @@ class RithmicOrderNotification(_message.Message):
     remarks: str
     ssboe: int
     usecs: int
-    def __init__(self, template_id: _Optional[int] = ..., user_tag: _Optional[str] = ..., notify_type: _Optional[int] = ..., is_snapshot: _Optional[bool] = ..., status: _Optional[str] = ..., basket_id: _Optional[str] = ..., original_basket_id: _Optional[str] = ..., fcm_id: _Optional[str] = ..., ib_id: _Optional[str] = ..., user_id: _Optional[str] = ..., account_id: _Optional[str] = ..., symbol: _Optional[str] = ..., exchange: _Optional[str] = ..., trade_exchange: _Optional[str] = ..., trade_route: _Optional[str] = ..., exchange_order_id: _Optional[str] = ..., instrument_type: _Optional[str] = ..., completion_reason: _Optional[str] = ..., quantity: _Optional[int] = ..., quan_release_pending: _Optional[int] = ..., price: _Optional[float] = ..., trigger_price: _Optional[float] = ..., transaction_type: _Optional[int] = ..., duration: _Optional[int] = ..., price_type: _Optional[int] = ..., orig_price_type: _Optional[int] = ..., manual_or_auto: _Optional[int] = ..., avg_fill_price: _Optional[float] = ..., total_fill_size: _Optional[int] = ..., total_unfilled_size: _Optional[int] = ..., text: _Optional[str] = ..., report_text: _Optional[str] = ..., remarks: _Optional[str] = ..., ssboe: _Optional[int] = ..., usecs: _Optional[int] = ...) -> None: ...
+    def __init__(self, template_id: _Optional[int] = ..., user_tag: _Optional[str] = ..., notify_type: _Optional[int] = ..., is_snapshot: _Optional[bool] = ..., status: _Optional[str] = ..., basket_id: _Optional[str] = ..., original_basket_id: _Optional[str] = ..., linked_basket_ids: _Optional[_Iterable[str]] = ..., bracket_type: _Optional[int] = ..., fcm_id: _Optional[str] = ..., ib_id: _Optional[str] = ..., user_id: _Optional[str] = ..., account_id: _Optional[str] = ..., symbol: _Optional[str] = ..., exchange: _Optional[str] = ..., trade_exchange: _Optional[str] = ..., trade_route: _Optional[str] = ..., exchange_order_id: _Optional[str] = ..., instrument_type: _Optional[str] = ..., completion_reason: _Optional[str] = ..., quantity: _Optional[int] = ..., quan_release_pending: _Optional[int] = ..., price: _Optional[float] = ..., trigger_price: _Optional[float] = ..., transaction_type: _Optional[int] = ..., duration: _Optional[int] = ..., price_type: _Optional[int] = ..., orig_price_type: _Optional[int] = ..., manual_or_auto: _Optional[int] = ..., avg_fill_price: _Optional[float] = ..., total_fill_size: _Optional[int] = ..., total_unfilled_size: _Optional[int] = ..., text: _Optional[str] = ..., report_text: _Optional[str] = ..., remarks: _Optional[str] = ..., ssboe: _Optional[int] = ..., usecs: _Optional[int] = ...) -> None: ...
 
 class ExchangeOrderNotification(_message.Message):
-    __slots__ = ("template_id", "user_tag", "notify_type", "is_snapshot", "is_rithmic_internal_msg", "report_type", "status", "basket_id", "original_basket_id", "fcm_id", "ib_id", "user_id", "account_id", "symbol", "exchange", "trade_exchange", "trade_route", "exchange_order_id", "instrument_type", "quantity", "price", "trigger_price", "transaction_type", "duration", "price_type", "orig_price_type", "manual_or_auto", "confirmed_size", "confirmed_time", "confirmed_date", "confirmed_id", "cancelled_size", "cancelled_time", "cancelled_date", "cancelled_id", "fill_price", "fill_size", "fill_time", "fill_date", "fill_id", "avg_fill_price", "total_fill_size", "total_unfilled_size", "currency", "text", "report_text", "remarks", "ssboe", "usecs", "source_ssboe", "source_usecs", "source_nsecs", "exch_receipt_ssboe", "exch_receipt_nsecs")
+    __slots__ = ("template_id", "user_tag", "notify_type", "is_snapshot", "is_rithmic_internal_msg", "report_type", "status", "basket_id", "original_basket_id", "linked_basket_ids", "bracket_type", "fcm_id", "ib_id", "user_id", "account_id", "symbol", "exchange", "trade_exchange", "trade_route", "exchange_order_id", "instrument_type", "quantity", "price", "trigger_price", "transaction_type", "duration", "price_type", "orig_price_type", "manual_or_auto", "confirmed_size", "confirmed_time", "confirmed_date", "confirmed_id", "cancelled_size", "cancelled_time", "cancelled_date", "cancelled_id", "fill_price", "fill_size", "fill_time", "fill_date", "fill_id", "avg_fill_price", "total_fill_size", "total_unfilled_size", "currency", "text", "report_text", "remarks", "ssboe", "usecs", "source_ssboe", "source_usecs", "source_nsecs", "exch_receipt_ssboe", "exch_receipt_nsecs")
     TEMPLATE_ID_FIELD_NUMBER: _ClassVar[int]
     USER_TAG_FIELD_NUMBER: _ClassVar[int]
     NOTIFY_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -697,6 +797,8 @@ class ExchangeOrderNotification(_message.Message):
     STATUS_FIELD_NUMBER: _ClassVar[int]
     BASKET_ID_FIELD_NUMBER: _ClassVar[int]
     ORIGINAL_BASKET_ID_FIELD_NUMBER: _ClassVar[int]
+    LINKED_BASKET_IDS_FIELD_NUMBER: _ClassVar[int]
+    BRACKET_TYPE_FIELD_NUMBER: _ClassVar[int]
     FCM_ID_FIELD_NUMBER: _ClassVar[int]
     IB_ID_FIELD_NUMBER: _ClassVar[int]
     USER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -751,6 +853,8 @@ class ExchangeOrderNotification(_message.Message):
     status: str
     basket_id: str
     original_basket_id: str
+    linked_basket_ids: _containers.RepeatedScalarFieldContainer[str]
+    bracket_type: int
     fcm_id: str
     ib_id: str
     user_id: str
@@ -796,7 +900,7 @@ class ExchangeOrderNotification(_message.Message):
     source_nsecs: int
     exch_receipt_ssboe: int
     exch_receipt_nsecs: int
-    def __init__(self, template_id: _Optional[int] = ..., user_tag: _Optional[str] = ..., notify_type: _Optional[int] = ..., is_snapshot: _Optional[bool] = ..., is_rithmic_internal_msg: _Optional[bool] = ..., report_type: _Optional[str] = ..., status: _Optional[str] = ..., basket_id: _Optional[str] = ..., original_basket_id: _Optional[str] = ..., fcm_id: _Optional[str] = ..., ib_id: _Optional[str] = ..., user_id: _Optional[str] = ..., account_id: _Optional[str] = ..., symbol: _Optional[str] = ..., exchange: _Optional[str] = ..., trade_exchange: _Optional[str] = ..., trade_route: _Optional[str] = ..., exchange_order_id: _Optional[str] = ..., instrument_type: _Optional[str] = ..., quantity: _Optional[int] = ..., price: _Optional[float] = ..., trigger_price: _Optional[float] = ..., transaction_type: _Optional[int] = ..., duration: _Optional[int] = ..., price_type: _Optional[int] = ..., orig_price_type: _Optional[int] = ..., manual_or_auto: _Optional[int] = ..., confirmed_size: _Optional[int] = ..., confirmed_time: _Optional[str] = ..., confirmed_date: _Optional[str] = ..., confirmed_id: _Optional[str] = ..., cancelled_size: _Optional[int] = ..., cancelled_time: _Optional[str] = ..., cancelled_date: _Optional[str] = ..., cancelled_id: _Optional[str] = ..., fill_price: _Optional[float] = ..., fill_size: _Optional[int] = ..., fill_time: _Optional[str] = ..., fill_date: _Optional[str] = ..., fill_id: _Optional[str] = ..., avg_fill_price: _Optional[float] = ..., total_fill_size: _Optional[int] = ..., total_unfilled_size: _Optional[int] = ..., currency: _Optional[str] = ..., text: _Optional[str] = ..., report_text: _Optional[str] = ..., remarks: _Optional[str] = ..., ssboe: _Optional[int] = ..., usecs: _Optional[int] = ..., source_ssboe: _Optional[int] = ..., source_usecs: _Optional[int] = ..., source_nsecs: _Optional[int] = ..., exch_receipt_ssboe: _Optional[int] = ..., exch_receipt_nsecs: _Optional[int] = ...) -> None: ...
+    def __init__(self, template_id: _Optional[int] = ..., user_tag: _Optional[str] = ..., notify_type: _Optional[int] = ..., is_snapshot: _Optional[bool] = ..., is_rithmic_internal_msg: _Optional[bool] = ..., report_type: _Optional[str] = ..., status: _Optional[str] = ..., basket_id: _Optional[str] = ..., original_basket_id: _Optional[str] = ..., linked_basket_ids: _Optional[_Iterable[str]] = ..., bracket_type: _Optional[int] = ..., fcm_id: _Optional[str] = ..., ib_id: _Optional[str] = ..., user_id: _Optional[str] = ..., account_id: _Optional[str] = ..., symbol: _Optional[str] = ..., exchange: _Optional[str] = ..., trade_exchange: _Optional[str] = ..., trade_route: _Optional[str] = ..., exchange_order_id: _Optional[str] = ..., instrument_type: _Optional[str] = ..., quantity: _Optional[int] = ..., price: _Optional[float] = ..., trigger_price: _Optional[float] = ..., transaction_type: _Optional[int] = ..., duration: _Optional[int] = ..., price_type: _Optional[int] = ..., orig_price_type: _Optional[int] = ..., manual_or_auto: _Optional[int] = ..., confirmed_size: _Optional[int] = ..., confirmed_time: _Optional[str] = ..., confirmed_date: _Optional[str] = ..., confirmed_id: _Optional[str] = ..., cancelled_size: _Optional[int] = ..., cancelled_time: _Optional[str] = ..., cancelled_date: _Optional[str] = ..., cancelled_id: _Optional[str] = ..., fill_price: _Optional[float] = ..., fill_size: _Optional[int] = ..., fill_time: _Optional[str] = ..., fill_date: _Optional[str] = ..., fill_id: _Optional[str] = ..., avg_fill_price: _Optional[float] = ..., total_fill_size: _Optional[int] = ..., total_unfilled_size: _Optional[int] = ..., currency: _Optional[str] = ..., text: _Optional[str] = ..., report_text: _Optional[str] = ..., remarks: _Optional[str] = ..., ssboe: _Optional[int] = ..., usecs: _Optional[int] = ..., source_ssboe: _Optional[int] = ..., source_usecs: _Optional[int] = ..., source_nsecs: _Optional[int] = ..., exch_receipt_ssboe: _Optional[int] = ..., exch_receipt_nsecs: _Optional[int] = ...) -> None: ...
 
 class PnlUpdatesRequest(_message.Message):
     __slots__ = ("template_id", "user_msg", "request", "fcm_id", "ib_id", "account_id", "rms_updates_only")

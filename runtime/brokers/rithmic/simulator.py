@@ -30,7 +30,7 @@ from typing import Any, Final
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from ordergate.policy import symbol_root
+from ordergate.policy import spec_for, symbol_root
 from ordergate.runtime.brokers.base import AdapterConfig, Harness, SimLogin
 from ordergate.runtime.brokers.errors import BrokerRejected, OrderNotOpen
 from ordergate.runtime.brokers.exchange import (
@@ -53,7 +53,15 @@ from ordergate.runtime.brokers.rithmic.protocol import (
     State,
     reject,
 )
-from ordergate.runtime.brokers.types import BrokerOrder, OrderRequest
+from ordergate.runtime.brokers.rithmic.sim_brackets import (
+    STOP,
+    TARGET,
+    LegOf,
+    bracket_update,
+    leg_fields,
+    legs_of,
+)
+from ordergate.runtime.brokers.types import BracketLeg, BrokerOrder, OrderRequest
 
 # System names as a production gateway lists them (a recorded 17), and the test system.
 SYSTEMS: Final = (
@@ -80,7 +88,7 @@ BAD_INPUT: Final = ("6", "bad input")
 # Templates each plant serves beyond the shared ones (login, logout, heartbeat, reference data).
 PLANT_TEMPLATES: Final[dict[Plant, frozenset[int]]] = {
     Plant.TICKER: frozenset({100, 113}),
-    Plant.ORDER: frozenset({300, 302, 308, 310, 312, 316, 320, 336, 346, 3504, 3506}),
+    Plant.ORDER: frozenset({300, 302, 308, 310, 312, 316, 320, 330, 336, 346, 3504, 3506}),
     Plant.PNL: frozenset({400, 402}),
     Plant.HISTORY: frozenset(),
     Plant.REPOSITORY: frozenset(),
@@ -95,6 +103,7 @@ class _Client:
     session: ServerSession = field(default_factory=ServerSession)
     order_accounts: set[str] = field(default_factory=set)
     pnl_accounts: set[str] = field(default_factory=set)
+    bracket_accounts: set[str] = field(default_factory=set)
     quotes: dict[str, tuple[str, str, int]] = field(default_factory=dict)  # root → symbol, exchange, bits
     outbox: asyncio.Queue[bytes | None] = field(default_factory=asyncio.Queue)
 
@@ -133,6 +142,8 @@ class RithmicSimulator:
         self._symbols: dict[tuple[str, str], str] = {}  # (account, root) → trading symbol
         self._internal = 0
         self._traded: dict[str, set[str]] = {}  # account → roots with a position this session
+        self._legs: dict[str, LegOf] = {}  # exchange id of a bracket leg → its bracket
+        self._brackets: dict[str, Any] = {}  # entry basket → its 330, until its legs are out
         self._unsubscribe = exchange.subscribe(self._on_exchange)
 
     # ------------------------------------------------------------ lifecycle
@@ -271,7 +282,7 @@ class RithmicSimulator:
             return session.reply(request, rp_code=BAD_INPUT)
         account = getattr(m, "account_id", "")
         if (
-            template in (308, 320, 336, 346, 3504, 3506, 400, 402, 312, 316)
+            template in (308, 320, 330, 336, 346, 3504, 3506, 400, 402, 312, 316)
             and account not in self._accounts()
         ):
             return session.reply(request, rp_code=("6", f"bad input: unknown account {account!r}"))
@@ -306,7 +317,11 @@ class RithmicSimulator:
         if template in (308, 336):
             if template == 308:
                 client.order_accounts.add(account)
+            else:
+                client.bracket_accounts.add(account)
             return session.reply(request)
+        if template == 330:
+            return self._bracket_order(session, request, account)
         if template == 312:
             return self._new_order(session, request, account)
         if template == 316:
@@ -359,7 +374,32 @@ class RithmicSimulator:
             **self.ids,
         )
 
-    def _new_order(self, session: ServerSession, request: Request, account: str) -> list[bytes]:
+    def _bracket_order(self, session: ServerSession, request: Request, account: str) -> list[bytes]:
+        """330: the order goes to the exchange with its legs (sim_brackets)."""
+        m: Any = request.message
+        tick = self.reference_overrides.get(symbol_root(m.symbol), (None, None))[0]
+        spec = spec_for(symbol_root(m.symbol))
+        legs = legs_of(
+            m,
+            tick or (spec.tick_size if spec else 0.01),
+            lambda: f"{mapping.INTERNAL}{self._next_internal()}",
+        )
+        if isinstance(legs, str):
+            return session.reply(request, rp_code=("6", legs), last={"user_tag": m.user_tag})
+        return self._new_order(session, request, account, legs)
+
+    def _released(self, entry: BrokerOrder, legs: list[BrokerOrder]) -> None:
+        """Name a bracket's legs to its notifications, before the exchange releases them."""
+        ids = [leg.broker_order_id for leg in legs]
+        for leg, sibling in zip(legs, reversed(ids), strict=True):
+            kind = TARGET if leg.type == "limit" else STOP
+            self._legs[leg.broker_order_id] = LegOf(
+                entry.broker_order_id, kind, sibling if len(ids) == 2 else None
+            )
+
+    def _new_order(
+        self, session: ServerSession, request: Request, account: str, legs: tuple[BracketLeg, ...] = ()
+    ) -> list[bytes]:
         m: Any = request.message
         kind = mapping.ORDER_TYPES.get(m.price_type)
         if (
@@ -382,7 +422,12 @@ class RithmicSimulator:
             m.trigger_price if kind in ("stop", "stop_limit") else None,
         )
         try:
-            info = self.exchange.submit(account, order)
+            if legs:  # its events wait for the reply (_serve_frame): the legs are named first
+                info, placed = self.exchange.submit_bracket(account, order, legs)
+                self._released(info, placed)
+                self._brackets[info.broker_order_id] = m
+            else:
+                info = self.exchange.submit(account, order)
         except BrokerRejected:
             # The gateway took the order; the exchange refused it: a REJECT notification follows.
             found = self.exchange.find(account, order.order_id)
@@ -442,6 +487,8 @@ class RithmicSimulator:
     def _show_orders(self, client: _Client, request: Request, account: str) -> list[bytes]:
         for order in self.exchange.open_orders(account):
             base = mapping.order_fields(order, exchange_of(order.root), self.ids)
+            if (leg := self._legs.get(order.broker_order_id)) is not None:
+                base |= leg_fields(leg)
             status = {
                 "notify_type": mapping.X_STATUS,
                 "status": "open",
@@ -471,6 +518,8 @@ class RithmicSimulator:
                 order, filled_qty=done[key], status="filled" if done[key] >= order.qty else "partially_filled"
             )
             base = mapping.order_fields(then, exchange_of(order.root), self.ids)
+            if (leg := self._legs.get(key)) is not None:
+                base |= leg_fields(leg)
             for template_id, fields in mapping.fill_notifications(fill, then, base, paid[key] / done[key]):
                 if template_id == 352:
                     client.send(client.session.push(352, **fields, is_snapshot=True))
@@ -571,6 +620,15 @@ class RithmicSimulator:
     def _order_event(self, event: OrderChanged | Traded) -> None:
         order = event.order
         base = mapping.order_fields(order, exchange_of(order.root), self.ids)
+        leg = self._legs.get(order.broker_order_id)
+        if leg is not None:
+            base |= leg_fields(leg)
+            bracket = self._brackets.pop(leg.entry_basket, None)
+            if bracket is not None and isinstance(event, OrderChanged) and order.status == "working":
+                update = bracket_update(bracket, leg.entry_basket, order.qty, self.ids)
+                for client in list(self._clients):
+                    if order.account in client.bracket_accounts:
+                        client.send(client.session.push(353, **update))
         if isinstance(event, Traded):
             fills = [
                 f for f in self.exchange.fills(order.account) if f.broker_order_id == order.broker_order_id
