@@ -100,6 +100,7 @@ class PgLink:
         self._thread = threading.Thread(target=self._loop.run_forever, name="ordergate-pg", daemon=True)
         self._thread.start()
         self._conn: Any = None
+        self.trips = 0  # calls waited on: what the store bench counts per order
         try:
             self._conn = self.run(self._connect)
         except StoreError:
@@ -122,6 +123,7 @@ class PgLink:
                     self._conn.terminate()  # the next call outside a transaction opens a new one
                 raise StoreError(describe(exc, self.where)) from exc
 
+        self.trips += 1
         return asyncio.run_coroutine_threadsafe(guarded(), self._loop).result()
 
     @property

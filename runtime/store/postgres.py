@@ -127,19 +127,23 @@ class PostgresStore(PgRecords):
                 self._end(commit=True)
 
     def _begin(self) -> None:
+        # BEGIN itself waits for the first statement (``_ensure_tx``): it goes in the same
+        # trip to the loop, and a transaction that writes nothing costs nothing
         self._link.reconnect_if_lost()
         self._claimed = set()
+        self._tx = None
 
-        async def begin() -> Any:
+    async def _ensure_tx(self) -> None:
+        if self._depth and self._tx is None:
             tx = self._link.conn.transaction()
             await tx.start()
-            return tx
-
-        self._tx = self._link.run(begin)
+            self._tx = tx
 
     def _end(self, commit: bool) -> None:
         tx, self._tx = self._tx, None
         self._claimed = set()
+        if tx is None:  # nothing was said to the server
+            return
         if commit:
             try:
                 self._link.run(tx.commit)
@@ -180,6 +184,7 @@ class PostgresStore(PgRecords):
         claims = self._claims(account)
 
         async def statement() -> Any:
+            await self._ensure_tx()
             conn = self._link.conn
             for key, lease in claims:
                 await self._claim(account or "", key, lease)
@@ -209,10 +214,14 @@ class PostgresStore(PgRecords):
         return int(self._run("fetchval", sql, args, account) or 0)
 
     def _read(self, sql: str, *args: Any) -> list[Any]:
+        async def read() -> Any:
+            await self._ensure_tx()  # a read inside a transaction sees what it holds
+            return await self._link.conn.fetch(sql, *args)
+
         with self._lock:
             if self._depth == 0:
                 self._link.reconnect_if_lost()
-            return list(self._link.run(lambda: self._link.conn.fetch(sql, *args)))
+            return list(self._link.run(read))
 
     def bulk(self, job: Callable[[Any], Awaitable[T]]) -> T:
         """``job(connection)`` in one transaction of its own on the store's loop: for tools
