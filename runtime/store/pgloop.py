@@ -31,6 +31,11 @@ CONNECT_SECONDS = 10.0
 # long enough for an advisory lock held by another instance's order transaction (those
 # last milliseconds); short enough that a wedged server is reported, not waited on forever
 COMMAND_SECONDS = 30.0
+# The longest a write waits for a lock another instance holds (an account's advisory
+# lock, a row): the caller's event loop waits with it, and an instance that stalls
+# cannot renew its leases. Past it the write fails (the order is answered 503) and the
+# connection is kept.
+LOCK_WAIT = "5s"
 
 
 def redacted(url: str) -> str:
@@ -55,6 +60,8 @@ def describe(exc: BaseException, where: str) -> str:
         return f"PostgreSQL at {where} refused the password (check the store URL's credentials)"
     if isinstance(exc, asyncpg.InvalidAuthorizationSpecificationError):
         return f"PostgreSQL at {where} refused the login: {exc}"
+    if isinstance(exc, asyncpg.LockNotAvailableError):
+        return f"PostgreSQL at {where}: another instance held the lock for longer than {LOCK_WAIT}; nothing was written"
     if isinstance(exc, asyncpg.InvalidCatalogNameError):
         return f"PostgreSQL at {where}: the database does not exist ({exc}); create it first"
     if isinstance(exc, ConnectionRefusedError | OSError) and not isinstance(exc, TimeoutError):
@@ -108,7 +115,14 @@ class PgLink:
             raise
 
     async def _connect(self) -> Any:
-        return await asyncpg.connect(self.url, timeout=CONNECT_SECONDS, command_timeout=COMMAND_SECONDS)
+        conn = await asyncpg.connect(self.url, timeout=CONNECT_SECONDS, command_timeout=COMMAND_SECONDS)
+        try:
+            # named for pg_stat_activity, so an operator sees which sessions are the stores'
+            await conn.execute(f"SET application_name = 'ordergate-store'; SET lock_timeout = '{LOCK_WAIT}'")
+        except BaseException:
+            conn.terminate()
+            raise
+        return conn
 
     def run(self, job: Callable[[], Awaitable[T]]) -> T:
         """Run ``job()`` on the store's loop and wait for it; driver errors become StoreError."""

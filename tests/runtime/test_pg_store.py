@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 import asyncpg
 import pytest
 
-from ordergate.runtime.store import MIGRATIONS, LeaseLost, StoreError
+from ordergate.runtime.store import MIGRATIONS, LeaseLost, StoreError, pgloop
 from ordergate.runtime.store.pgloop import redacted
 from ordergate.runtime.store.postgres import PostgresStore, account_key
 from tests.runtime.cluster_helpers import pg_url  # noqa: F401  (a fixture)
@@ -83,6 +83,22 @@ def test_the_advisory_lock_holds_a_second_instance_writing_the_same_account_unti
     thread.join(WAIT)
     assert out == [None]
     assert first.positions("A1") == {"ES": (5, 6001.0)}  # the second write came after the first
+
+
+def test_a_lock_held_past_the_lock_wait_fails_the_write_and_the_store_goes_on(
+    stores: Callable[[], PostgresStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pgloop, "LOCK_WAIT", "300ms")  # read when a store connects
+    first, second = stores(), stores()
+    with first.transaction():
+        first.set_position("A1", "ES", 1, 6000.0)
+        waited = pytest.raises(StoreError, match="held the lock for longer than 300ms; nothing was written")
+        with waited, second.transaction():
+            second.add_breach("B2", "t", "c", "lock", "m", "d")  # another account: written at once
+            second.set_position("A1", "ES", 9, 6000.0)  # waits on A1's lock, past the wait
+    assert second.breaches() == []  # the whole transaction rolled back
+    second.set_position("A1", "ES", 2, 6000.0)  # and its connection serves the next one
+    assert first.positions("A1") == {"ES": (2, 6000.0)}
 
 
 def test_the_advisory_lock_does_not_hold_other_accounts(stores: Callable[[], PostgresStore]) -> None:
