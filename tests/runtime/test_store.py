@@ -1,4 +1,6 @@
-"""The SQLite store: WAL checkpoints run beside the writer, never inside its commits."""
+"""The SQLite store: WAL checkpoints run beside the writer, never inside its commits.
+
+What every engine does the same is in test_store_contract.py, run on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -44,50 +46,3 @@ def test_closing_the_store_stops_its_checkpointer_at_once(tmp_path: Path) -> Non
     store.close()
     assert not thread.is_alive()
     assert time.monotonic() - t0 < 1
-
-
-def test_a_fill_id_is_stored_once_and_fills_without_one_are_all_kept(tmp_path: Path) -> None:
-    from ordergate.runtime.store import FillRow
-
-    store = SqliteStore(tmp_path / "state.db")
-    try:
-
-        def row(fill_id: str | None) -> FillRow:
-            return FillRow("A1", "og-1", 1.0, "ES", "buy", 1, 6000.0, 0.0, True, "d", "w", fill_id)
-
-        assert store.add_fill(row("F-1")) is True
-        assert store.add_fill(row("F-1")) is False  # a repeated report of the same fill
-        assert store.add_fill(row(None)) is True and store.add_fill(row(None)) is True
-        assert store.realized_since("A1", "d", "w")[3] == 3 and store.last_fill_ts("A1") == 1.0
-    finally:
-        store.close()
-
-
-def test_open_orders_are_those_the_broker_has_not_finished(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "state.db")
-    try:
-        for n, status in enumerate(
-            (
-                "submitted",
-                "working",
-                "partially_filled",
-                "unconfirmed",
-                "held",
-                "filled",
-                "cancelled",
-                "rejected",
-            )
-        ):
-            store.save_order(
-                f"o{n}", "A1", {"id": f"o{n}", "status": status}, status, status == "held", f"t{n}"
-            )
-        assert [o["status"] for o in store.open_orders("A1")] == [
-            "submitted",
-            "working",
-            "partially_filled",
-            "unconfirmed",
-            "held",
-        ]
-        assert store.order("o5") == {"id": "o5", "status": "filled"} and store.order("nope") is None
-    finally:
-        store.close()

@@ -114,6 +114,23 @@ def test_orders_are_saved_updated_listed_open_and_paged_newest_first(store: Stor
     assert [o["id"] for o in rest] == ["og-0"]
 
 
+def test_open_orders_are_those_the_broker_has_not_finished(store: Store) -> None:
+    statuses = (
+        "submitted",
+        "working",
+        "partially_filled",
+        "unconfirmed",
+        "held",
+        "filled",
+        "cancelled",
+        "rejected",
+    )
+    for n, status in enumerate(statuses):
+        store.save_order(f"o{n}", "A1", {"id": f"o{n}", "status": status}, status, status == "held", f"t{n}")
+    assert [o["status"] for o in store.open_orders("A1")] == list(statuses[:5])
+    assert store.order("o5") == {"id": "o5", "status": "filled"}
+
+
 def test_the_first_idempotent_answer_stays(store: Store) -> None:
     assert store.idempotent_get("A1", "k", "2026-11-23") is None
     store.idempotent_put("A1", "k", "2026-11-23", 201, {"order": "og-1"})
