@@ -120,8 +120,10 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         action="append",
         default=[],
         metavar="ID[:BALANCE]",
-        help="paper accounts to create",
+        help="paper: the accounts to create; a real broker: its paper account, one of its own "
+        "accounts by id or else a built-in one filled at the connection's quotes",
     )
+    p.add_argument("--live-account", metavar="ID", help="the account a webhook with mode: live trades")
     p.add_argument("--execution", choices=("broker_native", "managed"), default="broker_native")
     p.set_defaults(handler=cmd_connection_add)
     for action, help_ in (
@@ -534,14 +536,23 @@ def _paper_accounts(items: list[str]) -> list[dict[str, Any]]:
     return accounts
 
 
+def _paper_of(item: str, discovered: list[str]) -> str | dict[str, Any]:
+    """A broker connection's paper account: one of its own accounts, else a built-in one."""
+    if item in discovered:
+        return item
+    return _paper_accounts([item])[0]
+
+
 def cmd_connection_add(args: argparse.Namespace) -> int:
     # every field is read and checked before the first call: a mistake changes nothing
     sources = secret_input.Sources(sys.stdin, os.environ)
     given = secret_input.split(args.set)
     secret_input.refuse_literal_secrets(given, secret_input.ALWAYS_SECRET)
     fields: dict[str, Any] = dict(secret_input.resolve(given, sources))
-    if args.paper_account:
+    if args.paper_account and args.broker == "paper":
         fields["accounts"] = _paper_accounts(args.paper_account)
+    elif len(args.paper_account) > 1:
+        raise UsageError("--paper-account: a broker connection has one paper account")
     step1: dict[str, Any] = {"broker": args.broker}
     if args.name:
         step1["name"] = args.name
@@ -568,7 +579,11 @@ def cmd_connection_add(args: argparse.Namespace) -> int:
         for item in args.account:
             ident, _, nick = item.partition(":")
             chosen.append({"id": ident, "import": True, **({"nickname": nick} if nick else {})})
-    body = {"accounts": chosen, "execution": args.execution}
+    body: dict[str, Any] = {"accounts": chosen, "execution": args.execution}
+    if args.live_account:
+        body["live_account"] = args.live_account
+    if args.paper_account and args.broker != "paper":
+        body["paper_account"] = _paper_of(args.paper_account[0], [a["id"] for a in found["accounts"]])
     return _show(
         args,
         *_call(args, "POST", f"/v1/connections/drafts/{draft['draft']}/accounts", body),

@@ -12,11 +12,20 @@ Runtime config file or are added through the API in three steps, as the seeds de
 
 Credentials of API-added connections are sealed in the vault under the record
 ``connection:<name>``; the store keeps only the non-secret settings.
+
+Step 3 may also name the connection's ``live_account`` (one of the accounts imported)
+and its ``paper_account``: one of the broker's own demo accounts imported with it, by
+id, or ``{id, balance, nickname?}`` for a built-in paper account filled at the
+connection's own quotes (``brokers/builtin_paper.py``), as a config file's connection
+does. They are kept with the connection's stored settings (under those two keys, which
+its adapter never sees), shown in ``GET /v1/connections``, and a webhook's ``mode``
+picks between them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import secrets
 from dataclasses import dataclass, field
@@ -77,13 +86,35 @@ class ConnectionSpec:
     # a built-in paper account beside the broker's own ({id, balance, nickname}), filled at
     # the connection's quotes (brokers/builtin_paper.py)
     paper_account: dict[str, Any] | None = None
+    paper_ref: str | None = None  # or one of the broker's own accounts as the paper one
+    live_account: str | None = None
+
+    def __post_init__(self) -> None:
+        # an API connection's live and paper accounts are stored with its settings; the
+        # adapter is built from the settings without them
+        live, paper = self.settings.pop("live_account", None), self.settings.pop("paper_account", None)
+        if isinstance(live, str):
+            self.live_account = live
+        if isinstance(paper, dict):
+            self.paper_account = paper
+        elif isinstance(paper, str):
+            self.paper_ref = paper
+
+    @property
+    def paper_account_id(self) -> str | None:
+        return str(self.paper_account["id"]) if self.paper_account else self.paper_ref
 
     def to_store(self) -> dict[str, Any]:
+        settings = dict(self.settings)
+        if self.live_account:
+            settings["live_account"] = self.live_account
+        if self.paper_account or self.paper_ref:
+            settings["paper_account"] = self.paper_account or self.paper_ref
         return {
             "broker": self.broker,
             "execution": self.execution,
             "mode": self.mode,
-            "settings": self.settings,
+            "settings": settings,
             "accounts": self.accounts,
         }
 
@@ -119,6 +150,8 @@ def config_spec(conn: ConnectionConfig) -> ConnectionSpec:
         accounts=[{"id": a.id, "nickname": a.nickname, "balance": a.balance} for a in conn.accounts or ()],
         adopt=conn.broker != "paper" and not conn.accounts,
         paper_account=conn.builtin_paper.model_dump() if conn.builtin_paper else None,
+        paper_ref=conn.paper_account if isinstance(conn.paper_account, str) else None,
+        live_account=conn.live_account,
     )
 
 
@@ -485,8 +518,10 @@ class ConnectionManager:
             raise RequestError(
                 "mode", f"connection mode is for ProjectX connections: {', '.join(CONNECTION_MODES)}"
             )
-        self.check_plan(extra_connections=1, extra_accounts=len(chosen))
+        live, paper_ref, builtin = self._live_and_paper(draft, body, chosen)
+        self.check_plan(extra_connections=1, extra_accounts=len(chosen) + (builtin is not None))
         spec = ConnectionSpec(draft.name, draft.broker, "api", execution, mode, draft.settings, chosen)
+        spec.live_account, spec.paper_ref, spec.paper_account = live, paper_ref, builtin
         if draft.broker == "paper":
             spec.settings["accounts"] = chosen
         await self.add(spec, draft.credentials)
@@ -494,6 +529,62 @@ class ConnectionManager:
         if draft.authorized:  # the token is sealed under the connection's own record now
             self.rt.core.store.delete_secret(f"draft:{draft.id}")
         return self.view(spec.name)
+
+    def _live_and_paper(
+        self, draft: Draft, body: dict[str, Any], chosen: list[dict[str, Any]]
+    ) -> tuple[str | None, str | None, dict[str, Any] | None]:
+        """Step 3's ``live_account`` and ``paper_account``: (live id, the broker's account
+        as the paper one, a built-in paper account), every field checked."""
+        ids = [c["id"] for c in chosen]
+        live = body.get("live_account")
+        if live is not None and live not in ids:
+            raise RequestError("live_account", f"must be one of the accounts imported: {', '.join(ids)}")
+        paper = body.get("paper_account")
+        if paper is None:
+            return live, None, None
+        if isinstance(paper, str):
+            if paper not in ids or paper == live:
+                raise RequestError(
+                    "paper_account",
+                    f"a broker account as the paper one must be imported and not the live one: {', '.join(ids)}",
+                )
+            return live, paper, None
+        if draft.broker == "paper":
+            raise RequestError(
+                "paper_account", "every account of a paper connection is a paper account already"
+            )
+        return live, None, self._builtin_paper(paper, ids)
+
+    def _builtin_paper(self, paper: Any, imported: list[str]) -> dict[str, Any]:
+        fields = ("id", "balance", "nickname")
+        if not isinstance(paper, dict):
+            raise RequestError(
+                "paper_account", 'must be an imported account\'s id, or {"id": "PAPER-1", "balance": 50000}'
+            )
+        unknown = sorted(set(paper) - set(fields))
+        if unknown:
+            raise RequestError(f"paper_account.{unknown[0]}", f"unknown field; fields: {', '.join(fields)}")
+        ident = paper.get("id")
+        if not isinstance(ident, str) or not ident.strip() or len(ident) > 64:
+            raise RequestError("paper_account.id", "must be an id of 1 to 64 characters")
+        taken = set(imported) | set(self.rt.core.accounts)
+        if ident in taken:
+            raise Conflict(
+                "paper_account.id", f"an account {ident!r} exists already; a paper account needs its own id"
+            )
+        balance = paper.get("balance", 50_000)
+        if (
+            isinstance(balance, bool)
+            or not isinstance(balance, int | float)
+            or not 0 <= balance <= MAX_BALANCE
+        ):
+            raise RequestError(
+                "paper_account.balance", f"must be a number of dollars from 0 to {MAX_BALANCE:,.0f}"
+            )
+        nickname = paper.get("nickname")
+        if nickname is not None and (not isinstance(nickname, str) or len(nickname) > 64):
+            raise RequestError("paper_account.nickname", "must be text of at most 64 characters, or null")
+        return {"id": ident, "balance": float(balance), "nickname": nickname}
 
     def check_plan(self, extra_connections: int = 0, extra_accounts: int = 0) -> None:
         refusal = plan_refusal(
@@ -516,6 +607,8 @@ class ConnectionManager:
         self.register(spec, adapter)
         for a in spec.accounts:
             rt.add_account(spec.name, a["id"], a.get("nickname"), float(a.get("balance", 50_000)))
+        if (paper := spec.paper_account) is not None:  # filled at this connection's own quotes
+            rt.add_account(spec.name, paper["id"], paper.get("nickname"), float(paper["balance"]))
         await self.start(spec.name)
         rt.core.bus.publish(
             "connection_added",
@@ -638,9 +731,7 @@ class ConnectionManager:
             )
         execution, mode = body.get("execution", spec.execution), body.get("mode", spec.mode)
         if spec.origin == "api":  # stored first: a store failure leaves the running spec as it was
-            changed = ConnectionSpec(
-                spec.name, spec.broker, spec.origin, execution, mode, spec.settings, spec.accounts
-            )
+            changed = dataclasses.replace(spec, execution=execution, mode=mode)
             self.rt.core.store.save_connection(
                 name, spec.broker, changed.to_store(), self.rt.core.now().isoformat()
             )
@@ -669,6 +760,14 @@ class ConnectionManager:
             "mode": spec.mode,
             "accounts": sorted(s.id for s in self.rt.core.accounts.values() if s.connection == name),
             "last_heartbeat": datetime.fromtimestamp(beat, UTC).isoformat() if beat else None,
+            "live_account": spec.live_account,
+            "paper_account": (
+                {**spec.paper_account, "builtin": True}
+                if spec.paper_account
+                else {"id": spec.paper_ref, "builtin": False}
+                if spec.paper_ref
+                else None
+            ),
         }
 
     def views(self) -> list[dict[str, Any]]:

@@ -36,12 +36,13 @@ from pydantic import ValidationError
 
 from ordergate.policy import symbol_root
 from ordergate.policy.calendar import parse_duration
-from ordergate.policy.models import ConnectionConfig, WebhookConfig
+from ordergate.policy.models import WebhookConfig
 from ordergate.runtime.errors import BadRequest, Conflict, NotFound, RequestError
 from ordergate.runtime.signals import SignalQueue
 from ordergate.runtime.webhook import parse_alert, signal_id
 
 if TYPE_CHECKING:
+    from ordergate.runtime.connections import ConnectionSpec
     from ordergate.runtime.service import Runtime
 
 __all__ = ["EDITABLE", "Forbidden", "Target", "WebhookDesk", "sender_address"]
@@ -191,8 +192,10 @@ class WebhookDesk:
 
     # ---- targets: accounts, and live or paper
 
-    def _connections(self) -> dict[str, ConnectionConfig]:
-        return {c.name: c for c in self.rt.config.connections}
+    def _connections(self) -> dict[str, ConnectionSpec]:
+        """Every connection, from the config file or added through the API, with its
+        ``live_account`` and paper account."""
+        return dict(self.rt.connections.specs)
 
     def _kind(self, account: str, connection: str) -> str:
         conn = self._connections().get(connection)
