@@ -10,9 +10,15 @@ locks, once per transaction), so orders that are decided together commit togethe
    written yet, and nothing the order changes in memory is visible yet: the gateway
    makes an order's effects visible (the live order book, the event stream, the log,
    the metrics) only once ``commit`` has returned.
-2. The first member of a group schedules the flush with ``call_soon``. Every order
-   whose handler runs in the same turn of the loop joins the group before it runs:
-   requests that arrived together are decided together.
+2. A group is worth waiting for only if another order can still join it: a request
+   that has arrived but whose handler has not started yet (``arrive`` counts them as
+   the server creates their tasks, ``start`` as the tasks begin; runtime/server.py).
+   With none on its way, a member commits at once, alone, and pays no extra turn of
+   the loop: orders of one account are decided one after the other, and such a stream
+   would otherwise wait a turn per order. With one on its way, the first member of the
+   group schedules the flush with ``call_soon``, and every order whose handler runs in
+   the same turn joins the group before it runs: requests that arrived together are
+   committed together.
 3. The flush runs every member's writes in one ``store.transaction()``, in the order
    they were handed in, and commits once. It runs in one callback, so no other code
    can write between the group's statements and find its own work swept into it.
@@ -52,12 +58,24 @@ class GroupCommit:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._pending: list[tuple[Writes, asyncio.Future[None]]] = []
+        self.arriving = 0  # requests whose handlers have not started yet
         self.groups = 0  # groups committed or failed, for the benchmark's figures
         self.members = 0  # their members
+
+    def arrive(self) -> None:
+        """A request has arrived; its handler will start in a later turn of the loop."""
+        self.arriving += 1
+
+    def start(self) -> None:
+        """A request's handler has started: whatever it commits, it commits from now on."""
+        self.arriving = max(0, self.arriving - 1)
 
     async def commit(self, writes: Writes) -> None:
         """Run ``writes`` in the transaction of the current group and return once it has
         committed; raises ``StoreError`` when the group's commit failed."""
+        if not self._pending and not self.arriving:
+            self._commit([writes])  # nobody can join: no turn of the loop to wait
+            return
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
         member = (writes, done)
@@ -77,23 +95,31 @@ class GroupCommit:
         self._pending = []
         if not group:
             return
-        self.groups += 1
-        self.members += len(group)
         try:
-            with self.store.transaction():
-                for writes, _ in group:
-                    writes()
-        except Exception as exc:  # every member fails alike: the transaction is rolled back
-            detail = str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
-            others = len(group) - 1
-            failure = f"{detail}; the order was not recorded and not sent" + (
-                f" (nor were the {others} orders committed with it)" if others else ""
-            )
-            log.error("group commit of %d orders failed: %s", len(group), detail)
+            self._commit([writes for writes, _ in group])
+        except StoreError as exc:
             for _, done in group:
                 if not done.done():
-                    done.set_exception(StoreError(failure))
+                    done.set_exception(StoreError(str(exc)))
             return
         for _, done in group:
             if not done.done():
                 done.set_result(None)
+
+    def _commit(self, group: list[Writes]) -> None:
+        """One transaction for ``group``; StoreError, saying what it means for each
+        member, when any write or the commit failed (the store has rolled it back)."""
+        self.groups += 1
+        self.members += len(group)
+        try:
+            with self.store.transaction():
+                for writes in group:
+                    writes()
+        except Exception as exc:  # every member fails alike: the transaction is rolled back
+            detail = str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
+            others = len(group) - 1
+            log.error("group commit of %d orders failed: %s", len(group), detail)
+            raise StoreError(
+                f"{detail}; the order was not recorded and not sent"
+                + (f" (nor were the {others} orders committed with it)" if others else "")
+            ) from None

@@ -21,11 +21,12 @@ import resource
 import signal
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import uvicorn
+from starlette.types import Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from ordergate.policy import PolicyError
@@ -85,7 +86,11 @@ def connection_cap(wanted: int = MAX_CONNECTIONS) -> int:
 
 
 def guarded_protocol(
-    metrics: Metrics, *, max_connections: int, header_timeout: float
+    metrics: Metrics,
+    *,
+    max_connections: int,
+    header_timeout: float,
+    on_request: Callable[[], None] = lambda: None,
 ) -> type[HttpToolsProtocol]:
     """uvicorn's HTTP protocol with the two guards it lacks.
 
@@ -99,7 +104,8 @@ def guarded_protocol(
       (runtime/body.py), and idle keep-alive is uvicorn's ``timeout_keep_alive``.
 
     The scope gets ``extensions["ordergate.abort"]["abort"]``: the event stream aborts a client
-    that stopped reading, which no ASGI message can do.
+    that stopped reading, which no ASGI message can do. ``on_request`` is told of each
+    request as its handler's task is created (runtime/group_commit.py counts them).
     """
 
     class GuardedProtocol(HttpToolsProtocol):
@@ -137,6 +143,10 @@ def guarded_protocol(
             self.scope["extensions"] = {"ordergate.abort": {"abort": self.transport.abort}}
             super().on_headers_complete()
 
+        def _start_asgi_task(self, cycle: Any, app: Any) -> None:
+            on_request()  # at once, or once the pipelined request before it is answered
+            super()._start_asgi_task(cycle, app)
+
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
             super().connection_lost(exc)
@@ -153,13 +163,22 @@ def api_config(
 ) -> uvicorn.Config:
     """The uvicorn settings of the runtime's API, shared by ``ordergate run``, the
     tests and the benchmark, so they all exercise the same guards."""
+    commits = runtime.gateway.commits
     protocol = guarded_protocol(
         runtime.core.metrics,
         max_connections=max_connections or connection_cap(),
         header_timeout=header_timeout,
+        on_request=commits.arrive,
     )
+    app = build_app(runtime)
+
+    async def counted(scope: Scope, receive: Receive, send: Send) -> None:
+        # the handler has started: an order it decides can no longer join an earlier group
+        commits.start()
+        await app(scope, receive, send)
+
     return uvicorn.Config(
-        build_app(runtime),
+        counted,
         http=protocol,
         access_log=False,
         lifespan="off",

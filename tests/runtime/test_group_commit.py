@@ -5,11 +5,13 @@ in the middle of a stream of orders loses none that was answered."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
+import socket
 import sqlite3
 import textwrap
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +20,11 @@ import pytest
 
 from ordergate.runtime.errors import StoreError
 from ordergate.runtime.group_commit import GroupCommit
+from ordergate.runtime.server import api_config
 from ordergate.runtime.service import Runtime
 from ordergate.runtime.store import SqliteStore
 from tests.runtime import test_e2e
-from tests.runtime.conftest import client, paper, quote
+from tests.runtime.conftest import TOKEN, LoopbackServer, paper, quote
 from tests.runtime.test_e2e import Proc, free_port
 
 ACCOUNTS = [f"ACC-{i}" for i in range(1, 9)]
@@ -39,6 +42,12 @@ def refuse_decisions_of(db_path: Path, account: str) -> None:
     db.close()
 
 
+async def member(group: GroupCommit, writes: Callable[[], None]) -> None:
+    """An order's handler as the server runs it: started, then committing."""
+    group.start()
+    await group.commit(writes)
+
+
 def decision_writer(store: SqliteStore, account: str) -> Callable[[], None]:
     def write() -> None:
         store.append_decision(
@@ -53,7 +62,9 @@ async def test_writes_handed_in_the_same_turn_commit_once_and_all_land(tmp_path:
     store = SqliteStore(tmp_path / "state.db")
     group = GroupCommit(store)
     try:
-        await asyncio.gather(*(group.commit(decision_writer(store, a)) for a in ACCOUNTS))
+        for _ in ACCOUNTS:
+            group.arrive()  # requests arrived together, their handlers not started yet
+        await asyncio.gather(*(member(group, decision_writer(store, a)) for a in ACCOUNTS))
         await group.commit(decision_writer(store, "LATER"))
         assert (group.groups, group.members) == (2, len(ACCOUNTS) + 1)
         written = [d["account"] for d in store.decisions(None, 100)]
@@ -68,8 +79,10 @@ async def test_one_failing_write_fails_its_whole_group_and_writes_nothing_of_it(
     refuse_decisions_of(tmp_path / "state.db", "ACC-3")
     group = GroupCommit(store)
     try:
+        for _ in ACCOUNTS:
+            group.arrive()
         results = await asyncio.gather(
-            *(group.commit(decision_writer(store, a)) for a in ACCOUNTS), return_exceptions=True
+            *(member(group, decision_writer(store, a)) for a in ACCOUNTS), return_exceptions=True
         )
         assert all(isinstance(r, StoreError) for r in results)
         message = str(results[0])
@@ -93,8 +106,10 @@ async def test_a_member_cancelled_before_the_flush_leaves_the_group_and_writes_n
     store = SqliteStore(tmp_path / "state.db")
     group = GroupCommit(store)
     try:
-        kept = asyncio.ensure_future(group.commit(decision_writer(store, "ACC-1")))
-        dropped = asyncio.ensure_future(group.commit(decision_writer(store, "ACC-2")))
+        group.arrive()
+        group.arrive()
+        kept = asyncio.ensure_future(member(group, decision_writer(store, "ACC-1")))
+        dropped = asyncio.ensure_future(member(group, decision_writer(store, "ACC-2")))
         await asyncio.sleep(0)  # both have joined; the flush is due next turn
         dropped.cancel()
         await kept
@@ -103,6 +118,53 @@ async def test_a_member_cancelled_before_the_flush_leaves_the_group_and_writes_n
         assert [d["account"] for d in store.decisions(None, 100)] == ["ACC-1"]
     finally:
         store.close()
+
+
+@pytest.mark.anyio
+async def test_with_no_request_on_its_way_an_order_commits_at_once_without_waiting_a_turn(
+    tmp_path: Path,
+) -> None:
+    store = SqliteStore(tmp_path / "state.db")
+    group = GroupCommit(store)
+    try:
+        committing = group.commit(decision_writer(store, "ACC-1"))
+        with pytest.raises(StopIteration):  # done at its first step: it never suspended
+            committing.send(None)
+        assert [d["account"] for d in store.decisions(None, 100)] == ["ACC-1"]
+        # a request on its way makes the next order wait for it
+        group.arrive()
+        waiting = asyncio.ensure_future(group.commit(decision_writer(store, "ACC-2")))
+        await asyncio.sleep(0)
+        assert not waiting.done() and len(store.decisions(None, 100)) == 1
+        await waiting
+        assert len(store.decisions(None, 100)) == 2
+    finally:
+        store.close()
+
+
+@contextlib.asynccontextmanager
+async def served(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    """The API with the settings ``ordergate run`` serves it with (its protocol tells the
+    group commit of each request), on a loopback port."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.bind(("127.0.0.1", 0))
+    server = LoopbackServer(api_config(runtime, log_level="warning"))
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if serving.done():
+            serving.result()  # raises what stopped it
+        await asyncio.sleep(0.001)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    limits = httpx.Limits(max_connections=64)
+    try:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", headers=headers, limits=limits
+        ) as c:
+            yield c
+    finally:
+        server.stop.set()
+        await serving
+        sock.close()
 
 
 def many_accounts(make_runtime: Callable[..., Runtime]) -> Runtime:
@@ -121,7 +183,8 @@ async def test_many_orders_at_once_over_http_are_all_answered_and_all_committed(
     await runtime.start(background=False)
     try:
         await quote(runtime, "ES", 6000)
-        async with client(runtime) as c:
+        async with served(runtime) as c:
+            await c.get("/v1/health")  # one connection open
             sent = [body(a, side) for side in ("buy", "sell", "buy") for a in ACCOUNTS]
             answers = await asyncio.gather(*(c.post("/v1/orders", json=b) for b in sent))
         assert [r.status_code for r in answers] == [201] * len(sent)
@@ -149,7 +212,7 @@ async def test_a_failed_group_commit_answers_503_saying_so_and_leaves_no_trace(
     try:
         await quote(runtime, "ES", 6000)
         refuse_decisions_of(tmp_path / "state.db", "ACC-1")
-        async with client(runtime) as c:
+        async with served(runtime) as c:
             answers = await asyncio.gather(*(c.post("/v1/orders", json=body(a)) for a in ACCOUNTS))
         streamed = {e.data.get("account") for e in runtime.core.bus.recent}
         by_account = dict(zip(ACCOUNTS, answers, strict=True))
@@ -173,7 +236,7 @@ async def test_a_failed_group_commit_answers_503_saying_so_and_leaves_no_trace(
             assert runtime.core.store.order(order["id"])["status"] == "filled"
             assert runtime.core.accounts[a].holdings["ES"].qty == 1
         # the store works again for the orders that come after
-        async with client(runtime) as c:
+        async with served(runtime) as c:
             again = await c.post("/v1/orders", json=body("ACC-2"))
         assert again.status_code == 201
     finally:
