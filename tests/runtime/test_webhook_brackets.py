@@ -208,3 +208,28 @@ async def test_an_alert_id_sent_again_is_a_replay_and_another_alert_under_it_a_c
         assert b1.status_code == b2.status_code == 403 and b2.json()["replayed"] is True
     assert position(rt) == 1
     await rt.stop()
+
+
+async def test_legs_the_paper_broker_held_rest_there_again_after_a_restart(make_runtime) -> None:
+    rt = await late_runtime(make_runtime)
+    async with client(rt, token=None) as c:
+        alert = {"ticker": T, "action": "buy", "quantity": 1, "takeProfit": {"amount": 10}}
+        alert["stopLoss"] = {"type": "trailing_stop", "trailAmount": 5}
+        await c.post(HOOK, json=alert)
+    await until(lambda: len(legs(rt)) == 2)
+    placed = legs(rt)
+    assert {v["status"] for v in placed.values()} == {"working"} and placed["stop_loss"]["native"]
+    await rt.stop()
+    again = make_runtime()
+    await again.start(background=False)
+    market = again.core.brokers["Paper"].exchange
+    resting = {o.order_id: o for o in market.open_orders("PAPER-1")}
+    assert set(resting) == {v["id"] for v in placed.values()}  # given back to the paper market
+    await move(again, 21004)  # the trailing stop trails there again, and in GET /v1/orders
+    assert market.find("PAPER-1", placed["stop_loss"]["id"]).stop_price == 20999  # type: ignore[union-attr]
+    await until(lambda: legs(again)["stop_loss"]["stop_price"] == 20999)
+    await move(again, placed["take_profit"]["price"] + 0.25)
+    await until(lambda: position(again) == 0)
+    sl = again.core.store.order(placed["stop_loss"]["id"])
+    assert sl["status"] == "cancelled" and "one-cancels-other" in sl["reason"]  # still linked
+    await again.stop()
