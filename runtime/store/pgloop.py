@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -27,7 +28,9 @@ from ordergate.runtime.store.interface import StoreError
 
 T = TypeVar("T")
 
-CONNECT_SECONDS = 10.0
+CONNECT_SECONDS = 10.0  # opening the store at start
+RECONNECT_SECONDS = 3.0  # again while running: the caller's event loop waits for it
+RETRY_SECONDS = 1.0  # after a failed reconnect, calls fail at once for this long
 # long enough for an advisory lock held by another instance's order transaction (those
 # last milliseconds); short enough that a wedged server is reported, not waited on forever
 COMMAND_SECONDS = 30.0
@@ -108,6 +111,7 @@ class PgLink:
         self._thread.start()
         self._conn: Any = None
         self.trips = 0  # calls waited on: what the store bench counts per order
+        self._retry_at = 0.0  # monotonic: no reconnect attempt before it
         try:
             self._conn = self.run(self._connect)
         except StoreError:
@@ -146,8 +150,24 @@ class PgLink:
         return self._conn
 
     def reconnect_if_lost(self) -> None:
-        if self._conn is None or self._conn.is_closed():
-            self._conn = self.run(self._connect)
+        """Open the connection again if it was lost. While the server stays out of reach
+        this fails at once for RETRY_SECONDS after each failed attempt, rather than hold
+        every caller (the runtime's event loop among them) for a connect timeout."""
+        if self._conn is not None and not self._conn.is_closed():
+            return
+        now = time.monotonic()
+        if now < self._retry_at:
+            raise StoreError(
+                f"PostgreSQL at {self.where} is out of reach (retrying every {RETRY_SECONDS:g} s)"
+            )
+        try:
+            self._conn = self.run(self._reconnect)
+        except StoreError:
+            self._retry_at = time.monotonic() + RETRY_SECONDS
+            raise
+
+    async def _reconnect(self) -> Any:
+        return await asyncio.wait_for(self._connect(), RECONNECT_SECONDS)
 
     def stop(self) -> None:
         """Close the connection and end the thread; a second call does nothing."""

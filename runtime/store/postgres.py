@@ -181,9 +181,8 @@ class PostgresStore(PgRecords):
     def _run(self, how: str, sql: str, args: tuple[Any, ...], account: str | None) -> Any:
         """One statement, preceded by the account's lock and fence on its first write;
         outside a transaction it is one of its own, begun and committed in the same trip."""
-        claims = self._claims(account)
 
-        async def statement() -> Any:
+        async def statement(claims: list[tuple[int, tuple[str, str] | None]]) -> Any:
             await self._ensure_tx()
             conn = self._link.conn
             for key, lease in claims:
@@ -194,15 +193,17 @@ class PostgresStore(PgRecords):
                 return await conn.fetchval(sql, *args)
             return await conn.execute(sql, *args)
 
-        async def alone() -> Any:
-            async with self._link.conn.transaction():
-                return await statement()
-
         with self._lock:
+            claims = self._claims(account)  # under the lock: another thread may be mid-transaction
             if self._depth == 0:
                 self._link.reconnect_if_lost()
+
+                async def alone() -> Any:
+                    async with self._link.conn.transaction():
+                        return await statement(claims)
+
                 return self._link.run(alone)
-            result = self._link.run(statement)
+            result = self._link.run(lambda: statement(claims))
             if account is not None:
                 self._claimed.add(account)
             return result

@@ -8,7 +8,10 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
@@ -257,3 +260,91 @@ def test_a_lost_connection_fails_one_call_and_the_next_one_reconnects(
     except StoreError as exc:  # the call that found the connection gone says so
         assert "PostgreSQL at" in str(exc)
     assert store.positions("A1") == {"ES": (1, 6000.0)}
+
+
+class Relay:
+    """A TCP relay on loopback in front of the PostgreSQL server, on a thread of its own:
+    stopping it drops every connection through it and refuses new ones, as a server that
+    went away would; starting it again serves on the same port."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.port = free_port()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.server: asyncio.Server | None = None
+        self.writers: set[asyncio.StreamWriter] = set()
+        self.start()
+
+    def _call(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(WAIT)
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except OSError:
+            pass
+        finally:
+            writer.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(*self.target)
+        self.writers |= {writer, up_writer}
+        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+
+    def start(self) -> None:
+        async def start() -> asyncio.Server:
+            return await asyncio.start_server(self._serve, "127.0.0.1", self.port, reuse_address=True)
+
+        self.server = self._call(start())
+
+    def stop(self) -> None:
+        async def stop() -> None:
+            assert self.server is not None
+            self.server.close()
+            for writer in self.writers:
+                writer.transport.abort()
+            self.writers.clear()
+            await self.server.wait_closed()
+
+        self._call(stop())
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(WAIT)
+        self.loop.close()
+
+
+def test_a_server_out_of_reach_fails_calls_at_once_until_it_is_back(
+    pg_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pgloop, "RETRY_SECONDS", 0.5)
+    parts = urlsplit(pg_url)
+    relay = Relay((parts.hostname or "127.0.0.1", parts.port or 5432))
+    store = PostgresStore(pg_url.replace(f"{parts.hostname}:{parts.port}", f"127.0.0.1:{relay.port}", 1))
+    try:
+        store.set_position("A1", "ES", 1, 6000.0)
+        relay.stop()  # the server goes away, and the connection with it
+        seen = []
+        for _ in range(3):  # the connection found gone, a reconnect refused, then the pause
+            with pytest.raises(StoreError) as caught:
+                store.positions("A1")
+            seen.append(str(caught.value))
+            if "out of reach" in seen[-1]:
+                break
+        assert any("cannot reach PostgreSQL" in m for m in seen) and "out of reach" in seen[-1], seen
+        t0 = time.monotonic()
+        with pytest.raises(StoreError, match="out of reach"):
+            store.positions("A1")  # within the retry pause: no attempt at all
+        assert time.monotonic() - t0 < 0.2
+        relay.start()
+        time.sleep(0.6)
+        assert store.positions("A1") == {"ES": (1, 6000.0)}  # back, with nothing lost
+    finally:
+        store.close()
+        relay.stop()
+        relay.close()
