@@ -52,29 +52,33 @@ class Reconciler:
         return report
 
     async def account(self, state: AccountState, broker: BrokerAdapter) -> dict[str, Any]:
+        # under the account's order lock: an order being sent right now is not yet at the
+        # broker, and must not be taken for one the broker never had, nor its fill, still
+        # on its way, for a trade made behind our back
+        async with self.core.lock_for(state.id):
+            return await self.account_locked(state, broker)
+
+    async def account_locked(self, state: AccountState, broker: BrokerAdapter) -> dict[str, Any]:
+        """``account`` for a caller that holds the account's order lock already (a cluster
+        instance taking a connection over holds it from before the link is up)."""
         core, seconds = self.core, self.core.answer_timeout
         booked = 0
+        since = self._since(state)
+        if since is not None:
+            fills = await answered(
+                broker.fills_since(state.id, since - FILLS_MARGIN_SECONDS), "fills query", seconds
+            )
+            for fill in sorted(fills, key=lambda f: f.ts):
+                booked += book_fill(core, fill) is not None
         resolved = []
-        # under the account's order lock: an order being sent right now is not yet at the
-        # broker, and must not be taken for one the broker never had (the sync below may
-        # flatten, which takes the lock itself)
-        async with core.lock_for(state.id):
-            since = self._since(state)
-            if since is not None:
-                fills = await answered(
-                    broker.fills_since(state.id, since - FILLS_MARGIN_SECONDS), "fills query", seconds
-                )
-                for fill in sorted(fills, key=lambda f: f.ts):
-                    booked += book_fill(core, fill) is not None
-            for view in list(core.orders.live(state.id)):
-                found = await answered(
-                    broker.order_status(state.id, view["id"]), "order status query", seconds
-                )
-                new = self._resolve(view, found)
-                if new is not None and new["status"] != view["status"]:
-                    resolved.append({"order_id": view["id"], "was": view["status"], "now": new["status"]})
+        for view in list(core.orders.live(state.id)):
+            found = await answered(broker.order_status(state.id, view["id"]), "order status query", seconds)
+            new = self._resolve(view, found)
+            if new is not None and new["status"] != view["status"]:
+                resolved.append({"order_id": view["id"], "was": view["status"], "now": new["status"]})
         actual = await answered(broker.fetch_positions(state.id), "positions query", seconds)
-        # what the broker just said is its latest report: the monitor's sync compares with it
+        # what the broker just said is its latest report: the monitor's sync compares with
+        # it (synchronously: nothing in it waits for this lock)
         broker.emit_positions(PositionSnapshot(state.id, actual, broker.clock()))
         self.monitor.sync(state, actual)
         result = {"fills_booked": booked, "orders": resolved}
