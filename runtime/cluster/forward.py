@@ -2,8 +2,8 @@
 
 A pure ASGI middleware behind the bearer check (runtime/api.py adds it only when the
 runtime is clustered). A write for one account (an order, a check, a cancel, a lock,
-unlock, flatten, enable, disable, resume) and a read of one account that arrives at an
-instance not hosting the account's connection is sent over HTTP to the holder's
+unlock, flatten, enable, disable, resume, a webhook alert) and a read of one account that
+arrives at an instance not hosting the account's connection is sent over HTTP to the holder's
 advertised address, with the caller's own headers (every instance takes the config's
 tokens), and the holder's answer is relayed unchanged. When no instance holds the
 connection the answer is 503 with ``Retry-After``: another instance takes it over
@@ -38,6 +38,7 @@ FORWARDED = "x-ordergate-forwarded"
 RETRY_AFTER_SECONDS = 2
 ACCOUNT_PATH = re.compile(r"^/v1/accounts/([^/]+)(?:/(lock|unlock|flatten|enable|disable|resume))?$")
 ORDER_PATH = re.compile(r"^/v1/orders/([^/]+)$")
+WEBHOOK_PATH = re.compile(r"^/v1/webhooks/[^/]+$")  # an alert; its secret is the credential
 QUERY_READS = ("/v1/orders", "/v1/decisions")  # ?account= reads that need the account in memory
 HOP_HEADERS = {b"host", b"content-length", b"connection", b"transfer-encoding", b"keep-alive"}
 
@@ -67,6 +68,16 @@ class Forwarder:
             gathered = await self._gathered(cluster, scope, method, path, body)
             if gathered is not None:
                 await gathered(scope, receive, send)
+                return
+        if method == "POST" and not forwarded and WEBHOOK_PATH.match(path):
+            routed = await self._webhook_target(cluster, unquote(path.rsplit("/", 1)[1]))
+            if isinstance(routed, Response):
+                await routed(scope, receive, send)
+                return
+            if routed is not None:
+                holder, address = routed
+                body = await _read(receive) or b""
+                await (await self._forward(cluster, scope, address, holder, body))(scope, receive, send)
                 return
         account = await self._account_of(cluster, scope, method, path, body)
         if account is None or account in self.rt.core.accounts:
@@ -105,6 +116,53 @@ class Forwarder:
                 {"accounts": await gathered_accounts(self.rt, cluster, _headers(scope, cluster.id))}
             )
         return None
+
+    async def _webhook_target(self, cluster: Cluster, secret: str) -> Response | tuple[str, str] | None:
+        """Where an alert goes: None to answer here (an account hosted here, an unknown
+        webhook or account: the route says so), the holder's (id, address) when one other
+        instance hosts every account the webhook trades, or a refusal."""
+        from ordergate.runtime.errors import RequestError
+        from ordergate.runtime.webhook_desk import WebhookDesk
+
+        try:  # settings read from the store now: another instance may have changed them
+            hook = WebhookDesk(self.rt).by_secret(secret)
+        except RequestError:
+            return None
+        names = hook.targets()
+        if any(n in self.rt.core.accounts or n in self.rt.connections.specs for n in names):
+            return None
+        holders: set[tuple[str, str]] = set()
+        for name in names:
+            connection, lease, address = await cluster.locate(name)
+            if connection is None:  # a webhook may name a connection: its live or paper account
+                lease, address = await cluster.locate_connection(name)
+                connection = name if lease is not None else None
+            if connection is None:
+                return None
+            if lease is None or not lease.live or address is None:
+                return _unavailable(
+                    f"no instance holds connection {connection}, which webhook {hook.name} trades, right now; "
+                    "another instance takes it over within 15 s"
+                )
+            if lease.holder == cluster.id:
+                return None
+            holders.add((lease.holder, address))
+        if len(holders) != 1:
+            return _answer(
+                409,
+                f"webhook {hook.name} trades accounts hosted by different instances "
+                f"({', '.join(sorted(h for h, _ in holders))}); give each instance's accounts a webhook of their own",
+                "account",
+            )
+        holder, address = holders.pop()
+        if hook.allow_ips is not None:  # the holder would see this instance's address, not the sender's
+            return _answer(
+                409,
+                f"webhook {hook.name} has an IP allow-list and its accounts are hosted by instance {holder}: "
+                f"send its alerts to {address}",
+                "ip",
+            )
+        return holder, address
 
     async def _account_of(
         self, cluster: Cluster, scope: Scope, method: str, path: str, body: bytes | None

@@ -17,6 +17,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from ordergate.runtime.connections import ConnectionSpec, config_spec
+from ordergate.runtime.errors import BrokerError
 from ordergate.runtime.order_book import OrderBook
 from ordergate.runtime.store import AccountRow
 
@@ -60,18 +61,23 @@ class Hosting:
         locks = {row.account: row for row in core.store.locks()}
         accounts = [row for row in core.store.accounts() if row.connection == name]
         async with contextlib.AsyncExitStack() as held:
-            # an order that comes in while the link is still coming up waits for it
+            # an order that comes in meanwhile waits until the link is up and the accounts
+            # are reconciled: what the broker did while nobody hosted them comes first
+            states = []
             for row in sorted(accounts, key=lambda r: r.id):
                 await held.enter_async_context(core.lock_for(row.id))
-                rt._load_account(row, now, locks.get(row.id))
+                states.append(rt._load_account(row, now, locks.get(row.id)))
                 load_orders(core.orders, row.id)
             rt.gateway.load_held()
             await rt.connections.start(name, CONNECT_WAIT_SECONDS)
-        supervisor = rt.connections.supervisors.get(name)
-        if supervisor is not None and supervisor.state in ("connected", "stale"):
-            await rt.reconciler.connection(name)  # what the broker did while nobody hosted it
-        for state in [s for s in core.accounts.values() if s.connection == name]:
-            rt.monitor.sync(state)
+            supervisor = rt.connections.supervisors.get(name)
+            broker = core.brokers.get(name)
+            if broker is not None and supervisor is not None and supervisor.state in ("connected", "stale"):
+                for state in states:
+                    try:
+                        await rt.reconciler.account_locked(state, broker)
+                    except BrokerError as exc:
+                        log.warning("reconciliation of %s failed: %s", state.id, exc)
         core.bus.publish("connection", {"connection": name, "status": "hosted", "detail": None})
         log.info("hosting connection %s (%d accounts)", name, len(accounts))
 
@@ -103,18 +109,19 @@ class Hosting:
 
     async def unhost(self, name: str) -> None:
         rt, core = self.rt, self.rt.core
-        supervisor = rt.connections.supervisors.pop(name, None)
-        if supervisor is not None:
-            # the shared status row is the new holder's to write now
-            supervisor.on_status = lambda *_: None
-            await supervisor.stop()
-        core.brokers.pop(name, None)
-        core.executions.pop(name, None)
+        # first what decides: from here on nothing on this instance acts for these accounts
         rt.connections.specs.pop(name, None)
+        supervisor = rt.connections.supervisors.pop(name, None)
         dropped = [a for a, s in core.accounts.items() if s.connection == name]
         for account in dropped:
             del core.accounts[account]
             forget_orders(core.orders, account)
+        if supervisor is not None:
+            # the shared status row is the new holder's to write now
+            supervisor.on_status = lambda *_: None
+            await supervisor.stop()
+        core.brokers.pop(name, None)  # after the link is down: an order in flight still reaches it
+        core.executions.pop(name, None)
         core.bus.publish("connection", {"connection": name, "status": "released", "detail": None})
         log.info("no longer hosting connection %s (accounts %s)", name, ", ".join(dropped) or "none")
 

@@ -309,6 +309,15 @@ class Cluster:
             )
         return row["connection"], lease, row["address"]
 
+    async def locate_connection(self, connection: str) -> tuple[Lease | None, str | None]:
+        """A connection's lease (if any) and its holder's address, read now."""
+        assert self._pool is not None
+        row = await self._pool.fetchrow(LOCATE_CONNECTION, connection)
+        if row is None:
+            return None, None
+        lease = Lease(row["connection"], row["holder"], row["acquired_at"], row["expires_at"], row["live"])
+        return lease, row["address"]
+
     async def order_account(self, order_id: str) -> str | None:
         assert self._pool is not None
         value = await self._pool.fetchval("SELECT account FROM orders WHERE id = $1", order_id)
@@ -324,4 +333,9 @@ FROM accounts a
 LEFT JOIN leases l ON l.connection = a.connection
 LEFT JOIN instances i ON i.id = l.holder
 WHERE a.id = $1
+"""
+LOCATE_CONNECTION = """
+SELECT l.connection, l.holder, l.acquired_at, l.expires_at, l.expires_at > now() AS live, i.address
+FROM leases l LEFT JOIN instances i ON i.id = l.holder
+WHERE l.connection = $1
 """

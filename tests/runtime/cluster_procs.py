@@ -19,6 +19,7 @@ import httpx
 from tests.runtime.test_e2e import ORDERGATE, TOKEN, free_port
 
 SIM_PASSWORD = "sim-Secret-9"
+HOOK_SECRET = "hook-Secret-a1"  # webhook a1 trades A-1: POST /v1/webhooks/{HOOK_SECRET}
 POLICY = """\
 apiVersion: ordergate/v1
 kind: RiskPolicy
@@ -94,7 +95,12 @@ class Instance:
 
     def start(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "ORDERGATE_TOKEN": TOKEN, "OG_SIM_PASSWORD": SIM_PASSWORD}
+        env = {
+            **os.environ,
+            "ORDERGATE_TOKEN": TOKEN,
+            "OG_SIM_PASSWORD": SIM_PASSWORD,
+            "OG_HOOK_SECRET": HOOK_SECRET,
+        }
         with (self.dir / "run.log").open("a") as out:
             self.process = subprocess.Popen(
                 [
@@ -188,7 +194,10 @@ def write_config(root: Path, store: str, sims: dict[str, Simulator], max_positio
         spec:
           rules: ./rules
           store: "{store}"
-          api: {{listen: 127.0.0.1:8787, tokens: ["${{env:ORDERGATE_TOKEN}}"]}}
+          api:
+            listen: 127.0.0.1:8787
+            tokens: ["${{env:ORDERGATE_TOKEN}}"]
+            webhooks: [{{name: a1, secret: "${{env:OG_HOOK_SECRET}}", account: A-1}}]
           plan: ultra
           connections:
         """)
