@@ -46,3 +46,27 @@ def test_closing_the_store_stops_its_checkpointer_at_once(tmp_path: Path) -> Non
     store.close()
     assert not thread.is_alive()
     assert time.monotonic() - t0 < 1
+
+
+def test_a_store_file_of_the_last_version_opens_with_its_data_and_counts_the_postgresql_only_step(
+    tmp_path: Path,
+) -> None:
+    from ordergate.runtime.store import MIGRATIONS
+
+    path = tmp_path / "state.db"
+    db = sqlite3.connect(path)
+    for migration in MIGRATIONS[:6]:  # the schema as the build before PostgreSQL left it
+        for statement in migration.script("sqlite"):
+            db.execute(statement)
+    db.execute("PRAGMA user_version = 6")
+    db.execute("INSERT INTO locks (account, enforce, created_at) VALUES ('A1', 1, 't0')")
+    db.commit()
+    db.close()
+    store = SqliteStore(path)
+    try:
+        assert [lock.account for lock in store.locks()] == ["A1"]
+        assert store._db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 7
+        tables = {r[0] for r in store._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert not tables & {"instances", "leases"}
+    finally:
+        store.close()
