@@ -46,7 +46,7 @@ async def open_orders(http: httpx.AsyncClient, account: int) -> list[dict[str, A
 async def test_brackets_rest_in_ticks_from_the_fill_and_cancel_each_other(api: Any) -> None:
     http, exchange, account, contract = api
     body = {"accountId": account, "contractId": contract, "type": 2, "side": 0, "size": 2}
-    body |= {"takeProfitBracket": {"ticks": 40, "type": 1}, "stopLossBracket": {"ticks": 20, "type": 4}}
+    body |= {"takeProfitBracket": {"ticks": 40, "type": 1}, "stopLossBracket": {"ticks": -20, "type": 4}}
     placed = (await http.post("/Order/place", json=body)).json()
     assert placed["success"] and placed["orderId"]
     legs = {o["type"]: o for o in await open_orders(http, account)}
@@ -91,7 +91,7 @@ async def test_a_resting_entry_keeps_its_brackets_until_it_fills(api: Any) -> No
 @pytest.mark.parametrize(
     ("bracket", "words"),
     [
-        ({"stopLossBracket": {"ticks": 0, "type": 4}}, "ticks above 0"),
+        ({"stopLossBracket": {"ticks": 0, "type": 4}}, "ticks other than 0"),
         ({"takeProfitBracket": {"ticks": 4, "type": 4}}, "not offered"),
     ],
 )
@@ -103,3 +103,21 @@ async def test_a_bracket_it_cannot_place_refuses_the_order(
     answer = (await http.post("/Order/place", json=body)).json()
     assert not answer["success"] and words in answer["errorMessage"]
     assert exchange.positions("PX-1") == {} and await open_orders(http, account) == []
+
+
+def test_the_adapter_sends_ticks_signed_by_direction_and_never_nearer_than_asked() -> None:
+    from ordergate.runtime.brokers.errors import BracketUnsupported
+    from ordergate.runtime.brokers.projectx.brackets import bracket_fields
+    from ordergate.runtime.brokers.types import BracketLeg
+
+    legs = (
+        BracketLeg("t", "take_profit", "limit", offset=10.1),
+        BracketLeg("s", "stop_loss", "stop", offset=5.0),
+    )
+    assert bracket_fields(legs, 0.25, "buy") == {
+        "takeProfitBracket": {"ticks": 41, "type": 1},  # 10.1 points: 40.4 ticks, rounded away
+        "stopLossBracket": {"ticks": -20, "type": 4},
+    }
+    assert bracket_fields(legs, 0.25, "sell")["stopLossBracket"]["ticks"] == 20
+    with pytest.raises(BracketUnsupported):
+        bracket_fields((BracketLeg("t", "take_profit", "limit", price=6010.0),), 0.25, "buy")

@@ -3,7 +3,9 @@ and the orders ProjectX makes of them recognised as the runtime's legs.
 
 Sans-IO. A bracket is ``{ticks, type}`` (protocols/brokers.md §2): a distance from the
 entry's fill in ticks of the contract, so only legs given as an offset go this way
-(rounded up to whole ticks, never nearer than asked); a leg at a price is held by the
+(rounded up to whole ticks, never nearer than asked). Clients written against the live
+gateway sign the ticks by direction (a long's stop below the fill is negative), so we
+send them signed; a leg at a price is held by the
 runtime (BracketUnsupported). ProjectX answers with the entry's id alone and, when the
 entry fills, places each leg as an order of its own with no ``customTag``; ``Claims``
 names such an order by the leg it must be: same account and contract, the other side,
@@ -25,15 +27,17 @@ LEG_TYPES = {"limit": OrderType.LIMIT, "stop": OrderType.STOP, "trailing_stop": 
 KEYS = {"take_profit": "takeProfitBracket", "stop_loss": "stopLossBracket"}
 
 
-def bracket_fields(legs: tuple[BracketLeg, ...], tick: float) -> dict[str, Any]:
-    """The place body's bracket fields; BracketUnsupported for a leg at a price."""
+def bracket_fields(legs: tuple[BracketLeg, ...], tick: float, entry_side: str) -> dict[str, Any]:
+    """The place body's bracket fields, ticks signed by direction from the fill;
+    BracketUnsupported for a leg at a price."""
     out: dict[str, Any] = {}
     for leg in legs:
         if leg.offset is None:
             raise BracketUnsupported(
                 f"ProjectX brackets are ticks from the fill, not a {leg.kind} at a price"
             )
-        ticks = max(1, math.ceil(leg.offset / tick - 1e-9))
+        above = (leg.kind == "take_profit") == (entry_side == "buy")
+        ticks = max(1, math.ceil(leg.offset / tick - 1e-9)) * (1 if above else -1)
         out[KEYS[leg.kind]] = {"ticks": ticks, "type": int(LEG_TYPES[leg.type])}
     return out
 

@@ -406,7 +406,7 @@ class ProjectXBroker(BrokerAdapter):
         contract = await self._contract_for(entry.root, entry.symbol)
         spec = spec_for(entry.root)
         tick = self._ticks.get(contract) or (spec.tick_size if spec else 0.01)
-        body = place_body(account_id, contract, entry) | bracket_fields(legs, tick)
+        body = place_body(account_id, contract, entry) | bracket_fields(legs, tick, entry.side)
         if ("SubscribeContractQuotes", (contract,)) not in self._market.subscriptions.calls:
             await self._market.subscribe("SubscribeContractQuotes", contract)
         self._claims.expect(account_id, contract, entry.side, legs)  # they may come before the answer

@@ -207,8 +207,8 @@ class SimBook:
         ):
             if bracket is None:
                 continue
-            if bracket.ticks <= 0:
-                raise BrokerRejected(f"a {kind.replace('_', ' ')} bracket needs ticks above 0")
+            if bracket.ticks == 0:  # signed by direction or not, the distance is what counts
+                raise BrokerRejected(f"a {kind.replace('_', ' ')} bracket needs ticks other than 0")
             allowed = {
                 "take_profit": {OrderType.LIMIT: "limit"},
                 "stop_loss": {OrderType.STOP: "stop", OrderType.TRAILING_STOP: "trailing_stop"},
@@ -220,7 +220,7 @@ class SimBook:
                 )
             client_id = f"px-{self.next_id()}"
             self._legs[(self.accounts[body.account_id], client_id)] = (body.account_id, int(bracket.type))
-            legs.append(BracketLeg(client_id, kind, leg_type, offset=round(bracket.ticks * tick, 10)))  # type: ignore[arg-type]
+            legs.append(BracketLeg(client_id, kind, leg_type, offset=round(abs(bracket.ticks) * tick, 10)))  # type: ignore[arg-type]
         return tuple(legs)
 
     def _leg_record(self, order: BrokerOrder) -> int | None:
