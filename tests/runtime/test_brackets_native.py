@@ -146,3 +146,16 @@ async def test_a_flatten_cancels_both_legs_at_the_broker(m: Market) -> None:
 @pytest.fixture
 def m(market: Market) -> Market:
     return market
+
+
+async def test_a_leg_that_fills_while_the_link_is_down_is_booked_once_after_the_reconnect(m: Market) -> None:
+    _, legs = await entry(m)
+    tp, sl = legs["take_profit"], legs["stop_loss"]
+    supervisor = m.rt.connections.supervisors["Sim"]
+    m.sim.drop_connections()
+    m.ex.set_quote("ES", 6010.25, 6010.5, 6010.25)  # the target fills at the broker; nobody hears it
+    await until(lambda: m.rt.core.orders.get(tp["id"])["status"] == "filled", 10)  # type: ignore[index]
+    await until(lambda: m.rt.core.orders.get(sl["id"])["status"] == "cancelled", 10)  # type: ignore[index]
+    assert position(m) == 0 and supervisor.state == "connected"
+    rows = m.rt.core.store._read("SELECT order_id FROM fills WHERE account = ?", (ACCOUNT,))
+    assert [r[0] for r in rows].count(tp["id"]) == 1  # the leg's fill, booked once under the leg
