@@ -70,6 +70,9 @@ def account_key(account: str) -> int:
 async def migrate(conn: Any) -> int:
     """Apply the migrations this database lacks; returns the schema version now."""
     async with conn.transaction():
+        # another instance migrating is waited for as long as a statement may take, not
+        # the short wait an order's lock gets (pgloop.LOCK_WAIT)
+        await conn.execute("SET LOCAL lock_timeout = 0")
         await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
         await conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         version = await conn.fetchval("SELECT version FROM schema_version")
