@@ -170,8 +170,7 @@ class Gateway:
         started = time.perf_counter()
         decision = policy.evaluate(order, snapshot, now)
         self.latency = time.perf_counter() - started  # for the decision's log line
-        self.core.metrics.latency.observe(self.latency)
-        self.core.metrics.decisions.labels(decision.outcome, decision.stage or "", decision.code or "").inc()
+        self.core.metrics.decided(decision.outcome, decision.stage or "", decision.code or "", self.latency)
         return decision
 
     def working_of(self, account: str) -> dict[str, Working] | None:

@@ -11,6 +11,7 @@ from ordergate.runtime.lifecycle import STATES
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._decided: dict[tuple[str, str, str], Counter] = {}
         self.decisions = Counter(
             "ordergate_decisions",
             "Orders decided, by outcome, stage and code.",
@@ -63,6 +64,18 @@ class Metrics:
             ["connection", "status"],
             registry=self.registry,
         )
+
+    def decided(self, outcome: str, stage: str, code: str, seconds: float) -> None:
+        """One decision, counted by outcome, stage and code, and its latency observed.
+
+        Each order pays for this, so the counter of a label set is looked up once and kept
+        (``labels`` takes a lock and checks its arguments on every call)."""
+        key = (outcome, stage, code)
+        counter = self._decided.get(key)
+        if counter is None:
+            counter = self._decided[key] = self.decisions.labels(outcome, stage, code)
+        counter.inc()
+        self.latency.observe(seconds)
 
     def connection_status(self, name: str, status: str) -> None:
         for state in STATES:
