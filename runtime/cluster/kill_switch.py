@@ -66,7 +66,8 @@ async def kill_switch_everywhere(
         log.warning("kill switch: %s", "; ".join(str(w) for w in silent))
     now = rt.core.now()
     for account in sorted({a.id for a in rt.core.store.accounts()} - set(rows)):
-        rows[account] = _lock_unhosted(rt, account, now, silent)
+        with cluster.unfenced(account):
+            rows[account] = _lock_unhosted(rt, account, now, silent)
     answer = [rows[a] for a in sorted(rows)]
     return {"accounts": answer}
 

@@ -26,7 +26,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from typing import TYPE_CHECKING, Any
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
@@ -82,6 +82,8 @@ class Cluster:
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.Task[None] | None = None
         self._echo = False  # reloading because another instance did: do not announce it back
+        self._homes: dict[str, str] = {}  # account -> connection, of the accounts this instance wrote for
+        self._unfenced: set[str] = set()
         # the store commits an account's write only while this instance holds the lease of
         # the account's connection (PostgresStore checks it inside the transaction)
         setattr(runtime.core.store, "fence", self.fence)  # noqa: B010 - not in the Store protocol
@@ -134,9 +136,26 @@ class Cluster:
     # ---- the store's fencing hook
 
     def fence(self, account: str) -> tuple[str, str] | None:
-        """The lease an account's write needs: its connection's, held by this instance."""
+        """The lease an account's write needs: its connection's, held by this instance.
+        An account this instance no longer hosts stays fenced: an order still in flight
+        when its connection was lost must not commit beside the new holder's."""
+        if account in self._unfenced:
+            return None
         state = self.rt.core.accounts.get(account)
-        return (state.connection, self.id) if state is not None else None
+        if state is not None:
+            self._homes[account] = state.connection
+            return state.connection, self.id
+        connection = self._homes.get(account)
+        return (connection, self.id) if connection is not None else None
+
+    @contextlib.contextmanager
+    def unfenced(self, account: str) -> Iterator[None]:
+        """Write for an account no instance hosts (the kill switch's lock of it)."""
+        self._unfenced.add(account)
+        try:
+            yield
+        finally:
+            self._unfenced.discard(account)
 
     # ---- the beat
 

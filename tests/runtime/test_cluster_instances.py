@@ -88,9 +88,9 @@ def start_cluster(tmp_path: Path, count: int, max_position: int) -> Iterator[Clu
             inst.stop()
         for sim in sims.values():
             sim.stop()
+        asyncio.run(_admin(base, f"DROP SCHEMA {schema} CASCADE"))
         for inst in instances:
             assert "Traceback" not in inst.output(), inst.output()
-        asyncio.run(_admin(base, f"DROP SCHEMA {schema} CASCADE"))
 
 
 @pytest.fixture

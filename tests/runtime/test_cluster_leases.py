@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 import asyncpg
@@ -216,3 +217,35 @@ def test_an_unreachable_database_is_one_clear_error(url: str) -> None:
             await open_pool(url)
 
     asyncio.run(main())
+
+
+def test_a_deposed_holder_cannot_commit_for_an_account_once_another_took_its_lease(pg_url: str) -> None:
+    """The store's fence with the leases this package keeps: a write for an account of
+    connection Sim commits only while the writing instance holds Sim's lease."""
+    from ordergate.runtime.store import LeaseLost, LockRow
+    from ordergate.runtime.store.postgres import PostgresStore
+
+    store = PostgresStore(pg_url)  # its migrations create the leases table
+    row = LockRow("A-1", None, False, "manual", "manual", "2026-12-02T10:00:00+00:00")
+    try:
+
+        async def take(holder: str, ttl: float) -> bool:
+            pool = await _pool(pg_url)
+            try:
+                return bool(await LeaseTable(pool, ttl).acquire("Sim", holder))
+            finally:
+                await pool.close()
+
+        store.fence = lambda account: ("Sim", "a")
+        with pytest.raises(LeaseLost, match="not held by anyone"):
+            store.set_lock(row)
+        assert asyncio.run(take("a", 0.3))
+        store.set_lock(row)  # a holds it: the write commits
+        assert [r.account for r in store.locks()] == ["A-1"]
+        time.sleep(0.4)  # a stops renewing; b takes the connection over
+        assert asyncio.run(take("b", 30))
+        with pytest.raises(LeaseLost, match="held by b"):
+            store.clear_lock("A-1")
+        assert [r.account for r in store.locks()] == ["A-1"]  # nothing was written
+    finally:
+        store.close()
