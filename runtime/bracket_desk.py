@@ -458,6 +458,8 @@ class BracketDesk:
         if held is None:
             return  # flat: cancel_orphaned_exits cancels the legs
         mine = self.core.orders.find(fill.order_id, fill.broker_order_id)
+        if mine is not None and mine.get("native"):
+            self._native_sibling_shrinks(mine)
         if not entry and state is not None and not (mine and mine.get("leg")):
             larger = [v for v in self._native_of(fill.account, fill.root) if self._left(v) > abs(held.qty)]
             if larger:
@@ -478,6 +480,16 @@ class BracketDesk:
             v for v in self.core.orders.live(account)
             if v.get("native") and v.get("leg") and v["root"] == root and v["status"] in OPEN
         ]  # fmt: skip
+
+    def _native_sibling_shrinks(self, leg: dict[str, Any]) -> None:
+        """A native leg filled in part: the broker leaves its sibling what the leg has
+        left (the exchange's one-cancels-other), and so does the sibling's view."""
+        sibling = self.core.orders.get(leg.get("oco") or "")
+        if sibling is None or sibling["status"] not in OPEN or leg["status"] not in OPEN:
+            return
+        qty = int(sibling.get("filled_qty") or 0) + self._left(leg)
+        if qty < int(sibling["qty"]):
+            self.core.orders.changed({**sibling, "qty": qty})
 
     @staticmethod
     def _left(view: dict[str, Any]) -> int:

@@ -132,3 +132,18 @@ def test_legs_given_back_after_a_restart_rest_again_as_one_cancels_other(ex: Exc
     assert ex.find("A", "ts").stop_price == 5995.0  # type: ignore[union-attr]
     ex.set_quote("ES", 6010.0, 6010.25, 6010.0)
     assert ex.find("A", "tp").status == "filled" and ex.find("A", "ts").status == "cancelled"  # type: ignore[union-attr]
+
+
+def test_a_leg_filled_in_part_leaves_its_sibling_what_it_has_left(ex: Exchange) -> None:
+    ex.faults.fill_parts = 3  # every order fills a third at a time, one part a matching pass
+    ex.submit_bracket("A", entry(qty=3), (TP, SL))
+    ex.match()
+    ex.match()
+    assert ex.positions("A") == {"ES": (3, 6000.25)} and ex.find("A", "sl").qty == 3  # type: ignore[union-attr]
+    ex.set_quote("ES", 6010.25, 6010.5, 6010.25)  # the target's first part
+    assert (ex.find("A", "tp").filled_qty, ex.find("A", "sl").qty) == (1, 2)  # type: ignore[union-attr]
+    ex.match()
+    assert (ex.find("A", "tp").filled_qty, ex.find("A", "sl").qty) == (2, 1)  # type: ignore[union-attr]
+    ex.match()
+    assert ex.find("A", "tp").status == "filled" and ex.find("A", "sl").status == "cancelled"  # type: ignore[union-attr]
+    assert ex.positions("A") == {}

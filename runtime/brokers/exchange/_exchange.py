@@ -339,12 +339,18 @@ class Exchange:
             self._emit(OrderChanged(leg.info))
 
     def _one_cancels_other(self, leg: _Order) -> None:
+        """A leg that filled cancels its sibling; one that filled in part leaves the
+        sibling as much as it has left, so the position stays covered and never reversed."""
         sibling = self._orders.get(leg.oco or "")
         if sibling is None or sibling.info.status not in OPEN:
             return
-        sibling.info = replace(
-            sibling.info, status="cancelled", reason="one-cancels-other: the other leg filled"
-        )
+        if leg.info.status == "filled":
+            sibling.info = replace(
+                sibling.info, status="cancelled", reason="one-cancels-other: the other leg filled"
+            )
+        else:
+            left = leg.info.qty - leg.info.filled_qty
+            sibling.info = replace(sibling.info, qty=sibling.info.filled_qty + left)
         self._emit(OrderChanged(sibling.info))
 
     def _trail(self, order: _Order) -> None:
