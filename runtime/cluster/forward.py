@@ -12,7 +12,8 @@ instance never forwards such a request again (a lease that moved in between gets
 503 and the caller retries), so a request can never circle.
 
 Requests about every account gather the instances' answers: the kill switch
-(runtime/cluster/kill_switch.py) and the account list.
+(runtime/cluster/kill_switch.py) and the account list; the connection list is every
+connection of the deployment with its holder.
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ class Forwarder:
                 return None  # the route answers 400 naming the field
             answer = await kill_switch_everywhere(self.rt, cluster, parsed, _headers(scope, cluster.id))
             return JSONResponse(answer)
+        if method == "GET" and path == "/v1/connections":  # every connection, and who holds it
+            return JSONResponse({"connections": self.rt.status()["connections"]})
         if method == "GET" and path == "/v1/accounts":
             return JSONResponse(
                 {"accounts": await gathered_accounts(self.rt, cluster, _headers(scope, cluster.id))}

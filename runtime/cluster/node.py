@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
 import math
 import os
@@ -27,7 +28,8 @@ import secrets
 import socket
 import time
 from collections.abc import Coroutine, Iterator
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 import httpx
@@ -61,11 +63,34 @@ def advertised_address(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
+def instance_id(state_dir: Path) -> tuple[str, IO[str]]:
+    """This instance's id, kept in its state directory: a runtime restarted on the same
+    directory is the same instance and hosts the leases it held at once, instead of
+    waiting for them to run out. The directory is locked while the runtime runs, so two
+    runtimes can never share an id."""
+    state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    lock = (state_dir / "instance.lock").open("a")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.close()
+        raise ClusterError(
+            f"another ordergate run uses the state directory {state_dir}: each instance of a cluster "
+            "needs its own --state-dir"
+        ) from None
+    path = state_dir / "instance"
+    ident = path.read_text("utf-8").strip() if path.exists() else ""
+    if not ident:
+        ident = f"{socket.gethostname()}-{secrets.token_hex(3)}"
+        path.write_text(ident + "\n", "utf-8")
+    return ident, lock
+
+
 class Cluster:
     def __init__(self, runtime: Runtime, url: str) -> None:
         self.rt = runtime
         self.url = url
-        self.id = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(2)}"
+        self.id = ""  # read or made at start: instance_id()
         self.address = advertised_address(runtime.config.host, runtime.config.port)
         self.hosting = Hosting(runtime)
         self.hosted: set[str] = set()  # hosted or being hosted: the leases this instance acts on
@@ -84,6 +109,7 @@ class Cluster:
         self._echo = False  # reloading because another instance did: do not announce it back
         self._homes: dict[str, str] = {}  # account -> connection, of the accounts this instance wrote for
         self._unfenced: set[str] = set()
+        self._id_lock: IO[str] | None = None
         # the store commits an account's write only while this instance holds the lease of
         # the account's connection (PostgresStore checks it inside the transaction)
         setattr(runtime.core.store, "fence", self.fence)  # noqa: B010 - not in the Store protocol
@@ -91,6 +117,7 @@ class Cluster:
     # ---- lifecycle
 
     async def start(self) -> None:
+        self.id, self._id_lock = instance_id(self.rt.config.state_dir)
         self._pool = await open_pool(self.url)
         await ensure_schema(self._pool)
         self._table = LeaseTable(self._pool, LEASE_SECONDS)
@@ -127,6 +154,8 @@ class Cluster:
         if self._pool is not None:
             with contextlib.suppress(*DB_ERRORS):
                 await asyncio.wait_for(self._pool.close(), 5)
+        if self._id_lock is not None:
+            self._id_lock.close()
 
     async def settle(self) -> None:
         """Wait for the hosting and unhosting under way."""

@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ordergate.runtime.cluster import LEASE_SECONDS
 from tests.runtime.cluster_helpers import _admin, _with_schema, server_url
 from tests.runtime.cluster_procs import (
     HOOK_SECRET,
@@ -106,10 +107,12 @@ def killable(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[C
 
 
 def test_status_shows_every_instance_its_leases_and_each_connections_holder(three: Cluster) -> None:
-    for inst in three.instances:
-        status = inst.status()
+    for inst in three.instances:  # status is the last beat's reading: at most 2 s old
+        status = until(
+            "three live instances",
+            lambda i=inst: (st := i.status()) and sum(x["live"] for x in st["instances"]) == 3 and st,
+        )
         seen = {i["id"]: i for i in status["instances"]}
-        assert len(seen) == 3 and all(i["live"] for i in seen.values())
         assert {i["address"] for i in seen.values()} == {x.url for x in three.instances}
         held = {c["name"]: c["holder"] for c in status["connections"]}
         assert set(held) == {"A", "B"} and all(held.values())
@@ -123,6 +126,8 @@ def test_status_shows_every_instance_its_leases_and_each_connections_holder(thre
     assert idle.status()["instances"] and not [
         c for c in idle.status()["connections"] if c["holder"] == idle.status()["instance"]
     ]
+    listed_connections = idle.call("GET", "/v1/connections").json()["connections"]
+    assert {c["name"]: c["holder"] for c in listed_connections} == holders(idle)
     # the account list is gathered from every instance
     listed = {a["id"]: a for a in idle.call("GET", "/v1/accounts").json()["accounts"]}
     assert set(listed) == {"A-1", "A-2", "B-1"}
@@ -302,3 +307,20 @@ def test_sigkill_of_the_lease_holder_loses_no_acknowledged_order_and_overruns_no
 
     qty, _filled = until("the broker's position equal to the orders filled", agreed)
     assert len(acked) <= qty <= max_position
+
+
+def test_an_instance_restarted_on_its_state_directory_hosts_its_connections_again_at_once(
+    three: Cluster,
+) -> None:
+    victim = three.holder_of("A")
+    ident = victim.status()["instance"]
+    victim.kill()
+    killed_at = time.monotonic()
+    victim.start()  # the same state directory: the same instance
+    assert victim.status()["instance"] == ident
+    until("A hosted by the restarted instance", lambda: holders(victim)["A"] == ident)
+    assert time.monotonic() - killed_at < LEASE_SECONDS  # it did not wait for its old lease to run out
+    assert victim.order("A-2").status_code == 201
+    twin = Instance(victim.config, victim.dir)  # a second runtime on the same state directory
+    with pytest.raises(AssertionError, match="each instance of a cluster needs its own --state-dir"):
+        twin.start()
