@@ -16,8 +16,11 @@ mirrors it. ``sentiment`` says where a TradingView strategy stands after the ale
 (a sell that leaves it ``long``) only reduces the position. ``exit`` closes ``quantity``
 contracts of the position (all of it without one), ``add`` adds to the open side,
 ``cancel`` cancels the open orders for the ticker, ``breakeven`` moves the position's
-stop to its average entry (plus ``breakevenOffset``). A price makes a limit order unless
-``orderType`` says otherwise. ``takeProfit`` and ``stopLoss`` on an entry are its bracket
+stop to its average entry (plus ``breakevenOffset``). A price (``limitPrice`` or
+``price``) makes a limit order unless ``orderType`` says otherwise; ``signalPrice`` is
+the market's price when the alert fired (TradersPost's own example buys at market with
+it): it makes no limit, stands in for the quote when there is none, and goes to the
+decision log. ``takeProfit`` and ``stopLoss`` on an entry are its bracket
 (``brackets.py``); ``quantityType`` sizes it (``sizing.py``).
 """
 
@@ -68,6 +71,7 @@ class Alert:
     bracket: Bracket | None
     breakeven_offset: float
     id: str | None
+    signal_price: float | None = None  # the market's price when the alert fired
     log: dict[str, Any] = field(default_factory=dict)  # informational fields, for the decision log
     ignored: tuple[str, ...] = ()
 
@@ -240,7 +244,8 @@ def parse_alert(alert: Any) -> Alert:
     )
     if quantity is not None and action in ("cancel", "breakeven"):
         raise RequestError("quantity", f"{action} takes no quantity")
-    limit = _price(alert, "limitPrice") or _price(alert, "price") or _price(alert, "signalPrice")
+    limit = _price(alert, "limitPrice") or _price(alert, "price")
+    signal_price = _price(alert, "signalPrice")
     stop = _price(alert, "stopPrice")
     order_type = _order_type(alert, action, limit, stop)
     bracket = parse_bracket(alert.get("takeProfit"), alert.get("stopLoss"))
@@ -274,7 +279,8 @@ def parse_alert(alert: Any) -> Alert:
         bracket=bracket,
         breakeven_offset=offset,
         id=signal_id(alert),
-        log={k: alert[k] for k in INFORMATIONAL if k in alert},
+        signal_price=signal_price,
+        log={k: alert[k] for k in (*INFORMATIONAL, "signalPrice") if k in alert},
         ignored=tuple(sorted(set(alert) - set(KNOWN))),
     )
 
@@ -337,7 +343,8 @@ def plan(alert: Alert, state: AccountState) -> Plan:
     qty = contracts(alert.quantity, alert.quantity_type, position, root)
     entry = {**body, "side": side, "qty": qty}
     if alert.bracket is not None:
-        check_against(alert.bracket, side, alert.limit or alert.stop or _market(state, root))
+        reference = alert.limit or alert.stop or _market(state, root) or alert.signal_price
+        check_against(alert.bracket, side, reference)
     if not opposite:
         return Plan([entry], entry=True)
     first = cover(abs(position))
