@@ -3,7 +3,8 @@
 One interface (``interface.py``: the ``Store`` Protocol and its rows), one numbered list
 of migrations (``migrations.py``), one module per engine: ``sqlite.py`` (embedded, the
 default) and ``postgres.py`` (several runtimes on one database). ``open_store`` picks
-the engine from the ``store:`` URL.
+the engine from the ``store:`` URL. ``PostgresStore`` is not re-exported here: importing
+it imports asyncpg, which only a PostgreSQL store needs (``ordergate.runtime.store.postgres``).
 """
 
 from __future__ import annotations
