@@ -261,3 +261,26 @@ def test_a_connection_names_its_paper_account_by_id_either_way() -> None:
     built_in = ConnectionConfig.model_validate({**by_id, "paper_account": {"id": "T-PAPER"}})
     assert built_in.paper_account_id == "T-PAPER" and built_in.builtin_paper is not None
     assert built_in.builtin_paper.balance == 50_000
+
+
+async def test_a_bracket_on_the_built_in_paper_account_rests_in_its_own_paper_market(
+    make_runtime: Callable[..., Runtime], market: tuple[SimulatorHandle, Exchange]
+) -> None:
+    """The paper side holds brackets itself at the broker's quotes; the broker sees nothing."""
+    sim, exchange = market
+    rt = await started(make_runtime, sim.endpoint)
+    try:
+        async with served(rt) as c:
+            alert = {**BUY, "takeProfit": {"amount": 10}, "stopLoss": {"amount": 5}}
+            r = await c.post(HOOK, json=alert)
+            assert r.status_code == 201 and r.json()["account"] == "TV-PAPER", r.text
+        paper = rt.core.brokers["Tradovate"].paper.exchange  # type: ignore[attr-defined]
+        await until(lambda: len(paper.open_orders("TV-PAPER")) == 2)
+        levels = {(o.type, o.price, o.stop_price) for o in paper.open_orders("TV-PAPER")}
+        assert levels == {("limit", 21010.25, None), ("stop", None, 20995.25)}  # from the fill at 21000.25
+        assert exchange.open_orders("SIM-1") == [] and exchange.positions("SIM-1") == {}
+        exchange.set_quote("MNQ", 20995.0, 20995.25, 20995.0)  # the broker's market hits the stop
+        await until(lambda: position(rt, account="TV-PAPER") == 0)
+        assert paper.open_orders("TV-PAPER") == []  # the target went with it: one-cancels-other
+    finally:
+        await rt.stop()
