@@ -159,3 +159,30 @@ async def test_a_leg_that_fills_while_the_link_is_down_is_booked_once_after_the_
     assert position(m) == 0 and supervisor.state == "connected"
     rows = m.rt.core.store._read("SELECT order_id FROM fills WHERE account = ?", (ACCOUNT,))
     assert [r[0] for r in rows].count(tp["id"]) == 1  # the leg's fill, booked once under the leg
+
+
+async def test_a_trailing_stop_trails_at_the_broker_and_shows_its_level(m: Market) -> None:
+    """Where the broker trails itself (paper, Tradovate's pegDifference, ProjectX's type 5)
+    the stop rests there; Rithmic's brackets here do not trail, so the runtime holds it."""
+    native = m.rt.core.brokers["Sim"].broker != "rithmic"
+    async with client(m.rt, token=None) as c:
+        alert = {"ticker": "ESZ2026", "action": "buy", "quantity": 1}
+        r = await c.post(HOOK, json={**alert, "stopLoss": {"type": "trailing_stop", "trailAmount": 5}})
+    assert r.status_code == 201, r.text
+    await until(lambda: "stop_loss" in {v.get("leg") for v in m.rt.core.store.open_orders(ACCOUNT)})
+    leg = (await legs_shown(m))["stop_loss"]
+    assert (leg["type"], leg["stop_price"], leg["status"]) == (
+        "trailing_stop",
+        5995.25,
+        "working" if native else "held",
+    )
+    m.ex.set_quote("ES", 6010.0, 6010.25, 6010.0)
+    await m.rt.settle()
+    await until(lambda: any(v["stop_price"] == 6005.0 for v in m.rt.core.store.open_orders(ACCOUNT)))
+    assert (await legs_shown(m))["stop_loss"]["stop_price"] == 6005.0  # GET /v1/orders shows where it is
+    if native:
+        [at_broker] = m.ex.open_orders(ACCOUNT)
+        assert at_broker.stop_price == 6005.0  # the broker's own stop moved there too
+    m.ex.set_quote("ES", 6004.75, 6005.0, 6004.75)
+    await m.rt.settle()
+    await until(lambda: position(m) == 0)
