@@ -189,52 +189,64 @@ class Report:
 def read_log(lines: Iterable[str], name: str = "log") -> Iterator[Entry]:
     """Each non-blank line of an exported log, read; a bad one raises InputError."""
     for number, text in enumerate(lines, start=1):
-        if text.strip():
-            yield read_entry(text, number, name)
+        if text and not text.isspace():  # blank: empty or whitespace only, as strip() sees it
+            yield Entry(number, *_read(text, number, name))
 
 
 def read_entry(text: str, line: int, name: str = "log") -> Entry:
-    where = f"{name}:{line}"
+    return Entry(line, *_read(text, line, name))
+
+
+_NOT_AN_EXPORT = "not a JSON object (is this an `ordergate audit export` file?)"
+_FIELDS = ("at", "account", "order", "snapshot", "decision")
+_NEEDED = frozenset(_FIELDS)
+# An Entry's fields after its line: what the replay loop decides on (an Entry is built
+# only for a decision that changes).
+Fields = tuple[int | None, datetime, str, Order, Snapshot, tuple[float, float] | None, Verdict]
+
+
+def _read(text: str, line: int, name: str) -> Fields:
     try:
         record = json.loads(text)
     except ValueError:
-        raise InputError(where, "not a JSON object (is this an `ordergate audit export` file?)") from None
-    if not isinstance(record, dict):
-        raise InputError(where, "not a JSON object (is this an `ordergate audit export` file?)")
-    missing = [k for k in ("at", "account", "order", "snapshot", "decision") if k not in record]
-    if missing:
-        raise InputError(where, f"the record has no {', '.join(missing)}")
+        raise InputError(f"{name}:{line}", _NOT_AN_EXPORT) from None
+    if type(record) is not dict:
+        raise InputError(f"{name}:{line}", _NOT_AN_EXPORT)
+    if not record.keys() >= _NEEDED:
+        missing = [k for k in _FIELDS if k not in record]
+        raise InputError(f"{name}:{line}", f"the record has no {', '.join(missing)}")
     try:
         at = datetime.fromisoformat(record["at"])
     except (TypeError, ValueError):
-        raise InputError(where, f"at must be an ISO 8601 instant, not {record['at']!r}") from None
+        raise InputError(f"{name}:{line}", f"at must be an ISO 8601 instant, not {record['at']!r}") from None
     if at.tzinfo is None:
-        raise InputError(where, f"at must carry an offset, not {record['at']!r}")
+        raise InputError(f"{name}:{line}", f"at must carry an offset, not {record['at']!r}")
     order_data = record["order"]
-    if not isinstance(order_data, dict):
-        raise InputError(where, "order must be an object")
+    if type(order_data) is not dict:
+        raise InputError(f"{name}:{line}", "order must be an object")
     decision = record["decision"]
-    if not isinstance(decision, dict) or decision.get("outcome") not in ("allow", "block"):
-        raise InputError(where, "decision must be an object with an outcome of allow or block")
+    if type(decision) is not dict or decision.get("outcome") not in _OUTCOMES:
+        raise InputError(f"{name}:{line}", "decision must be an object with an outcome of allow or block")
     try:
         order = _order(order_data)
         snapshot = exported_snapshot(record["snapshot"]) or Snapshot.from_dict(
             record["snapshot"], at, where="snapshot."
         )
     except InputError as exc:
-        raise InputError(where, str(exc)) from None
-    return Entry(
-        line,
+        raise InputError(f"{name}:{line}", str(exc)) from None
+    peaks = record.get("peaks")
+    return (
         record.get("id"),
         at,
         str(record["account"]),
         order,
         snapshot,
-        _peaks(record.get("peaks"), where),
+        None if peaks is None else _peaks(peaks, f"{name}:{line}"),
         _verdict(decision),
     )
 
 
+_OUTCOMES = ("allow", "block")
 _orders: dict[tuple[tuple[tuple[str, Any], ...], tuple[type, ...]], Order] = {}
 _verdicts: dict[tuple[Any, ...], Verdict] = {}
 
@@ -291,13 +303,23 @@ def decide(bundle: Bundle, entry: Entry) -> Verdict:
 
 
 def _decided(bundle: Bundle, entry: Entry) -> Decision:
-    snapshot = entry.snapshot
-    policy = bundle.policy_for(entry.account, snapshot.nickname)
-    if entry.peaks is not None:
-        peak = entry.peaks[1] if _trails_end_of_day(policy) else entry.peaks[0]
+    return _decide(bundle, entry.account, entry.order, entry.snapshot, entry.at, entry.peaks)
+
+
+def _decide(
+    bundle: Bundle,
+    account: str,
+    order: Order,
+    snapshot: Snapshot,
+    at: datetime,
+    peaks: tuple[float, float] | None,
+) -> Decision:
+    policy = bundle.policy_for(account, snapshot.nickname)
+    if peaks is not None:
+        peak = peaks[1] if _trails_end_of_day(policy) else peaks[0]
         if peak != snapshot.peak_equity:
             snapshot = replace(snapshot, peak_equity=peak)
-    return policy.evaluate(entry.order, snapshot, entry.at)
+    return policy.evaluate(order, snapshot, at)
 
 
 def _trails_end_of_day(policy: CompiledPolicy | UnboundPolicy) -> bool:
@@ -328,6 +350,28 @@ def replay(
 
 
 def replay_file(
-    stream: IO[str], rules: Bundle, base: Bundle | None = None, *, name: str = "log", **names: Any
+    stream: IO[str],
+    rules: Bundle,
+    base: Bundle | None = None,
+    *,
+    name: str = "log",
+    rules_name: str = "",
+    base_name: str | None = None,
 ) -> Report:
-    return replay(read_log(stream, name), rules, base, **names)
+    """``replay(read_log(stream))``, each line read once and decided under both bundles,
+    and an Entry built only for the decisions that change."""
+    changes: list[Change] = []
+    count = 0
+    for number, text in enumerate(stream, start=1):
+        if not text or text.isspace():
+            continue
+        fields = _read(text, number, name)
+        count += 1
+        _, at, account, order, snapshot, peaks, recorded = fields
+        after = _decide(rules, account, order, snapshot, at, peaks)
+        before: Decision | Verdict = (
+            _decide(base, account, order, snapshot, at, peaks) if base is not None else recorded
+        )
+        if after.outcome != before.outcome or after.stage != before.stage or after.code != before.code:
+            changes.append(Change(Entry(number, *fields), Verdict.of(before), Verdict.of(after)))
+    return Report(count, tuple(changes), rules_name, base_name)

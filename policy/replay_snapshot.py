@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ordergate.policy.contracts import spec_for, symbol_root
-from ordergate.policy.orders import Position, Quote, Snapshot
+from ordergate.policy.orders import Position, Quote, Snapshot, new_position, new_quote
 
 SNAPSHOT_KEYS = frozenset({"account", "positions", "quotes", "pnl", "trades", "automation_paused"})
 ACCOUNT_KEYS = frozenset({"id", "nickname", "balance", "equity", "peak_equity", "enabled", "locked"})
@@ -126,26 +126,29 @@ def read_account(account: dict[str, Any]) -> Account:
     )
 
 
-_accounts: dict[tuple[tuple[tuple[str, Any], ...], tuple[type, ...]], Account] = {}
+_PLAIN = frozenset({str, float, int, bool, type(None)})
+_accounts: dict[Any, tuple[tuple[str, ...], tuple[type, ...], dict[str, Any], Account]] = {}
 
 
 def _account(account: dict[str, Any]) -> Account:
     """An account's part repeats from one decision to the next until its balance moves:
-    each is read once. The key holds the types (true == 1 == 1.0); a zero, which may be
-    -0.0 or false, and a lock, which does not hash, are read each time."""
-    values = account.values()
-    if 0 in values:
-        return read_account(account)
-    key = (tuple(account.items()), tuple(map(type, values)))
+    the last one read for each id is kept, and a part equal to it key by key, in the same
+    order and of the same types (true == 1 == 1.0, but only a bool is ``enabled``), is
+    what was read. Only a part of plain values is kept (a lock is an object), and none
+    holding a zero, which may be -0.0 or false."""
+    types = tuple(map(type, account.values()))
+    ident = account.get("id")
     try:
-        found = _accounts.get(key)
-    except TypeError:
+        kept = _accounts.get(ident)
+    except TypeError:  # an id that does not hash, which read_account refuses
         return read_account(account)
-    if found is None:
-        found = read_account(account)
+    if kept is not None and kept[1] == types and kept[2] == account and kept[0] == tuple(account):
+        return kept[3]
+    found = read_account(account)
+    if _PLAIN.issuperset(types) and 0 not in account.values():
         if len(_accounts) >= 10_000:
             _accounts.clear()
-        _accounts[key] = found
+        _accounts[ident] = (tuple(account), types, dict(account), found)
     return found
 
 
@@ -156,7 +159,10 @@ def read_positions(data: dict[str, Any]) -> Mapping[str, Position]:
     for root, pos in data.items():
         if type(pos) is not dict or not pos.keys() <= _POSITION_KEYS or type(pos.get("qty")) is not int:
             raise Unusual
-        positions[root] = Position(pos["qty"], _number(pos.get("avg_price", 0.0)) or 0.0, _point_value(root))
+        avg = pos.get("avg_price", 0.0)
+        if type(avg) is not float or avg - avg != 0:  # the common case inline, the rest by _number
+            avg = _number(avg)
+        positions[root] = new_position(pos["qty"], avg or 0.0, _point_value(root))
     return MappingProxyType(positions)
 
 
@@ -168,12 +174,9 @@ def read_quotes(data: dict[str, Any]) -> Mapping[str, Quote]:
         if type(q) is not dict or not q.keys() <= _QUOTE_KEYS:
             raise Unusual
         _point_value(root)
-        quotes[root] = Quote(
-            _number(q.get("bid")),
-            _number(q.get("ask")),
-            _number(q.get("last")),
-            _instant(q.get("time")),
-            None,
+        get = q.get
+        quotes[root] = new_quote(
+            _number(get("bid")), _number(get("ask")), _number(get("last")), _instant(get("time"))
         )
     return MappingProxyType(quotes)
 
