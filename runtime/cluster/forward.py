@@ -80,7 +80,19 @@ class Forwarder:
                 body = await _read(receive) or b""
                 await (await self._forward(cluster, scope, address, holder, body))(scope, receive, send)
                 return
-        account = await self._account_of(cluster, scope, method, path, body)
+        await self._by_account(cluster, scope, receive, send, body, forwarded)
+
+    async def _by_account(
+        self,
+        cluster: Cluster,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        body: bytes | None,
+        forwarded: bool,
+    ) -> None:
+        """Here when the account is hosted here (or unknown), else to its holder."""
+        account = await self._account_of(cluster, scope, scope["method"], scope["path"], body)
         if account is None or account in self.rt.core.accounts:
             await self.app(scope, receive, send)
             return
