@@ -60,6 +60,9 @@ class Hosting:
         now = core.now()
         locks = {row.account: row for row in core.store.locks()}
         accounts = [row for row in core.store.accounts() if row.connection == name]
+        # until the broker's first position report, the monitor's tick must not take the
+        # positions of a link still coming up (none) for positions gone
+        core.positions_pending.update(row.id for row in accounts)
         async with contextlib.AsyncExitStack() as held:
             # an order that comes in meanwhile waits until the link is up and the accounts
             # are reconciled: what the broker did while nobody hosted them comes first

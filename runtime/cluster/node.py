@@ -109,6 +109,8 @@ class Cluster:
         self._echo = False  # reloading because another instance did: do not announce it back
         self._homes: dict[str, str] = {}  # account -> connection, of the accounts this instance wrote for
         self._unfenced: set[str] = set()
+        self._homes_elsewhere: dict[str, str] = {}  # account -> connection, for forwarding
+        self._addresses: dict[str, str] = {}  # live instance -> address, as of the last beat
         self._id_lock: IO[str] | None = None
         # the store commits an account's write only while this instance holds the lease of
         # the account's connection (PostgresStore checks it inside the transaction)
@@ -221,6 +223,7 @@ class Cluster:
         await self._take_free(held, leases)
         await self._give_back(held, instances, leases)
         self.instances, self.leases = instances, await self._table.all()
+        self._addresses = {i.id: i.address for i in instances if i.live}
 
     async def _take_free(self, held: set[str], leases: dict[str, Lease]) -> None:
         """Every connection nobody holds: availability comes before an even spread."""
@@ -344,12 +347,22 @@ class Cluster:
         return next((i for i in self.instances if i.id == lease.holder), None)
 
     async def locate(self, account: str) -> tuple[str | None, Lease | None, str | None]:
-        """The account's connection, its lease (if any) and the holder's address, read
-        from the database now: a lease may have moved since the last beat."""
+        """The account's connection, its lease (if any) and the holder's address.
+
+        From the last beat's reading when it names a live holder elsewhere (a request
+        forwarded on a reading up to a beat old, to a holder that just lost the lease, is
+        answered 503 there and retried); from the database otherwise."""
+        connection = self._homes_elsewhere.get(account)
+        lease = self.leases.get(connection) if connection is not None else None
+        if lease is not None and lease.live and lease.holder != self.id:
+            address = self._addresses.get(lease.holder)
+            if address is not None:
+                return connection, lease, address
         assert self._pool is not None
         row = await self._pool.fetchrow(LOCATE, account)
         if row is None:
             return None, None, None
+        self._homes_elsewhere[account] = row["connection"]  # an account keeps its connection
         lease = None
         if row["holder"] is not None:
             lease = Lease(
