@@ -141,6 +141,8 @@ class PgLink:
                     self._conn.terminate()  # the next call outside a transaction opens a new one
                 raise StoreError(describe(exc, self.where)) from exc
 
+        if self._loop.is_closed():
+            raise StoreError(f"the store at {self.where} is closed")
         self.trips += 1
         return asyncio.run_coroutine_threadsafe(guarded(), self._loop).result()
 

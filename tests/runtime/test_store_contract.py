@@ -228,3 +228,10 @@ def test_what_was_committed_is_there_after_reopening(opener: Opener) -> None:
     first.close()
     again = opener()
     assert [r.id for r in again.accounts()] == ["A1"] and again.order("og-1") == {"id": "og-1"}
+
+
+def test_a_closed_store_refuses_in_a_sentence(opener: Opener) -> None:
+    store = opener()
+    store.close()
+    with pytest.raises(StoreError, match="closed"):
+        store.positions("A1")
