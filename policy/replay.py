@@ -205,9 +205,25 @@ _NEEDED = frozenset(_FIELDS)
 Fields = tuple[int | None, datetime, str, Order, Snapshot, tuple[float, float] | None, Verdict]
 
 
+def _json(text: str) -> Any:
+    """``json.loads(text)`` without its layers of Python around the C scanner: the value
+    after any leading whitespace, and nothing but whitespace after it; ValueError else."""
+    try:
+        value, end = _scan(text, _space(text, 0).end())
+    except StopIteration:
+        raise ValueError("not JSON") from None
+    if _space(text, end).end() != len(text):
+        raise ValueError("extra data")
+    return value
+
+
+_scan = json.JSONDecoder().scan_once
+_space = json.decoder.WHITESPACE.match
+
+
 def _read(text: str, line: int, name: str) -> Fields:
     try:
-        record = json.loads(text)
+        record = _json(text)
     except ValueError:
         raise InputError(f"{name}:{line}", _NOT_AN_EXPORT) from None
     if type(record) is not dict:
@@ -247,15 +263,17 @@ def _read(text: str, line: int, name: str) -> Fields:
 
 
 _OUTCOMES = ("allow", "block")
-_orders: dict[tuple[tuple[tuple[str, Any], ...], tuple[type, ...]], Order] = {}
+_orders: dict[tuple[Any, ...], Order] = {}
 _verdicts: dict[tuple[Any, ...], Verdict] = {}
 
 
 def _order(data: dict[str, Any]) -> Order:
     """Orders repeat (the same lot in the same contract, all day): each is read once. The
-    key is the record's items as they are (a root the export adds, in the export's order)
-    and their types, since true == 1 == 1.0 but only a whole number is a qty."""
-    key = (tuple(data.items()), tuple(map(type, data.values())))
+    key is the record's keys, values and the values' types, in one flat tuple (a root the
+    export adds, in the export's order), since true == 1 == 1.0 but only a whole number is
+    a qty."""
+    values = data.values()
+    key = (*data, *values, *map(type, values))
     try:
         found = _orders.get(key)
     except TypeError:  # an unhashable value: from_dict says what is wrong with it

@@ -46,6 +46,8 @@ Account = tuple[
 ]
 NO_POSITIONS: Mapping[str, Position] = MappingProxyType({})
 NO_QUOTES: Mapping[str, Quote] = MappingProxyType({})
+_NO_PNL = (0.0, 0.0)  # what read_pnl and read_trades read from an empty part
+_NO_TRADES = (0, 0)
 
 
 class Unusual(Exception):
@@ -209,13 +211,16 @@ def exported_snapshot(data: Any) -> Snapshot | None:
     try:
         if type(data) is not dict or not data.keys() <= SNAPSHOT_KEYS:
             raise Unusual
+        get = data.get
+        positions, quotes, pnl, trades = get("positions"), get("quotes"), get("pnl"), get("trades")
+        # a part left out reads as empty: its reader is not called for it
         return Snapshot.assemble(
-            *_account(part(data.get("account"), ACCOUNT_KEYS)),
-            read_positions(part(data.get("positions"), None)),
-            read_quotes(part(data.get("quotes"), None)),
-            *read_pnl(part(data.get("pnl"), PNL_KEYS)),
-            *read_trades(part(data.get("trades"), TRADES_KEYS)),
-            read_paused(data.get("automation_paused")),
+            *_account(part(get("account"), ACCOUNT_KEYS)),
+            NO_POSITIONS if positions is None else read_positions(part(positions, None)),
+            NO_QUOTES if quotes is None else read_quotes(part(quotes, None)),
+            *(_NO_PNL if pnl is None else read_pnl(part(pnl, PNL_KEYS))),
+            *(_NO_TRADES if trades is None else read_trades(part(trades, TRADES_KEYS))),
+            read_paused(get("automation_paused")),
         )
     except Unusual:
         return None

@@ -89,3 +89,32 @@ def test_a_bad_line_is_named_by_the_file_reader_as_before() -> None:
         with pytest.raises(InputError) as caught:
             replay_file(io.StringIO(f"{good}\n{line}\n"), load_bundle(RULES))
         assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a":1}\n',
+        ' \t{"a": [1, 2.5, null]}  \r\n',
+        "\ufeff{}",
+        "{} x",
+        "",
+        "   ",
+        "[1]",
+        "NaN",
+        '{"a":1}{}',
+        '"x',
+    ],
+)
+def test_a_line_is_json_exactly_when_json_loads_reads_it(text: str) -> None:
+    from ordergate.policy.replay import _json
+
+    try:
+        expected: tuple[object, ...] = ("read", json.loads(text))
+    except ValueError:
+        expected = ("refused",)
+    try:
+        got: tuple[object, ...] = ("read", _json(text))
+    except ValueError:
+        got = ("refused",)
+    assert got == expected
