@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ordergate.runtime.cli_errors import EXIT_USAGE, CommandFailed
@@ -104,7 +105,7 @@ def migrate_store(source: str, destination: str, *, force: bool, say: Callable[[
         lock.release()
 
 
-def _copy(path: Any, destination: str, force: bool, say: Callable[[str], None]) -> Moved:
+def _copy(path: Path, destination: str, force: bool, say: Callable[[str], None]) -> Moved:
     from ordergate.runtime.store.postgres import PostgresStore
     from ordergate.runtime.store.sqlite import SqliteStore
     from ordergate.runtime.store_repair import repair_non_finite

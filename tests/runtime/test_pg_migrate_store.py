@@ -141,6 +141,28 @@ async def test_a_source_held_by_a_runtime_is_refused_and_nothing_is_copied(
 
 
 @pytest.mark.anyio
+async def test_a_destination_with_live_runtimes_is_refused_even_when_forced(
+    tmp_path: Path,
+    pg_url: str,  # noqa: F811
+) -> None:
+    (await asyncio.to_thread(PostgresStore, pg_url)).close()  # the schema, as a runtime makes it
+    conn = await asyncpg.connect(pg_url)
+    try:
+        await conn.execute(
+            "INSERT INTO instances (id, address, host, pid, started_at, heartbeat_at)"
+            " VALUES ('i-1', 'http://127.0.0.1:8787', 'h', 1, now(), now())"
+        )
+    finally:
+        await conn.close()
+    ran = await ordergate("migrate-store", f"sqlite:///{seeded(tmp_path)}", pg_url, "--force")
+    assert ran.returncode == 2
+    assert ran.stderr == (
+        f"ordergate migrate-store: 1 runtime(s) are running on {pg_url}: stop them before migrating into it\n"
+    )
+    assert await pg_count(pg_url, "accounts") == 0
+
+
+@pytest.mark.anyio
 @pytest.mark.parametrize(
     ("src", "dst", "says"),
     [
