@@ -24,12 +24,12 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote
 
-import httpx
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ordergate.runtime.body import BODY_TIMEOUT_SECONDS, MAX_BODY_BYTES
 from ordergate.runtime.cluster.kill_switch import gathered_accounts, kill_switch_everywhere
+from ordergate.runtime.cluster.relay import RelayError
 
 if TYPE_CHECKING:
     from ordergate.runtime.cluster.node import Cluster
@@ -203,19 +203,19 @@ class Forwarder:
     async def _forward(
         self, cluster: Cluster, scope: Scope, address: str, holder: str, body: bytes
     ) -> Response:
-        assert cluster.http is not None
         query = scope.get("query_string", b"").decode("latin-1")
-        url = address + scope["path"] + (f"?{query}" if query else "")
+        target = scope["raw_path"].decode("latin-1") if scope.get("raw_path") else scope["path"]
+        target += f"?{query}" if query else ""
         try:
-            reply = await cluster.http.request(
-                scope["method"], url, content=body, headers=_headers(scope, cluster.id)
+            status, headers, content = await cluster.relay.request(
+                scope["method"], address, target, list(_headers(scope, cluster.id).items()), body
             )
-        except httpx.HTTPError as exc:
+        except RelayError as exc:
             return _unavailable(
                 f"instance {holder}, which holds the account's connection, did not answer: {exc}"
             )
-        headers = {k: v for k, v in reply.headers.items() if k.lower() in ("content-type", "retry-after")}
-        return Response(reply.content, status_code=reply.status_code, headers=headers)
+        kept = {k: v for k, v in headers if k in ("content-type", "retry-after")}
+        return Response(content, status_code=status, headers=kept)
 
 
 def _headers(scope: Scope, ident: str) -> dict[str, str]:

@@ -40,6 +40,7 @@ from ordergate.runtime.cluster.errors import ClusterError
 from ordergate.runtime.cluster.hosting import Hosting
 from ordergate.runtime.cluster.leases import Lease, LeaseTable
 from ordergate.runtime.cluster.registry import Instance, Registry
+from ordergate.runtime.cluster.relay import Relay
 
 if TYPE_CHECKING:
     from ordergate.runtime.service import Runtime
@@ -97,6 +98,7 @@ class Cluster:
         self.instances: list[Instance] = []  # as of the last beat
         self.leases: dict[str, Lease] = {}
         self.http: httpx.AsyncClient | None = None
+        self.relay = Relay(FORWARD_TIMEOUT_SECONDS)  # forwarding, on the order path
         self._pool: asyncpg.Pool | None = None
         self._table: LeaseTable | None = None
         self._registry: Registry | None = None
@@ -153,6 +155,7 @@ class Cluster:
                 await self._registry.leave(self.id)
         if self.http is not None:
             await self.http.aclose()
+        self.relay.close()
         if self._pool is not None:
             with contextlib.suppress(*DB_ERRORS):
                 await asyncio.wait_for(self._pool.close(), 5)

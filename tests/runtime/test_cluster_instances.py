@@ -9,6 +9,7 @@ own: each has its own port and state directory, the same config and rules.
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -32,7 +33,7 @@ from tests.runtime.cluster_procs import (
     until,
     write_config,
 )
-from tests.runtime.test_e2e import free_port
+from tests.runtime.test_e2e import ORDERGATE, TOKEN, free_port
 
 pytestmark = pytest.mark.slow
 TAKEOVER_SECONDS = 15.0  # the bound: a dead holder's connections served again
@@ -126,6 +127,16 @@ def test_status_shows_every_instance_its_leases_and_each_connections_holder(thre
     assert idle.status()["instances"] and not [
         c for c in idle.status()["connections"] if c["holder"] == idle.status()["instance"]
     ]
+    shown = subprocess.run(
+        [ORDERGATE, "status", "--url", idle.url, "--token", TOKEN],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert shown.returncode == 0, shown.stderr
+    table = shown.stdout.split("instance  ", 1)[1].splitlines()
+    assert len(table) == 4 and sum("(this one)" in line for line in table) == 1, shown.stdout
+    assert sum(" live " in line for line in table) == 3 and "holds" in table[0], shown.stdout
     listed_connections = idle.call("GET", "/v1/connections").json()["connections"]
     assert {c["name"]: c["holder"] for c in listed_connections} == holders(idle)
     # the account list is gathered from every instance
