@@ -147,3 +147,18 @@ def test_a_leg_filled_in_part_leaves_its_sibling_what_it_has_left(ex: Exchange) 
     ex.match()
     assert ex.find("A", "tp").status == "filled" and ex.find("A", "sl").status == "cancelled"  # type: ignore[union-attr]
     assert ex.positions("A") == {}
+
+
+def test_the_adapter_contract_offers_brackets_and_says_not_supported_by_default() -> None:
+    import asyncio
+
+    from ordergate.runtime.brokers import base
+    from ordergate.runtime.brokers.errors import BracketUnsupported
+    from ordergate.runtime.brokers.loopback.client import LoopbackBroker
+    from ordergate.runtime.brokers.types import AdapterConfig
+
+    assert {"BracketAck", "BracketLeg"} <= set(base.__all__)
+    assert base.BrokerAdapter.supports_brackets is False
+    adapter = LoopbackBroker("l", AdapterConfig({"host": "127.0.0.1", "port": 1}))
+    with pytest.raises(BracketUnsupported, match="no broker-native brackets"):
+        asyncio.run(adapter.place_bracket("A", entry(), (TP, SL)))
