@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ordergate.policy import symbol_root
 from ordergate.runtime.brokers.errors import BracketUnsupported
 from ordergate.runtime.brokers.projectx.models import OrderSide, OrderType
 from ordergate.runtime.brokers.types import BracketLeg
@@ -53,6 +54,8 @@ class _Expected:
 @dataclass(slots=True)
 class Claims:
     waiting: list[_Expected] = field(default_factory=list)
+    # legs a restarted runtime gave back (restore_legs): (account name, root, side, kind, leg id)
+    restored: list[tuple[str, str, str, str, str]] = field(default_factory=list)
 
     def expect(
         self, account_id: int, contract_id: str, entry_side: str, legs: tuple[BracketLeg, ...]
@@ -67,13 +70,17 @@ class Claims:
         ids = {leg.order_id for leg in legs}
         self.waiting = [e for e in self.waiting if not ids & set(e.legs.values())]
 
-    def claim(self, record: Mapping[str, Any]) -> str | None:
-        """The leg id an untagged order is, or None when it is no leg we wait for."""
+    def claim(self, record: Mapping[str, Any], account: str | None = None) -> str | None:
+        """The leg id an untagged order is, or None when it is no leg we wait for:
+        a leg of a bracket this adapter placed, else one a restarted runtime gave back
+        (``account`` is the record's account name)."""
         if record.get("customTag"):
             return None
         kind = "take_profit" if record.get("type") == OrderType.LIMIT else "stop_loss"
         if record.get("type") not in (OrderType.LIMIT, OrderType.STOP, OrderType.TRAILING_STOP):
             return None
+        side = "buy" if record.get("side") == OrderSide.BID else "sell"
+        key = (account, symbol_root(str(record.get("contractId"))), side, kind)
         for expected in self.waiting:
             if (
                 expected.account_id == record.get("accountId")
@@ -85,4 +92,7 @@ class Claims:
                 if not expected.legs:
                     self.waiting.remove(expected)
                 return leg_id
+        for n, known in enumerate(self.restored):
+            if known[:4] == key:
+                return self.restored.pop(n)[4]
         return None

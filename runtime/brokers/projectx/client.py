@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ordergate.policy import Quote, spec_for, symbol_root
@@ -304,7 +304,8 @@ class ProjectXBroker(BrokerAdapter):
     def _claim(self, record: dict[str, Any]) -> None:
         """An order ProjectX placed for a bracket is named by the leg it is."""
         broker_id = str(record.get("id"))
-        if broker_id not in self._tags and (leg := self._claims.claim(record)) is not None:
+        name = self._names.get(int(record.get("accountId") or 0))
+        if broker_id not in self._tags and (leg := self._claims.claim(record, name)) is not None:
             self._tags[broker_id], self._broker_ids[leg] = leg, broker_id
 
     def take_order(self, record: dict[str, Any]) -> None:
@@ -419,6 +420,12 @@ class ProjectXBroker(BrokerAdapter):
         self._tags[broker_id] = entry.order_id
         self._broker_ids[entry.order_id] = broker_id
         return BracketAck(Ack(entry.order_id, broker_id))
+
+    def restore_legs(self, account: str, legs: tuple[OrderRequest, ...], trails: Mapping[str, float]) -> None:
+        """After a restart, the legs ProjectX still holds are named again when seen."""
+        for leg in legs:
+            kind = "take_profit" if leg.type == "limit" else "stop_loss"
+            self._claims.restored.append((account, leg.root, leg.side, kind, leg.order_id))
 
     async def cancel(self, account: str, order_id: str) -> None:
         account_id = self._account_id(account)

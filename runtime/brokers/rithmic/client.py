@@ -24,7 +24,7 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, Final
 
@@ -98,6 +98,7 @@ class RithmicBroker(BrokerAdapter):
         self._orders_of: dict[str, str] = {}  # basket id → runtime order id
         self._statuses: dict[str, str] = {}  # basket id → last status emitted
         self._pending_legs: dict[str, dict[int, str]] = {}  # entry id → bracket_type → leg id
+        self._restored_legs: list[tuple[str, str, str, int, str]] = []  # account, root, side, kind, leg
         self._refused: dict[str, str] = {}  # runtime order id → why the exchange rejected it
         self._fills: list[Fill] = []
         self._fill_ids: set[str] = set()
@@ -424,8 +425,18 @@ class RithmicBroker(BrokerAdapter):
             return
         entry = self._orders_of.get(m.original_basket_id)
         leg = self._pending_legs.get(entry or "", {}).pop(m.bracket_type, None)
+        if leg is None:  # one a restarted runtime gave back: by account, contract, side, kind
+            key = (m.account_id, symbol_root(m.symbol), mapping.side_of(m.transaction_type), m.bracket_type)
+            found = next((n for n, r in enumerate(self._restored_legs) if r[:4] == key), None)
+            leg = self._restored_legs.pop(found)[4] if found is not None else None
         if leg is not None:
             self._remember(leg, m.basket_id)
+
+    def restore_legs(self, account: str, legs: tuple[OrderRequest, ...], trails: Mapping[str, float]) -> None:
+        """After a restart, the legs the gateway still holds are named again when seen."""
+        for leg in legs:
+            kind = mapping.BRACKET_TARGET if leg.type == "limit" else mapping.BRACKET_STOP
+            self._restored_legs.append((account, leg.root, leg.side, kind, leg.order_id))
 
     async def cancel(self, account: str, order_id: str) -> None:
         basket = self._baskets.get(order_id)
