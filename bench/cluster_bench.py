@@ -13,7 +13,9 @@ Orders alternate buy and sell per account, so no limit is reached.
     ORDERGATE_TEST_PG=postgresql://postgres@127.0.0.1:5432/test python bench/cluster_bench.py
 
 Each instance, simulator and the client share the machine's cores: on a 2-core machine
-the figures measure contention as much as the cluster, and vary from run to run.
+the rates measure contention as much as the cluster, and vary from run to run. The CPU
+time the instances spent per request (all instances together, from /proc) moves much
+less with other work on the machine: it is the figure to compare builds with.
 """
 
 from __future__ import annotations
@@ -219,14 +221,23 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(int(len(ordered) * q), len(ordered) - 1)] * 1000 if ordered else float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far: a figure other work on the machine
+    does not move, unlike wall-clock throughput."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(label: str, instances: list[Instance], workers: int, seconds: float) -> None:
     wait("quotes", lambda: quoted(instances))
     for path, what in (("/v1/orders/check", "checks"), ("/v1/orders", "orders")):
         asyncio.run(closed_loop(instances, workers, 1.0, path))  # warm the connections and the caches
+        before = sum(cpu_seconds(i.p.pid) for i in instances)
         done, latencies, failures = asyncio.run(closed_loop(instances, workers, seconds, path))
+        cpu = (sum(cpu_seconds(i.p.pid) for i in instances) - before) / max(1, done) * 1000
         print(
             f"{label:<28} {what:<7} {done / seconds:8.0f}/s   p50 {pct(latencies, 0.5):6.1f} ms"
-            f"   p99 {pct(latencies, 0.99):6.1f} ms   refused {failures}",
+            f"   p99 {pct(latencies, 0.99):6.1f} ms   instances' CPU {cpu:5.2f} ms each   refused {failures}",
             flush=True,
         )
 
