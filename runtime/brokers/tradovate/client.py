@@ -37,7 +37,6 @@ from typing import Any
 from ordergate.policy import Quote, spec_for, symbol_root
 from ordergate.runtime.brokers.base import BrokerAdapter, BrokerEvents, Clock
 from ordergate.runtime.brokers.errors import (
-    BracketUnsupported,
     BrokerRefused,
     BrokerRejected,
     BrokerUnavailable,
@@ -45,6 +44,7 @@ from ordergate.runtime.brokers.errors import (
 )
 from ordergate.runtime.brokers.rithmic.contracts import front_month
 from ordergate.runtime.brokers.tradovate import auth
+from ordergate.runtime.brokers.tradovate.brackets import oso_brackets
 from ordergate.runtime.brokers.tradovate.models import (
     ACTIONS,
     OPEN_STATUSES,
@@ -518,24 +518,7 @@ class TradovateBroker(BrokerAdapter):
         other), sent by Tradovate when the entry fills. Its brackets carry prices, so a leg
         placed as an offset from the fill is held by the runtime (BracketUnsupported);
         a trailing stop trails by its ``pegDifference``."""
-        others: list[Record] = []
-        for leg in legs:
-            other: Record = {
-                "action": ACTIONS["buy" if entry.side == "sell" else "sell"],
-                "clOrdId": leg.order_id,
-            }
-            if leg.type == "trailing_stop" and leg.offset is not None:
-                peg = -leg.offset if entry.side == "buy" else leg.offset  # below a long, above a short
-                other |= {"orderType": "TrailingStop", "pegDifference": peg}
-            elif leg.type == "limit" and leg.price is not None:
-                other |= {"orderType": "Limit", "price": leg.price}
-            elif leg.type == "stop" and leg.stop_price is not None:
-                other |= {"orderType": "Stop", "stopPrice": leg.stop_price}
-            else:
-                raise BracketUnsupported(
-                    f"Tradovate brackets carry prices, not a {leg.kind} offset from the fill"
-                )
-            others.append(other)
+        others = oso_brackets(entry.side, legs)  # BracketUnsupported before anything is sent
         body = self._order_body(account, entry)
         body |= {f"bracket{n}": other for n, other in enumerate(others, 1)}
         names = {f"oso{n}Id": leg.order_id for n, leg in enumerate(legs, 1)}

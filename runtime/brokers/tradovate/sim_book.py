@@ -24,6 +24,7 @@ from ordergate.runtime.brokers.exchange import (
     PositionChanged,
     Traded,
 )
+from ordergate.runtime.brokers.tradovate.brackets import BracketRefused, oso_legs
 from ordergate.runtime.brokers.tradovate.models import (
     ACTIONS,
     OPEN_STATUSES,
@@ -34,7 +35,6 @@ from ordergate.runtime.brokers.tradovate.models import (
     iso,
     trade_date,
 )
-from ordergate.runtime.brokers.tradovate.sim_brackets import BracketRefused, oso_legs
 from ordergate.runtime.brokers.types import BrokerOrder, OrderRequest
 
 Record = dict[str, Any]

@@ -1,4 +1,7 @@
-"""The Tradovate simulator's bracket commands: ``order/placeoso`` and ``order/placeoco``.
+"""Tradovate's bracket commands, both sides: ``order/placeoso`` and ``order/placeoco``.
+
+The client builds ``bracket1``/``bracket2`` with ``oso_brackets``; the simulator reads
+them back with ``oso_legs``, so the two can never disagree on the shape.
 
 ``placeoso`` is ``placeorder``'s body with ``bracket1`` and, optionally, ``bracket2``:
 each an order of the other side (``action``, ``orderType``, ``price``, ``stopPrice``,
@@ -16,7 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ordergate.runtime.brokers.tradovate.models import SIDES
+from ordergate.runtime.brokers.errors import BracketUnsupported
+from ordergate.runtime.brokers.tradovate.models import ACTIONS, SIDES
 from ordergate.runtime.brokers.types import BracketLeg
 
 Record = dict[str, Any]
@@ -31,6 +35,31 @@ class BracketRefused(Exception):
 
 def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def oso_brackets(entry_side: str, legs: tuple[BracketLeg, ...]) -> list[Record]:
+    """``bracket1`` and ``bracket2`` for an entry's legs. Tradovate's brackets carry prices,
+    so a leg placed as an offset from the fill raises BracketUnsupported (the runtime then
+    holds it); a trailing stop trails by its ``pegDifference``."""
+    others: list[Record] = []
+    for leg in legs:
+        other: Record = {
+            "action": ACTIONS["buy" if entry_side == "sell" else "sell"],
+            "clOrdId": leg.order_id,
+        }
+        if leg.type == "trailing_stop" and leg.offset is not None:
+            peg = -leg.offset if entry_side == "buy" else leg.offset  # below a long, above a short
+            other |= {"orderType": "TrailingStop", "pegDifference": peg}
+        elif leg.type == "limit" and leg.price is not None:
+            other |= {"orderType": "Limit", "price": leg.price}
+        elif leg.type == "stop" and leg.stop_price is not None:
+            other |= {"orderType": "Stop", "stopPrice": leg.stop_price}
+        else:
+            raise BracketUnsupported(
+                f"Tradovate brackets carry prices, not a {leg.kind} offset from the fill"
+            )
+        others.append(other)
+    return others
 
 
 def oso_legs(body: Record, entry_action: str, new_tag: Any) -> tuple[BracketLeg, ...]:
