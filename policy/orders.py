@@ -473,10 +473,13 @@ class Snapshot:
         s.weekly_trades = weekly_trades
         s.automation_paused = automation_paused
         s.working = None
-        s.unrealized = unrealized = unrealized_pnl(positions, quotes)
+        # flat (no positions) is the common case: no call, no generator for it
+        s.unrealized = unrealized = unrealized_pnl(positions, quotes) if positions else 0.0
         s.daily_pnl = daily_realized + unrealized
         s.weekly_pnl = weekly_realized + unrealized
-        s.open_positions = s.open_symbols = sum(1 for pos in positions.values() if pos.qty)
+        s.open_positions = s.open_symbols = (
+            sum(1 for pos in positions.values() if pos.qty) if positions else 0
+        )
         s.__class__ = cls
         return cast(Snapshot, s)
 

@@ -175,11 +175,18 @@ def read_quotes(data: dict[str, Any]) -> Mapping[str, Quote]:
     for root, q in data.items():
         if type(q) is not dict or not q.keys() <= _QUOTE_KEYS:
             raise Unusual
-        _point_value(root)
+        if root not in _point_values:  # a root, as to_dict writes the keys (and its spec read once)
+            _point_value(root)
         get = q.get
-        quotes[root] = new_quote(
-            _number(get("bid")), _number(get("ask")), _number(get("last")), _instant(get("time"))
-        )
+        bid, ask, last = get("bid"), get("ask"), get("last")
+        # finite floats, the common case, inline; anything else by _number
+        if type(bid) is not float or bid - bid != 0:
+            bid = _number(bid)
+        if type(ask) is not float or ask - ask != 0:
+            ask = _number(ask)
+        if type(last) is not float or last - last != 0:
+            last = _number(last)
+        quotes[root] = new_quote(bid, ask, last, _instant(get("time")))
     return MappingProxyType(quotes)
 
 
@@ -220,7 +227,7 @@ def exported_snapshot(data: Any) -> Snapshot | None:
             NO_QUOTES if quotes is None else read_quotes(part(quotes, None)),
             *(_NO_PNL if pnl is None else read_pnl(part(pnl, PNL_KEYS))),
             *(_NO_TRADES if trades is None else read_trades(part(trades, TRADES_KEYS))),
-            read_paused(get("automation_paused")),
+            False if (paused := get("automation_paused")) is None else read_paused(paused),
         )
     except Unusual:
         return None
