@@ -114,14 +114,22 @@ class WebhookDesk:
         self.queue = SignalQueue(runtime.core.store, runtime.core.clock)
         self.configured = {w.name: w for w in runtime.config.webhooks}
         self.hooks = dict(self.configured)
-        for name, changes in runtime.core.store.webhook_settings().items():
-            if name in self.hooks:
+        self.reread_settings()
+        if runtime.cluster is not None:  # settings another instance saves are re-read here at once
+            runtime.cluster.webhook_desks.add(self)
+
+    def reread_settings(self) -> None:
+        """The config file's settings with those kept in the store laid over them."""
+        hooks = dict(self.configured)
+        for name, changes in self.rt.core.store.webhook_settings().items():
+            if name in hooks:
                 try:
-                    self.hooks[name] = self._merged(self.hooks[name], changes)
+                    hooks[name] = self._merged(hooks[name], changes)
                 except RequestError as exc:  # the config file changed under a stored setting
                     self.rt.core.bus.publish(
                         "webhook_settings_dropped", {"webhook": name, "error": exc.message}
                     )
+        self.hooks = hooks
 
     # ---- settings
 
@@ -188,6 +196,8 @@ class WebhookDesk:
         self.rt.core.store.save_webhook_settings(name, stored, self.rt.core.now().isoformat())
         self.hooks[name] = changed
         self.rt.core.bus.publish("webhook_settings", {"webhook": name, "changed": sorted(body)})
+        if self.rt.cluster is not None:
+            self.rt.cluster.webhook_settings_saved(name, sorted(body))
         return self.view(changed)
 
     # ---- targets: accounts, and live or paper

@@ -2,7 +2,8 @@
 
 A pure ASGI middleware behind the bearer check (runtime/api.py adds it only when the
 runtime is clustered). A write for one account (an order, a check, a cancel, a lock,
-unlock, flatten, enable, disable, resume, a webhook alert) and a read of one account that
+unlock, flatten, enable, disable, resume, a webhook alert or a change of a webhook's
+settings, which the instance saving them announces to all) and a read of one account that
 arrives at an instance not hosting the account's connection is sent over HTTP to the holder's
 advertised address, with the caller's own headers (every instance takes the config's
 tokens), and the holder's answer is relayed unchanged. When no instance holds the
@@ -32,6 +33,7 @@ from ordergate.runtime.cluster.kill_switch import gathered_accounts, kill_switch
 from ordergate.runtime.cluster.relay import RelayError
 
 if TYPE_CHECKING:
+    from ordergate.policy.models import WebhookConfig
     from ordergate.runtime.cluster.node import Cluster
     from ordergate.runtime.service import Runtime
 
@@ -39,7 +41,8 @@ FORWARDED = "x-ordergate-forwarded"
 RETRY_AFTER_SECONDS = 2
 ACCOUNT_PATH = re.compile(r"^/v1/accounts/([^/]+)(?:/(lock|unlock|flatten|enable|disable|resume))?$")
 ORDER_PATH = re.compile(r"^/v1/orders/([^/]+)$")
-WEBHOOK_PATH = re.compile(r"^/v1/webhooks/[^/]+$")  # an alert; its secret is the credential
+# POST: an alert, its secret the credential; PATCH: a webhook's settings, by name
+WEBHOOK_PATH = re.compile(r"^/v1/webhooks/[^/]+$")
 QUERY_READS = ("/v1/orders", "/v1/decisions")  # ?account= reads that need the account in memory
 HOP_HEADERS = {b"host", b"content-length", b"connection", b"transfer-encoding", b"keep-alive"}
 
@@ -70,8 +73,12 @@ class Forwarder:
             if gathered is not None:
                 await gathered(scope, receive, send)
                 return
-        if method == "POST" and not forwarded and WEBHOOK_PATH.match(path):
-            routed = await self._webhook_target(cluster, unquote(path.rsplit("/", 1)[1]))
+        if method in ("POST", "PATCH") and not forwarded and WEBHOOK_PATH.match(path):
+            named = unquote(path.rsplit("/", 1)[1])
+            if method == "POST":
+                routed = await self._webhook_target(cluster, named)
+            else:
+                routed = await self._settings_target(cluster, named)
             if isinstance(routed, Response):
                 await routed(scope, receive, send)
                 return
@@ -143,6 +150,35 @@ class Forwarder:
             hook = WebhookDesk(self.rt).by_secret(secret)
         except RequestError:
             return None
+        routed = await self._hook_holder(cluster, hook)
+        if not isinstance(routed, tuple):
+            return routed
+        holder, address = routed
+        if hook.allow_ips is not None:  # the holder would see this instance's address, not the sender's
+            return _answer(
+                409,
+                f"webhook {hook.name} has an IP allow-list and its accounts are hosted by instance {holder}: "
+                f"send its alerts to {address}",
+                "ip",
+            )
+        return holder, address
+
+    async def _settings_target(self, cluster: Cluster, name: str) -> Response | tuple[str, str] | None:
+        """Where a change of webhook ``name``'s settings goes: to the instance hosting the
+        accounts it trades, which can check the new settings against them (and then tells
+        every instance to re-read them); None to answer here."""
+        from ordergate.runtime.errors import RequestError
+        from ordergate.runtime.webhook_desk import WebhookDesk
+
+        try:
+            hook = WebhookDesk(self.rt).named(name)
+        except RequestError:
+            return None
+        return await self._hook_holder(cluster, hook)
+
+    async def _hook_holder(self, cluster: Cluster, hook: WebhookConfig) -> Response | tuple[str, str] | None:
+        """The (id, address) of the one other instance hosting every account ``hook``
+        trades; None when one is hosted here or unknown; a refusal otherwise."""
         names = hook.targets()
         if any(n in self.rt.core.accounts or n in self.rt.connections.specs for n in names):
             return None
@@ -169,15 +205,7 @@ class Forwarder:
                 f"({', '.join(sorted(h for h, _ in holders))}); give each instance's accounts a webhook of their own",
                 "account",
             )
-        holder, address = holders.pop()
-        if hook.allow_ips is not None:  # the holder would see this instance's address, not the sender's
-            return _answer(
-                409,
-                f"webhook {hook.name} has an IP allow-list and its accounts are hosted by instance {holder}: "
-                f"send its alerts to {address}",
-                "ip",
-            )
-        return holder, address
+        return holders.pop()
 
     async def _account_of(
         self, cluster: Cluster, scope: Scope, method: str, path: str, body: bytes | None

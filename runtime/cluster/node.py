@@ -27,6 +27,7 @@ import os
 import secrets
 import socket
 import time
+import weakref
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -44,6 +45,7 @@ from ordergate.runtime.cluster.relay import Relay
 
 if TYPE_CHECKING:
     from ordergate.runtime.service import Runtime
+    from ordergate.runtime.webhook_desk import WebhookDesk
 
 log = logging.getLogger("ordergate.cluster")
 BEAT_SECONDS = 2.0
@@ -114,6 +116,8 @@ class Cluster:
         self._homes_elsewhere: dict[str, str] = {}  # account -> connection, for forwarding
         self._addresses: dict[str, str] = {}  # live instance -> address, as of the last beat
         self._id_lock: IO[str] | None = None
+        # the API's webhook desks, told to re-read settings another instance saved
+        self.webhook_desks: weakref.WeakSet[WebhookDesk] = weakref.WeakSet()
         # the store commits an account's write only while this instance holds the lease of
         # the account's connection (PostgresStore checks it inside the transaction)
         setattr(runtime.core.store, "fence", self.fence)  # noqa: B010 - not in the Store protocol
@@ -129,6 +133,7 @@ class Cluster:
         self.http = httpx.AsyncClient(timeout=FORWARD_TIMEOUT_SECONDS)
         self.bus = NoticeBus(self.url, self.id, self._pool)
         self.bus.handlers["reload"] = self._on_reload
+        self.bus.handlers["webhook_settings"] = self._on_webhook_settings
         await self.bus.start()
         await self._registry.register(
             self.id, self.address, socket.gethostname(), os.getpid(), self._bundle()
@@ -340,6 +345,30 @@ class Cluster:
             self._echo = False
         with contextlib.suppress(*DB_ERRORS):
             await self._registry.beat(self.id, self._bundle())
+
+    # ---- webhook settings everywhere
+
+    def webhook_settings_saved(self, name: str, changed: list[str]) -> None:
+        """Settings saved here (already committed): the others re-read them from the store."""
+        if self.bus is not None:
+            self._spawn(self._announce_webhook_settings(name, changed))
+
+    async def _announce_webhook_settings(self, name: str, changed: list[str]) -> None:
+        assert self.bus is not None
+        try:
+            await self.bus.publish("webhook_settings", webhook=name, changed=changed)
+        except DB_ERRORS as exc:  # the others see the settings at their next restart
+            log.warning("webhook %s: settings saved, but the other instances were not told: %s", name, exc)
+
+    async def _on_webhook_settings(self, notice: dict[str, Any]) -> None:
+        for desk in list(self.webhook_desks):
+            desk.reread_settings()
+        name = str(notice.get("webhook"))
+        changed = notice.get("changed")
+        self.rt.core.bus.publish(  # this instance's event stream says so as the saving one's does
+            "webhook_settings", {"webhook": name, "changed": changed if isinstance(changed, list) else []}
+        )
+        log.info("webhook %s: settings saved by instance %s re-read", name, notice.get("origin"))
 
     # ---- where an account is served
 
