@@ -14,11 +14,14 @@ locks, once per transaction), so orders that are decided together commit togethe
    that has arrived but whose handler has not started yet (``arrive`` counts them as
    the server creates their tasks, ``start`` as the tasks begin; runtime/server.py).
    With none on its way, a member commits at once, alone, and pays no extra turn of
-   the loop: orders of one account are decided one after the other, and such a stream
-   would otherwise wait a turn per order. With one on its way, the first member of the
-   group schedules the flush with ``call_soon``, and every order whose handler runs in
-   the same turn joins the group before it runs: requests that arrived together are
-   committed together.
+   the loop. With one on its way, the first member of the group schedules the flush
+   with ``call_soon``, and every order whose handler runs in the same turn joins the
+   group before it runs: requests that arrived together are committed together.
+   Requests on their way may all be for accounts whose orders are being decided
+   already (one busy account: each of its orders waits for the one before, under the
+   account's lock), and then nobody ever joins: after ``SOLO_GROUPS`` groups in a row
+   of one member each, orders commit at once again, but for one in ``PROBE_EVERY``,
+   which waits to find out whether others would join now.
 3. The flush runs every member's writes in one ``store.transaction()``, in the order
    they were handed in, and commits once. It runs in one callback, so no other code
    can write between the group's statements and find its own work swept into it.
@@ -52,6 +55,8 @@ __all__ = ["GroupCommit"]
 log = logging.getLogger("ordergate.group_commit")
 
 Writes = Callable[[], None]
+SOLO_GROUPS = 8  # groups in a row that nobody joined: waiting has stopped paying
+PROBE_EVERY = 16  # while it does not pay, one order in this many waits all the same
 
 
 class GroupCommit:
@@ -61,6 +66,9 @@ class GroupCommit:
         self.arriving = 0  # requests whose handlers have not started yet
         self.groups = 0  # groups committed or failed, for the benchmark's figures
         self.members = 0  # their members
+        self.waited = 0  # members that waited a turn of the loop for their group
+        self._solo = 0  # groups in a row that had one member
+        self._unprobed = 0  # orders committed at once since the last probe
 
     def arrive(self) -> None:
         """A request has arrived; its handler will start in a later turn of the loop."""
@@ -73,9 +81,10 @@ class GroupCommit:
     async def commit(self, writes: Writes) -> None:
         """Run ``writes`` in the transaction of the current group and return once it has
         committed; raises ``StoreError`` when the group's commit failed."""
-        if not self._pending and not self.arriving:
-            self._commit([writes])  # nobody can join: no turn of the loop to wait
+        if not self._pending and not self._worth_waiting():
+            self._commit([writes])  # nobody is likely to join: no turn of the loop to wait
             return
+        self.waited += 1
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
         member = (writes, done)
@@ -89,12 +98,24 @@ class GroupCommit:
                 self._pending.remove(member)
             raise
 
+    def _worth_waiting(self) -> bool:
+        if not self.arriving:
+            return False
+        if self._solo < SOLO_GROUPS:
+            return True
+        self._unprobed += 1
+        if self._unprobed < PROBE_EVERY:
+            return False
+        self._unprobed = 0
+        return True
+
     def _flush(self) -> None:
         # a member cancelled since it joined has its future done already: it writes nothing
         group = [member for member in self._pending if not member[1].done()]
         self._pending = []
         if not group:
             return
+        self._solo = self._solo + 1 if len(group) == 1 else 0
         try:
             self._commit([writes for writes, _ in group])
         except StoreError as exc:

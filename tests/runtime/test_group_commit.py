@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from ordergate.runtime.errors import StoreError
-from ordergate.runtime.group_commit import GroupCommit
+from ordergate.runtime.group_commit import PROBE_EVERY, SOLO_GROUPS, GroupCommit
 from ordergate.runtime.server import api_config
 from ordergate.runtime.service import Runtime
 from ordergate.runtime.store import SqliteStore
@@ -138,6 +138,31 @@ async def test_with_no_request_on_its_way_an_order_commits_at_once_without_waiti
         assert not waiting.done() and len(store.decisions(None, 100)) == 1
         await waiting
         assert len(store.decisions(None, 100)) == 2
+    finally:
+        store.close()
+
+
+@pytest.mark.anyio
+async def test_when_nobody_joins_the_groups_orders_commit_at_once_but_for_a_probe_now_and_then(
+    tmp_path: Path,
+) -> None:
+    store = SqliteStore(tmp_path / "state.db")
+    group = GroupCommit(store)
+    try:
+        group.arrive()  # requests keep arriving, but none of them ever joins (one busy account)
+        for _ in range(SOLO_GROUPS + 2 * PROBE_EVERY):
+            await group.commit(decision_writer(store, "ACC-1"))
+        assert group.waited == SOLO_GROUPS + 2  # a probe after every PROBE_EVERY at once
+        assert group.groups == group.members == SOLO_GROUPS + 2 * PROBE_EVERY
+        # a probe that another order joins makes every order wait for its group again
+        for _ in range(PROBE_EVERY - 1):
+            await group.commit(decision_writer(store, "ACC-1"))
+        group.arrive()
+        group.arrive()
+        await asyncio.gather(*(member(group, decision_writer(store, a)) for a in ("ACC-2", "ACC-3")))
+        assert group.waited == SOLO_GROUPS + 4  # the probe and the order that joined it
+        await group.commit(decision_writer(store, "ACC-1"))
+        assert group.waited == SOLO_GROUPS + 5
     finally:
         store.close()
 
