@@ -37,7 +37,13 @@ from ordergate.runtime.broker_kinds import BROKER_KINDS, BrokerKind, adapter_cla
 from ordergate.runtime.brokers.base import AccountInfo, AdapterConfig, BrokerAdapter, BrokerEvents
 from ordergate.runtime.brokers.builtin_paper import WithPaperAccount
 from ordergate.runtime.brokers.errors import BrokerConfigError
-from ordergate.runtime.connection_fields import broker_address, paper_feed, replay_roots
+from ordergate.runtime.connection_fields import (
+    MAX_BALANCE,
+    broker_address,
+    live_and_paper,
+    paper_feed,
+    replay_roots,
+)
 from ordergate.runtime.errors import (
     BadRequest,
     BrokerError,
@@ -67,7 +73,6 @@ log = logging.getLogger("ordergate.connections")
 
 EXECUTIONS = ("broker_native", "managed")
 DISCOVERY_SECONDS = 10.0  # a login and the account list, in the add flow
-MAX_BALANCE = 1e12  # dollars: any real account, and equity arithmetic stays finite
 CONNECTION_MODES = ("auto", "websocket", "polling")
 
 
@@ -518,7 +523,9 @@ class ConnectionManager:
             raise RequestError(
                 "mode", f"connection mode is for ProjectX connections: {', '.join(CONNECTION_MODES)}"
             )
-        live, paper_ref, builtin = self._live_and_paper(draft, body, chosen)
+        live, paper_ref, builtin = live_and_paper(
+            draft.broker, body, [c["id"] for c in chosen], set(self.rt.core.accounts)
+        )
         self.check_plan(extra_connections=1, extra_accounts=len(chosen) + (builtin is not None))
         spec = ConnectionSpec(draft.name, draft.broker, "api", execution, mode, draft.settings, chosen)
         spec.live_account, spec.paper_ref, spec.paper_account = live, paper_ref, builtin
@@ -529,62 +536,6 @@ class ConnectionManager:
         if draft.authorized:  # the token is sealed under the connection's own record now
             self.rt.core.store.delete_secret(f"draft:{draft.id}")
         return self.view(spec.name)
-
-    def _live_and_paper(
-        self, draft: Draft, body: dict[str, Any], chosen: list[dict[str, Any]]
-    ) -> tuple[str | None, str | None, dict[str, Any] | None]:
-        """Step 3's ``live_account`` and ``paper_account``: (live id, the broker's account
-        as the paper one, a built-in paper account), every field checked."""
-        ids = [c["id"] for c in chosen]
-        live = body.get("live_account")
-        if live is not None and live not in ids:
-            raise RequestError("live_account", f"must be one of the accounts imported: {', '.join(ids)}")
-        paper = body.get("paper_account")
-        if paper is None:
-            return live, None, None
-        if isinstance(paper, str):
-            if paper not in ids or paper == live:
-                raise RequestError(
-                    "paper_account",
-                    f"a broker account as the paper one must be imported and not the live one: {', '.join(ids)}",
-                )
-            return live, paper, None
-        if draft.broker == "paper":
-            raise RequestError(
-                "paper_account", "every account of a paper connection is a paper account already"
-            )
-        return live, None, self._builtin_paper(paper, ids)
-
-    def _builtin_paper(self, paper: Any, imported: list[str]) -> dict[str, Any]:
-        fields = ("id", "balance", "nickname")
-        if not isinstance(paper, dict):
-            raise RequestError(
-                "paper_account", 'must be an imported account\'s id, or {"id": "PAPER-1", "balance": 50000}'
-            )
-        unknown = sorted(set(paper) - set(fields))
-        if unknown:
-            raise RequestError(f"paper_account.{unknown[0]}", f"unknown field; fields: {', '.join(fields)}")
-        ident = paper.get("id")
-        if not isinstance(ident, str) or not ident.strip() or len(ident) > 64:
-            raise RequestError("paper_account.id", "must be an id of 1 to 64 characters")
-        taken = set(imported) | set(self.rt.core.accounts)
-        if ident in taken:
-            raise Conflict(
-                "paper_account.id", f"an account {ident!r} exists already; a paper account needs its own id"
-            )
-        balance = paper.get("balance", 50_000)
-        if (
-            isinstance(balance, bool)
-            or not isinstance(balance, int | float)
-            or not 0 <= balance <= MAX_BALANCE
-        ):
-            raise RequestError(
-                "paper_account.balance", f"must be a number of dollars from 0 to {MAX_BALANCE:,.0f}"
-            )
-        nickname = paper.get("nickname")
-        if nickname is not None and (not isinstance(nickname, str) or len(nickname) > 64):
-            raise RequestError("paper_account.nickname", "must be text of at most 64 characters, or null")
-        return {"id": ident, "balance": float(balance), "nickname": nickname}
 
     def check_plan(self, extra_connections: int = 0, extra_accounts: int = 0) -> None:
         refusal = plan_refusal(
