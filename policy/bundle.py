@@ -33,7 +33,7 @@ from ordergate.policy.models import (
 )
 from ordergate.policy.orders import Order, Snapshot, naive_now_error
 from ordergate.policy.patterns import duplicate_patterns, literal_chars
-from ordergate.policy.rulefiles import collect_files
+from ordergate.policy.rulefiles import collect_files as collect_files  # re-exported (rules_fs)
 from ordergate.policy.runtime_checks import check_runtime
 from ordergate.policy.schema_check import check_shape, did_you_mean, dotted
 from ordergate.policy.secrets import find_literal_secrets

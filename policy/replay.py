@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import IO, Any
@@ -208,17 +208,20 @@ Fields = tuple[int | None, datetime, str, Order, Snapshot, tuple[float, float] |
 def _json(text: str) -> Any:
     """``json.loads(text)`` without its layers of Python around the C scanner: the value
     after any leading whitespace, and nothing but whitespace after it; ValueError else."""
+    start = len(text) - len(text.lstrip(_SPACE)) if text[:1] in _SPACE_FIRST else 0
     try:
-        value, end = _scan(text, _space(text, 0).end())
+        value, end = _scan(text, start)
     except StopIteration:
         raise ValueError("not JSON") from None
-    if _space(text, end).end() != len(text):
+    if end != len(text) and text[end:].strip(_SPACE):
         raise ValueError("extra data")
     return value
 
 
-_scan = json.JSONDecoder().scan_once
-_space = json.decoder.WHITESPACE.match
+# the C scanner json.loads uses (the decoder's own attribute, which typeshed leaves out)
+_scan: Callable[[str, int], tuple[Any, int]] = vars(json.JSONDecoder())["scan_once"]
+_SPACE = " \t\n\r"  # JSON's whitespace: str.isspace would take more
+_SPACE_FIRST = frozenset(_SPACE)
 
 
 def _read(text: str, line: int, name: str) -> Fields:

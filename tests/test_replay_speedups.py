@@ -104,6 +104,9 @@ def test_a_bad_line_is_named_by_the_file_reader_as_before() -> None:
         "NaN",
         '{"a":1}{}',
         '"x',
+        "{}\x0c",
+        "\x0c{}",
+        "\u00a0{}",
     ],
 )
 def test_a_line_is_json_exactly_when_json_loads_reads_it(text: str) -> None:
