@@ -44,6 +44,24 @@ class OrderBook:
             if view.get("broker_order_id"):
                 self._by_broker_id[view["broker_order_id"]] = view["id"]
 
+    def load_account(self, account: str, views: list[dict[str, Any]]) -> None:
+        """Take ``account``'s open orders (as the store has them) into the book: an
+        instance of a cluster starts hosting the account's connection."""
+        for view in views:
+            if view["account"] != account:
+                raise ValueError(f"order {view['id']} is of account {view['account']}, not {account}")
+            self._live[view["id"]] = view
+            if view.get("broker_order_id"):
+                self._by_broker_id[view["broker_order_id"]] = view["id"]
+
+    def forget(self, account: str) -> None:
+        """Drop ``account``'s live orders from memory (the store keeps them): another
+        instance hosts the account's connection now."""
+        for order_id in [i for i, v in self._live.items() if v["account"] == account]:
+            view = self._live.pop(order_id)
+            self._by_broker_id.pop(str(view.get("broker_order_id")), None)
+            self._dirty.discard(order_id)
+
     # ---- reading
 
     def get(self, order_id: str) -> dict[str, Any] | None:

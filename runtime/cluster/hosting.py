@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 from ordergate.runtime.connections import ConnectionSpec, config_spec
 from ordergate.runtime.errors import BrokerError
-from ordergate.runtime.order_book import OrderBook
 from ordergate.runtime.store import AccountRow
 
 if TYPE_CHECKING:
@@ -70,7 +69,7 @@ class Hosting:
             for row in sorted(accounts, key=lambda r: r.id):
                 await held.enter_async_context(core.lock_for(row.id))
                 states.append(rt._load_account(row, now, locks.get(row.id)))
-                load_orders(core.orders, row.id)
+                core.orders.load_account(row.id, core.store.open_orders(row.id, managed=False))
             rt.gateway.load_held()
             await rt.connections.start(name, CONNECT_WAIT_SECONDS)
             supervisor = rt.connections.supervisors.get(name)
@@ -118,7 +117,7 @@ class Hosting:
         dropped = [a for a, s in core.accounts.items() if s.connection == name]
         for account in dropped:
             del core.accounts[account]
-            forget_orders(core.orders, account)
+            core.orders.forget(account)
         if supervisor is not None:
             # the shared status row is the new holder's to write now
             supervisor.on_status = lambda *_: None
@@ -127,23 +126,3 @@ class Hosting:
         core.executions.pop(name, None)
         core.bus.publish("connection", {"connection": name, "status": "released", "detail": None})
         log.info("no longer hosting connection %s (accounts %s)", name, ", ".join(dropped) or "none")
-
-
-# OrderBook keeps one runtime's live orders; these two move one account's in and out of
-# it. (They belong in OrderBook as load(account) and forget(account); kept here while
-# that module is being changed for the store's interface.)
-
-
-def load_orders(book: OrderBook, account: str) -> None:
-    """The account's open orders as the store has them now (managed ones excepted)."""
-    for view in book.store.open_orders(account, managed=False):
-        book._live[view["id"]] = view
-        if view.get("broker_order_id"):
-            book._by_broker_id[view["broker_order_id"]] = view["id"]
-
-
-def forget_orders(book: OrderBook, account: str) -> None:
-    for order_id in [i for i, v in book._live.items() if v["account"] == account]:
-        view = book._live.pop(order_id)
-        book._by_broker_id.pop(str(view.get("broker_order_id")), None)
-        book._dirty.discard(order_id)
