@@ -151,12 +151,29 @@ class PostgresStore(PgRecords):
             try:
                 self._link.run(tx.commit)
             except StoreError as exc:
+                self._rollback_after_failed_commit()
                 raise StoreError(f"commit failed: {exc}") from exc
             return
         try:
             self._link.run(tx.rollback)
         except StoreError as exc:  # the error that brought us here is the one to report
             log.warning("rollback failed (the server drops the transaction anyway): %s", exc)
+
+    def _rollback_after_failed_commit(self) -> None:
+        # A COMMIT that failed on the server ended its transaction there, but one that
+        # timed out or was interrupted may leave it open on a connection we keep: its
+        # writes would be swept into the next transaction, or hold its locks. asyncpg's
+        # Transaction refuses a rollback once its commit failed, so it is said plainly.
+        conn = self._link.conn
+
+        async def rollback() -> None:
+            if conn is not None and not conn.is_closed() and conn.is_in_transaction():
+                await conn.execute("ROLLBACK")
+
+        try:
+            self._link.run(rollback)
+        except StoreError as exc:  # the commit's error is the one to report
+            log.warning("rollback after a failed commit failed: %s", exc)
 
     def _claims(self, account: str | None) -> list[tuple[int, tuple[str, str] | None]]:
         """What the first write for ``account`` in this transaction must take first."""

@@ -168,7 +168,18 @@ class SqliteStore:
                 try:
                     self._db.execute("COMMIT")
                 except sqlite3.Error as exc:
+                    self._rollback_after_failed_commit()
                     raise StoreError(f"commit failed: {exc}") from exc
+
+    def _rollback_after_failed_commit(self) -> None:
+        # A COMMIT that fails (a deferred constraint, SQLITE_BUSY, a full disk) can leave
+        # the transaction open: its writes would be swept into the next one, and that
+        # one's BEGIN would fail. None of it was committed, so none of it may stay.
+        if self._db.in_transaction:
+            try:
+                self._db.execute("ROLLBACK")
+            except sqlite3.Error as exc:  # the commit's error is the one to report
+                log.warning("rollback after a failed commit failed: %s", exc)
 
     def _write(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
         try:

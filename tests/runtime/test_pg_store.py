@@ -348,3 +348,33 @@ def test_a_server_out_of_reach_fails_calls_at_once_until_it_is_back(
         store.close()
         relay.stop()
         relay.close()
+
+
+def test_a_failed_commit_leaves_no_transaction_open_and_the_store_goes_on(
+    stores: Callable[[], PostgresStore],
+    pg_url: str,  # noqa: F811
+) -> None:
+    store = stores()
+    table = f"og_deferred_{int(time.time() * 1000)}"
+
+    async def ddl(sql: str) -> None:
+        conn = await asyncpg.connect(pg_url)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(
+        ddl(f"CREATE TABLE {table} (n INTEGER, CONSTRAINT one UNIQUE (n) DEFERRABLE INITIALLY DEFERRED)")
+    )
+    try:
+        with pytest.raises(StoreError, match="commit failed"), store.transaction():
+            store.set_position("A1", "ES", 1, 6000.0)
+            # two equal rows pass each statement and fail the deferred check at COMMIT
+            store._link.run(lambda: store._link.conn.execute(f"INSERT INTO {table} VALUES (1), (1)"))
+        assert not store._link.conn.is_in_transaction()
+        assert store.positions("A1") == {}  # nothing of it was committed
+        store.set_position("A1", "ES", 2, 6001.0)  # the next transaction begins and commits
+        assert stores().positions("A1") == {"ES": (2, 6001.0)}
+    finally:
+        asyncio.run(ddl(f"DROP TABLE {table}"))

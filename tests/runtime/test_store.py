@@ -8,7 +8,9 @@ import sqlite3
 import time
 from pathlib import Path
 
-from ordergate.runtime.store import SAFETY_CHECKPOINT_PAGES, SqliteStore
+import pytest
+
+from ordergate.runtime.store import SAFETY_CHECKPOINT_PAGES, SqliteStore, StoreError
 
 
 def rows_in_the_database_file(path: Path) -> int:
@@ -70,3 +72,30 @@ def test_a_store_file_of_the_last_version_opens_with_its_data_and_counts_the_pos
         assert not tables & {"instances", "leases"}
     finally:
         store.close()
+
+
+def test_a_failed_commit_is_rolled_back_and_the_store_goes_on(tmp_path: Path) -> None:
+    # a deferred foreign key is judged at COMMIT, which then fails and leaves SQLite's
+    # transaction open: the store must roll it back, not sweep it into the next one
+    path = tmp_path / "state.db"
+    store = SqliteStore(path)
+    try:
+        store._db.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+        store._db.execute(
+            "CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)"
+        )
+        failed = pytest.raises(StoreError, match="commit failed: FOREIGN KEY constraint failed")
+        with failed, store.transaction():
+            store.set_position("A1", "ES", 1, 6000.0)
+            store._db.execute("INSERT INTO child VALUES (7)")  # no parent 7: fails at COMMIT
+        assert not store._db.in_transaction
+        assert store.positions("A1") == {}  # nothing of the failed transaction stayed
+        store.set_position("A1", "ES", 2, 6001.0)  # the next transaction begins and commits
+    finally:
+        store.close()
+    reopened = SqliteStore(path)
+    try:
+        assert reopened.positions("A1") == {"ES": (2, 6001.0)}
+        assert reopened._db.execute("SELECT COUNT(*) FROM child").fetchone()[0] == 0
+    finally:
+        reopened.close()
