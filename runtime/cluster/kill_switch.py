@@ -6,7 +6,9 @@ acts only on its own) at the same time, and the answer lists every account of th
 store. An account that no live instance reported (its connection has no holder, or the
 holder did not answer) cannot be flattened from here, so it is locked in the store
 directly, failing closed: whoever hosts it next loads the lock, and its row says
-``flatten: failed`` with the reason.
+``flatten: failed`` with the reason. A ``locked`` notice names those accounts, so an
+instance that hosts one but did not answer (slow, or its address unreachable) applies
+the lock at once too (``apply_stored_locks``); it does not flatten them.
 
 The account list is gathered the same way: each account as its host sees it.
 """
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from ordergate.runtime import logs
 from ordergate.runtime.store import LockRow
 
 if TYPE_CHECKING:
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ordergate.cluster")
 Answer = tuple[str, dict[str, Any] | None, str | None]  # instance, its answer, why there is none
+LOCKED = "locked"  # the notice naming accounts locked in the store for instances that did not answer
 
 
 async def _ask_peers(
@@ -65,11 +69,56 @@ async def kill_switch_everywhere(
     if silent:
         log.warning("kill switch: %s", "; ".join(str(w) for w in silent))
     now = rt.core.now()
+    locked = []
     for account in sorted({a.id for a in rt.core.store.accounts()} - set(rows)):
         with cluster.unfenced(account):
             rows[account] = _lock_unhosted(rt, account, now, silent)
+        if rows[account]["lock"] == "ok":
+            locked.append(account)
+    if locked and cluster.bus is not None:
+        try:  # an instance that hosts one of them but did not answer applies the lock
+            await cluster.bus.publish(LOCKED, accounts=locked)
+        except Exception as exc:  # the lock rows hold: the next host of each loads its lock
+            log.warning("kill switch: the locks of %s were not announced: %s", ", ".join(locked), exc)
     answer = [rows[a] for a in sorted(rows)]
     return {"accounts": answer}
+
+
+async def apply_stored_locks(rt: Runtime, notice: dict[str, Any]) -> None:
+    """The ``locked`` notice: lock rows another instance wrote straight to the store (its
+    kill switch, which this instance did not answer in time) take effect here for the
+    accounts this instance hosts, once the order being decided for each has finished."""
+    named = notice.get("accounts")
+    hosted = (
+        [a for a in named if isinstance(a, str) and a in rt.core.accounts] if isinstance(named, list) else []
+    )
+    if not hosted:
+        return
+    rows = {r.account: r for r in rt.core.store.locks()}
+    for account in hosted:
+        async with rt.core.lock_for(account):
+            state, row = rt.core.accounts.get(account), rows.get(account)
+            if state is None or row is None or state.lock == row:
+                continue
+            state.lock = row
+        rt.core.bus.publish(
+            "lock",
+            {
+                "account": account,
+                "until": row.until,
+                "enforce": row.enforce,
+                "enforced_until": row.enforced_until,
+                "reason": row.reason,
+                "kind": row.kind,
+            },
+        )
+        logs.lock(account, row.until or row.enforced_until, row.enforce, row.reason or "", row.kind or "")
+        log.warning(
+            "%s: locked (%s) by instance %s, which found it unanswered",
+            account,
+            row.reason,
+            notice.get("origin"),
+        )
 
 
 def _lock_unhosted(rt: Runtime, account: str, now: datetime, silent: list[str | None]) -> dict[str, Any]:

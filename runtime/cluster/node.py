@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import functools
 import logging
 import math
 import os
@@ -39,6 +40,7 @@ from ordergate.runtime.cluster.bus import NoticeBus
 from ordergate.runtime.cluster.db import ensure_schema, open_pool
 from ordergate.runtime.cluster.errors import ClusterError
 from ordergate.runtime.cluster.hosting import Hosting
+from ordergate.runtime.cluster.kill_switch import LOCKED, apply_stored_locks
 from ordergate.runtime.cluster.leases import Lease, LeaseTable
 from ordergate.runtime.cluster.registry import Instance, Registry
 from ordergate.runtime.cluster.relay import Relay
@@ -134,6 +136,7 @@ class Cluster:
         self.bus = NoticeBus(self.url, self.id, self._pool)
         self.bus.handlers["reload"] = self._on_reload
         self.bus.handlers["webhook_settings"] = self._on_webhook_settings
+        self.bus.handlers[LOCKED] = functools.partial(apply_stored_locks, self.rt)
         await self.bus.start()
         await self._registry.register(
             self.id, self.address, socket.gethostname(), os.getpid(), self._bundle()
