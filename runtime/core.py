@@ -4,7 +4,8 @@ the account book and the brokers. Built once by the service and handed to each p
 from __future__ import annotations
 
 import asyncio
-import uuid
+import itertools
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +20,14 @@ from ordergate.runtime.holder import PolicyHolder
 from ordergate.runtime.metrics import Metrics
 from ordergate.runtime.order_book import OrderBook
 from ordergate.runtime.store import Store
+
+# Order ids: a sequence that starts at a random 64-bit number in each process, so one id
+# costs a counter step instead of uuid4's system call. Two processes (a restart, another
+# instance on the same PostgreSQL store) collide only if their stretches of the 2**64
+# ring overlap: with n ids issued by each, a chance of about 2n / 2**64 a pair, what 64
+# random bits an id gave before.
+_ID_MASK = (1 << 64) - 1
+_ID_SEQUENCE = itertools.count(secrets.randbits(64))
 
 
 @dataclass(slots=True)
@@ -75,4 +84,5 @@ class Core:
 
     @staticmethod
     def new_id() -> str:
-        return "og-" + uuid.uuid4().hex[:16]
+        """``og-`` and 16 hex digits, as before: the next of this process's sequence."""
+        return "og-" + format(next(_ID_SEQUENCE) & _ID_MASK, "016x")
