@@ -1,5 +1,6 @@
 """The Tradovate adapter: REST for requests, the user socket for what happens, the
-market-data socket for quotes.
+market-data socket for quotes. What the sockets say is kept by ``feed.TradovateFeed``,
+which this adapter extends with the login, the sockets' lifetimes and the requests.
 
 Settings: ``endpoint`` (a simulator) or ``environment`` (demo | live); ``symbols``
 (roots to stream quotes for); ``heartbeat`` (s, 2.5), ``stale_after`` (s, 10: a silent
@@ -34,8 +35,8 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from ordergate.policy import Quote, spec_for, symbol_root
-from ordergate.runtime.brokers.base import BrokerAdapter, BrokerEvents, Clock
+from ordergate.policy import symbol_root
+from ordergate.runtime.brokers.base import BrokerEvents, Clock
 from ordergate.runtime.brokers.errors import (
     BrokerRefused,
     BrokerRejected,
@@ -45,6 +46,7 @@ from ordergate.runtime.brokers.errors import (
 from ordergate.runtime.brokers.rithmic.contracts import front_month
 from ordergate.runtime.brokers.tradovate import auth
 from ordergate.runtime.brokers.tradovate.brackets import oso_brackets
+from ordergate.runtime.brokers.tradovate.feed import Record, TradovateFeed
 from ordergate.runtime.brokers.tradovate.models import (
     ACTIONS,
     OPEN_STATUSES,
@@ -53,31 +55,26 @@ from ordergate.runtime.brokers.tradovate.models import (
     SIDES,
     epoch,
 )
-from ordergate.runtime.brokers.tradovate.protocol import Event
-from ordergate.runtime.brokers.tradovate.rest import Rest, Unauthorized
+from ordergate.runtime.brokers.tradovate.rest import Unauthorized
 from ordergate.runtime.brokers.tradovate.stream import Stream
 from ordergate.runtime.brokers.types import (
     AccountInfo,
     Ack,
     AdapterConfig,
-    BalanceSnapshot,
     BracketAck,
     BracketLeg,
     BrokerOrder,
     BrokerOrderStatus,
     Fill,
     OrderRequest,
-    OrderUpdate,
-    PositionSnapshot,
 )
 
 DEFAULT_SYMBOLS = ("ES", "MES", "NQ", "MNQ", "YM", "RTY", "CL", "GC")
 FLATTEN_WAIT = 10.0
 OAUTH_EXPIRED = "the Tradovate OAuth session has expired or ended: authorize the connection again"
-Record = dict[str, Any]
 
 
-class TradovateBroker(BrokerAdapter):
+class TradovateBroker(TradovateFeed):
     broker = "tradovate"
 
     def __init__(
@@ -85,12 +82,10 @@ class TradovateBroker(BrokerAdapter):
     ) -> None:
         super().__init__(name, config, events, clock)
         s = config.settings
-        self.ends = auth.endpoints_for(s.get("environment"), s.get("endpoint"))
         self.symbols = tuple(s.get("symbols") or DEFAULT_SYMBOLS)
         self.beat_period = float(s.get("heartbeat") or 2.5)
         self.stale_after = float(s.get("stale_after") or 10.0)
         self.renew_poll = float(s.get("renew_poll") or 30.0)
-        self.rest = Rest(self.ends.rest)
         self.token: auth.Token | None = self._oauth_token()
         if self.token is None:
             auth.credentials_body(config.credentials, "")  # BrokerConfigError now, not at connect
@@ -102,24 +97,6 @@ class TradovateBroker(BrokerAdapter):
         self._md = Stream(
             "market-data", self.ends.md_ws, self._on_md_event, self.beat_period, self.stale_after
         )
-        self._ids: dict[str, int] = {}  # account name → id
-        self._names: dict[int, str] = {}
-        self._accounts: dict[str, AccountInfo] = {}
-        self._contracts: dict[int, str] = {}  # contract id → name
-        self._contract_ids: dict[str, int] = {}
-        self._orders: dict[int, Record] = {}  # order id → order entity
-        self._versions: dict[int, Record] = {}
-        self._reasons: dict[int, str] = {}  # order id → the last report's text
-        self._said: dict[int, str] = {}  # order id → last status emitted
-        self._tags: dict[int, str] = {}  # order id → runtime order id
-        self._broker_ids: dict[str, int] = {}  # runtime order id → order id
-        self._held: dict[int, dict[int, tuple[int, float]]] = {}  # account id → contract id → position
-        self._cash: dict[int, Record] = {}
-        self._fills: dict[int, list[Fill]] = {}  # order id → its fills
-        self._quotes: dict[int, Quote] = {}
-        self._inflight = 0
-        self._waiting: list[tuple[str, Record]] = []  # props held while a place is in flight
-        self._changed = asyncio.Event()
 
     def _oauth_token(self) -> auth.Token | None:
         token = self.config.credentials.get("access_token")
@@ -271,211 +248,6 @@ class TradovateBroker(BrokerAdapter):
         await self._user.close()
         await self._md.close()
         await self.rest.close()
-
-    # ---- events from the sockets
-
-    async def _on_user_event(self, event: Event) -> None:
-        self.heartbeat()
-        if event.kind != "props" or not isinstance(event.data, dict):
-            return
-        await self._apply(str(event.data.get("entityType")), event.data.get("entity") or {})
-
-    async def _apply(self, kind: str, entity: Record, *, snapshot: bool = False) -> None:
-        order_id = (
-            entity.get("orderId") if kind in ("fill", "executionReport", "orderVersion") else entity.get("id")
-        )
-        if (
-            kind in ("order", "fill", "executionReport")
-            and self._inflight
-            and isinstance(order_id, int)
-            and order_id not in self._tags
-        ):
-            self._waiting.append((kind, entity))  # the place answer will name it
-            return
-        if kind == "order":
-            self._on_order(entity, snapshot)
-        elif kind == "orderVersion":
-            self._versions[int(entity["orderId"])] = entity
-        elif kind == "executionReport":
-            if entity.get("text") or entity.get("rejectReason"):
-                self._reasons[int(entity["orderId"])] = str(entity.get("text") or entity.get("rejectReason"))
-        elif kind == "fill":
-            await self._on_fill(entity)
-        elif kind == "position":
-            await self._on_position(entity, snapshot)
-        elif kind == "cashBalance":
-            self._on_cash(entity)
-        elif kind == "contract":
-            self._learn_contract(entity)
-        elif kind == "command":
-            self._learn_tag(entity)
-        self._changed.set()
-
-    def _on_order(self, entity: Record, snapshot: bool) -> None:
-        ident = int(entity["id"])
-        self._orders[ident] = entity
-        status = ORD_STATUS.get(str(entity.get("ordStatus")))
-        if status is None or status == self._said.get(ident) or (snapshot and status != "working"):
-            return
-        if entity.get("ordStatus") == "PendingNew":
-            return  # not acknowledged yet
-        self._said[ident] = status
-        account = self._names.get(int(entity.get("accountId") or 0))
-        if account is None:
-            return
-        reason = self._reasons.get(ident) if status in ("rejected", "cancelled", "expired") else None
-        self.emit_order(
-            OrderUpdate(
-                account,
-                self._tags.get(ident),
-                str(ident),
-                status,
-                reason,
-                epoch(entity.get("timestamp"), self.clock()),
-            )
-        )
-
-    async def _on_fill(self, entity: Record) -> None:
-        order = self._orders.get(int(entity["orderId"]), {})
-        account = self._names.get(int(order.get("accountId") or 0))
-        if account is None:
-            return
-        fill = await self._fill_of(entity, account)
-        self._fills.setdefault(int(entity["orderId"]), []).append(fill)
-        self.emit_fill(fill)
-
-    async def _fill_of(self, entity: Record, account: str) -> Fill:
-        symbol = await self._contract_name(int(entity["contractId"]))
-        order_id = int(entity["orderId"])
-        return Fill(
-            account,
-            self._tags.get(order_id),
-            symbol_root(symbol),
-            symbol,
-            SIDES.get(str(entity.get("action")), "buy"),
-            int(entity["qty"]),
-            float(entity["price"]),
-            epoch(entity.get("timestamp"), self.clock()),
-            str(entity["id"]),
-            str(order_id),
-        )
-
-    async def _on_position(self, entity: Record, snapshot: bool) -> None:
-        account = int(entity.get("accountId") or 0)
-        contract = int(entity.get("contractId") or 0)
-        await self._contract_name(contract)
-        qty = int(entity.get("netPos") or 0)
-        self._held.setdefault(account, {})[contract] = (qty, float(entity.get("netPrice") or 0.0))
-        if not snapshot:
-            self._emit_positions(account)
-            self._emit_balance(account)
-
-    def _emit_positions(self, account: int) -> None:
-        name = self._names.get(account)
-        if name is None:
-            return
-        positions = {
-            symbol_root(self._contracts.get(c, str(c))): p
-            for c, p in self._held.get(account, {}).items()
-            if p[0]
-        }
-        self.emit_positions(PositionSnapshot(name, positions, self.clock()))
-
-    def _on_cash(self, entity: Record) -> None:
-        account = int(entity.get("accountId") or 0)
-        self._cash[account] = entity
-        self._emit_balance(account)
-
-    def _emit_balance(self, account: int) -> None:
-        name, cash = self._names.get(account), self._cash.get(account)
-        if name is None or cash is None:
-            return
-        balance = float(cash.get("amount") or 0.0)
-        equity = balance + self._open_pnl(account)
-        self._accounts[name] = AccountInfo(name, balance, equity)
-        self.emit_balance(
-            BalanceSnapshot(name, balance, equity, float(cash.get("realizedPnL") or 0.0), self.clock())
-        )
-
-    def _open_pnl(self, account: int) -> float:
-        total = 0.0
-        for contract, (qty, avg) in self._held.get(account, {}).items():
-            quote = self._quotes.get(contract)
-            spec = spec_for(symbol_root(self._contracts.get(contract, "")))
-            if qty and quote is not None and quote.mark is not None and spec is not None:
-                total += (quote.mark - avg) * qty * spec.point_value
-        return total
-
-    async def _on_md_event(self, event: Event) -> None:
-        self.heartbeat()
-        if event.kind != "md" or not isinstance(event.data, dict):
-            return
-        for item in event.data.get("quotes") or []:
-            contract = int(item.get("contractId") or 0)
-            name = self._contracts.get(contract)
-            if name is None:
-                continue
-            entries = item.get("entries") or {}
-            before = self._quotes.get(contract) or Quote()
-
-            def price(key: str, old: float | None, entries: Record = entries) -> float | None:
-                value = (entries.get(key) or {}).get("price")
-                return float(value) if isinstance(value, int | float) else old
-
-            quote = Quote(
-                price("Bid", before.bid),
-                price("Offer", before.ask),
-                price("Trade", before.last),
-                epoch(item.get("timestamp"), self.clock()),
-            )
-            self._quotes[contract] = quote
-            self.emit_quote(symbol_root(name), quote)
-
-    # ---- which runtime order an order is: the clOrdId its command carried
-
-    def _learn_tag(self, command: Record) -> None:
-        tag, ident = command.get("clOrdId"), command.get("orderId")
-        if isinstance(tag, str) and tag and isinstance(ident, int):
-            self._tags.setdefault(ident, tag)
-            self._broker_ids.setdefault(tag, ident)
-
-    async def _learn_tags(self) -> None:
-        """Reconciliation after an answer was lost: the commands name the orders we sent."""
-        for command in await self.rest.call("GET", "command/list") or []:
-            self._learn_tag(command)
-
-    # ---- contracts
-
-    def _learn_contract(self, record: Record) -> None:
-        if record.get("id") is not None and record.get("name"):
-            self._contracts[int(record["id"])] = str(record["name"])
-            self._contract_ids[str(record["name"])] = int(record["id"])
-
-    async def _contract_name(self, ident: int) -> str:
-        if ident not in self._contracts:
-            self._learn_contract(await self.rest.call("GET", f"contract/item?id={ident}") or {})
-        return self._contracts.get(ident, str(ident))
-
-    async def _contract_id(self, name: str) -> int:
-        if name not in self._contract_ids:
-            try:
-                record = await self.rest.call("GET", f"contract/find?name={name}")
-            except BrokerUnavailable:
-                raise BrokerRejected(f"Tradovate knows no contract {name}") from None
-            self._learn_contract(record or {})
-        if name not in self._contract_ids:
-            raise BrokerRejected(f"Tradovate knows no contract {name}")
-        return self._contract_ids[name]
-
-    def _symbol(self, request_symbol: str, root: str) -> str:
-        """The contract name to trade: the request's own when it names a month, else the front month."""
-        symbol = request_symbol.strip().upper()
-        if symbol != root and symbol_root(symbol) == root and symbol[-1:].isdigit():
-            return symbol
-        contract = front_month(root, self.clock())
-        if contract is None:
-            raise BrokerRejected(f"no contract of {root} to trade")
-        return contract.symbol
 
     # ---- requests
 
