@@ -17,8 +17,9 @@ directory). The key names the Python executable and version too.
 
 Entries live in the user's private cache directory (``usercache``; ``ORDERGATE_NO_CACHE=1``
 turns them off), one file per invocation (working directory, paths, format, strict), so
-that a repository keeps one entry however many commits it sees. An entry is plain text,
-the key on its first line and the report after it; nothing in it is executed.
+that a repository keeps one entry however many commits it sees, and the 64 used last are
+kept. An entry is plain text, the key on its first line and the report after it; nothing
+in it is executed.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from ordergate.policy import usercache
 from ordergate.policy.rulefiles import collect_files
 
 MAX_FILE_BYTES = 1 << 20  # what the loader reads (DESIGN §9); a larger file is not cached
+MAX_ENTRIES = 64  # pre-commit names the files a commit touches: many invocations over time
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -108,7 +110,11 @@ def lookup(key: Key | None) -> str | None:
     except (OSError, UnicodeDecodeError):
         return None
     digest, newline, report = text.partition("\n")
-    return report if newline and digest == key.digest else None
+    if not newline or digest != key.digest:
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(key.entry)  # used: the last to be pruned
+    return report
 
 
 def store(key: Key | None, report: str) -> None:
@@ -122,3 +128,17 @@ def store(key: Key | None, report: str) -> None:
     except (OSError, UnicodeError):  # UnicodeError: a file name that is not text
         with contextlib.suppress(OSError):
             temporary.unlink()
+        return
+    _prune(key.entry.parent)
+
+
+def _prune(where: Path) -> None:
+    """Keep the MAX_ENTRIES entries used or written last; the rest are deleted."""
+    try:
+        entries = [(p.stat().st_mtime_ns, p) for p in where.glob("validate-*.txt")]
+    except OSError:
+        return
+    entries.sort(reverse=True)
+    for _, stale in entries[MAX_ENTRIES:]:
+        with contextlib.suppress(OSError):
+            stale.unlink()

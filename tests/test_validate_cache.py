@@ -172,3 +172,25 @@ def test_an_entry_under_another_key_is_not_used(cache_home: Path, rules: Path) -
 
 def test_the_kinds_the_command_line_lists_are_the_models_kinds() -> None:
     assert tuple(DOCUMENT_MODELS) == KINDS
+
+
+def test_only_the_entries_used_last_are_kept(
+    monkeypatch: pytest.MonkeyPatch, cache_home: Path, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
+    monkeypatch.delenv("ORDERGATE_NO_CACHE", raising=False)
+    monkeypatch.setattr(validate_cache, "MAX_ENTRIES", 3)
+    monkeypatch.chdir(tmp_path)
+    keys = []
+    for i in range(5):
+        (tmp_path / f"p{i}.yaml").write_text(f"# {i}\n")
+        key = validate_cache.key_for([f"p{i}.yaml"], "text", False)
+        assert key is not None
+        keys.append(key)
+        validate_cache.store(key, f"report {i}\n")
+        past = 1_000_000_000 * (i + 1)  # each written a second after the one before
+        os.utime(key.entry, ns=(past, past))
+        if i == 3:  # the second is used again just before the fifth is written
+            assert validate_cache.lookup(keys[1]) == "report 1\n"
+    assert len(entries(cache_home)) == 3
+    assert [validate_cache.lookup(k) for k in keys] == [None, "report 1\n", None, "report 3\n", "report 4\n"]
