@@ -446,13 +446,33 @@ class Gateway:
         They were allowed because they only reduced it; left working, a stop-loss whose
         take-profit filled first would open a position that no check ever saw.
         """
-        orphans = [v for v in self.core.store.open_orders(state.id) if v["root"] == root and v.get("exit")]
+        orphans = self.open_exits(state.id, root)
         cancelled = await self._cancel_each(state, orphans, "its position went flat")
         if cancelled:
             self.core.bus.publish(
                 "orphaned_exits", {"account": state.id, "root": root, "cancelled": cancelled}
             )
         return cancelled
+
+    def open_exits(self, account: str, root: str) -> list[dict[str, Any]]:
+        """The account's working and held exits on ``root``, oldest first, from memory.
+
+        Every open order the store has is at hand too (and asked for on every flat
+        fill, so not read from the store): the order book's live ones, the managed
+        orders held here, and the bracket legs the runtime holds, armed or on standby.
+        """
+        brackets = self.brackets
+        found: dict[str, dict[str, Any]] = {}
+        for views in (
+            self.core.orders.live(account),
+            self.held.values(),
+            brackets.legs.values(),
+            brackets.standby.values(),
+        ):
+            for v in views:
+                if v["root"] == root and v.get("exit") and v["account"] == account:
+                    found.setdefault(v["id"], v)
+        return sorted(found.values(), key=lambda v: v.get("created_at") or "")
 
     async def _cancel_each(self, state: AccountState, views: list[dict[str, Any]], why: str) -> list[str]:
         cancelled = []

@@ -309,7 +309,7 @@ class Runtime:
         if state is None:
             return
         self._spawn(self.monitor.check_account(state, self.core.now()))
-        if fill.root not in state.holdings:
+        if fill.root not in state.holdings and self.gateway.open_exits(state.id, fill.root):
             self._spawn(self.gateway.cancel_orphaned_exits(state, fill.root))
 
     def _quote_handler(self, connection: str) -> Callable[[str, Quote], None]:
