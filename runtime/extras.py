@@ -23,6 +23,8 @@ MODULES = frozenset(
         "prometheus_client",
         "jwt",  # PyJWT
         "google",  # protobuf
+        "asyncpg",
+        "orjson",
         # beneath them
         "httpcore",
         "anyio",
