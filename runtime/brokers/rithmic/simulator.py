@@ -14,6 +14,9 @@ reply echoes ``user_msg``. A request for another plant is answered ``["6", "bad 
 Faults on command: ``drop_connections`` (every socket closes), ``force_logout`` (77,
 then close), and the exchange's ``faults`` (latency, muted order reports, no heartbeat
 answers, no quotes). A client silent for two heartbeat intervals is dropped.
+
+The lists, reference data, quotes and PnL rows are built in ``sim_market``; bracket
+bodies in ``sim_brackets``; this module routes requests and the exchange's events.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ from ordergate.runtime.brokers.exchange import (
     Traded,
 )
 from ordergate.runtime.brokers.rithmic import mapping
-from ordergate.runtime.brokers.rithmic.contracts import contract, exchange_of, front_month
+from ordergate.runtime.brokers.rithmic.contracts import exchange_of, front_month
 from ordergate.runtime.brokers.rithmic.protocol import (
     Plant,
     Refused,
@@ -61,30 +64,19 @@ from ordergate.runtime.brokers.rithmic.sim_brackets import (
     leg_fields,
     legs_of,
 )
+from ordergate.runtime.brokers.rithmic.sim_market import (
+    BAD_INPUT,
+    EXCHANGES,
+    REGIONS,
+    SYSTEMS,
+    front_month_reply,
+    market_data_reply,
+    pnl_rows,
+    quote_frames,
+    reference_reply,
+)
 from ordergate.runtime.brokers.types import BracketLeg, BrokerOrder, OrderRequest
 
-# System names as a production gateway lists them (a recorded 17), and the test system.
-SYSTEMS: Final = (
-    "Rithmic Test",
-    "Rithmic 01",
-    "Rithmic 04 Colo",
-    "Rithmic Paper Trading",
-    "TopstepTrader",
-    "SpeedUp",
-    "TradeFundrr",
-    "UProfitTrader",
-    "Apex",
-    "Leeloo Trading",
-    "MES Capital",
-    "TheTradingPit",
-    "FundedFuturesNetwork",
-    "Bulenox",
-    "PropShopTrader",
-    "4PropTrader",
-)
-REGIONS: Final = ("Chicago Area", "Europe", "Asia", "Test")
-EXCHANGES: Final = ("CME", "CBOT", "NYMEX", "COMEX")
-BAD_INPUT: Final = ("6", "bad input")
 # Templates each plant serves beyond the shared ones (login, logout, heartbeat, reference data).
 PLANT_TEMPLATES: Final[dict[Plant, frozenset[int]]] = {
     Plant.TICKER: frozenset({100, 113}),
@@ -276,7 +268,7 @@ class RithmicSimulator:
                 return []
             return session.reply(request, last=mapping.ssboe_usecs(self.clock()))
         if template == 14:
-            return self._reference_data(session, request)
+            return reference_reply(session, request, self.reference_overrides)
         assert session.plant is not None
         if template not in PLANT_TEMPLATES[session.plant]:
             return session.reply(request, rp_code=BAD_INPUT)
@@ -350,7 +342,7 @@ class RithmicSimulator:
         if template == 100:
             return self._market_data(client, request)
         if template == 113:
-            return self._front_month(session, request)
+            return front_month_reply(session, request, self.clock)
         return session.reply(request, rp_code=BAD_INPUT)
 
     def _login(self, client: _Client, request: Request) -> bytes:
@@ -526,62 +518,7 @@ class RithmicSimulator:
         return client.session.reply(request)
 
     def _market_data(self, client: _Client, request: Request) -> list[bytes]:
-        m: Any = request.message
-        root = symbol_root(m.symbol)
-        if contract(m.symbol) is None and m.symbol != root:
-            return client.session.reply(request, rp_code=BAD_INPUT)
-        if m.request == 2:
-            client.quotes.pop(root, None)
-            return client.session.reply(request)
-        bits = m.update_bits or 3
-        client.quotes[root] = (m.symbol, m.exchange or exchange_of(root), bits)
-        frames = client.session.reply(request)
-        quote = self.exchange.quote(root)
-        if quote is not None:
-            frames.extend(self._quote_frames(client, root, quote, snapshot=True))
-        return frames
-
-    def _front_month(self, session: ServerSession, request: Request) -> list[bytes]:
-        m: Any = request.message
-        found = front_month(m.symbol, self.clock())
-        if found is None:
-            return session.reply(request, rp_code=("7", "no data"))
-        return session.reply(
-            request,
-            last={
-                "symbol": m.symbol,
-                "exchange": found.exchange,
-                "is_front_month_symbol": True,
-                "symbol_name": f"Front Month for {m.symbol} - {found.symbol}.{found.exchange}",
-                "trading_symbol": found.symbol,
-                "trading_exchange": found.exchange,
-            },
-        )
-
-    def _reference_data(self, session: ServerSession, request: Request) -> list[bytes]:
-        m: Any = request.message
-        found = contract(m.symbol)
-        if found is None:
-            return session.reply(request, rp_code=("7", "no data"))
-        tick, point = self.reference_overrides.get(found.root, (found.tick_size, found.point_value))
-        return session.reply(
-            request,
-            last={
-                "symbol": m.symbol,
-                "exchange": found.exchange,
-                "exchange_symbol": found.symbol,
-                "symbol_name": found.name,
-                "trading_symbol": found.symbol,
-                "trading_exchange": found.exchange,
-                "product_code": found.root,
-                "instrument_type": "Future",
-                "expiration_date": found.expiration,
-                "currency": "USD",
-                "is_tradable": "true",
-                "min_qprice_change": tick,
-                "single_point_value": point,
-            },
-        )
+        return market_data_reply(client.session, client.quotes, request, self.exchange, self.clock)
 
     # ------------------------------------------------------------ exchange events → pushes
 
@@ -644,96 +581,15 @@ class RithmicSimulator:
                     client.send(client.session.push(template_id, **fields))
 
     def _quote_frames(self, client: _Client, root: str, quote: Any, *, snapshot: bool) -> list[bytes]:
-        symbol, exchange, bits = client.quotes[root]
-        stamp = mapping.ssboe_usecs(quote.time if quote.time is not None else self.clock())
-        frames: list[bytes] = []
-        if bits & 2 and (quote.bid is not None or quote.ask is not None):
-            presence = (1 if quote.bid is not None else 0) | (2 if quote.ask is not None else 0)
-            frames.append(
-                client.session.push(
-                    151,
-                    symbol=symbol,
-                    exchange=exchange,
-                    presence_bits=presence,
-                    is_snapshot=snapshot,
-                    bid_price=quote.bid,
-                    bid_size=10 if quote.bid is not None else None,
-                    ask_price=quote.ask,
-                    ask_size=10 if quote.ask is not None else None,
-                    **stamp,
-                )
-            )
-        if bits & 1 and quote.last is not None:
-            frames.append(
-                client.session.push(
-                    150,
-                    symbol=symbol,
-                    exchange=exchange,
-                    presence_bits=1,
-                    is_snapshot=snapshot,
-                    trade_price=quote.last,
-                    trade_size=1,
-                    aggressor=1,
-                    **stamp,
-                )
-            )
-        return frames
+        return quote_frames(client.session, client.quotes[root], quote, self.clock, snapshot=snapshot)
 
     def _pnl_rows(self, account: str, *, snapshot: bool) -> list[tuple[int, dict[str, object]]]:
-        info = self.exchange.account_info(account)
-        realized = self.exchange.realized(account)
-        open_pnl = info.equity - info.balance
-        stamp = mapping.ssboe_usecs(self.clock())
-        rows: list[tuple[int, dict[str, object]]] = []
-        net = 0
-        positions = self.exchange.positions(account)
-        # Every instrument traded this session gets a row, a flat one too (net 0): that
-        # is how a client learns a position closed.
-        self._traded.setdefault(account, set()).update(positions)
-        for root in sorted(self._traded[account]):
-            qty, avg = positions.get(root, (0, 0.0))
-            net += qty
-            rows.append(
-                (
-                    450,
-                    {
-                        **self.ids,
-                        **stamp,
-                        "is_snapshot": snapshot,
-                        "account_id": account,
-                        "symbol": self._symbol(account, root),
-                        "exchange": exchange_of(root),
-                        "product_code": root,
-                        "instrument_type": "Future",
-                        "buy_qty": max(qty, 0),
-                        "sell_qty": max(-qty, 0),
-                        "open_position_quantity": abs(qty),
-                        "net_quantity": qty,
-                        "avg_open_fill_price": avg,
-                    },
-                )
-            )
-        rows.append(
-            (
-                451,
-                {
-                    **self.ids,
-                    **stamp,
-                    "is_snapshot": snapshot,
-                    "account_id": account,
-                    "net_quantity": net,
-                    "account_balance": mapping.money(info.balance),
-                    "cash_on_hand": mapping.money(info.balance),
-                    "open_position_pnl": mapping.money(open_pnl),
-                    "closed_position_pnl": mapping.money(realized),
-                    "day_open_pnl": mapping.money(open_pnl),
-                    "day_closed_pnl": mapping.money(realized),
-                    "day_pnl": mapping.money(realized + open_pnl),
-                    "available_buying_power": mapping.money(info.equity),
-                },
-            )
-        )
-        return rows
+        traded = self._traded.setdefault(account, set())
+
+        def symbol_of(root: str) -> str:
+            return self._symbol(account, root)
+
+        return pnl_rows(self.exchange, self.ids, account, traded, symbol_of, self.clock(), snapshot=snapshot)
 
 
 # ---------------------------------------------------------------- the adapter suite's entry

@@ -1,0 +1,171 @@
+"""What the Rithmic plants push: order notifications (351, 352), instrument and account
+PnL (450, 451), quotes (150, 151) and rejections (75), kept as the adapter's view of its
+accounts and turned into the runtime's events.
+
+``RithmicFeed`` holds that view and its handlers, including how a bracket leg the
+gateway released is named by the leg it is; ``client.RithmicBroker`` builds on it with
+the plant links, the login and the requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from ordergate.policy import Quote, symbol_root
+from ordergate.runtime.brokers.base import BrokerAdapter, BrokerEvents, Clock
+from ordergate.runtime.brokers.rithmic import mapping
+from ordergate.runtime.brokers.rithmic.protocol import Pushed
+from ordergate.runtime.brokers.types import (
+    AccountInfo,
+    AdapterConfig,
+    BalanceSnapshot,
+    Fill,
+    PositionSnapshot,
+)
+
+log = logging.getLogger(__name__)
+
+
+class RithmicFeed(BrokerAdapter):
+    """The accounts' orders, fills, positions, balances and quotes as the plants pushed them."""
+
+    def __init__(
+        self, name: str, config: AdapterConfig, events: BrokerEvents | None = None, clock: Clock = time.time
+    ) -> None:
+        super().__init__(name, config, events, clock)
+        self._ids: dict[str, object] = {}
+        self._routes: dict[str, str] = {}  # exchange → trade route
+        self._accounts: dict[str, AccountInfo] = {}
+        self._positions: dict[str, dict[str, tuple[int, float]]] = {}
+        self._baskets: dict[str, str] = {}  # runtime order id → basket id
+        self._orders_of: dict[str, str] = {}  # basket id → runtime order id
+        self._statuses: dict[str, str] = {}  # basket id → last status emitted
+        self._pending_legs: dict[str, dict[int, str]] = {}  # entry id → bracket_type → leg id
+        self._restored_legs: list[tuple[str, str, str, int, str]] = []  # account, root, side, kind, leg
+        self._refused: dict[str, str] = {}  # runtime order id → why the exchange rejected it
+        self._fills: list[Fill] = []
+        self._fill_ids: set[str] = set()
+        self._symbols: dict[str, tuple[str, str]] = {}  # root → trading symbol, exchange
+        self._checked: set[str] = set()
+        self._quoting: set[str] = set()
+        self._hold_until = 0.0
+        self._flat: asyncio.Event = asyncio.Event()
+
+    def _claim(self, m: Any) -> None:
+        """A leg the gateway released is named by the leg it is: the order it came from
+        (``original_basket_id``) and its ``bracket_type`` (2 target, 1 stop)."""
+        if m.user_tag or not m.original_basket_id or m.basket_id in self._orders_of:
+            return
+        entry = self._orders_of.get(m.original_basket_id)
+        leg = self._pending_legs.get(entry or "", {}).pop(m.bracket_type, None)
+        if leg is None:  # one a restarted runtime gave back: by account, contract, side, kind
+            key = (m.account_id, symbol_root(m.symbol), mapping.side_of(m.transaction_type), m.bracket_type)
+            found = next((n for n, r in enumerate(self._restored_legs) if r[:4] == key), None)
+            leg = self._restored_legs.pop(found)[4] if found is not None else None
+        if leg is not None:
+            self._remember(leg, m.basket_id)
+
+    # ------------------------------------------------------------ pushes
+
+    def _on_push(self, pushed: Pushed) -> None:
+        self.heartbeat()
+        m: Any = pushed.message
+        template = pushed.template_id
+        now = self.clock()
+        if template in (351, 352):
+            self._on_order_notification(m, now)
+        elif template == 450:
+            self._on_instrument_pnl(m, now)
+        elif template == 451:
+            self._take_balance(m)
+        elif template in (150, 151):
+            self._on_quote(m, now)
+        elif template == 75:
+            log.warning("%s: Rithmic rejected a message: %s %s", self.name, m.code, m.text)
+
+    def _on_order_notification(self, m: Any, now: float) -> None:
+        self._claim(m)
+        if m.user_tag and m.basket_id:
+            self._remember(m.user_tag, m.basket_id)
+        order_id = m.user_tag or self._orders_of.get(m.basket_id)
+        fill = mapping.fill_of(m, now)
+        if fill is not None and fill.fill_id not in self._fill_ids:
+            self._fill_ids.add(fill.fill_id)
+            fill = fill if fill.order_id or order_id is None else with_order(fill, order_id)
+            self._fills.append(fill)
+            self.emit_fill(fill)
+        update = mapping.order_update(m, now)
+        if update is not None and self._statuses.get(update.broker_order_id) != update.status:
+            self._statuses[update.broker_order_id] = update.status
+            if update.order_id is None and order_id is not None:
+                update = type(update)(
+                    update.account, order_id, update.broker_order_id, update.status, update.reason, update.ts
+                )
+            if update.status == "rejected" and update.order_id:
+                self._refused[update.order_id] = update.reason or "rejected by the exchange"
+            self.emit_order(update)
+
+    def _on_instrument_pnl(self, m: Any, now: float) -> None:
+        account = m.account_id
+        root = symbol_root(m.symbol)
+        positions = self._positions.setdefault(account, {})
+        if m.net_quantity:
+            positions[root] = (m.net_quantity, m.avg_open_fill_price)
+        else:
+            positions.pop(root, None)
+        self.emit_positions(PositionSnapshot(account, dict(positions), now))
+        if not any(q for q, _ in positions.values()):
+            self._flat.set()
+
+    def _take_balance(self, m: Any) -> None:
+        account = m.account_id
+        if not account:
+            return
+        balance = mapping.number(m.account_balance)
+        equity = balance + mapping.number(m.open_position_pnl)
+        known = self._accounts.get(account)
+        self._accounts[account] = AccountInfo(account, balance, equity, known.nickname if known else None)
+        self.emit_balance(
+            BalanceSnapshot(account, balance, equity, mapping.number(m.closed_position_pnl), self.clock())
+        )
+        if (
+            m.HasField("net_quantity")
+            and m.net_quantity == 0
+            and not any(q for q, _ in self._positions.get(account, {}).values())
+        ):
+            self._flat.set()
+
+    def _on_quote(self, m: Any, now: float) -> None:
+        root = symbol_root(m.symbol)
+        old = self.quotes.get(root) or Quote(None, None, None, now)
+        if m.template_id == 151:
+            bid = m.bid_price if m.presence_bits & 1 else (None if m.clear_bits & 1 else old.bid)
+            ask = m.ask_price if m.presence_bits & 2 else (None if m.clear_bits & 2 else old.ask)
+            quote = Quote(bid, ask, old.last, mapping.ts_of(m, now))
+        else:
+            last = m.trade_price if m.presence_bits & 1 else old.last
+            quote = Quote(old.bid, old.ask, last, mapping.ts_of(m, now))
+        self.emit_quote(root, quote)
+
+    def _remember(self, order_id: str | None, basket: str) -> None:
+        if order_id and basket:
+            self._baskets[order_id] = basket
+            self._orders_of[basket] = order_id
+
+
+def with_order(fill: Fill, order_id: str) -> Fill:
+    return Fill(
+        fill.account,
+        order_id,
+        fill.root,
+        fill.symbol,
+        fill.side,
+        fill.qty,
+        fill.price,
+        fill.ts,
+        fill.fill_id,
+        fill.broker_order_id,
+    )
