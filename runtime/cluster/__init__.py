@@ -8,7 +8,8 @@ One module per job:
 - ``leases``: the ``leases`` table, which instance holds which broker connection;
 - ``node``: this instance's beat: renew, take, give back, fail closed (``Cluster``);
 - ``hosting``: hosting a connection on this instance and giving it up;
-- ``bus``: LISTEN/NOTIFY notices (reloads everywhere);
+- ``bus``: LISTEN/NOTIFY notices (reloads, webhook settings and kill-switch locks
+  everywhere);
 - ``forward``: account-scoped requests sent to the instance that hosts the account;
 - ``kill_switch``: the kill switch and the account list gathered from every instance;
 - ``views``: what ``/v1/status`` adds.

@@ -80,8 +80,10 @@ class Relay:
             )
         except TimeoutError:
             raise RelayError(f"no answer within {self.timeout:g} s") from None
-        except h11.ProtocolError as exc:
+        except h11.RemoteProtocolError as exc:
             raise RelayError(f"not an HTTP answer: {exc}") from None
+        except h11.LocalProtocolError as exc:  # nothing was sent
+            raise RelayError(f"the request cannot be sent as HTTP/1.1: {exc}") from None
         except (OSError, ValueError) as exc:
             raise RelayError(str(exc) or type(exc).__name__) from None
 

@@ -261,3 +261,20 @@ def test_an_answer_with_connection_close_is_not_pooled() -> None:
         assert [s for s in seen if s.startswith(b"connection")] == [b"connection 1", b"connection 2"]
 
     asyncio.run(main())
+
+
+def test_a_header_that_cannot_be_sent_is_a_relay_error_and_nothing_goes_out() -> None:
+    async def main() -> None:
+        server, address, seen = await _closing_server(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+        relay = Relay(2)
+        try:
+            with pytest.raises(RelayError, match=r"cannot be sent as HTTP/1\.1"):
+                await relay.request("GET", address, "/v1/status", [("x-bad", "a\r\nb")], b"")
+            await asyncio.sleep(0.05)
+        finally:
+            relay.close()
+            server.close()
+            await server.wait_closed()
+        assert seen == []
+
+    asyncio.run(main())
