@@ -12,7 +12,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Coroutine
 from datetime import datetime
+from typing import Any
 
 from ordergate.policy import CompiledPolicy
 from ordergate.policy.chain import Limits
@@ -114,6 +116,12 @@ class Monitor:
         """Breach actions for a limit the account has reached, with no order needed."""
         if self._at_limit(state, now):
             await self._act_at_limit(state, now)
+
+    def breach_at_limit(self, state: AccountState, now: datetime) -> Coroutine[Any, Any, None] | None:
+        """``check_account`` for a caller that spawns it: the coroutine taking the breach
+        actions, or None when no limit is near (looked at now, so that most fills need no
+        task of their own)."""
+        return self._act_at_limit(state, now) if self._at_limit(state, now) else None
 
     async def _act_at_limit(self, state: AccountState, now: datetime) -> None:
         policy = self.core.policy_of(state)

@@ -308,7 +308,8 @@ class Runtime:
         state = self.core.accounts.get(fill.account)
         if state is None:
             return
-        self._spawn(self.monitor.check_account(state, self.core.now()))
+        if (breach := self.monitor.breach_at_limit(state, self.core.now())) is not None:
+            self._spawn(breach)
         if fill.root not in state.holdings and self.gateway.open_exits(state.id, fill.root):
             self._spawn(self.gateway.cancel_orphaned_exits(state, fill.root))
 
