@@ -270,8 +270,9 @@ BRACKET_FORMS = {
 # which brokers rest which form themselves (the others' legs are held by the runtime)
 NATIVE_FORMS = {
     "paper": {"offsets", "prices"},
-    "tradovate": {"prices"},  # placeOSO brackets carry prices
-    "ninjatrader": {"prices"},
+    # placeOSO brackets carry prices; distances go as a placeOCO pair once the entry fills
+    "tradovate": {"offsets", "prices"},
+    "ninjatrader": {"offsets", "prices"},
     "projectx": {"offsets"},  # stopLossBracket / takeProfitBracket in ticks
     "rithmic": {"offsets"},  # template 330: target and stop ticks
 }
@@ -309,6 +310,8 @@ async def test_a_bracket_rests_at_the_broker_and_its_target_fill_cancels_the_sto
     assert (sl["side"], sl["type"], sl["qty"], sl["stop_price"]) == ("sell", "stop", 2, 5995.25)
     native = form in NATIVE_FORMS.get(desk.harness.broker, set())
     assert bool(tp.get("native")) is native and bool(sl.get("native")) is native
+    if native:  # Tradovate rests distance legs after the fill, a request later
+        await until(lambda: len(desk.ex.open_orders(ACCOUNT)) == 2)
     resting = {(o.side, o.type, o.qty, o.price, o.stop_price) for o in desk.ex.open_orders(ACCOUNT)}
     if native:  # both legs rest at the broker, where its book shows them
         assert resting == {("sell", "limit", 2, 6010.25, None), ("sell", "stop", 2, None, 5995.25)}

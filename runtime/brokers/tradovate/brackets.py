@@ -11,14 +11,20 @@ entry fills its brackets are ``Suspended`` orders. ``placeoco`` is an order with
 ``other``: two orders that rest at once, one-cancels-other; the answer ``{orderId,
 ocoId}`` (protocols/brokers.md §1.3, Tradovate's REST reference).
 
+``placeoso`` brackets carry prices, so legs given as a distance from the fill go another
+way: the entry alone, then, once it is done, its legs as a ``placeoco`` pair priced from
+the average fill (``oco_body``; ``distance_legs`` says which legs go so).
+
 Both run on the shared exchange's own brackets (``Exchange.submit_bracket`` and
 ``rest_legs``), so their matching is every simulator's.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from ordergate.policy import spec_for, symbol_root
 from ordergate.runtime.brokers.errors import BracketUnsupported
 from ordergate.runtime.brokers.tradovate.models import ACTIONS, SIDES
 from ordergate.runtime.brokers.types import BracketLeg
@@ -60,6 +66,49 @@ def oso_brackets(entry_side: str, legs: tuple[BracketLeg, ...]) -> list[Record]:
             )
         others.append(other)
     return others
+
+
+def distance_legs(legs: tuple[BracketLeg, ...]) -> bool:
+    """Whether ``legs`` go as a ``placeoco`` pair after the fill: a limit or stop at a
+    distance from it among them, and none trailing (``placeoco`` orders do not trail)."""
+    return any(leg.offset is not None and leg.type != "trailing_stop" for leg in legs) and all(
+        leg.type in ("limit", "stop") for leg in legs
+    )
+
+
+def away_from(root: str, fill: float, distance: float, up: bool) -> float:
+    """``fill`` moved by ``distance`` (up or down) onto the contract's tick grid, rounded
+    away from the fill so that a leg is never nearer than asked."""
+    level = fill + distance if up else fill - distance
+    spec = spec_for(root)
+    if spec is None:
+        return level
+    ticks = level / spec.tick_size
+    n = math.ceil(ticks - 1e-9) if up else math.floor(ticks + 1e-9)
+    return round(n * spec.tick_size, 10)
+
+
+def leg_order(entry_side: str, leg: BracketLeg, fill: float, root: str) -> Record:
+    """One leg as a ``placeoco`` order: a take profit beyond the fill, a stop loss behind it."""
+    profit_up = entry_side == "buy"  # a long's target is above its fill, its stop below
+    order: Record = {"action": ACTIONS["buy" if entry_side == "sell" else "sell"], "clOrdId": leg.order_id}
+    if leg.type == "limit":
+        price = leg.price if leg.offset is None else away_from(root, fill, leg.offset, profit_up)
+        return order | {"orderType": "Limit", "price": price}
+    stop = leg.stop_price if leg.offset is None else away_from(root, fill, leg.offset, not profit_up)
+    return order | {"orderType": "Stop", "stopPrice": stop}
+
+
+def oco_body(base: Record, entry_side: str, legs: tuple[BracketLeg, ...], fill: float, qty: int) -> Record:
+    """The ``placeoco`` (or, for a lone leg, ``placeorder``) body resting ``legs`` for
+    ``qty`` contracts of an entry filled at ``fill`` on average; ``base`` names the
+    account and contract (``accountSpec``, ``accountId``, ``symbol``)."""
+    root = symbol_root(str(base["symbol"]))
+    first, *rest = (leg_order(entry_side, leg, fill, root) for leg in legs)
+    body = base | first | {"orderQty": qty, "isAutomated": True}  # CME Rule 575
+    if rest:
+        body["other"] = rest[0]
+    return body
 
 
 def oso_legs(body: Record, entry_action: str, new_tag: Any) -> tuple[BracketLeg, ...]:

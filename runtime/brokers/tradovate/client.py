@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -45,7 +47,7 @@ from ordergate.runtime.brokers.errors import (
 )
 from ordergate.runtime.brokers.rithmic.contracts import front_month
 from ordergate.runtime.brokers.tradovate import auth
-from ordergate.runtime.brokers.tradovate.brackets import oso_brackets
+from ordergate.runtime.brokers.tradovate.brackets import distance_legs, oco_body, oso_brackets
 from ordergate.runtime.brokers.tradovate.feed import Record, TradovateFeed
 from ordergate.runtime.brokers.tradovate.models import (
     ACTIONS,
@@ -67,8 +69,10 @@ from ordergate.runtime.brokers.types import (
     BrokerOrderStatus,
     Fill,
     OrderRequest,
+    OrderUpdate,
 )
 
+log = logging.getLogger(__name__)
 DEFAULT_SYMBOLS = ("ES", "MES", "NQ", "MNQ", "YM", "RTY", "CL", "GC")
 FLATTEN_WAIT = 10.0
 OAUTH_EXPIRED = "the Tradovate OAuth session has expired or ended: authorize the connection again"
@@ -91,6 +95,10 @@ class TradovateBroker(TradovateFeed):
             auth.credentials_body(config.credentials, "")  # BrokerConfigError now, not at connect
         self.device_id = str(config.credentials.get("device_id") or secrets.token_hex(8))
         self.logins = 0  # fresh sessions this adapter started (renewals do not count)
+        # entry id → the legs to rest as an OCO pair once it is done (distance legs)
+        self._after_fill: dict[str, tuple[str, OrderRequest, tuple[BracketLeg, ...]]] = {}
+        self._restored: list[tuple[str, tuple[OrderRequest, ...]]] = []  # legs given back at start
+        self._tasks: set[asyncio.Task[None]] = set()
         self._user = Stream(
             "user", self.ends.user_ws, self._on_user_event, self.beat_period, self.stale_after
         )
@@ -126,6 +134,7 @@ class TradovateBroker(TradovateFeed):
         await self._md.open(self._token().md_token)
         await self._subscribe_quotes()
         self.heartbeat()
+        await self._rest_restored()
 
     def _token(self) -> auth.Token:
         if self.token is None:
@@ -287,9 +296,19 @@ class TradovateBroker(TradovateFeed):
         self, account: str, entry: OrderRequest, legs: tuple[BracketLeg, ...]
     ) -> BracketAck:
         """``order/placeoso``: the entry with ``bracket1`` (and ``bracket2``, one-cancels-
-        other), sent by Tradovate when the entry fills. Its brackets carry prices, so a leg
-        placed as an offset from the fill is held by the runtime (BracketUnsupported);
-        a trailing stop trails by its ``pegDifference``."""
+        other), sent by Tradovate when the entry fills; a trailing stop trails by its
+        ``pegDifference``. Its brackets carry prices, so legs at a distance from the fill
+        go otherwise: the entry alone, and once it is done its legs as an
+        ``order/placeoco`` pair priced from the average fill (``_rest_after_fill``),
+        under the legs' ids as their ``clOrdId``s. A distance leg with a trailing one is
+        held by the runtime (BracketUnsupported)."""
+        if distance_legs(legs):
+            self._after_fill[entry.order_id] = (account, entry, legs)  # before any fill can come
+            try:
+                return BracketAck(await self.place(account, entry))
+            except BaseException:
+                self._after_fill.pop(entry.order_id, None)
+                raise
         others = oso_brackets(entry.side, legs)  # BracketUnsupported before anything is sent
         body = self._order_body(account, entry)
         body |= {f"bracket{n}": other for n, other in enumerate(others, 1)}
@@ -299,6 +318,114 @@ class TradovateBroker(TradovateFeed):
             leg.order_id: str(answer[key]) for key, leg in zip(names, legs, strict=True) if answer.get(key)
         }
         return BracketAck(Ack(entry.order_id, str(answer["orderId"])), ids)
+
+    # ---- distance legs: an OCO pair once the entry is done
+
+    async def _apply(self, kind: str, entity: Record, *, snapshot: bool = False) -> None:
+        await super()._apply(kind, entity, snapshot=snapshot)
+        if self._after_fill and kind in ("order", "fill"):
+            ident = entity.get("orderId") if kind == "fill" else entity.get("id")
+            if isinstance(ident, int):
+                self._entry_changed(ident, snapshot)
+
+    def _entry_changed(self, ident: int, snapshot: bool) -> None:
+        """An entry with legs to rest after its fill is done: rest them (in a task, so
+        the socket is read on meanwhile). A snapshot's fills are not on the socket: the
+        task asks for them."""
+        tag = self._tags.get(ident)
+        if tag not in self._after_fill:
+            return
+        status = ORD_STATUS.get(str(self._orders.get(ident, {}).get("ordStatus")))
+        filled = sum(f.qty for f in self._fills.get(ident, []))
+        _, entry, _ = self._after_fill[tag]
+        if status == "filled" and filled < entry.qty and not snapshot:
+            return  # its last fills are on their way
+        if status in ("filled", "cancelled", "expired", "rejected"):
+            pending = self._after_fill.pop(tag)
+            task = asyncio.create_task(self._rest_after_fill(ident, *pending))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _rest_after_fill(
+        self, ident: int, account: str, entry: OrderRequest, legs: tuple[BracketLeg, ...]
+    ) -> None:
+        fills = [(f.qty, f.price) for f in self._fills.get(ident, [])]
+        if sum(q for q, _ in fills) < entry.qty:  # a fill while the socket was down is in the list
+            listed = await self.rest.call("GET", "fill/list") or []
+            fills = [(int(f["qty"]), float(f["price"])) for f in listed if f.get("orderId") == ident]
+        qty = sum(q for q, _ in fills)
+        if not qty:
+            return  # the entry filled nothing: no legs
+        average = sum(q * p for q, p in fills) / qty
+        try:
+            await self._rest_legs(account, entry.side, entry.symbol, entry.root, legs, average, qty)
+        except Exception as exc:  # the runtime shows them working: say why they are not
+            log.error("%s: the legs of %s were not placed at Tradovate: %s", self.name, entry.order_id, exc)
+            for leg in legs:
+                self.emit_order(OrderUpdate(account, leg.order_id, "", "rejected", str(exc), self.clock()))
+
+    async def _rest_legs(
+        self,
+        account: str,
+        entry_side: str,
+        symbol: str,
+        root: str,
+        legs: tuple[BracketLeg, ...],
+        fill: float,
+        qty: int,
+    ) -> None:
+        base = {
+            "accountSpec": account,
+            "accountId": self._account_id(account),
+            "symbol": self._symbol(symbol, root),
+        }
+        body = oco_body(base, entry_side, legs, fill, qty)
+        if len(legs) == 1:
+            await self._command("order/placeorder", body, legs[0].order_id)
+        else:
+            await self._command("order/placeoco", body, legs[0].order_id, {"ocoId": legs[1].order_id})
+
+    def restore_legs(self, account: str, legs: tuple[OrderRequest, ...], trails: Mapping[str, float]) -> None:
+        """Native legs the runtime stored, given back at its start: those Tradovate has
+        never been sent (an entry done while no runtime watched it) rest at the next
+        connect, as they are; the ones it holds are named by their ``clOrdId``."""
+        self._restored.append((account, legs))
+        if self.status == "connected":
+            task = asyncio.create_task(self._rest_restored())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _rest_restored(self) -> None:
+        restored, self._restored = self._restored, []
+        if not restored:
+            return
+        await self._learn_tags()
+        for account, legs in restored:
+            missing = tuple(leg for leg in legs if leg.order_id not in self._broker_ids)
+            if not missing or any(leg.type not in ("limit", "stop") for leg in missing):
+                continue  # at the broker already, or a form placeoco does not take
+            as_legs = tuple(
+                BracketLeg(
+                    leg.order_id,
+                    "take_profit" if leg.type == "limit" else "stop_loss",
+                    "limit" if leg.type == "limit" else "stop",
+                    price=leg.price,
+                    stop_price=leg.stop_price,
+                )
+                for leg in missing
+            )
+            entry_side = "sell" if missing[0].side == "buy" else "buy"
+            try:
+                await self._rest_legs(
+                    account, entry_side, missing[0].symbol, missing[0].root, as_legs, 0.0, missing[0].qty
+                )
+            except Exception as exc:
+                log.error(
+                    "%s: stored legs %s not placed at Tradovate: %s",
+                    self.name,
+                    [leg.order_id for leg in missing],
+                    exc,
+                )
 
     async def _command(
         self, path: str, body: Record, order_id: str, legs: dict[str, str] | None = None

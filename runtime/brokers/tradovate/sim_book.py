@@ -324,9 +324,12 @@ class SimBook:
         other = body.get("other")
         if not isinstance(other, dict):
             raise Refused("UnknownReason", "other is required")
-        _, second = self._request(
-            {**body, **other, "orderQty": body.get("orderQty"), "clOrdId": other.get("clOrdId")}
-        )
+        # ``other`` is an order of its own (action, orderType, price, stopPrice, clOrdId):
+        # only the account, contract and quantity are the first order's
+        shared: Record = {
+            k: body[k] for k in ("accountSpec", "accountId", "symbol", "isAutomated") if k in body
+        }
+        _, second = self._request({**shared, **other, "orderQty": body.get("orderQty")})
         try:
             placed = self.exchange.rest_legs(name, (first, second), {})
         except BrokerRejected as exc:
