@@ -186,3 +186,33 @@ async def test_a_trailing_stop_trails_at_the_broker_and_shows_its_level(m: Marke
     m.ex.set_quote("ES", 6004.75, 6005.0, 6004.75)
     await m.rt.settle()
     await until(lambda: position(m) == 0)
+
+
+async def test_a_partial_fill_of_one_leg_shrinks_its_sibling_in_the_order_view(m: Market) -> None:
+    """The exchange leaves the sibling of a leg filled in part only what that leg has left
+    (so the position stays covered, never reversed); ``GET /v1/orders`` shows the same."""
+    if m.rt.core.brokers["Sim"].broker == "paper":
+        pytest.skip("the paper shell matches a part-filled order again at once: no partial leg to see")
+    m.ex.faults.fill_parts = 2  # every order fills half at a time, one part a matching pass
+    async with client(m.rt, token=None) as c:
+        r = await c.post(HOOK, json={"ticker": "ESZ2026", "action": "buy", "quantity": 2, **m.bracket})
+    assert r.status_code == 201, r.text
+    for _ in range(250):  # each quote is a matching pass: the entry's second half
+        if position(m) == 2:
+            break
+        m.ex.set_quote("ES", 6000.0, 6000.25, 6000.0)
+        await asyncio.sleep(0.02)
+    assert position(m) == 2
+    await until(lambda: len([v for v in m.rt.core.store.open_orders(ACCOUNT) if v.get("leg")]) == 2)
+    await until(lambda: len(m.ex.open_orders(ACCOUNT)) == 2)
+    legs = await legs_shown(m)
+    assert legs["take_profit"]["qty"] == legs["stop_loss"]["qty"] == 2
+    m.ex.set_quote("ES", 6010.25, 6010.5, 6010.25)  # the target fills one of its two
+    await until(lambda: position(m) == 1)
+    [stop] = [o for o in m.ex.open_orders(ACCOUNT) if o.type == "stop"]
+    assert stop.qty == 1  # the exchange shrank the sibling
+    await until(lambda: m.rt.core.orders.get(legs["stop_loss"]["id"])["qty"] == 1)  # type: ignore[index]
+    shown = await legs_shown(m)
+    tp, sl = shown["take_profit"], shown["stop_loss"]
+    assert (tp["status"], tp["qty"], tp["filled_qty"]) == ("partially_filled", 2, 1)
+    assert (sl["status"], sl["qty"], sl["stop_price"]) == ("working", 1, 5995.25)
