@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from ordergate.policy import Quote
 from ordergate.runtime.brokers.types import BalanceSnapshot, Fill, OrderUpdate, PositionSnapshot
@@ -30,6 +31,8 @@ class ConnectionEvents:
         view = self.core.orders.find(update.order_id, update.broker_order_id)
         if view is None or view.get("status") == "held":
             return  # not an order of ours (or one the broker placed itself, e.g. a flatten)
+        if update.price is not None or update.stop_price is not None:
+            self._moved(view, update)
         try:
             new = self.core.orders.apply(
                 view["id"],
@@ -54,6 +57,17 @@ class ConnectionEvents:
                     "reason": update.reason,
                 },
             )
+
+    def _moved(self, view: dict[str, Any], update: OrderUpdate) -> None:
+        """The broker moved a working order's level (a bracket leg changed there): the
+        order view shows where it rests now."""
+        levels = {
+            k: v for k, v in (("price", update.price), ("stop_price", update.stop_price)) if v is not None
+        }
+        if view.get("status") in ("working", "partially_filled") and any(
+            view.get(k) != v for k, v in levels.items()
+        ):
+            self.core.orders.changed({**view, **levels})
 
     def on_fill(self, fill: Fill) -> None:
         book_fill(self.core, fill)

@@ -80,6 +80,9 @@ class OrderUpdate:
     status: BrokerOrderStatus
     reason: str | None = None  # why it was rejected, cancelled or expired, in the broker's words
     ts: float = 0.0
+    # a working order the broker moved (a bracket leg changed at the broker): its new level
+    price: float | None = None
+    stop_price: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

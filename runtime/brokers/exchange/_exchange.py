@@ -243,6 +243,27 @@ class Exchange:
         self._entry_done(order)
         return order.info
 
+    def amend(
+        self,
+        account: str,
+        broker_order_id: str,
+        *,
+        price: float | None = None,
+        stop_price: float | None = None,
+    ) -> BrokerOrder:
+        """Move a working order's price or stop price (a broker's modify); OrderNotOpen
+        when it is filled, cancelled or unknown."""
+        order = self._orders.get(broker_order_id)
+        if order is None or order.info.account != account or order.info.status not in OPEN:
+            raise OrderNotOpen(f"no working order {broker_order_id}")
+        order.info = replace(
+            order.info,
+            price=order.info.price if price is None else price,
+            stop_price=order.info.stop_price if stop_price is None else stop_price,
+        )
+        self._emit(OrderChanged(order.info))
+        return order.info
+
     def expire(self, broker_order_id: str, reason: str = "the session ended") -> None:
         order = self._orders.get(broker_order_id)
         if order is not None and order.info.status in OPEN:

@@ -14,7 +14,7 @@ import logging
 import time
 from typing import Any
 
-from ordergate.policy import Quote, symbol_root
+from ordergate.policy import Quote, spec_for, symbol_root
 from ordergate.runtime.brokers.base import BrokerAdapter, BrokerEvents, Clock
 from ordergate.runtime.brokers.rithmic import mapping
 from ordergate.runtime.brokers.rithmic.protocol import Pushed
@@ -23,6 +23,7 @@ from ordergate.runtime.brokers.types import (
     AdapterConfig,
     BalanceSnapshot,
     Fill,
+    OrderUpdate,
     PositionSnapshot,
 )
 
@@ -43,6 +44,8 @@ class RithmicFeed(BrokerAdapter):
         self._baskets: dict[str, str] = {}  # runtime order id → basket id
         self._orders_of: dict[str, str] = {}  # basket id → runtime order id
         self._statuses: dict[str, str] = {}  # basket id → last status emitted
+        self._bracket_legs: dict[str, dict[int, str]] = {}  # entry basket → bracket_type → leg basket
+        self._bracket_ticks: dict[str, dict[int, int]] = {}  # entry basket → bracket_type → ticks (353)
         self._pending_legs: dict[str, dict[int, str]] = {}  # entry id → bracket_type → leg id
         self._restored_legs: list[tuple[str, str, str, int, str]] = []  # account, root, side, kind, leg
         self._refused: dict[str, str] = {}  # runtime order id → why the exchange rejected it
@@ -57,6 +60,8 @@ class RithmicFeed(BrokerAdapter):
     def _claim(self, m: Any) -> None:
         """A leg the gateway released is named by the leg it is: the order it came from
         (``original_basket_id``) and its ``bracket_type`` (2 target, 1 stop)."""
+        if m.original_basket_id and m.bracket_type:
+            self._bracket_legs.setdefault(m.original_basket_id, {})[m.bracket_type] = m.basket_id
         if m.user_tag or not m.original_basket_id or m.basket_id in self._orders_of:
             return
         entry = self._orders_of.get(m.original_basket_id)
@@ -83,6 +88,8 @@ class RithmicFeed(BrokerAdapter):
             self._take_balance(m)
         elif template in (150, 151):
             self._on_quote(m, now)
+        elif template == 353:
+            self._on_bracket_update(m, now)
         elif template == 75:
             log.warning("%s: Rithmic rejected a message: %s %s", self.name, m.code, m.text)
 
@@ -107,6 +114,52 @@ class RithmicFeed(BrokerAdapter):
             if update.status == "rejected" and update.order_id:
                 self._refused[update.order_id] = update.reason or "rejected by the exchange"
             self.emit_order(update)
+
+    def _on_bracket_update(self, m: Any, now: float) -> None:
+        """353, what the bracket of order ``basket_id`` holds now (to accounts subscribed
+        with 336): a leg's ticks changed (an update of its target or stop, from any
+        session) moves the released leg's price; a leg's quantity down to 0 means the
+        server cancelled it."""
+        entry = m.basket_id
+        seen = self._bracket_ticks.setdefault(entry, {})
+        for kind, prefix in ((mapping.BRACKET_TARGET, "target"), (mapping.BRACKET_STOP, "stop")):
+            if not m.HasField(f"{prefix}_ticks") and not m.HasField(f"{prefix}_quantity"):
+                continue  # not a leg of this bracket
+            leg = self._bracket_legs.get(entry, {}).get(kind)
+            if m.HasField(f"{prefix}_quantity") and getattr(m, f"{prefix}_quantity") == 0:
+                self._leg_dropped(m.account_id, entry, kind, leg, now)
+                continue
+            ticks, before = getattr(m, f"{prefix}_ticks"), seen.get(kind)
+            seen[kind] = ticks
+            if leg is not None and before is not None and ticks != before:
+                self._leg_moved(m.account_id, entry, kind, leg, ticks, now)
+
+    def _leg_moved(self, account: str, entry: str, kind: int, leg: str, ticks: int, now: float) -> None:
+        fills = [f for f in self._fills if f.broker_order_id == entry]
+        spec = spec_for(fills[0].root) if fills else None
+        if spec is None or self._statuses.get(leg) not in (None, "working", "partially_filled"):
+            return  # no fill to measure from, or the leg is done
+        qty = sum(f.qty for f in fills)
+        average = sum(f.price * f.qty for f in fills) / qty
+        up = (fills[0].side == "buy") == (kind == mapping.BRACKET_TARGET)  # a long's target is above
+        level = round(average + (1 if up else -1) * ticks * spec.tick_size, 10)
+        moved = {"price": level} if kind == mapping.BRACKET_TARGET else {"stop_price": level}
+        status: Any = self._statuses.get(leg) or "working"
+        self.emit_order(OrderUpdate(account, self._orders_of.get(leg), leg, status, None, now, **moved))
+
+    def _leg_dropped(self, account: str, entry: str, kind: int, leg: str | None, now: float) -> None:
+        """A leg the server took out of the bracket: released, it is cancelled (said once,
+        whichever of 353 and 351 comes first); not yet released, it never will be."""
+        reason = "the bracket's leg was cancelled at Rithmic"
+        if leg is None:
+            owner = self._orders_of.get(entry)
+            tag = self._pending_legs.get(owner or "", {}).pop(kind, None)
+            if tag is not None:
+                self.emit_order(OrderUpdate(account, tag, "", "cancelled", reason, now))
+            return
+        if self._statuses.get(leg) in (None, "working", "partially_filled"):
+            self._statuses[leg] = "cancelled"
+            self.emit_order(OrderUpdate(account, self._orders_of.get(leg), leg, "cancelled", reason, now))
 
     def _on_instrument_pnl(self, m: Any, now: float) -> None:
         account = m.account_id

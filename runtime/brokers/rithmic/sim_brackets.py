@@ -20,7 +20,7 @@ from ordergate.runtime.brokers.rithmic.mapping import BRACKET_STOP as STOP
 from ordergate.runtime.brokers.rithmic.mapping import BRACKET_TARGET as TARGET
 from ordergate.runtime.brokers.types import BracketLeg
 
-__all__ = ["STOP", "TARGET", "LegOf", "bracket_update", "leg_fields", "legs_of"]
+__all__ = ["STOP", "TARGET", "LegOf", "bracket_update", "leg_fields", "leg_level", "legs_of", "moved"]
 
 WITH_TARGET = frozenset({2, 3, 5, 6})
 WITH_STOP = frozenset({1, 3, 4, 6})
@@ -75,3 +75,21 @@ def bracket_update(m: Any, basket: str, released: int, ids: dict[str, object]) -
             "stop_quantity_released": released,
         }
     return fields
+
+
+def moved(update: dict[str, object], target_ticks: int | None, stop_ticks: int | None) -> dict[str, object]:
+    """The 353 of a bracket whose target or stop was updated (332/334): the new ticks of
+    the legs it has (a leg it lacks stays out)."""
+    out = dict(update)
+    if target_ticks is not None and "target_ticks" in out:
+        out["target_ticks"] = target_ticks
+    if stop_ticks is not None and "stop_ticks" in out:
+        out["stop_ticks"] = stop_ticks
+    return out
+
+
+def leg_level(entry_side: str, average: float, kind: int, ticks: int, tick: float) -> float:
+    """Where a leg ``ticks`` from the entry's average fill rests: a long's target above
+    it and its stop below, a short's the other way."""
+    up = (entry_side == "buy") == (kind == TARGET)
+    return round(average + (1 if up else -1) * ticks * tick, 10)

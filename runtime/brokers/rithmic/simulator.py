@@ -62,7 +62,9 @@ from ordergate.runtime.brokers.rithmic.sim_brackets import (
     LegOf,
     bracket_update,
     leg_fields,
+    leg_level,
     legs_of,
+    moved,
 )
 from ordergate.runtime.brokers.rithmic.sim_market import (
     BAD_INPUT,
@@ -136,6 +138,7 @@ class RithmicSimulator:
         self._traded: dict[str, set[str]] = {}  # account → roots with a position this session
         self._legs: dict[str, LegOf] = {}  # exchange id of a bracket leg → its bracket
         self._brackets: dict[str, Any] = {}  # entry basket → its 330, until its legs are out
+        self._said_353: dict[str, tuple[str, dict[str, object]]] = {}  # entry basket → account, 353
         self._unsubscribe = exchange.subscribe(self._on_exchange)
 
     # ------------------------------------------------------------ lifecycle
@@ -189,6 +192,48 @@ class RithmicSimulator:
         self.exchange.set_quote(symbol, bid, ask, last)
 
     # ------------------------------------------------------------ one socket
+
+    def update_bracket(
+        self, entry_basket: str, *, target_ticks: int | None = None, stop_ticks: int | None = None
+    ) -> None:
+        """The bracket of ``entry_basket`` updated at the gateway (332/334 from any session):
+        its released legs move to the new ticks from the entry's fill (their 351/352 follow)
+        and the accounts subscribed with 336 are told by 353."""
+        account, said = self._said_353[entry_basket]
+        update = moved(said, target_ticks, stop_ticks)
+        self._said_353[entry_basket] = (account, update)
+        entry = self.exchange.order(entry_basket)
+        spec = spec_for(entry.root) if entry else None
+        fills = [f for f in self.exchange.fills(account) if f.broker_order_id == entry_basket]
+        if entry is None or spec is None or not fills:
+            return
+        average = sum(f.price * f.qty for f in fills) / sum(f.qty for f in fills)
+        for broker_id, leg in self._legs.items():
+            ticks = target_ticks if leg.bracket_type == TARGET else stop_ticks
+            if leg.entry_basket == entry_basket and ticks is not None:
+                level = leg_level(entry.side, average, leg.bracket_type, ticks, spec.tick_size)
+                with contextlib.suppress(OrderNotOpen):
+                    if leg.bracket_type == TARGET:
+                        self.exchange.amend(account, broker_id, price=level)
+                    else:
+                        self.exchange.amend(account, broker_id, stop_price=level)
+        for client in list(self._clients):
+            if account in client.bracket_accounts:
+                client.send(client.session.push(353, **update))
+
+    def cancel_bracket(self, entry_basket: str) -> None:
+        """The bracket of ``entry_basket`` cancelled at the gateway: 353 says its legs hold
+        nothing, then its released legs are cancelled (their 351/352 follow)."""
+        account, said = self._said_353[entry_basket]
+        update = said | {k: 0 for k in ("target_quantity", "stop_quantity") if k in said}
+        self._said_353[entry_basket] = (account, update)
+        for client in list(self._clients):
+            if account in client.bracket_accounts:
+                client.send(client.session.push(353, **update))
+        for broker_id, leg in list(self._legs.items()):
+            if leg.entry_basket == entry_basket:
+                with contextlib.suppress(OrderNotOpen):
+                    self.exchange.cancel(account, broker_id)
 
     async def _handle(self, ws: ServerConnection) -> None:
         client = _Client(ws)
@@ -563,6 +608,7 @@ class RithmicSimulator:
             bracket = self._brackets.pop(leg.entry_basket, None)
             if bracket is not None and isinstance(event, OrderChanged) and order.status == "working":
                 update = bracket_update(bracket, leg.entry_basket, order.qty, self.ids)
+                self._said_353[leg.entry_basket] = (order.account, update)
                 for client in list(self._clients):
                     if order.account in client.bracket_accounts:
                         client.send(client.session.push(353, **update))
