@@ -308,7 +308,12 @@ class Runtime:
         state = self.core.accounts.get(fill.account)
         if state is None:
             return
-        if (breach := self.monitor.breach_at_limit(state, self.core.now())) is not None:
+        now = self.core.now()
+        try:
+            breach = self.monitor.breach_at_limit(state, now)
+        except Exception:  # a fill's other listeners and its event must not be lost to it
+            breach = self.monitor.check_account(state, now)  # fails in its task, as it did
+        if breach is not None:
             self._spawn(breach)
         if fill.root not in state.holdings and self.gateway.open_exits(state.id, fill.root):
             self._spawn(self.gateway.cancel_orphaned_exits(state, fill.root))
