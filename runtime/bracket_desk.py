@@ -142,7 +142,34 @@ class BracketDesk:
                     self.trailing[view["id"]] = view["account"]
         for views in native.values():
             self._give_back(views)
+        self._await_brackets()
         self.recover()
+
+    def _await_brackets(self) -> None:
+        """Entries sent with native legs and still open: their adapter is told the legs
+        again (one that rests them itself after the fill had them in memory only)."""
+        for view in self.core.orders.live():
+            spec, state = view.get("bracket") or {}, self.core.accounts.get(view["account"])
+            if not spec.get("native") or "legs" in spec or view.get("leg") or state is None:
+                continue
+            if state.connection not in self.core.brokers:
+                continue
+            bracket, ids = Bracket.from_dict(spec), spec["native"]
+            pairs = [
+                (k, leg)
+                for k, leg in (("take_profit", bracket.take_profit), ("stop_loss", bracket.stop_loss))
+                if leg
+            ]
+            if {k for k, _ in pairs} != set(ids):
+                continue
+            legs = [native_leg(kind, leg, ids[kind]) for kind, leg in pairs]
+            entry = OrderRequest(
+                view["id"], view["symbol"], view["root"], view["side"], int(view["qty"]),
+                view.get("type", "market"), view.get("price"), view.get("stop_price"),
+            )  # fmt: skip
+            if all(legs):
+                native = tuple(leg for leg in legs if leg is not None)
+                self.core.broker_of(state).await_bracket(state.id, entry, native)
 
     def recover(self) -> list[dict[str, Any]]:
         """Place the legs of every open position's latest entry that has a bracket and no legs."""

@@ -404,6 +404,12 @@ class BrokerAdapter(abc.ABC):
         nothing sent, when this broker cannot hold them itself."""
         raise BracketUnsupported(f"{self.broker or self.name} has no broker-native brackets")
 
+    def await_bracket(self, account: str, entry: OrderRequest, legs: tuple[BracketLeg, ...]) -> None:
+        """After a restart: an entry sent with ``place_bracket`` is still open. An adapter
+        that rests the legs itself once the entry is done (Tradovate's distance legs)
+        is told them again; a broker that holds the bracket itself: nothing to do."""
+        return None
+
     def restore_legs(self, account: str, legs: tuple[OrderRequest, ...], trails: Mapping[str, float]) -> None:
         """Native legs the runtime stored, given back at start to a broker that keeps
         nothing across a restart (paper): they rest again as one-cancels-other, trailing

@@ -177,3 +177,30 @@ def test_the_oco_body_rounds_each_leg_away_from_the_fill_onto_the_tick_grid() ->
     assert body["other"] == {"action": "Sell", "clOrdId": "sl-1", "orderType": "Stop", "stopPrice": 5995.0}
     lone = oco_body(base, "sell", legs[1:], 6000.0, 1)
     assert "other" not in lone and (lone["action"], lone["stopPrice"]) == ("Buy", 6005.25)
+
+
+async def test_an_entry_filled_while_no_runtime_ran_gets_its_legs_at_the_next_start(
+    make_runtime: Callable[..., Runtime],
+) -> None:
+    sim, exchange = await serve("tradovate")
+    conn = connection("tradovate", sim.endpoint)
+    rt = await started(make_runtime, conn)
+    body = {"ticker": "ESZ2026", "action": "buy", "quantity": 1, "orderType": "limit", "limitPrice": 5995.0}
+    async with client(rt, token=None) as c:
+        r = await c.post(HOOK, json={**body, **OFFSETS})
+    assert r.status_code == 201 and r.json()["order"]["status"] == "working", r.text
+    await rt.stop()
+    exchange.set_quote("ES", 5994.75, 5995.0, 5994.75)  # the entry fills; nobody is listening
+    assert exchange.positions("SIM-1") == {"ES": (1, 5995.0)} and exchange.open_orders("SIM-1") == []
+    again = await started(make_runtime, conn)  # a new adapter told the legs by the runtime's store
+    try:
+        await until(lambda: len(exchange.open_orders("SIM-1")) == 2, 10)
+        at_broker = {(o.side, o.type, o.qty, o.price, o.stop_price) for o in exchange.open_orders("SIM-1")}
+        assert at_broker == {("sell", "limit", 1, 6005.0, None), ("sell", "stop", 1, None, 5990.0)}
+        await until(lambda: len(legs(again)) == 2, 10)
+        shown = legs(again)
+        assert (shown["take_profit"]["price"], shown["stop_loss"]["stop_price"]) == (6005.0, 5990.0)
+        assert {v["status"] for v in shown.values()} == {"working"}
+    finally:
+        await again.stop()
+        await sim.stop()

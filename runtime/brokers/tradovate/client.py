@@ -385,6 +385,26 @@ class TradovateBroker(TradovateFeed):
         else:
             await self._command("order/placeoco", body, legs[0].order_id, {"ocoId": legs[1].order_id})
 
+    def await_bracket(self, account: str, entry: OrderRequest, legs: tuple[BracketLeg, ...]) -> None:
+        """An entry a restarted runtime still waits on: its distance legs rest once it is
+        done, as if this adapter had sent it (the reconnect's snapshot or the command
+        list that names it sets that off)."""
+        if distance_legs(legs):
+            self._after_fill[entry.order_id] = (account, entry, legs)
+
+    async def _learn_tags(self) -> None:
+        await super()._learn_tags()
+        # legs being rested now are at the broker by the time reconciliation reads its lists
+        others = [task for task in self._tasks if task is not asyncio.current_task()]
+        if others:
+            await asyncio.gather(*others, return_exceptions=True)
+
+    def _learn_tag(self, command: Record) -> None:
+        super()._learn_tag(command)
+        ident = command.get("orderId")
+        if isinstance(ident, int) and self._tags.get(ident) in self._after_fill:
+            self._entry_changed(ident, snapshot=True)  # an entry named only now may be done
+
     def restore_legs(self, account: str, legs: tuple[OrderRequest, ...], trails: Mapping[str, float]) -> None:
         """Native legs the runtime stored, given back at its start: those Tradovate has
         never been sent (an entry done while no runtime watched it) rest at the next
