@@ -48,10 +48,10 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ordergate.policy import Order, Quote
-from ordergate.runtime.brackets import Bracket, Leg, leg_prices, on_tick
+from ordergate.runtime.brackets import Bracket, leg_prices, native_leg, on_tick, touched
 from ordergate.runtime.brokers.base import BrokerAdapter, Fill
 from ordergate.runtime.brokers.errors import BracketUnsupported
-from ordergate.runtime.brokers.types import Ack, BracketLeg, OrderRequest
+from ordergate.runtime.brokers.types import Ack, OrderRequest
 from ordergate.runtime.core import Core
 from ordergate.runtime.errors import Conflict
 from ordergate.runtime.orders import OPEN
@@ -65,43 +65,6 @@ log = logging.getLogger("ordergate.brackets")
 RETRIES = 3
 HISTORY_PAGES = 20  # start-up looks this many pages of 100 orders back for an entry's bracket
 NEW_YORK = ZoneInfo("America/New_York")
-
-
-def touched(leg: dict[str, Any], quote: Quote) -> bool:
-    sell = leg["side"] == "sell"
-    if leg["type"] == "limit":
-        touch = (quote.bid if sell else quote.ask) or quote.last
-        price = float(leg["price"])
-        return touch is not None and (touch >= price if sell else touch <= price)
-    trade = quote.last if quote.last is not None else (quote.bid if sell else quote.ask)
-    stop = float(leg["stop_price"])
-    return trade is not None and (trade <= stop if sell else trade >= stop)
-
-
-def native_leg(kind: str, leg: Leg, order_id: str) -> BracketLeg | None:
-    """The leg as a broker-native bracket leg, or None for a form brokers do not take
-    (a percent of the fill, a stop_limit)."""
-    if leg.type == "limit":
-        level = (
-            {"offset": leg.value}
-            if leg.form == "amount"
-            else {"price": leg.value}
-            if leg.form == "limitPrice"
-            else None
-        )
-        return BracketLeg(order_id, "take_profit", "limit", **level) if level else None
-    if leg.type == "stop":
-        level = (
-            {"offset": leg.value}
-            if leg.form == "amount"
-            else {"stop_price": leg.value}
-            if leg.form == "stopPrice"
-            else None
-        )
-        return BracketLeg(order_id, "stop_loss", "stop", **level) if level else None
-    if leg.type == "trailing_stop" and leg.form == "trailAmount":
-        return BracketLeg(order_id, "stop_loss", "trailing_stop", offset=leg.value)
-    return None
 
 
 def day_end(now: datetime) -> datetime:

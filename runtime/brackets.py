@@ -19,7 +19,8 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ordergate.policy import spec_for
+from ordergate.policy import Quote, spec_for
+from ordergate.runtime.brokers.types import BracketLeg
 from ordergate.runtime.errors import RequestError
 
 TAKE_PROFIT_FORMS = ("limitPrice", "amount", "percent")
@@ -181,3 +182,40 @@ def leg_prices(leg: Leg, entry_side: str, fill: float, root: str) -> dict[str, f
     if leg.type == "stop_limit" and leg.limit is not None:
         out["price"] = leg.limit
     return out
+
+
+def touched(leg: dict[str, Any], quote: Quote) -> bool:
+    sell = leg["side"] == "sell"
+    if leg["type"] == "limit":
+        touch = (quote.bid if sell else quote.ask) or quote.last
+        price = float(leg["price"])
+        return touch is not None and (touch >= price if sell else touch <= price)
+    trade = quote.last if quote.last is not None else (quote.bid if sell else quote.ask)
+    stop = float(leg["stop_price"])
+    return trade is not None and (trade <= stop if sell else trade >= stop)
+
+
+def native_leg(kind: str, leg: Leg, order_id: str) -> BracketLeg | None:
+    """The leg as a broker-native bracket leg, or None for a form brokers do not take
+    (a percent of the fill, a stop_limit)."""
+    if leg.type == "limit":
+        level = (
+            {"offset": leg.value}
+            if leg.form == "amount"
+            else {"price": leg.value}
+            if leg.form == "limitPrice"
+            else None
+        )
+        return BracketLeg(order_id, "take_profit", "limit", **level) if level else None
+    if leg.type == "stop":
+        level = (
+            {"offset": leg.value}
+            if leg.form == "amount"
+            else {"stop_price": leg.value}
+            if leg.form == "stopPrice"
+            else None
+        )
+        return BracketLeg(order_id, "stop_loss", "stop", **level) if level else None
+    if leg.type == "trailing_stop" and leg.form == "trailAmount":
+        return BracketLeg(order_id, "stop_loss", "trailing_stop", offset=leg.value)
+    return None
