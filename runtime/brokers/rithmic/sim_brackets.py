@@ -12,10 +12,14 @@ subscribed with 336 what the bracket holds and has released.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ordergate.policy import spec_for
+from ordergate.runtime.brokers.errors import OrderNotOpen
+from ordergate.runtime.brokers.exchange import Exchange
 from ordergate.runtime.brokers.rithmic.mapping import BRACKET_STOP as STOP
 from ordergate.runtime.brokers.rithmic.mapping import BRACKET_TARGET as TARGET
 from ordergate.runtime.brokers.types import BracketLeg
@@ -93,3 +97,43 @@ def leg_level(entry_side: str, average: float, kind: int, ticks: int, tick: floa
     it and its stop below, a short's the other way."""
     up = (entry_side == "buy") == (kind == TARGET)
     return round(average + (1 if up else -1) * ticks * tick, 10)
+
+
+def emptied(update: dict[str, object]) -> dict[str, object]:
+    """The 353 of a bracket the gateway cancelled: its legs hold nothing."""
+    return update | {k: 0 for k in ("target_quantity", "stop_quantity") if k in update}
+
+
+def move_legs(
+    exchange: Exchange,
+    account: str,
+    entry_basket: str,
+    legs: Mapping[str, LegOf],
+    target_ticks: int | None,
+    stop_ticks: int | None,
+) -> None:
+    """Move the released legs of ``entry_basket`` (``legs``: exchange id → its bracket)
+    to their new ticks from the entry's average fill."""
+    entry = exchange.order(entry_basket)
+    spec = spec_for(entry.root) if entry else None
+    fills = [f for f in exchange.fills(account) if f.broker_order_id == entry_basket]
+    if entry is None or spec is None or not fills:
+        return  # not filled: nothing released to move
+    average = sum(f.price * f.qty for f in fills) / sum(f.qty for f in fills)
+    for broker_id, leg in legs.items():
+        ticks = target_ticks if leg.bracket_type == TARGET else stop_ticks
+        if leg.entry_basket != entry_basket or ticks is None:
+            continue
+        level = leg_level(entry.side, average, leg.bracket_type, ticks, spec.tick_size)
+        with contextlib.suppress(OrderNotOpen):  # it filled or ended meanwhile
+            if leg.bracket_type == TARGET:
+                exchange.amend(account, broker_id, price=level)
+            else:
+                exchange.amend(account, broker_id, stop_price=level)
+
+
+def cancel_legs(exchange: Exchange, account: str, entry_basket: str, legs: Mapping[str, LegOf]) -> None:
+    for broker_id, leg in list(legs.items()):
+        if leg.entry_basket == entry_basket:
+            with contextlib.suppress(OrderNotOpen):
+                exchange.cancel(account, broker_id)

@@ -15,8 +15,9 @@ Faults on command: ``drop_connections`` (every socket closes), ``force_logout`` 
 then close), and the exchange's ``faults`` (latency, muted order reports, no heartbeat
 answers, no quotes). A client silent for two heartbeat intervals is dropped.
 
-The lists, reference data, quotes and PnL rows are built in ``sim_market``; bracket
-bodies in ``sim_brackets``; this module routes requests and the exchange's events.
+The lists, reference data, quotes and PnL rows are built in ``sim_market``; show-orders
+and replay rows in ``sim_orders``; brackets (their legs, 353, updates and cancels at the
+gateway) in ``sim_brackets``; this module routes requests and the exchange's events.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import contextlib
 import ssl
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -61,9 +62,11 @@ from ordergate.runtime.brokers.rithmic.sim_brackets import (
     TARGET,
     LegOf,
     bracket_update,
+    cancel_legs,
+    emptied,
     leg_fields,
-    leg_level,
     legs_of,
+    move_legs,
     moved,
 )
 from ordergate.runtime.brokers.rithmic.sim_market import (
@@ -77,6 +80,7 @@ from ordergate.runtime.brokers.rithmic.sim_market import (
     quote_frames,
     reference_reply,
 )
+from ordergate.runtime.brokers.rithmic.sim_orders import fill_rows, open_order_rows
 from ordergate.runtime.brokers.types import BracketLeg, BrokerOrder, OrderRequest
 
 # Templates each plant serves beyond the shared ones (login, logout, heartbeat, reference data).
@@ -202,38 +206,22 @@ class RithmicSimulator:
         account, said = self._said_353[entry_basket]
         update = moved(said, target_ticks, stop_ticks)
         self._said_353[entry_basket] = (account, update)
-        entry = self.exchange.order(entry_basket)
-        spec = spec_for(entry.root) if entry else None
-        fills = [f for f in self.exchange.fills(account) if f.broker_order_id == entry_basket]
-        if entry is None or spec is None or not fills:
-            return
-        average = sum(f.price * f.qty for f in fills) / sum(f.qty for f in fills)
-        for broker_id, leg in self._legs.items():
-            ticks = target_ticks if leg.bracket_type == TARGET else stop_ticks
-            if leg.entry_basket == entry_basket and ticks is not None:
-                level = leg_level(entry.side, average, leg.bracket_type, ticks, spec.tick_size)
-                with contextlib.suppress(OrderNotOpen):
-                    if leg.bracket_type == TARGET:
-                        self.exchange.amend(account, broker_id, price=level)
-                    else:
-                        self.exchange.amend(account, broker_id, stop_price=level)
-        for client in list(self._clients):
-            if account in client.bracket_accounts:
-                client.send(client.session.push(353, **update))
+        move_legs(self.exchange, account, entry_basket, self._legs, target_ticks, stop_ticks)
+        self._push_353(account, update)
 
     def cancel_bracket(self, entry_basket: str) -> None:
         """The bracket of ``entry_basket`` cancelled at the gateway: 353 says its legs hold
         nothing, then its released legs are cancelled (their 351/352 follow)."""
         account, said = self._said_353[entry_basket]
-        update = said | {k: 0 for k in ("target_quantity", "stop_quantity") if k in said}
+        update = emptied(said)
         self._said_353[entry_basket] = (account, update)
+        self._push_353(account, update)
+        cancel_legs(self.exchange, account, entry_basket, self._legs)
+
+    def _push_353(self, account: str, update: dict[str, object]) -> None:
         for client in list(self._clients):
             if account in client.bracket_accounts:
                 client.send(client.session.push(353, **update))
-        for broker_id, leg in list(self._legs.items()):
-            if leg.entry_basket == entry_basket:
-                with contextlib.suppress(OrderNotOpen):
-                    self.exchange.cancel(account, broker_id)
 
     async def _handle(self, ws: ServerConnection) -> None:
         client = _Client(ws)
@@ -522,17 +510,8 @@ class RithmicSimulator:
         return session.reply(request, last={"symbol": m.symbol or None, "exchange": m.exchange or None})
 
     def _show_orders(self, client: _Client, request: Request, account: str) -> list[bytes]:
-        for order in self.exchange.open_orders(account):
-            base = mapping.order_fields(order, exchange_of(order.root), self.ids)
-            if (leg := self._legs.get(order.broker_order_id)) is not None:
-                base |= leg_fields(leg)
-            status = {
-                "notify_type": mapping.X_STATUS,
-                "status": "open",
-                "report_type": "status",
-                "is_snapshot": True,
-            }
-            client.send(client.session.push(352, **base, **status))
+        for fields in open_order_rows(self.exchange, self.ids, self._legs, account):
+            client.send(client.session.push(352, **fields))
         return client.session.reply(request)
 
     def _replay_executions(self, client: _Client, request: Request, account: str) -> list[bytes]:
@@ -541,25 +520,8 @@ class RithmicSimulator:
         m: Any = request.message
         if not m.HasField("start_index") or not m.HasField("finish_index") or m.start_index > m.finish_index:
             return client.session.reply(request, rp_code=BAD_INPUT)
-        done: dict[str, int] = {}  # broker order id → quantity filled so far
-        paid: dict[str, float] = {}  # broker order id → sum of price x quantity so far
-        for fill in self.exchange.fills(account):
-            key = fill.broker_order_id or ""
-            done[key] = done.get(key, 0) + fill.qty
-            paid[key] = paid.get(key, 0.0) + fill.price * fill.qty
-            order = self.exchange.order(key)
-            if order is None or not m.start_index <= int(fill.ts) <= m.finish_index:
-                continue
-            # the order as it stood right after this fill
-            then = replace(
-                order, filled_qty=done[key], status="filled" if done[key] >= order.qty else "partially_filled"
-            )
-            base = mapping.order_fields(then, exchange_of(order.root), self.ids)
-            if (leg := self._legs.get(key)) is not None:
-                base |= leg_fields(leg)
-            for template_id, fields in mapping.fill_notifications(fill, then, base, paid[key] / done[key]):
-                if template_id == 352:
-                    client.send(client.session.push(352, **fields, is_snapshot=True))
+        for fields in fill_rows(self.exchange, self.ids, self._legs, account, m.start_index, m.finish_index):
+            client.send(client.session.push(352, **fields, is_snapshot=True))
         return client.session.reply(request)
 
     def _market_data(self, client: _Client, request: Request) -> list[bytes]:
@@ -609,9 +571,7 @@ class RithmicSimulator:
             if bracket is not None and isinstance(event, OrderChanged) and order.status == "working":
                 update = bracket_update(bracket, leg.entry_basket, order.qty, self.ids)
                 self._said_353[leg.entry_basket] = (order.account, update)
-                for client in list(self._clients):
-                    if order.account in client.bracket_accounts:
-                        client.send(client.session.push(353, **update))
+                self._push_353(order.account, update)
         if isinstance(event, Traded):
             fills = [
                 f for f in self.exchange.fills(order.account) if f.broker_order_id == order.broker_order_id
