@@ -33,7 +33,6 @@ import contextlib
 import logging
 import secrets
 import time
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -97,7 +96,6 @@ class TradovateBroker(TradovateFeed):
         self.logins = 0  # fresh sessions this adapter started (renewals do not count)
         # entry id → the legs to rest as an OCO pair once it is done (distance legs)
         self._after_fill: dict[str, tuple[str, OrderRequest, tuple[BracketLeg, ...]]] = {}
-        self._restored: list[tuple[str, tuple[OrderRequest, ...]]] = []  # legs given back at start
         self._tasks: set[asyncio.Task[None]] = set()
         self._user = Stream(
             "user", self.ends.user_ws, self._on_user_event, self.beat_period, self.stale_after
@@ -134,7 +132,6 @@ class TradovateBroker(TradovateFeed):
         await self._md.open(self._token().md_token)
         await self._subscribe_quotes()
         self.heartbeat()
-        await self._rest_restored()
 
     def _token(self) -> auth.Token:
         if self.token is None:
@@ -404,48 +401,6 @@ class TradovateBroker(TradovateFeed):
         ident = command.get("orderId")
         if isinstance(ident, int) and self._tags.get(ident) in self._after_fill:
             self._entry_changed(ident, snapshot=True)  # an entry named only now may be done
-
-    def restore_legs(self, account: str, legs: tuple[OrderRequest, ...], trails: Mapping[str, float]) -> None:
-        """Native legs the runtime stored, given back at its start: those Tradovate has
-        never been sent (an entry done while no runtime watched it) rest at the next
-        connect, as they are; the ones it holds are named by their ``clOrdId``."""
-        self._restored.append((account, legs))
-        if self.status == "connected":
-            task = asyncio.create_task(self._rest_restored())
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    async def _rest_restored(self) -> None:
-        restored, self._restored = self._restored, []
-        if not restored:
-            return
-        await self._learn_tags()
-        for account, legs in restored:
-            missing = tuple(leg for leg in legs if leg.order_id not in self._broker_ids)
-            if not missing or any(leg.type not in ("limit", "stop") for leg in missing):
-                continue  # at the broker already, or a form placeoco does not take
-            as_legs = tuple(
-                BracketLeg(
-                    leg.order_id,
-                    "take_profit" if leg.type == "limit" else "stop_loss",
-                    "limit" if leg.type == "limit" else "stop",
-                    price=leg.price,
-                    stop_price=leg.stop_price,
-                )
-                for leg in missing
-            )
-            entry_side = "sell" if missing[0].side == "buy" else "buy"
-            try:
-                await self._rest_legs(
-                    account, entry_side, missing[0].symbol, missing[0].root, as_legs, 0.0, missing[0].qty
-                )
-            except Exception as exc:
-                log.error(
-                    "%s: stored legs %s not placed at Tradovate: %s",
-                    self.name,
-                    [leg.order_id for leg in missing],
-                    exc,
-                )
 
     async def _command(
         self, path: str, body: Record, order_id: str, legs: dict[str, str] | None = None
