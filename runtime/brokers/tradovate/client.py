@@ -353,6 +353,9 @@ class TradovateBroker(TradovateFeed):
         qty = sum(q for q, _ in fills)
         if not qty:
             return  # the entry filled nothing: no legs
+        await self._learn_tags()
+        if any(leg.order_id in self._broker_ids for leg in legs):
+            return  # sent before a restart: Tradovate holds them already
         average = sum(q * p for q, p in fills) / qty
         try:
             await self._rest_legs(account, entry.side, entry.symbol, entry.root, legs, average, qty)
@@ -392,9 +395,9 @@ class TradovateBroker(TradovateFeed):
     async def _learn_tags(self) -> None:
         await super()._learn_tags()
         # legs being rested now are at the broker by the time reconciliation reads its lists
-        others = [task for task in self._tasks if task is not asyncio.current_task()]
-        if others:
-            await asyncio.gather(*others, return_exceptions=True)
+        # (not from inside one of those tasks: two would wait for each other)
+        if self._tasks and asyncio.current_task() not in self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     def _learn_tag(self, command: Record) -> None:
         super()._learn_tag(command)
