@@ -4,6 +4,8 @@ rotate.
 The store is the one the runtime uses: ``--config FILE`` names it as ``ordergate run
 --config FILE`` reads it (no config: the embedded default's
 ``sqlite:///.ordergate/state.db``), and the key lives in ``--state-dir`` as for ``run``.
+On a shared PostgreSQL database (``postgresql://``) every instance must be stopped first:
+a live instance in the registry refuses the rotation.
 A store path that does not exist is refused rather than created: rotating an empty
 database that happens to be at the default path would re-seal nothing and leave the
 real store's records under a key nobody uses any more.
@@ -15,13 +17,16 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ordergate.policy import check_bundle
 from ordergate.policy.diagnostics import has_errors, render_text
 from ordergate.policy.models import RuntimeSpec
 from ordergate.runtime.config import store_url as config_store_url
 from ordergate.runtime.errors import ConfigError, RuntimeFault
-from ordergate.runtime.store import SqliteStore
+from ordergate.runtime.store import SqliteStore, Store
+from ordergate.runtime.store.migrate import LIVE_SECONDS
+from ordergate.runtime.store.url import POSTGRES_SCHEMES, sqlite_path
 from ordergate.runtime.storelock import StoreLock
 from ordergate.runtime.vault import (
     ENV_KEY,
@@ -66,36 +71,31 @@ def store_url(config: str | None, store: str | None) -> str:
     return config_store_url(spec.store, Path(config).resolve().parent)  # relative to the file, as run reads it
 
 
-def sqlite_path(url: str) -> Path:
-    if url.startswith("sqlite:///"):
-        return Path(url.removeprefix("sqlite:///"))
-    raise ConfigError(f"store {url!r}: vault rotation works on a sqlite:/// store only in this build")
-
-
 def rotate_command(
     config: str | None, state_dir: Path, store: str | None, env: Mapping[str, str] | None = None
 ) -> Outcome:
     env = os.environ if env is None else env
     try:
-        path = sqlite_path(store_url(config, store))
+        url = store_url(config, store)
+        if url.startswith(POSTGRES_SCHEMES):
+            return _env_refusal(env) or _rotate_postgres(url, state_dir, env)
+        path = sqlite_path(url)
+        if path is None:
+            raise ConfigError(f"store {url!r}: expected sqlite:///PATH or postgresql://")
         if not path.is_file():
             return Outcome(
                 1,
                 f"there is no state store at {path}: nothing to rotate"
                 " (pass the runtime's --config, or --store with the store it uses)",
             )
-        if env.get(ENV_KEY) and not env.get(ENV_NEW_KEY):
-            return Outcome(1, ENV_HOWTO)
-        if env.get(ENV_NEW_KEY) and not env.get(ENV_KEY):
-            return Outcome(1, f"{ENV_NEW_KEY} is for a key kept in {ENV_KEY}, and {ENV_KEY} is not set")
+        refused = _env_refusal(env)
+        if refused:
+            return refused
         lock = StoreLock.exclusive(path)
         try:
             opened = SqliteStore(path)
             try:
-                if env.get(ENV_KEY):
-                    old, new = decode_key(env[ENV_KEY], ENV_KEY), decode_key(env[ENV_NEW_KEY], ENV_NEW_KEY)
-                    return Outcome(0, _env_report(rotate_env_key(opened, old, new)))
-                return Outcome(0, _file_report(rotate_key_files(opened, state_dir), state_dir, path))
+                return _rotate(opened, state_dir, env, str(path))
             finally:
                 opened.close()
         finally:
@@ -104,17 +104,60 @@ def rotate_command(
         return Outcome(1, str(exc))
 
 
+def _env_refusal(env: Mapping[str, str]) -> Outcome | None:
+    if env.get(ENV_KEY) and not env.get(ENV_NEW_KEY):
+        return Outcome(1, ENV_HOWTO)
+    if env.get(ENV_NEW_KEY) and not env.get(ENV_KEY):
+        return Outcome(1, f"{ENV_NEW_KEY} is for a key kept in {ENV_KEY}, and {ENV_KEY} is not set")
+    return None
+
+
+def _rotate_postgres(url: str, state_dir: Path, env: Mapping[str, str]) -> Outcome:
+    """Rotate on a shared database. No runtime may be running on it: every instance opens
+    the records with the key it started with, so the operator stops them all, rotates once,
+    and starts them all with the new key (the environment's, or the key file copied to each
+    instance's state directory)."""
+    from ordergate.runtime.store.postgres import PostgresStore
+
+    opened = PostgresStore(url)
+    try:
+        live = opened.bulk(_live_instances)
+        if live:
+            return Outcome(
+                1,
+                f"{live} runtime(s) are running on {opened.where}: stop every instance before rotating"
+                " the key, then start them all with the new one",
+            )
+        return _rotate(opened, state_dir, env, opened.where)
+    finally:
+        opened.close()
+
+
+async def _live_instances(conn: Any) -> int:
+    count = await conn.fetchval(
+        "SELECT count(*) FROM instances WHERE heartbeat_at > now() - make_interval(secs => $1)", LIVE_SECONDS
+    )
+    return int(count or 0)
+
+
+def _rotate(opened: Store, state_dir: Path, env: Mapping[str, str], where: str) -> Outcome:
+    if env.get(ENV_KEY):
+        old, new = decode_key(env[ENV_KEY], ENV_KEY), decode_key(env[ENV_NEW_KEY], ENV_NEW_KEY)
+        return Outcome(0, _env_report(rotate_env_key(opened, old, new)))
+    return Outcome(0, _file_report(rotate_key_files(opened, state_dir), state_dir, where))
+
+
 def _count(n: int) -> str:
     return f"{n} secret{'s' * (n != 1)}"
 
 
-def _file_report(rotation: Rotation, state_dir: Path, path: Path) -> str:
+def _file_report(rotation: Rotation, state_dir: Path, where: str) -> str:
     lines = []
     if rotation.finished is not None:
         lines.append(f"finished an interrupted rotation first (re-sealed {_count(rotation.finished)})")
     if rotation.new_id is None:
         lines.append(
-            f"the store at {path} holds no sealed secrets: nothing to re-seal,"
+            f"the store at {where} holds no sealed secrets: nothing to re-seal,"
             f" and the key in {state_dir / KEY_FILE} (id {rotation.old_id}) is left as it is"
         )
     else:
