@@ -38,6 +38,7 @@ import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
+from ordergate.runtime.store import rows
 from ordergate.runtime.store.interface import (
     OPEN_STATUSES,
     AccountRow,
@@ -273,50 +274,20 @@ class PostgresStore(PgRecords):
     # ---- accounts
 
     def accounts(self) -> list[AccountRow]:
-        return [
-            AccountRow(
-                r["id"],
-                r["connection"],
-                r["nickname"],
-                bool(r["enabled"]),
-                bool(r["automation_paused"]),
-                r["balance"],
-                r["start_balance"],
-                r["peak_equity"],
-                r["eod_peak"],
-                r["day"],
-            )
-            for r in self._read('SELECT * FROM accounts ORDER BY id COLLATE "C"')
-        ]
+        return [rows.account(r) for r in self._read('SELECT * FROM accounts ORDER BY id COLLATE "C"')]
 
     def upsert_account(self, row: AccountRow) -> None:
         self._write(
             "INSERT INTO accounts (id, connection, nickname, enabled, automation_paused, balance,"
             " start_balance, peak_equity, eod_peak, day) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
             " ON CONFLICT (id) DO UPDATE SET connection = excluded.connection, nickname = excluded.nickname",
-            row.id,
-            row.connection,
-            row.nickname,
-            int(row.enabled),
-            int(row.automation_paused),
-            row.balance,
-            row.start_balance,
-            row.peak_equity,
-            row.eod_peak,
-            row.day,
+            *rows.account_params(row),
             account=row.id,
         )
 
-    _ACCOUNT_FIELDS = frozenset(
-        {"nickname", "enabled", "automation_paused", "balance", "peak_equity", "eod_peak", "day"}
-    )
-
     def update_account(self, account: str, **fields: Any) -> None:
-        unknown = set(fields) - self._ACCOUNT_FIELDS
-        if unknown:
-            raise StoreError(f"unknown account fields {sorted(unknown)}")
+        values = rows.account_updates(fields)
         sets = ", ".join(f"{k} = ${n}" for n, k in enumerate(fields, start=1))
-        values = tuple(int(v) if isinstance(v, bool) else v for v in fields.values())
         self._write(
             f"UPDATE accounts SET {sets} WHERE id = ${len(values) + 1}", *values, account, account=account
         )
@@ -359,25 +330,13 @@ class PostgresStore(PgRecords):
             "INSERT INTO fills (account, order_id, ts, root, side, qty, price, realized, entry,"
             " trading_day, week_start, fill_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
             " ON CONFLICT DO NOTHING",
-            fill.account,
-            fill.order_id,
-            fill.ts,
-            fill.root,
-            fill.side,
-            fill.qty,
-            fill.price,
-            fill.realized,
-            int(fill.entry),
-            fill.trading_day,
-            fill.week_start,
-            fill.fill_id or None,
+            *rows.fill_params(fill),
             account=fill.account,
         )
         return status == "INSERT 0 1"
 
     def last_fill_ts(self, account: str) -> float | None:
-        rows = self._read("SELECT MAX(ts) AS ts FROM fills WHERE account = $1", account)
-        return float(rows[0]["ts"]) if rows and rows[0]["ts"] is not None else None
+        return rows.last_fill_ts(self._read("SELECT MAX(ts) AS ts FROM fills WHERE account = $1", account))
 
     def realized_since(
         self, account: str, trading_day: str, week_start: str
@@ -393,23 +352,12 @@ class PostgresStore(PgRecords):
             account,
             week_start,
         )[0]
-        return float(row["d"]), float(row["w"]), int(row["dt"]), int(row["wt"])
+        return rows.realized(row)
 
     # ---- locks and breaches
 
     def locks(self) -> list[LockRow]:
-        return [
-            LockRow(
-                r["account"],
-                r["until"],
-                bool(r["enforce"]),
-                r["reason"],
-                r["kind"],
-                r["created_at"],
-                r["enforced_until"],
-            )
-            for r in self._read("SELECT * FROM locks")
-        ]
+        return [rows.lock(r) for r in self._read("SELECT * FROM locks")]
 
     def set_lock(self, row: LockRow) -> None:
         self._write(
@@ -418,13 +366,7 @@ class PostgresStore(PgRecords):
             " ON CONFLICT (account) DO UPDATE SET until = excluded.until, enforce = excluded.enforce,"
             " reason = excluded.reason, kind = excluded.kind, created_at = excluded.created_at,"
             " enforced_until = excluded.enforced_until",
-            row.account,
-            row.until,
-            int(row.enforce),
-            row.reason,
-            row.kind,
-            row.created_at,
-            row.enforced_until,
+            *rows.lock_params(row),
             account=row.account,
         )
 
@@ -448,12 +390,12 @@ class PostgresStore(PgRecords):
 
     def breaches(self, account: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         if account:
-            rows = self._read(
+            found = self._read(
                 "SELECT * FROM breaches WHERE account = $1 ORDER BY id DESC LIMIT $2", account, limit
             )
         else:
-            rows = self._read("SELECT * FROM breaches ORDER BY id DESC LIMIT $1", limit)
-        return [dict(r) for r in rows]
+            found = self._read("SELECT * FROM breaches ORDER BY id DESC LIMIT $1", limit)
+        return [dict(r) for r in found]
 
     # ---- orders and idempotency
 
@@ -482,8 +424,8 @@ class PostgresStore(PgRecords):
             params.append(int(managed))
             sql += f" AND managed = ${len(params)}"
         # ties in created_at broken by id, so the order is the same on every instance
-        rows = self._read(sql + ' ORDER BY created_at COLLATE "C", id COLLATE "C"', *params)
-        return [json.loads(r["body"]) for r in rows]
+        found = self._read(sql + ' ORDER BY created_at COLLATE "C", id COLLATE "C"', *params)
+        return [json.loads(r["body"]) for r in found]
 
     def order_history(
         self, account: str | None = None, limit: int = 100, before: tuple[str, str] | None = None
@@ -501,31 +443,26 @@ class PostgresStore(PgRecords):
             clauses.append(f'(created_at COLLATE "C", id COLLATE "C") < (${n - 1}, ${n})')
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         params.append(limit)
-        rows = self._read(
+        found = self._read(
             f"SELECT created_at, body FROM orders {where}"
             f' ORDER BY created_at COLLATE "C" DESC, id COLLATE "C" DESC LIMIT ${len(params)}',
             *params,
         )
-        history = []
-        for r in rows:
-            body = json.loads(r["body"])
-            if r["created_at"]:
-                body["created_at"] = r["created_at"]
-            history.append(body)
-        return history
+        return [rows.history_order(r) for r in found]
 
     def order(self, order_id: str) -> dict[str, Any] | None:
-        rows = self._read("SELECT body FROM orders WHERE id = $1", order_id)
-        return json.loads(rows[0]["body"]) if rows else None
+        found = self._read("SELECT body FROM orders WHERE id = $1", order_id)
+        return json.loads(found[0]["body"]) if found else None
 
     def idempotent_get(self, account: str, key: str, day: str) -> tuple[int, dict[str, Any]] | None:
-        rows = self._read(
-            "SELECT status, body FROM idempotency WHERE account = $1 AND key = $2 AND day = $3",
-            account,
-            key,
-            day,
+        return rows.idempotent(
+            self._read(
+                "SELECT status, body FROM idempotency WHERE account = $1 AND key = $2 AND day = $3",
+                account,
+                key,
+                day,
+            )
         )
-        return (int(rows[0]["status"]), json.loads(rows[0]["body"])) if rows else None
 
     def idempotent_put(self, account: str, key: str, day: str, status: int, body: dict[str, Any]) -> None:
         # the first answer stays: a concurrent duplicate from another instance finds the
@@ -553,20 +490,10 @@ class PostgresStore(PgRecords):
         inputs: dict[str, Any] | None = None,
     ) -> int:
         """One audit entry; ``inputs`` (the snapshot decided on) is what a replay reads."""
-        body = {"time": time, "account": account, "order": order, "decision": decision}
         return self._insert_id(
             "INSERT INTO decisions (time, account, source, outcome, stage, code, policy, bundle, body, inputs)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-            time,
-            account,
-            source,
-            decision["outcome"],
-            decision.get("stage"),
-            decision.get("code"),
-            decision.get("policy"),
-            decision.get("bundle"),
-            json.dumps(body),
-            None if inputs is None else json.dumps(inputs, separators=(",", ":")),
+            *rows.decision_params(time, account, source, decision, order, inputs),
             account=account,
         )
 
@@ -582,22 +509,15 @@ class PostgresStore(PgRecords):
             clauses.append(f"id < ${len(params)}")
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         params.append(limit)
-        rows = self._read(
+        found = self._read(
             f"SELECT id, body FROM decisions {where} ORDER BY id DESC LIMIT ${len(params)}", *params
         )
-        return [{"id": r["id"], **json.loads(r["body"])} for r in rows]
+        return [rows.decision(r) for r in found]
 
     def decisions_with_inputs(self, after: int, limit: int) -> list[dict[str, Any]]:
         """Audit entries oldest first, from the one after audit id ``after``, each with its
         ``inputs`` (None for an entry recorded before inputs were kept)."""
-        return with_inputs(self._read(WITH_INPUTS, after, limit))
+        return rows.with_inputs(self._read(WITH_INPUTS, after, limit))
 
 
 WITH_INPUTS = "SELECT id, body, inputs FROM decisions WHERE id > $1 ORDER BY id LIMIT $2"
-
-
-def with_inputs(rows: list[Any]) -> list[dict[str, Any]]:
-    return [
-        {"id": r["id"], **json.loads(r["body"]), "inputs": json.loads(r["inputs"]) if r["inputs"] else None}
-        for r in rows
-    ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ordergate.runtime.store import rows
 from ordergate.runtime.store.interface import StoreError
 from ordergate.runtime.store.pgloop import PgLink
-from ordergate.runtime.store.postgres import WITH_INPUTS, with_inputs
+from ordergate.runtime.store.postgres import WITH_INPUTS
 
 
 class PgAuditReader:
@@ -36,8 +37,8 @@ class PgAuditReader:
         return bool(found)
 
     def decisions_with_inputs(self, after: int, limit: int) -> list[dict[str, Any]]:
-        rows = self._link.run(lambda: self._link.conn.fetch(WITH_INPUTS, after, limit))
-        return with_inputs(list(rows))
+        found = self._link.run(lambda: self._link.conn.fetch(WITH_INPUTS, after, limit))
+        return rows.with_inputs(list(found))
 
     def close(self) -> None:
         self._link.stop()

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ordergate.runtime.store import rows
+
 
 class PgRecords:
     # provided by PostgresStore (postgres.py)
@@ -30,8 +32,10 @@ class PgRecords:
         )
 
     def get_secret(self, record: str) -> tuple[str, bytes, bytes] | None:
-        rows = self._read("SELECT key_id, nonce, ciphertext FROM secrets WHERE record = $1", record)
-        return (rows[0]["key_id"], bytes(rows[0]["nonce"]), bytes(rows[0]["ciphertext"])) if rows else None
+        found = self._read("SELECT key_id, nonce, ciphertext FROM secrets WHERE record = $1", record)
+        return (
+            (found[0]["key_id"], bytes(found[0]["nonce"]), bytes(found[0]["ciphertext"])) if found else None
+        )
 
     def all_secrets(self) -> list[tuple[str, str, bytes, bytes]]:
         return [
@@ -45,10 +49,7 @@ class PgRecords:
     # ---- copy groups
 
     def copy_groups(self) -> list[dict[str, Any]]:
-        return [
-            {"name": r["name"], "leader": r["leader"], "followers": json.loads(r["followers"])}
-            for r in self._read('SELECT * FROM copy_groups ORDER BY name COLLATE "C"')
-        ]
+        return [rows.copy_group(r) for r in self._read('SELECT * FROM copy_groups ORDER BY name COLLATE "C"')]
 
     def save_copy_group(self, name: str, leader: str, followers: list[dict[str, Any]]) -> None:
         self._write(
@@ -63,20 +64,6 @@ class PgRecords:
         self._write("DELETE FROM copy_groups WHERE name = $1", name)
 
     # ---- webhook signals awaiting approval, and webhook settings (runtime/signals.py)
-
-    @staticmethod
-    def _signal(r: Any) -> dict[str, Any]:
-        return {
-            "id": r["id"],
-            "webhook": r["webhook"],
-            "alert_id": r["alert_id"],
-            "alert": json.loads(r["body"]),
-            "status": r["status"],
-            "created_at": r["created_at"],
-            "expires_at": r["expires_at"],
-            "decided_at": r["decided_at"],
-            "result": json.loads(r["result"]) if r["result"] else None,
-        }
 
     def add_signal(
         self, signal_id: str, webhook: str, alert_id: str | None, alert: Any, created_at: str, expires_at: str
@@ -95,24 +82,24 @@ class PgRecords:
     def signals(self, status: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
         """Newest first (by ``seq``, PostgreSQL's stand-in for SQLite's rowid); of one status, or all."""
         if status:
-            rows = self._read(
+            found = self._read(
                 "SELECT * FROM signals WHERE status = $1 ORDER BY seq DESC LIMIT $2", status, limit
             )
         else:
-            rows = self._read("SELECT * FROM signals ORDER BY seq DESC LIMIT $1", limit)
-        return [self._signal(r) for r in rows]
+            found = self._read("SELECT * FROM signals ORDER BY seq DESC LIMIT $1", limit)
+        return [rows.signal(r) for r in found]
 
     def signal(self, signal_id: str) -> dict[str, Any] | None:
-        rows = self._read("SELECT * FROM signals WHERE id = $1", signal_id)
-        return self._signal(rows[0]) if rows else None
+        found = self._read("SELECT * FROM signals WHERE id = $1", signal_id)
+        return rows.signal(found[0]) if found else None
 
     def signal_by_alert(self, webhook: str, alert_id: str) -> dict[str, Any] | None:
-        rows = self._read(
+        found = self._read(
             "SELECT * FROM signals WHERE webhook = $1 AND alert_id = $2 ORDER BY seq LIMIT 1",
             webhook,
             alert_id,
         )
-        return self._signal(rows[0]) if rows else None
+        return rows.signal(found[0]) if found else None
 
     def settle_signal(self, signal_id: str, status: str, decided_at: str) -> bool:
         """Move a pending signal to ``status``; False when it was not pending any more

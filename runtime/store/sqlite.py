@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ordergate.runtime.private import make_private_dir, own_database_files
+from ordergate.runtime.store import rows
 from ordergate.runtime.store.interface import OPEN_STATUSES, AccountRow, FillRow, LockRow, StoreError
 from ordergate.runtime.store.migrations import MIGRATIONS
 
@@ -72,13 +73,6 @@ class Checkpointer:
 _WITH_INPUTS = "SELECT id, body, inputs FROM decisions WHERE id > ? ORDER BY id LIMIT ?"
 
 
-def _with_inputs(rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
-    return [
-        {"id": r["id"], **json.loads(r["body"]), "inputs": json.loads(r["inputs"]) if r["inputs"] else None}
-        for r in rows
-    ]
-
-
 class AuditReader:
     """The audit log of a store file, opened read-only: ``ordergate audit export --store``
     reads it beside a running runtime (WAL lets it) without migrating or writing it."""
@@ -103,7 +97,7 @@ class AuditReader:
 
     def decisions_with_inputs(self, after: int, limit: int) -> list[dict[str, Any]]:
         try:
-            return _with_inputs(self._db.execute(_WITH_INPUTS, (after, limit)).fetchall())
+            return rows.with_inputs(self._db.execute(_WITH_INPUTS, (after, limit)).fetchall())
         except sqlite3.Error as exc:
             raise StoreError(f"state store read failed: {exc}") from exc
 
@@ -203,51 +197,19 @@ class SqliteStore:
     # ---- accounts
 
     def accounts(self) -> list[AccountRow]:
-        return [
-            AccountRow(
-                r["id"],
-                r["connection"],
-                r["nickname"],
-                bool(r["enabled"]),
-                bool(r["automation_paused"]),
-                r["balance"],
-                r["start_balance"],
-                r["peak_equity"],
-                r["eod_peak"],
-                r["day"],
-            )
-            for r in self._read("SELECT * FROM accounts ORDER BY id")
-        ]
+        return [rows.account(r) for r in self._read("SELECT * FROM accounts ORDER BY id")]
 
     def upsert_account(self, row: AccountRow) -> None:
         self._write(
             "INSERT INTO accounts (id, connection, nickname, enabled, automation_paused, balance, start_balance, peak_equity, eod_peak, day)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (id) DO UPDATE SET connection = excluded.connection, nickname = excluded.nickname",
-            (
-                row.id,
-                row.connection,
-                row.nickname,
-                int(row.enabled),
-                int(row.automation_paused),
-                row.balance,
-                row.start_balance,
-                row.peak_equity,
-                row.eod_peak,
-                row.day,
-            ),
+            rows.account_params(row),
         )
 
-    _ACCOUNT_FIELDS = frozenset(
-        {"nickname", "enabled", "automation_paused", "balance", "peak_equity", "eod_peak", "day"}
-    )
-
     def update_account(self, account: str, **fields: Any) -> None:
-        unknown = set(fields) - self._ACCOUNT_FIELDS
-        if unknown:
-            raise StoreError(f"unknown account fields {sorted(unknown)}")
+        values = rows.account_updates(fields)
         sets = ", ".join(f"{k} = ?" for k in fields)
-        values = tuple(int(v) if isinstance(v, bool) else v for v in fields.values())
         self._write(f"UPDATE accounts SET {sets} WHERE id = ?", (*values, account))
 
     def move_account(self, account: str, connection: str) -> None:
@@ -281,26 +243,12 @@ class SqliteStore:
         cur = self._write(
             "INSERT OR IGNORE INTO fills (account, order_id, ts, root, side, qty, price, realized, entry,"
             " trading_day, week_start, fill_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                fill.account,
-                fill.order_id,
-                fill.ts,
-                fill.root,
-                fill.side,
-                fill.qty,
-                fill.price,
-                fill.realized,
-                int(fill.entry),
-                fill.trading_day,
-                fill.week_start,
-                fill.fill_id or None,
-            ),
+            rows.fill_params(fill),
         )
         return cur.rowcount == 1
 
     def last_fill_ts(self, account: str) -> float | None:
-        rows = self._read("SELECT MAX(ts) AS ts FROM fills WHERE account = ?", (account,))
-        return float(rows[0]["ts"]) if rows and rows[0]["ts"] is not None else None
+        return rows.last_fill_ts(self._read("SELECT MAX(ts) AS ts FROM fills WHERE account = ?", (account,)))
 
     def realized_since(
         self, account: str, trading_day: str, week_start: str
@@ -314,23 +262,12 @@ class SqliteStore:
             " FROM fills WHERE account = ? AND week_start = ?",
             (trading_day, trading_day, account, week_start),
         )[0]
-        return float(row["d"]), float(row["w"]), int(row["dt"]), int(row["wt"])
+        return rows.realized(row)
 
     # ---- locks and breaches
 
     def locks(self) -> list[LockRow]:
-        return [
-            LockRow(
-                r["account"],
-                r["until"],
-                bool(r["enforce"]),
-                r["reason"],
-                r["kind"],
-                r["created_at"],
-                r["enforced_until"],
-            )
-            for r in self._read("SELECT * FROM locks")
-        ]
+        return [rows.lock(r) for r in self._read("SELECT * FROM locks")]
 
     def set_lock(self, row: LockRow) -> None:
         self._write(
@@ -339,15 +276,7 @@ class SqliteStore:
             " ON CONFLICT (account) DO UPDATE SET until = excluded.until, enforce = excluded.enforce,"
             " reason = excluded.reason, kind = excluded.kind, created_at = excluded.created_at,"
             " enforced_until = excluded.enforced_until",
-            (
-                row.account,
-                row.until,
-                int(row.enforce),
-                row.reason,
-                row.kind,
-                row.created_at,
-                row.enforced_until,
-            ),
+            rows.lock_params(row),
         )
 
     def clear_lock(self, account: str) -> None:
@@ -363,8 +292,8 @@ class SqliteStore:
 
     def breaches(self, account: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         where, params = ("WHERE account = ?", (account,)) if account else ("", ())
-        rows = self._read(f"SELECT * FROM breaches {where} ORDER BY id DESC LIMIT ?", (*params, limit))
-        return [dict(r) for r in rows]
+        found = self._read(f"SELECT * FROM breaches {where} ORDER BY id DESC LIMIT ?", (*params, limit))
+        return [dict(r) for r in found]
 
     # ---- orders and idempotency
 
@@ -407,28 +336,23 @@ class SqliteStore:
             clauses.append("(created_at, id) < (?, ?)")
             params.extend(before)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = self._read(
+        found = self._read(
             f"SELECT created_at, body FROM orders {where} ORDER BY created_at DESC, id DESC LIMIT ?",
             (*params, limit),
         )
-        history = []
-        for r in rows:
-            body = json.loads(r["body"])
-            if r["created_at"]:
-                body["created_at"] = r["created_at"]
-            history.append(body)
-        return history
+        return [rows.history_order(r) for r in found]
 
     def order(self, order_id: str) -> dict[str, Any] | None:
-        rows = self._read("SELECT body FROM orders WHERE id = ?", (order_id,))
-        return json.loads(rows[0]["body"]) if rows else None
+        found = self._read("SELECT body FROM orders WHERE id = ?", (order_id,))
+        return json.loads(found[0]["body"]) if found else None
 
     def idempotent_get(self, account: str, key: str, day: str) -> tuple[int, dict[str, Any]] | None:
-        rows = self._read(
-            "SELECT status, body FROM idempotency WHERE account = ? AND key = ? AND day = ?",
-            (account, key, day),
+        return rows.idempotent(
+            self._read(
+                "SELECT status, body FROM idempotency WHERE account = ? AND key = ? AND day = ?",
+                (account, key, day),
+            )
         )
-        return (int(rows[0]["status"]), json.loads(rows[0]["body"])) if rows else None
 
     def idempotent_put(self, account: str, key: str, day: str, status: int, body: dict[str, Any]) -> None:
         self._write(
@@ -448,21 +372,9 @@ class SqliteStore:
         inputs: dict[str, Any] | None = None,
     ) -> int:
         """One audit entry; ``inputs`` (the snapshot decided on) is what a replay reads."""
-        body = {"time": time, "account": account, "order": order, "decision": decision}
         cur = self._write(
             "INSERT INTO decisions (time, account, source, outcome, stage, code, policy, bundle, body, inputs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                time,
-                account,
-                source,
-                decision["outcome"],
-                decision.get("stage"),
-                decision.get("code"),
-                decision.get("policy"),
-                decision.get("bundle"),
-                json.dumps(body),
-                None if inputs is None else json.dumps(inputs, separators=(",", ":")),
-            ),
+            rows.decision_params(time, account, source, decision, order, inputs),
         )
         return int(cur.lastrowid or 0)
 
@@ -477,15 +389,15 @@ class SqliteStore:
             clauses.append("id < ?")
             params.append(before)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = self._read(
+        found = self._read(
             f"SELECT id, body FROM decisions {where} ORDER BY id DESC LIMIT ?", (*params, limit)
         )
-        return [{"id": r["id"], **json.loads(r["body"])} for r in rows]
+        return [rows.decision(r) for r in found]
 
     def decisions_with_inputs(self, after: int, limit: int) -> list[dict[str, Any]]:
         """Audit entries oldest first, from the one after audit id ``after``, each with its
         ``inputs`` (None for an entry recorded before inputs were kept)."""
-        return _with_inputs(self._read(_WITH_INPUTS, (after, limit)))
+        return rows.with_inputs(self._read(_WITH_INPUTS, (after, limit)))
 
     # ---- secrets (sealed by the vault; the store never sees plaintext)
 
@@ -497,8 +409,8 @@ class SqliteStore:
         )
 
     def get_secret(self, record: str) -> tuple[str, bytes, bytes] | None:
-        rows = self._read("SELECT key_id, nonce, ciphertext FROM secrets WHERE record = ?", (record,))
-        return (rows[0]["key_id"], rows[0]["nonce"], rows[0]["ciphertext"]) if rows else None
+        found = self._read("SELECT key_id, nonce, ciphertext FROM secrets WHERE record = ?", (record,))
+        return (found[0]["key_id"], found[0]["nonce"], found[0]["ciphertext"]) if found else None
 
     def all_secrets(self) -> list[tuple[str, str, bytes, bytes]]:
         return [
@@ -512,10 +424,7 @@ class SqliteStore:
     # ---- copy groups
 
     def copy_groups(self) -> list[dict[str, Any]]:
-        return [
-            {"name": r["name"], "leader": r["leader"], "followers": json.loads(r["followers"])}
-            for r in self._read("SELECT * FROM copy_groups ORDER BY name")
-        ]
+        return [rows.copy_group(r) for r in self._read("SELECT * FROM copy_groups ORDER BY name")]
 
     def save_copy_group(self, name: str, leader: str, followers: list[dict[str, Any]]) -> None:
         self._write(
@@ -529,20 +438,6 @@ class SqliteStore:
 
     # ---- webhook signals awaiting approval, and webhook settings (runtime/signals.py)
 
-    @staticmethod
-    def _signal(r: sqlite3.Row) -> dict[str, Any]:
-        return {
-            "id": r["id"],
-            "webhook": r["webhook"],
-            "alert_id": r["alert_id"],
-            "alert": json.loads(r["body"]),
-            "status": r["status"],
-            "created_at": r["created_at"],
-            "expires_at": r["expires_at"],
-            "decided_at": r["decided_at"],
-            "result": json.loads(r["result"]) if r["result"] else None,
-        }
-
     def add_signal(
         self, signal_id: str, webhook: str, alert_id: str | None, alert: Any, created_at: str, expires_at: str
     ) -> None:
@@ -555,19 +450,19 @@ class SqliteStore:
     def signals(self, status: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
         """Newest first; of one status, or all."""
         where, params = ("WHERE status = ?", (status,)) if status else ("", ())
-        rows = self._read(f"SELECT * FROM signals {where} ORDER BY rowid DESC LIMIT ?", (*params, limit))
-        return [self._signal(r) for r in rows]
+        found = self._read(f"SELECT * FROM signals {where} ORDER BY rowid DESC LIMIT ?", (*params, limit))
+        return [rows.signal(r) for r in found]
 
     def signal(self, signal_id: str) -> dict[str, Any] | None:
-        rows = self._read("SELECT * FROM signals WHERE id = ?", (signal_id,))
-        return self._signal(rows[0]) if rows else None
+        found = self._read("SELECT * FROM signals WHERE id = ?", (signal_id,))
+        return rows.signal(found[0]) if found else None
 
     def signal_by_alert(self, webhook: str, alert_id: str) -> dict[str, Any] | None:
-        rows = self._read(
+        found = self._read(
             "SELECT * FROM signals WHERE webhook = ? AND alert_id = ? ORDER BY rowid LIMIT 1",
             (webhook, alert_id),
         )
-        return self._signal(rows[0]) if rows else None
+        return rows.signal(found[0]) if found else None
 
     def settle_signal(self, signal_id: str, status: str, decided_at: str) -> bool:
         """Move a pending signal to ``status``; False when it was not pending any more
