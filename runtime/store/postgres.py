@@ -62,6 +62,23 @@ MIGRATION_LOCK = int.from_bytes(hashlib.sha256(b"ordergate.migrations").digest()
 _OPEN = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
 
 
+def _page_where(account: str | None, keyset: tuple[str, tuple[Any, ...]] | None) -> tuple[str, list[Any]]:
+    """The WHERE of a newest-first page and its parameters: of one account (when given),
+    and ``(clause, values)`` for the keyset position it starts after (when given), the
+    clause with a ``{}`` for each value, numbered here."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if account:
+        params.append(account)
+        clauses.append(f"account = ${len(params)}")
+    if keyset is not None:
+        clause, values = keyset
+        first = len(params) + 1
+        params.extend(values)
+        clauses.append(clause.format(*(f"${n}" for n in range(first, len(params) + 1))))
+    return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
+
+
 def account_key(account: str) -> int:
     """The advisory lock key of an account (derivation in the module docstring)."""
     digest = hashlib.sha256(b"ordergate.account\0" + account.encode("utf-8")).digest()
@@ -432,16 +449,8 @@ class PostgresStore(PgRecords):
     ) -> list[dict[str, Any]]:
         """Every order, newest first; ``before`` is a keyset position ``(created_at, id)``
         (the API's paging, runtime/paging.py), as in SQLite."""
-        clauses: list[str] = []
-        params: list[Any] = []
-        if account:
-            params.append(account)
-            clauses.append(f"account = ${len(params)}")
-        if before is not None:
-            params.extend(before)
-            n = len(params)
-            clauses.append(f'(created_at COLLATE "C", id COLLATE "C") < (${n - 1}, ${n})')
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        keyset = '(created_at COLLATE "C", id COLLATE "C") < ({}, {})'
+        where, params = _page_where(account, None if before is None else (keyset, before))
         params.append(limit)
         found = self._read(
             f"SELECT created_at, body FROM orders {where}"
@@ -499,15 +508,7 @@ class PostgresStore(PgRecords):
 
     def decisions(self, account: str | None, limit: int, before: int | None = None) -> list[dict[str, Any]]:
         """The audit log, newest first; with ``before`` (an audit id) only the entries older than it."""
-        clauses: list[str] = []
-        params: list[Any] = []
-        if account:
-            params.append(account)
-            clauses.append(f"account = ${len(params)}")
-        if before is not None:
-            params.append(before)
-            clauses.append(f"id < ${len(params)}")
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        where, params = _page_where(account, None if before is None else ("id < {}", (before,)))
         params.append(limit)
         found = self._read(
             f"SELECT id, body FROM decisions {where} ORDER BY id DESC LIMIT ${len(params)}", *params

@@ -73,6 +73,20 @@ class Checkpointer:
 _WITH_INPUTS = "SELECT id, body, inputs FROM decisions WHERE id > ? ORDER BY id LIMIT ?"
 
 
+def _page_where(account: str | None, keyset: tuple[str, tuple[Any, ...]] | None) -> tuple[str, list[Any]]:
+    """The WHERE of a newest-first page and its parameters: of one account (when given),
+    and ``(clause, values)`` for the keyset position it starts after (when given)."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if account:
+        clauses.append("account = ?")
+        params.append(account)
+    if keyset is not None:
+        clauses.append(keyset[0])
+        params.extend(keyset[1])
+    return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
+
+
 class AuditReader:
     """The audit log of a store file, opened read-only: ``ordergate audit export --store``
     reads it beside a running runtime (WAL lets it) without migrating or writing it."""
@@ -327,15 +341,9 @@ class SqliteStore:
         API's paging, runtime/paging.py). Each order shows the ``created_at`` it is
         sorted by.
         """
-        clauses: list[str] = []
-        params: list[Any] = []
-        if account:
-            clauses.append("account = ?")
-            params.append(account)
-        if before is not None:
-            clauses.append("(created_at, id) < (?, ?)")
-            params.extend(before)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        where, params = _page_where(
+            account, None if before is None else ("(created_at, id) < (?, ?)", before)
+        )
         found = self._read(
             f"SELECT created_at, body FROM orders {where} ORDER BY created_at DESC, id DESC LIMIT ?",
             (*params, limit),
@@ -380,15 +388,7 @@ class SqliteStore:
 
     def decisions(self, account: str | None, limit: int, before: int | None = None) -> list[dict[str, Any]]:
         """The audit log, newest first; with ``before`` (an audit id) only the entries older than it."""
-        clauses: list[str] = []
-        params: list[Any] = []
-        if account:
-            clauses.append("account = ?")
-            params.append(account)
-        if before is not None:
-            clauses.append("id < ?")
-            params.append(before)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        where, params = _page_where(account, None if before is None else ("id < ?", (before,)))
         found = self._read(
             f"SELECT id, body FROM decisions {where} ORDER BY id DESC LIMIT ?", (*params, limit)
         )
