@@ -15,10 +15,10 @@ without ``--base``.
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -59,7 +59,9 @@ def timed(label: str, log: Path, rules: Path, base: Path | None = None) -> float
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, default=1_000_000, help="logged decisions to replay")
+    n = parser.parse_args().n
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "log.jsonl"
         build_log(log, n)
