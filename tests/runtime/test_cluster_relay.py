@@ -4,11 +4,24 @@ sized answers, and a holder that is gone or answers nonsense."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
 import pytest
 
 from ordergate.runtime.cluster import relay as relay_module
 from ordergate.runtime.cluster.relay import Relay, RelayError
+
+
+@contextlib.asynccontextmanager
+async def _closing(server: asyncio.Server, relay: Relay) -> AsyncIterator[Relay]:
+    """The relay under test, closed with its server however the test ends."""
+    try:
+        yield relay
+    finally:
+        relay.close()
+        server.close()
+        await server.wait_closed()
 
 
 async def _server(answers: list[bytes]) -> tuple[asyncio.Server, str, list[bytes]]:
@@ -48,16 +61,11 @@ def test_answers_come_back_whole_over_one_kept_alive_connection() -> None:
         ]
         chunked = b'HTTP/1.1 403 Forbidden\r\ntransfer-encoding: chunked\r\n\r\n4\r\n{"a"\r\n3\r\n: 1\r\n1\r\n}\r\n0\r\n\r\n'
         server, address, seen = await _server([sized, chunked])
-        relay = Relay(5)
-        try:
+        async with _closing(server, Relay(5)) as relay:
             first = await relay.request(
                 "POST", address, "/v1/orders", [("authorization", "Bearer t")], b'{"x": 1}'
             )
             second = await relay.request("POST", address, "/v1/orders/check?a=1", [], b"{}")
-        finally:
-            relay.close()
-            server.close()
-            await server.wait_closed()
         assert (
             first[0] == 201
             and ("content-type", "application/json") in first[1]
@@ -83,14 +91,9 @@ def test_answers_come_back_whole_over_one_kept_alive_connection() -> None:
 def test_an_answer_that_is_not_http_is_a_relay_error(answer: bytes) -> None:
     async def main() -> None:
         server, address, _ = await _server([answer])
-        relay = Relay(2)
-        try:
+        async with _closing(server, Relay(2)) as relay:
             with pytest.raises(RelayError):
                 await relay.request("GET", address, "/v1/status", [], b"")
-        finally:
-            relay.close()
-            server.close()
-            await server.wait_closed()
 
     asyncio.run(main())
 
@@ -135,14 +138,9 @@ def test_a_chunked_answer_in_pieces_with_extensions_comes_back_whole() -> None:
             b"0\r\n\r\n"
         )
         server, address, _ = await _server([chunked, chunked])
-        relay = Relay(5)
-        try:
+        async with _closing(server, Relay(5)) as relay:
             first = await relay.request("GET", address, "/v1/positions?account=A", [], b"")
             second = await relay.request("GET", address, "/v1/positions?account=A", [], b"")
-        finally:
-            relay.close()
-            server.close()
-            await server.wait_closed()
         headers = [("transfer-encoding", "chunked"), ("content-type", "application/json")]
         assert first == second == (200, headers, b"[1, 2, 3, 4, 5]")
 
@@ -163,14 +161,9 @@ def test_a_chunked_answer_in_pieces_with_extensions_comes_back_whole() -> None:
 def test_a_malformed_answer_is_a_relay_error(answer: bytes) -> None:
     async def main() -> None:
         server, address, _ = await _closing_server(answer)
-        relay = Relay(2)
-        try:
+        async with _closing(server, Relay(2)) as relay:
             with pytest.raises(RelayError):
                 await relay.request("GET", address, "/v1/status", [], b"")
-        finally:
-            relay.close()
-            server.close()
-            await server.wait_closed()
 
     asyncio.run(main())
 
@@ -180,14 +173,9 @@ def test_an_answer_declared_over_the_size_limit_is_refused_before_it_is_read() -
         declared = relay_module.MAX_BODY + 1
         answer = f"HTTP/1.1 200 OK\r\ncontent-length: {declared}\r\n\r\n".encode() + b"x" * 10
         server, address, _ = await _closing_server(answer)
-        relay = Relay(2)
-        try:
+        async with _closing(server, Relay(2)) as relay:
             with pytest.raises(RelayError, match=f"an answer of {declared} bytes"):
                 await relay.request("GET", address, "/v1/status", [], b"")
-        finally:
-            relay.close()
-            server.close()
-            await server.wait_closed()
 
     asyncio.run(main())
 
@@ -198,14 +186,9 @@ def test_a_chunked_answer_growing_over_the_size_limit_is_refused(monkeypatch: py
     async def main() -> None:
         answer = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\n01234\r\n5\r\n56789\r\n0\r\n\r\n"
         server, address, _ = await _server([answer])
-        relay = Relay(2)
-        try:
+        async with _closing(server, Relay(2)) as relay:
             with pytest.raises(RelayError, match="more than 8 bytes"):
                 await relay.request("GET", address, "/v1/status", [], b"")
-        finally:
-            relay.close()
-            server.close()
-            await server.wait_closed()
 
     asyncio.run(main())
 
@@ -214,15 +197,10 @@ def test_a_connection_the_peer_closed_between_requests_is_replaced_before_sendin
     async def main() -> None:
         answer = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
         server, address, seen = await _closing_server(answer)
-        relay = Relay(2)
-        try:
+        async with _closing(server, Relay(2)) as relay:
             first = await relay.request("POST", address, "/v1/orders", [], b"")
             await asyncio.sleep(0.05)  # the peer's close reaches the pooled connection
             second = await relay.request("POST", address, "/v1/orders", [], b"")
-        finally:
-            relay.close()
-            server.close()
-            await server.wait_closed()
         assert first == second == (200, [("content-length", "2")], b"ok")
         assert len(seen) == 2  # one request per connection, each sent once
 
@@ -232,15 +210,10 @@ def test_a_connection_the_peer_closed_between_requests_is_replaced_before_sendin
 def test_a_request_that_went_out_is_not_sent_again_when_the_connection_drops() -> None:
     async def main() -> None:
         server, address, seen = await _closing_server(None)  # reads the request, then hangs up
-        relay = Relay(2)
-        try:
+        async with _closing(server, Relay(2)) as relay:
             with pytest.raises(RelayError, match="closed"):
                 await relay.request("POST", address, "/v1/orders", [], b"")
             await asyncio.sleep(0.05)
-        finally:
-            relay.close()
-            server.close()
-            await server.wait_closed()
         assert len(seen) == 1 and seen[0].startswith(b"POST /v1/orders HTTP/1.1\r\n")
 
     asyncio.run(main())
@@ -250,14 +223,9 @@ def test_an_answer_with_connection_close_is_not_pooled() -> None:
     async def main() -> None:
         closing = b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\nok"
         server, address, seen = await _server([closing, closing])
-        relay = Relay(2)
-        try:
+        async with _closing(server, Relay(2)) as relay:
             await relay.request("GET", address, "/v1/status", [], b"")
             await relay.request("GET", address, "/v1/status", [], b"")
-        finally:
-            relay.close()
-            server.close()
-            await server.wait_closed()
         assert [s for s in seen if s.startswith(b"connection")] == [b"connection 1", b"connection 2"]
 
     asyncio.run(main())
@@ -266,15 +234,10 @@ def test_an_answer_with_connection_close_is_not_pooled() -> None:
 def test_a_header_that_cannot_be_sent_is_a_relay_error_and_nothing_goes_out() -> None:
     async def main() -> None:
         server, address, seen = await _closing_server(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
-        relay = Relay(2)
-        try:
+        async with _closing(server, Relay(2)) as relay:
             with pytest.raises(RelayError, match=r"cannot be sent as HTTP/1\.1"):
                 await relay.request("GET", address, "/v1/status", [("x-bad", "a\r\nb")], b"")
             await asyncio.sleep(0.05)
-        finally:
-            relay.close()
-            server.close()
-            await server.wait_closed()
         assert seen == []
 
     asyncio.run(main())
