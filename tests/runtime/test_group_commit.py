@@ -11,7 +11,7 @@ import signal
 import socket
 import sqlite3
 import textwrap
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,13 @@ def refuse_decisions_of(db_path: Path, account: str) -> None:
     db.close()
 
 
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqliteStore]:
+    opened = SqliteStore(tmp_path / "state.db")
+    yield opened
+    opened.close()
+
+
 async def member(group: GroupCommit, writes: Callable[[], None]) -> None:
     """An order's handler as the server runs it: started, then committing."""
     group.start()
@@ -58,113 +65,92 @@ def decision_writer(store: SqliteStore, account: str) -> Callable[[], None]:
 
 
 @pytest.mark.anyio
-async def test_writes_handed_in_the_same_turn_commit_once_and_all_land(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "state.db")
+async def test_writes_handed_in_the_same_turn_commit_once_and_all_land(store: SqliteStore) -> None:
     group = GroupCommit(store)
-    try:
-        for _ in ACCOUNTS:
-            group.arrive()  # requests arrived together, their handlers not started yet
-        await asyncio.gather(*(member(group, decision_writer(store, a)) for a in ACCOUNTS))
-        await group.commit(decision_writer(store, "LATER"))
-        assert (group.groups, group.members) == (2, len(ACCOUNTS) + 1)
-        written = [d["account"] for d in store.decisions(None, 100)]
-        assert sorted(written) == sorted([*ACCOUNTS, "LATER"])
-    finally:
-        store.close()
+    for _ in ACCOUNTS:
+        group.arrive()  # requests arrived together, their handlers not started yet
+    await asyncio.gather(*(member(group, decision_writer(store, a)) for a in ACCOUNTS))
+    await group.commit(decision_writer(store, "LATER"))
+    assert (group.groups, group.members) == (2, len(ACCOUNTS) + 1)
+    written = [d["account"] for d in store.decisions(None, 100)]
+    assert sorted(written) == sorted([*ACCOUNTS, "LATER"])
 
 
 @pytest.mark.anyio
-async def test_one_failing_write_fails_its_whole_group_and_writes_nothing_of_it(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "state.db")
+async def test_one_failing_write_fails_its_whole_group_and_writes_nothing_of_it(
+    store: SqliteStore, tmp_path: Path
+) -> None:
     refuse_decisions_of(tmp_path / "state.db", "ACC-3")
     group = GroupCommit(store)
-    try:
-        for _ in ACCOUNTS:
-            group.arrive()
-        results = await asyncio.gather(
-            *(member(group, decision_writer(store, a)) for a in ACCOUNTS), return_exceptions=True
-        )
-        assert all(isinstance(r, StoreError) for r in results)
-        message = str(results[0])
-        assert "refused by the test trigger" in message
-        assert (
-            f"not recorded and not sent (nor were the {len(ACCOUNTS) - 1} orders committed with it)"
-            in message
-        )
-        assert store.decisions(None, 100) == []
-        # the next group is a transaction of its own, and commits
-        await group.commit(decision_writer(store, "ACC-1"))
-        assert [d["account"] for d in store.decisions(None, 100)] == ["ACC-1"]
-    finally:
-        store.close()
+    for _ in ACCOUNTS:
+        group.arrive()
+    results = await asyncio.gather(
+        *(member(group, decision_writer(store, a)) for a in ACCOUNTS), return_exceptions=True
+    )
+    assert all(isinstance(r, StoreError) for r in results)
+    message = str(results[0])
+    assert "refused by the test trigger" in message
+    assert f"not recorded and not sent (nor were the {len(ACCOUNTS) - 1} orders committed with it)" in message
+    assert store.decisions(None, 100) == []
+    # the next group is a transaction of its own, and commits
+    await group.commit(decision_writer(store, "ACC-1"))
+    assert [d["account"] for d in store.decisions(None, 100)] == ["ACC-1"]
 
 
 @pytest.mark.anyio
 async def test_a_member_cancelled_before_the_flush_leaves_the_group_and_writes_nothing(
-    tmp_path: Path,
+    store: SqliteStore,
 ) -> None:
-    store = SqliteStore(tmp_path / "state.db")
     group = GroupCommit(store)
-    try:
-        group.arrive()
-        group.arrive()
-        kept = asyncio.ensure_future(member(group, decision_writer(store, "ACC-1")))
-        dropped = asyncio.ensure_future(member(group, decision_writer(store, "ACC-2")))
-        await asyncio.sleep(0)  # both have joined; the flush is due next turn
-        dropped.cancel()
-        await kept
-        with pytest.raises(asyncio.CancelledError):
-            await dropped
-        assert [d["account"] for d in store.decisions(None, 100)] == ["ACC-1"]
-    finally:
-        store.close()
+    group.arrive()
+    group.arrive()
+    kept = asyncio.ensure_future(member(group, decision_writer(store, "ACC-1")))
+    dropped = asyncio.ensure_future(member(group, decision_writer(store, "ACC-2")))
+    await asyncio.sleep(0)  # both have joined; the flush is due next turn
+    dropped.cancel()
+    await kept
+    with pytest.raises(asyncio.CancelledError):
+        await dropped
+    assert [d["account"] for d in store.decisions(None, 100)] == ["ACC-1"]
 
 
 @pytest.mark.anyio
 async def test_with_no_request_on_its_way_an_order_commits_at_once_without_waiting_a_turn(
-    tmp_path: Path,
+    store: SqliteStore,
 ) -> None:
-    store = SqliteStore(tmp_path / "state.db")
     group = GroupCommit(store)
-    try:
-        committing = group.commit(decision_writer(store, "ACC-1"))
-        with pytest.raises(StopIteration):  # done at its first step: it never suspended
-            committing.send(None)
-        assert [d["account"] for d in store.decisions(None, 100)] == ["ACC-1"]
-        # a request on its way makes the next order wait for it
-        group.arrive()
-        waiting = asyncio.ensure_future(group.commit(decision_writer(store, "ACC-2")))
-        await asyncio.sleep(0)
-        assert not waiting.done() and len(store.decisions(None, 100)) == 1
-        await waiting
-        assert len(store.decisions(None, 100)) == 2
-    finally:
-        store.close()
+    committing = group.commit(decision_writer(store, "ACC-1"))
+    with pytest.raises(StopIteration):  # done at its first step: it never suspended
+        committing.send(None)
+    assert [d["account"] for d in store.decisions(None, 100)] == ["ACC-1"]
+    # a request on its way makes the next order wait for it
+    group.arrive()
+    waiting = asyncio.ensure_future(group.commit(decision_writer(store, "ACC-2")))
+    await asyncio.sleep(0)
+    assert not waiting.done() and len(store.decisions(None, 100)) == 1
+    await waiting
+    assert len(store.decisions(None, 100)) == 2
 
 
 @pytest.mark.anyio
 async def test_when_nobody_joins_the_groups_orders_commit_at_once_but_for_a_probe_now_and_then(
-    tmp_path: Path,
+    store: SqliteStore,
 ) -> None:
-    store = SqliteStore(tmp_path / "state.db")
     group = GroupCommit(store)
-    try:
-        group.arrive()  # requests keep arriving, but none of them ever joins (one busy account)
-        for _ in range(SOLO_GROUPS + 2 * PROBE_EVERY):
-            await group.commit(decision_writer(store, "ACC-1"))
-        assert group.waited == SOLO_GROUPS + 2  # a probe after every PROBE_EVERY at once
-        assert group.groups == group.members == SOLO_GROUPS + 2 * PROBE_EVERY
-        # a probe that another order joins makes every order wait for its group again
-        for _ in range(PROBE_EVERY - 1):
-            await group.commit(decision_writer(store, "ACC-1"))
-        group.arrive()
-        group.arrive()
-        await asyncio.gather(*(member(group, decision_writer(store, a)) for a in ("ACC-2", "ACC-3")))
-        assert group.waited == SOLO_GROUPS + 4  # the probe and the order that joined it
+    group.arrive()  # requests keep arriving, but none of them ever joins (one busy account)
+    for _ in range(SOLO_GROUPS + 2 * PROBE_EVERY):
         await group.commit(decision_writer(store, "ACC-1"))
-        assert group.waited == SOLO_GROUPS + 5
-    finally:
-        store.close()
+    assert group.waited == SOLO_GROUPS + 2  # a probe after every PROBE_EVERY at once
+    assert group.groups == group.members == SOLO_GROUPS + 2 * PROBE_EVERY
+    # a probe that another order joins makes every order wait for its group again
+    for _ in range(PROBE_EVERY - 1):
+        await group.commit(decision_writer(store, "ACC-1"))
+    group.arrive()
+    group.arrive()
+    await asyncio.gather(*(member(group, decision_writer(store, a)) for a in ("ACC-2", "ACC-3")))
+    assert group.waited == SOLO_GROUPS + 4  # the probe and the order that joined it
+    await group.commit(decision_writer(store, "ACC-1"))
+    assert group.waited == SOLO_GROUPS + 5
 
 
 @contextlib.asynccontextmanager
