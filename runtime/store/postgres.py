@@ -424,7 +424,7 @@ class PostgresStore(PgRecords):
             " ON CONFLICT (id) DO UPDATE SET body = excluded.body, status = excluded.status",
             order_id,
             account,
-            json.dumps(body),
+            rows.to_json(body),
             status,
             int(managed),
             created_at,
@@ -483,7 +483,7 @@ class PostgresStore(PgRecords):
             key,
             day,
             status,
-            json.dumps(body),
+            rows.to_json(body),
             account=account,
         )
 

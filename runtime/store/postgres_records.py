@@ -57,7 +57,7 @@ class PgRecords:
             " ON CONFLICT (name) DO UPDATE SET leader = excluded.leader, followers = excluded.followers",
             name,
             leader,
-            json.dumps(followers),
+            rows.to_json(followers),
         )
 
     def delete_copy_group(self, name: str) -> None:
@@ -74,7 +74,7 @@ class PgRecords:
             signal_id,
             webhook,
             alert_id,
-            json.dumps(alert),
+            rows.to_json(alert),
             created_at,
             expires_at,
         )
@@ -113,7 +113,7 @@ class PgRecords:
         return done == "UPDATE 1"
 
     def signal_result(self, signal_id: str, result: dict[str, Any]) -> None:
-        self._write("UPDATE signals SET result = $1 WHERE id = $2", json.dumps(result), signal_id)
+        self._write("UPDATE signals SET result = $1 WHERE id = $2", rows.to_json(result), signal_id)
 
     def webhook_settings(self) -> dict[str, dict[str, Any]]:
         return {r["name"]: json.loads(r["settings"]) for r in self._read("SELECT * FROM webhook_settings")}
@@ -123,7 +123,7 @@ class PgRecords:
             "INSERT INTO webhook_settings (name, settings, updated_at) VALUES ($1, $2, $3)"
             " ON CONFLICT (name) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at",
             name,
-            json.dumps(settings),
+            rows.to_json(settings),
             updated_at,
         )
 
@@ -146,7 +146,7 @@ class PgRecords:
             name,
             broker,
             updated_at,
-            json.dumps(spec),
+            rows.to_json(spec),
         )
 
     def delete_connection(self, name: str) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
+import orjson
+
 from ordergate.runtime.store.interface import AccountRow, FillRow, LockRow, StoreError
 
 
@@ -19,6 +21,16 @@ class Record(Protocol):
     """A fetched row: its columns by name."""
 
     def __getitem__(self, column: str, /) -> Any: ...
+
+
+def to_json(value: Any) -> str:
+    """The JSON text of a value to store. orjson writes it in a tenth of the standard
+    library's time, and an order writes several (its audit entry, its row twice); what
+    orjson refuses (an integer beyond 64 bits) the standard library still writes."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(value)
 
 
 # ---- accounts
@@ -164,8 +176,8 @@ def decision_params(
         decision.get("code"),
         decision.get("policy"),
         decision.get("bundle"),
-        json.dumps(body),
-        None if inputs is None else json.dumps(inputs, separators=(",", ":")),
+        to_json(body),
+        None if inputs is None else to_json(inputs),
     )
 
 

@@ -10,12 +10,10 @@ loses nothing it acknowledged. Schema changes are the numbered migrations of
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +117,45 @@ class AuditReader:
         self._db.close()
 
 
+class _Transaction:
+    """``SqliteStore.transaction()``: reentrant, on the store's lock; the outermost block
+    begins and commits (or rolls back). A class, not a generator: an order opens several
+    and contextlib's machinery cost more than the statements' Python side."""
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store: SqliteStore) -> None:
+        self._store = store
+
+    def __enter__(self) -> None:
+        store = self._store
+        store._lock.acquire()
+        if store._depth == 0:
+            try:
+                store._db.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                store._lock.release()
+                raise
+        store._depth += 1
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        store = self._store
+        try:
+            store._depth -= 1
+            if store._depth:
+                return
+            if kind is not None:
+                store._db.execute("ROLLBACK")
+                return
+            try:
+                store._db.execute("COMMIT")
+            except sqlite3.Error as failed:
+                store._rollback_after_failed_commit()
+                raise StoreError(f"commit failed: {failed}") from failed
+        finally:
+            store._lock.release()
+
+
 class SqliteStore:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -139,6 +176,7 @@ class SqliteStore:
             raise StoreError(f"cannot open the state store at {path}: {exc}") from exc
         self._lock = threading.RLock()
         self._depth = 0
+        self._transaction = _Transaction(self)
         self._migrate()
         self._checkpointer = Checkpointer(path)
 
@@ -156,28 +194,9 @@ class SqliteStore:
                     self._db.execute(statement)
                 self._db.execute(f"PRAGMA user_version = {number}")
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> _Transaction:
         """Group writes: committed together when the outermost block ends, rolled back on error."""
-        with self._lock:
-            outer = self._depth == 0
-            if outer:
-                self._db.execute("BEGIN IMMEDIATE")
-            self._depth += 1
-            try:
-                yield
-            except BaseException:
-                self._depth -= 1
-                if outer:
-                    self._db.execute("ROLLBACK")
-                raise
-            self._depth -= 1
-            if outer:
-                try:
-                    self._db.execute("COMMIT")
-                except sqlite3.Error as exc:
-                    self._rollback_after_failed_commit()
-                    raise StoreError(f"commit failed: {exc}") from exc
+        return self._transaction
 
     def _rollback_after_failed_commit(self) -> None:
         # A COMMIT that fails (a deferred constraint, SQLITE_BUSY, a full disk) can leave
@@ -190,8 +209,11 @@ class SqliteStore:
                 log.warning("rollback after a failed commit failed: %s", exc)
 
     def _write(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        # Outside a transaction the statement is one of its own: SQLite commits it (the
+        # connection is in autocommit mode). The lock keeps another thread's statement
+        # out of a transaction this thread has open.
         try:
-            with self.transaction():
+            with self._lock:
                 return self._db.execute(sql, params)
         except sqlite3.Error as exc:
             raise StoreError(f"state store write failed: {exc}") from exc
@@ -317,7 +339,7 @@ class SqliteStore:
         self._write(
             "INSERT INTO orders (id, account, body, status, managed, created_at) VALUES (?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (id) DO UPDATE SET body = excluded.body, status = excluded.status",
-            (order_id, account, json.dumps(body), status, int(managed), created_at),
+            (order_id, account, rows.to_json(body), status, int(managed), created_at),
         )
 
     def open_orders(self, account: str | None = None, managed: bool | None = None) -> list[dict[str, Any]]:
@@ -365,7 +387,7 @@ class SqliteStore:
     def idempotent_put(self, account: str, key: str, day: str, status: int, body: dict[str, Any]) -> None:
         self._write(
             "INSERT OR IGNORE INTO idempotency (account, key, day, status, body) VALUES (?, ?, ?, ?, ?)",
-            (account, key, day, status, json.dumps(body)),
+            (account, key, day, status, rows.to_json(body)),
         )
 
     # ---- audit
@@ -430,7 +452,7 @@ class SqliteStore:
         self._write(
             "INSERT INTO copy_groups (name, leader, followers) VALUES (?, ?, ?)"
             " ON CONFLICT (name) DO UPDATE SET leader = excluded.leader, followers = excluded.followers",
-            (name, leader, json.dumps(followers)),
+            (name, leader, rows.to_json(followers)),
         )
 
     def delete_copy_group(self, name: str) -> None:
@@ -444,7 +466,7 @@ class SqliteStore:
         self._write(
             "INSERT INTO signals (id, webhook, alert_id, body, status, created_at, expires_at)"
             " VALUES (?, ?, ?, ?, 'pending', ?, ?)",
-            (signal_id, webhook, alert_id, json.dumps(alert), created_at, expires_at),
+            (signal_id, webhook, alert_id, rows.to_json(alert), created_at, expires_at),
         )
 
     def signals(self, status: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
@@ -474,7 +496,7 @@ class SqliteStore:
         return cursor.rowcount == 1
 
     def signal_result(self, signal_id: str, result: dict[str, Any]) -> None:
-        self._write("UPDATE signals SET result = ? WHERE id = ?", (json.dumps(result), signal_id))
+        self._write("UPDATE signals SET result = ? WHERE id = ?", (rows.to_json(result), signal_id))
 
     def webhook_settings(self) -> dict[str, dict[str, Any]]:
         return {r["name"]: json.loads(r["settings"]) for r in self._read("SELECT * FROM webhook_settings")}
@@ -483,7 +505,7 @@ class SqliteStore:
         self._write(
             "INSERT INTO webhook_settings (name, settings, updated_at) VALUES (?, ?, ?)"
             " ON CONFLICT (name) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at",
-            (name, json.dumps(settings), updated_at),
+            (name, rows.to_json(settings), updated_at),
         )
 
     # ---- connections
@@ -499,7 +521,7 @@ class SqliteStore:
         self._write(
             "INSERT INTO connections (name, broker, status, detail, updated_at, spec) VALUES (?, ?, 'disconnected', NULL, ?, ?)"
             " ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, broker = excluded.broker",
-            (name, broker, updated_at, json.dumps(spec)),
+            (name, broker, updated_at, rows.to_json(spec)),
         )
 
     def delete_connection(self, name: str) -> None:
