@@ -1,15 +1,22 @@
 """Noticing that the rules may have changed, whatever happens to their directory.
 
-Two file watchers set one ``asyncio.Event``:
+Two watchers set one ``asyncio.Event``:
 
-- the *tree* watcher: recursive, on the rules directory while it exists;
-- the *parent* watcher: not recursive, on the directory that holds the rules path,
-  so that deleting, re-creating, renaming or re-linking the rules directory is seen.
+- the *tree* watcher: a file watcher, recursive, on the rules directory while it exists;
+- the *path* watcher: looks at what the rules path names (``os.stat`` through every
+  link) every ``PATH_LOOK_SECONDS``, so that deleting, re-creating, renaming or
+  re-linking the rules directory, or writing a rules path that is a single file, is seen.
 
 An inotify watch dies with the directory it watches: after ``rm -rf rules/`` a tree
 watcher would wait forever on a directory that no longer exists. So whenever the
-parent watcher reports the rules path itself, the tree watcher is started afresh on
-whatever is there now (nothing, a new directory, a new link target).
+path watcher sees the rules path name something else, the tree watcher is started
+afresh on whatever is there now (nothing, a new directory, a new link target).
+
+Why the path watcher looks rather than listens: a file watcher on the directory that
+holds the rules hears every write to every file beside them. The state store often
+lives there, and its write-ahead log is written with every order: thousands of events
+a second read and thrown away on the core that decides the orders. One ``stat`` twenty
+times a second costs nothing by comparison.
 
 The event is a hint, never the truth: the holder decides what to read from the files
 themselves (quiet period, fingerprints), and looks at them every second anyway in
@@ -22,15 +29,16 @@ import asyncio
 import contextlib
 import logging
 import os
+import stat
 from pathlib import Path
 
-from watchfiles import Change, awatch
+from watchfiles import awatch
 
 log = logging.getLogger("ordergate.reload")
 
 STEP_MS = 10  # hand over a burst of changes once it pauses for this long ...
 DEBOUNCE_MS = 100  # ... or after this long at most; the holder waits for real quiet
-PARENT_RETRY_SECONDS = 1.0
+PATH_LOOK_SECONDS = 0.05  # how often the path watcher looks at what the rules path names
 
 
 class RulesWatcher:
@@ -44,7 +52,7 @@ class RulesWatcher:
         self._restart.set()
 
     async def run(self) -> None:
-        parent = asyncio.create_task(self._watch_parent(), name="rules-watch-parent")
+        parent = asyncio.create_task(self._watch_path(), name="rules-watch-path")
         tree: asyncio.Task[None] | None = None
         try:
             while True:
@@ -74,30 +82,24 @@ class RulesWatcher:
             log.debug("cannot watch %s: %s", self.rules, exc)
             self.changed.set()
 
-    def _is_rules(self, _change: Change, path: str) -> bool:
-        return path == str(self.rules) or path.startswith(str(self.rules) + os.sep)
+    def _identity(self) -> tuple[int, ...] | None:
+        """What the rules path names now: a directory by its device and inode (its contents
+        are the tree watcher's), a file by those and its size and time of change; None
+        when it names nothing."""
+        try:
+            found = os.stat(self.rules)
+        except OSError:
+            return None
+        if stat.S_ISDIR(found.st_mode):
+            return (found.st_dev, found.st_ino)
+        return (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
 
-    async def _watch_parent(self) -> None:
-        parent = self.rules.parent
-        warned = False
+    async def _watch_path(self) -> None:
+        seen = self._identity()
         while True:
-            try:
-                async for _changes in awatch(
-                    parent,
-                    recursive=False,
-                    watch_filter=self._is_rules,
-                    step=STEP_MS,
-                    debounce=DEBOUNCE_MS,
-                ):
-                    warned = False
-                    self.changed.set()
-                    self.restart()
-            except OSError as exc:
-                # the parent is gone too: look again later; the holder's own look
-                # every second still notices the rules coming back meanwhile
-                if not warned:
-                    log.warning("cannot watch %s for the rules directory: %s", parent, exc)
-                warned = True
-            await asyncio.sleep(PARENT_RETRY_SECONDS)
-            self.changed.set()
-            self.restart()
+            await asyncio.sleep(PATH_LOOK_SECONDS)
+            now = self._identity()
+            if now != seen:
+                seen = now
+                self.changed.set()
+                self.restart()
