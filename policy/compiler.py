@@ -14,7 +14,7 @@ import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from ordergate.policy import chain
@@ -42,9 +42,11 @@ from ordergate.policy.chain import (
 from ordergate.policy.contracts import canonical_root, contract_table
 from ordergate.policy.decision import ALLOW, BLOCK, Block, Decision, TraceEntry, Warning
 from ordergate.policy.diagnostics import Diagnostic, Position, Severity
-from ordergate.policy.models import RiskPolicySpec
 from ordergate.policy.orders import Order, Snapshot, naive_now_error
 from ordergate.policy.source import Path
+
+if TYPE_CHECKING:  # a spec is the model's or, for validate, its light twin (``light_models``)
+    from ordergate.policy.models import RiskPolicySpec
 
 
 class Locator(Protocol):

@@ -13,15 +13,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ordergate.policy.kinds import KINDS as KINDS  # named here too, as before
-
-API_VERSION = "ordergate/v1"
-SUPPORTED_API_VERSIONS = (API_VERSION,)
-
-NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
-TIME_PATTERN = r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$"
-DURATION_PATTERN = r"^[0-9]+(\.[0-9]+)?(ms|s|m|h|d)$"
-LOCK_PATTERN = r"^(manual|6h|12h|session:[a-z_]+|([01]?[0-9]|2[0-3]):[0-5][0-9])$"
+# named here too, as before; they live where the loader can read them without pydantic
+from ordergate.policy.field_patterns import DURATION_PATTERN as DURATION_PATTERN
+from ordergate.policy.field_patterns import LOCK_PATTERN as LOCK_PATTERN
+from ordergate.policy.field_patterns import NAME_PATTERN as NAME_PATTERN
+from ordergate.policy.field_patterns import TIME_PATTERN as TIME_PATTERN
+from ordergate.policy.kinds import API_VERSION as API_VERSION
+from ordergate.policy.kinds import KINDS as KINDS
+from ordergate.policy.kinds import SUPPORTED_API_VERSIONS as SUPPORTED_API_VERSIONS
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

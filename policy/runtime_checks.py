@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ordergate.policy.diagnostics import Diagnostic
-from ordergate.policy.models import ConnectionConfig, RuntimeDocument
 from ordergate.policy.source import Document
+
+if TYPE_CHECKING:
+    from ordergate.policy.models import ConnectionConfig, RuntimeDocument
 
 PLAN_LIMITS: dict[str, tuple[int | None, int]] = {
     "starter": (2, 10),

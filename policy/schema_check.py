@@ -12,7 +12,7 @@ import functools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ordergate.policy import models
+from ordergate.policy import field_patterns as patterns
 from ordergate.policy.diagnostics import Diagnostic
 from ordergate.policy.source import Document, Path
 
@@ -21,10 +21,10 @@ if TYPE_CHECKING:  # jsonschema is imported only to explain a failure: valid fil
     from jsonschema.exceptions import ValidationError
 
 _PATTERN_WORDS = {
-    models.NAME_PATTERN: "lower-case letters, digits and dashes, starting with a letter or digit",
-    models.TIME_PATTERN: "a time of day as HH:MM (24-hour)",
-    models.DURATION_PATTERN: "a duration such as 20s, 5m or 6h",
-    models.LOCK_PATTERN: "manual, 6h, 12h, session:<boundary> or HH:MM",
+    patterns.NAME_PATTERN: "lower-case letters, digits and dashes, starting with a letter or digit",
+    patterns.TIME_PATTERN: "a time of day as HH:MM (24-hour)",
+    patterns.DURATION_PATTERN: "a duration such as 20s, 5m or 6h",
+    patterns.LOCK_PATTERN: "manual, 6h, 12h, session:<boundary> or HH:MM",
 }
 _TYPE_WORDS = {
     "object": "a mapping",
@@ -40,6 +40,8 @@ _TYPE_WORDS = {
 @functools.cache
 def validator(kind: str) -> Draft202012Validator:
     from jsonschema import Draft202012Validator
+
+    from ordergate.policy import models  # pydantic: only to explain a failure, as jsonschema
 
     return Draft202012Validator(models.json_schema(kind))
 

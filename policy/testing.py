@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ordergate.policy.calendar import parse_instant
 from ordergate.policy.codes import code_problem, stage_problem
@@ -24,10 +24,12 @@ from ordergate.policy.diagnostics import Diagnostic
 from ordergate.policy.errors import InputError
 from ordergate.policy.escaping import visible
 from ordergate.policy.expiry import expired_contract
-from ordergate.policy.models import Expect, PolicyTestDocument, TestCase
 from ordergate.policy.orders import Order, Snapshot
 from ordergate.policy.schema_check import did_you_mean
 from ordergate.policy.source import Path
+
+if TYPE_CHECKING:  # the models' or, for validate, their light twins (``light_models``)
+    from ordergate.policy.models import Expect, PolicyTestDocument, TestCase
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,11 +12,21 @@ from collections.abc import Callable
 from typing import Any
 
 from ordergate.policy.diagnostics import Diagnostic
-from ordergate.policy.models import API_VERSION, DOCUMENT_MODELS, KINDS, SUPPORTED_API_VERSIONS
+from ordergate.policy.kinds import API_VERSION, KINDS, SUPPORTED_API_VERSIONS
 from ordergate.policy.schema_check import did_you_mean
 from ordergate.policy.source import Document
 
-MODELS = DOCUMENT_MODELS
+
+def __getattr__(name: str) -> Any:
+    # MODELS (kind -> pydantic model) imports pydantic: only when asked for, since a valid
+    # bundle is checked without it (``light_models``)
+    if name == "MODELS":
+        from ordergate.policy.models import DOCUMENT_MODELS
+
+        return DOCUMENT_MODELS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 Converter = Callable[[dict[str, Any]], dict[str, Any]]
 CONVERTERS: dict[str, tuple[Converter, str]] = {}
 
