@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path as FsPath
 from typing import Any
 
-from ordergate.policy import gcpause, light_models, versions
+from ordergate.policy import expression_cache, gcpause, light_models, versions
 from ordergate.policy.compiler import CompiledPolicy, compile_policy
 from ordergate.policy.decision import ALLOW, BLOCK, Decision, TraceEntry
 from ordergate.policy.diagnostics import Diagnostic, Position, has_errors, sort_key
@@ -231,11 +231,14 @@ def check_bundle(
     its policies' specs are ``light_models.Record``s (for a caller that reports on the
     bundle, as validate, not for one that runs it)."""
     with gcpause.paused():  # a third of the time of 1,000 files was the collector's
-        if light:
-            found = _light_check(paths)
-            if found is not None:
-                return found
-        return guarded(_check_bundle, lambda p: collect_files(p)[0], paths)
+        try:
+            if light:
+                found = _light_check(paths)
+                if found is not None:
+                    return found
+            return guarded(_check_bundle, lambda p: collect_files(p)[0], paths)
+        finally:
+            expression_cache.flush()  # the rule texts parsed now need no lark next run
 
 
 def _light_check(paths: Sequence[str | os.PathLike[str]]) -> tuple[Bundle | None, list[Diagnostic]] | None:

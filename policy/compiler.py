@@ -577,16 +577,16 @@ def _rule_function(when: str, name: str) -> Callable[[Order, Snapshot, Facts], b
     """A rule's condition, parsed and compiled once per (text, rule name): the same rule
     recurs in every policy that extends a base and in presets copied across a repository,
     and its function is pure. A condition that does not compile raises each time."""
-    from ordergate.policy.exprcompile import compile_rule  # lark: only policies with rules
-    from ordergate.policy.expression import parse
+    from ordergate.policy import expression_cache  # lark: only for a text not parsed before
+    from ordergate.policy.exprcompile import compile_rule
 
-    return compile_rule(parse(when), name)
+    return compile_rule(expression_cache.parse(when), name)
 
 
 def _rules(spec: RiskPolicySpec, loc: Locator, d: _Diagnostics, pairs: list[tuple[str, Check]]) -> None:
     if not spec.rules:
         return
-    from ordergate.policy.expression import ExpressionError
+    from ordergate.policy.syntax import ExpressionError
 
     compiled: list[CompiledRule] = []
     seen: set[str] = set()

@@ -25,7 +25,7 @@ from typing import Any
 
 from ordergate.policy.calendar import WEEKDAY_INDEX, format_minutes
 from ordergate.policy.contracts import symbol_root
-from ordergate.policy.expression import (
+from ordergate.policy.syntax import (
     Arith,
     Between,
     Call,

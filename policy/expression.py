@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ast as pyast
 import functools
-from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 
@@ -29,93 +28,24 @@ from lark.exceptions import (
 
 from ordergate.policy.bounds import MAX_DEPTH, MAX_EXPRESSION_CHARS, MAX_NUMBER_DIGITS
 from ordergate.policy.calendar import parse_duration, parse_hhmm
+
+# the tree lives apart from the parser (syntax.py); its names are this module's too
+from ordergate.policy.syntax import (
+    Arith,
+    Between,
+    Call,
+    Compare,
+    Expr,
+    ExpressionError,
+    ListExpr,
+    Literal,
+    Logic,
+    Member,
+    Name,
+    Negate,
+    Not,
+)
 from ordergate.policy.usercache import grammar_cache
-
-
-class ExpressionError(Exception):
-    """A problem in an expression at character ``offset``."""
-
-    def __init__(self, offset: int, code: str, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.offset = offset
-        self.code = code
-        self.message = message
-        self.hint = hint
-
-
-# ---------------------------------------------------------------- syntax tree
-
-
-@dataclass(frozen=True, slots=True)
-class Expr:
-    offset: int
-
-
-@dataclass(frozen=True, slots=True)
-class Literal(Expr):
-    value: object
-    kind: str  # number | duration | time | date | string | bool | symbol
-
-
-@dataclass(frozen=True, slots=True)
-class Name(Expr):
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Call(Expr):
-    func: str
-    args: tuple[Expr, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ListExpr(Expr):
-    items: tuple[Expr, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Negate(Expr):
-    operand: Expr
-
-
-@dataclass(frozen=True, slots=True)
-class Arith(Expr):
-    op: str
-    left: Expr
-    right: Expr
-
-
-@dataclass(frozen=True, slots=True)
-class Compare(Expr):
-    op: str
-    left: Expr
-    right: Expr
-
-
-@dataclass(frozen=True, slots=True)
-class Between(Expr):
-    value: Expr
-    low: Expr
-    high: Expr
-
-
-@dataclass(frozen=True, slots=True)
-class Member(Expr):
-    item: Expr
-    container: Expr
-    negated: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Logic(Expr):
-    op: str  # and | or
-    operands: tuple[Expr, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Not(Expr):
-    operand: Expr
-
 
 # ---------------------------------------------------------------- parser
 
