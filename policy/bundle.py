@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-import logging
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,8 +37,6 @@ from ordergate.policy.rulefiles import collect_files as collect_files  # re-expo
 from ordergate.policy.schema_check import check_shape, did_you_mean, dotted
 from ordergate.policy.secrets import find_literal_secrets
 from ordergate.policy.source import Document, Path, parse_documents, read_source
-
-log = logging.getLogger("ordergate.policy")
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +245,11 @@ def _light_check(paths: Sequence[str | os.PathLike[str]]) -> tuple[Bundle | None
     except light_models.NotLight:
         return None
     except Exception:  # a bug of the light way: the full way answers, as it always did
-        log.debug("the light check of %s raised", ", ".join(map(str, paths)), exc_info=True)
+        import logging  # only when there is something to log
+
+        logging.getLogger("ordergate.policy").debug(
+            "the light check of %s raised", ", ".join(map(str, paths)), exc_info=True
+        )
         return None
     return (bundle, problems) if bundle is not None and not problems else None
 

@@ -11,7 +11,6 @@ their diagnostics are all still reported. The traceback goes to the debug log.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,7 +23,7 @@ PathArg = str | os.PathLike[str]
 Check = Callable[[Sequence[PathArg]], tuple[B | None, list[Diagnostic]]]
 Files = Callable[[Sequence[PathArg]], list[tuple[Path, str]]]
 
-log = logging.getLogger("ordergate.policy")
+LOGGER = "ordergate.policy"  # logging is imported only when there is something to log
 _MESSAGE_CHARS = 200  # an exception's text can be as long as the input that caused it
 
 
@@ -34,7 +33,9 @@ def guarded(check: Check[B], files_of: Files, paths: Sequence[PathArg]) -> tuple
         return check(paths)
     except Exception as exc:  # the last resort itself: see the module docstring
         first = exc
-        log.debug("checking %s raised", ", ".join(map(str, paths)), exc_info=True)
+        import logging
+
+        logging.getLogger(LOGGER).debug("checking %s raised", ", ".join(map(str, paths)), exc_info=True)
     files = files_of(paths)
     culprits: list[Diagnostic] = []
     for path, display in files:
