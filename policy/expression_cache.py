@@ -13,7 +13,9 @@ executed, and a tree is rebuilt only from the node classes of ``syntax``. A tree
 only when it reads back identical (``repr``, which tells 5 from 5.0). The file is named
 by a stamp of this package's files (their names, sizes and modification times), so an
 engine that changed (the grammar, the parser, the tree) never reads another's trees;
-writing a file removes those of other stamps. At most MAX_TREES are kept.
+a new engine's first file removes those of other stamps. New trees are appended, one
+JSON line each (a line a concurrent writer cut short is skipped), and the file is
+written anew with the last MAX_TREES once it holds twice that.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from typing import Any
 from ordergate.policy import syntax, usercache
 from ordergate.policy.syntax import Expr
 
-MAX_TREES = 4096
+MAX_TREES = 2048
 _PACKAGE = Path(__file__).resolve().parent
 _NODES: dict[str, type[Expr]] = {
     cls.__name__: cls
@@ -57,8 +59,10 @@ class _Store:
     def __init__(self) -> None:
         self.loaded = False
         self.file: Path | None = None
+        self.existed = False
         self.trees: dict[str, Expr] = {}
-        self.saved: dict[str, Any] = {}  # the file's entries, encoded, in the order kept
+        self.saved: dict[str, Any] = {}  # the file's entries, encoded, oldest first
+        self.lines = 0  # lines in the file, superseded ones included
         self.new: dict[str, Any] = {}
 
 
@@ -84,26 +88,50 @@ def parse(text: str) -> Expr:
 
 
 def flush() -> None:
-    """Write the trees parsed since the last flush; a cache that cannot be written is no
-    cache, not a failure."""
+    """Write the trees parsed since the last flush: appended as lines, or the file written
+    anew with the last MAX_TREES when it has grown past twice that. A cache that cannot be
+    written is no cache, not a failure."""
     store = _store
-    if not store.new or store.file is None:
+    # taken whole before writing: a load in another thread may be parsing meanwhile (a
+    # tree it adds now waits for the next flush, or is parsed again next run)
+    pending, store.new = store.new, {}
+    new = dict(list(pending.items()))
+    if not new or store.file is None:
         return
-    kept = {**store.saved, **store.new}
-    kept = dict(list(kept.items())[-MAX_TREES:])
-    temporary = store.file.with_name(f"{store.file.name}.{os.getpid()}.tmp")
+    kept = {**store.saved, **new}
     try:
-        temporary.write_text(json.dumps({"trees": kept}, ensure_ascii=False), "utf-8")
-        os.replace(temporary, store.file)
+        if store.lines + len(new) > 2 * MAX_TREES:
+            kept = dict(list(kept.items())[-MAX_TREES:])
+            _replace(store.file, kept)
+            store.lines = len(kept)
+        else:
+            with store.file.open("a", encoding="utf-8") as stream:
+                stream.write("".join(_line(text, tree) for text, tree in new.items()))
+            store.lines += len(new)
+    except (OSError, UnicodeError):
+        return
+    store.saved = kept
+    if not store.existed:  # a new engine's first file: those of other engines are stale
+        store.existed = True
+        for other in store.file.parent.glob("expressions-*.jsonl"):
+            if other != store.file:
+                with contextlib.suppress(OSError):
+                    other.unlink()
+
+
+def _line(text: str, tree: Any) -> str:
+    return json.dumps({"text": text, "tree": tree}, ensure_ascii=False) + "\n"
+
+
+def _replace(file: Path, kept: dict[str, Any]) -> None:
+    temporary = file.with_name(f"{file.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text("".join(_line(text, tree) for text, tree in kept.items()), "utf-8")
+        os.replace(temporary, file)  # whole or not at all, whatever runs beside us
     except (OSError, UnicodeError):
         with contextlib.suppress(OSError):
             temporary.unlink()
-        return
-    store.saved, store.new = kept, {}
-    for other in store.file.parent.glob("expressions-*.json"):  # another engine's trees
-        if other != store.file:
-            with contextlib.suppress(OSError):
-                other.unlink()
+        raise
 
 
 def _load() -> _Store:
@@ -114,14 +142,24 @@ def _load() -> _Store:
     where = usercache.cache_dir()
     if where is None:
         return store
-    store.file = where / f"expressions-{_stamp()}.json"
+    store.file = where / f"expressions-{_stamp()}.jsonl"
     try:
-        saved = json.loads(store.file.read_text("utf-8"))["trees"]
-        trees = {text: _decode(encoded) for text, encoded in saved.items()}
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return store  # missing or unreadable: parsed afresh, and written again
-    store.saved = dict(saved)
-    store.trees.update(trees)
+        lines = store.file.read_bytes().splitlines()
+    except OSError:
+        return store  # none yet (or unreadable): parsed afresh, and written
+    store.existed = True
+    store.lines = len(lines)  # a line skipped below still counts: it goes at the next rewrite
+    for line in lines:
+        try:  # a line cut short by a writer beside us, or not ours: skipped
+            entry = json.loads(line.decode("utf-8"))
+            text, encoded = entry["text"], entry["tree"]
+            tree = _decode(encoded)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            continue
+        if isinstance(text, str):
+            store.saved.pop(text, None)  # the last line of a text is the newest
+            store.saved[text] = encoded
+            store.trees[text] = tree
     return store
 
 

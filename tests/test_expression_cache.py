@@ -42,7 +42,18 @@ def fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 def kept_files(where: Path) -> list[Path]:
-    return sorted(where.glob("expressions-*.json"))
+    return sorted(where.glob("expressions-*.jsonl"))
+
+
+def kept_texts(file: Path) -> list[str]:
+    """The texts of the file's readable lines, in order."""
+    texts = []
+    for line in file.read_bytes().splitlines():
+        try:
+            texts.append(json.loads(line.decode())["text"])
+        except (ValueError, KeyError, TypeError):
+            continue
+    return texts
 
 
 def shipped_expressions() -> list[str]:
@@ -79,7 +90,7 @@ def test_trees_are_kept_and_read_back_in_the_next_run(fresh: Path) -> None:
     assert not kept_files(fresh)  # nothing written before flush
     expression_cache.flush()
     (kept,) = kept_files(fresh)
-    assert set(json.loads(kept.read_text())["trees"]) == set(VARIED)
+    assert kept_texts(kept) == VARIED
     expression_cache._store = expression_cache._Store()  # the next run
     assert [repr(expression_cache.parse(text)) for text in VARIED] == [repr(t) for t in trees]
     assert not expression_cache._store.new  # read from the file, nothing to write
@@ -116,19 +127,36 @@ def test_a_text_that_does_not_parse_is_never_kept(fresh: Path) -> None:
     expression_cache.parse("order.qty > 1")
     expression_cache.flush()
     (kept,) = kept_files(fresh)
-    assert list(json.loads(kept.read_text())["trees"]) == ["order.qty > 1"]
+    assert kept_texts(kept) == ["order.qty > 1"]
 
 
 def test_an_unreadable_file_is_parsed_afresh_and_written_again(fresh: Path) -> None:
     expression_cache.parse("order.qty > 1")
     expression_cache.flush()
     (kept,) = kept_files(fresh)
-    for broken in ("{not json", '{"trees": {"order.qty > 1": {"node": "Exec", "offset": 0}}}', "[]"):
-        kept.write_text(broken)
+    forged = json.dumps({"text": "order.qty > 1", "tree": {"node": "Exec", "offset": 0}})
+    for broken in ("{not json", forged, "[]", "\udcff"):
+        kept.write_text(broken + "\n", errors="surrogateescape")
         expression_cache._store = expression_cache._Store()
         assert repr(expression_cache.parse("order.qty > 1")) == repr(parse_with_lark("order.qty > 1"))
+        assert expression_cache._store.new  # parsed by lark
         expression_cache.flush()
-        assert "order.qty > 1" in json.loads(kept.read_text())["trees"]
+        assert "order.qty > 1" in kept_texts(kept)
+
+
+def test_a_line_cut_short_is_skipped_and_the_others_read(fresh: Path) -> None:
+    for text in VARIED[:3]:
+        expression_cache.parse(text)
+    expression_cache.flush()
+    (kept,) = kept_files(fresh)
+    lines = kept.read_text().splitlines()
+    kept.write_text(f"{lines[0]}\n{lines[1]}\n{lines[2][:25]}")  # a writer beside us stopped mid-line
+    expression_cache._store = expression_cache._Store()
+    for text in VARIED[:2]:
+        expression_cache.parse(text)
+    assert not expression_cache._store.new
+    expression_cache.parse(VARIED[2])
+    assert list(expression_cache._store.new) == [VARIED[2]]
 
 
 def test_another_engine_does_not_read_the_trees_and_its_file_is_removed(
@@ -153,14 +181,18 @@ def test_another_engine_does_not_read_the_trees_and_its_file_is_removed(
     assert second != first
 
 
-def test_at_most_max_trees_are_kept_the_last_parsed(fresh: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_file_is_written_anew_with_the_last_max_trees_past_twice_that(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(expression_cache, "MAX_TREES", 3)
-    texts = [f"order.qty > {n}" for n in range(5)]
-    for text in texts:
+    texts = [f"order.qty > {n}" for n in range(7)]
+    for n, text in enumerate(texts):
         expression_cache.parse(text)
-    expression_cache.flush()
-    (kept,) = kept_files(fresh)
-    assert list(json.loads(kept.read_text())["trees"]) == texts[-3:]
+        expression_cache.flush()
+        (kept,) = kept_files(fresh)
+        lines = kept.read_text().splitlines()
+        assert len(lines) <= 6
+        assert kept_texts(kept) == (texts[: n + 1] if n < 6 else texts[4:])
 
 
 def test_turned_off_nothing_is_written(fresh: Path, monkeypatch: pytest.MonkeyPatch) -> None:
