@@ -14,9 +14,10 @@ three ways, each in a cache directory of its own:
   touch the rules): the report kept is printed;
 - cold: a rules file changed since the last run (a copy of RULES_DIR, one comment line
   added before each run: a fresh checkout, or a commit that edits the rules): everything
-  is loaded and checked; the expression grammar's cache is kept, as lark keeps it;
+  is loaded and checked; the user cache is kept, as it is from commit to commit (lark's
+  analysed grammar, and the rule expressions parsed before: ``expression_cache``);
 - no cache: ``ORDERGATE_NO_CACHE=1``, nothing kept from run to run, the grammar analysed
-  by lark each time.
+  and every expression parsed by lark each time.
 
 Every child runs without ``PYTHONDONTWRITEBYTECODE`` (a development shell may set it), and
 every row is run once, untimed, before the timed runs: an installed package (pip, a wheel)

@@ -46,6 +46,8 @@ class Record:
         object.__setattr__(self, "_fields", fields)
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # no field is, and looking in _fields before it is set recurses
+            raise AttributeError(name)
         try:
             return self._fields[name]
         except KeyError:
@@ -63,6 +65,9 @@ class Record:
         return self._model == other._model and self._fields == other._fields
 
     __hash__ = None  # type: ignore[assignment]  # fields may be lists, as in the models
+
+    def __reduce__(self) -> tuple[type[Record], tuple[str, dict[str, Any]]]:
+        return (Record, (self._model, self._fields))  # copy and pickle, past the frozen setattr
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{k}={v!r}" for k, v in self._fields.items())

@@ -6,9 +6,11 @@ schemas."""
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
+import pickle
 import re
 import subprocess
 import sys
@@ -219,6 +221,7 @@ def test_a_record_is_frozen_and_says_which_field_it_lacks() -> None:
     with pytest.raises(AttributeError, match="no field 'nope'"):
         _ = light.spec.nope
     assert light == light_models.document("RiskPolicy", doc)
+    assert copy.deepcopy(light) == light and pickle.loads(pickle.dumps(light)) == light
     assert "RiskPolicySpec(" in repr(light.spec)
 
 
