@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from ordergate.policy.decision import Action, Decision, TraceEntry, Warning
     from ordergate.policy.diagnostics import Diagnostic, Position
     from ordergate.policy.errors import InputError, OrdergateError, PolicyError
-    from ordergate.policy.models import API_VERSION, KINDS, json_schema
+    from ordergate.policy.kinds import API_VERSION, KINDS
+    from ordergate.policy.models import json_schema
     from ordergate.policy.orders import Order, Quote, Snapshot, Working
     from ordergate.policy.orders import Position as HeldPosition
 
@@ -55,7 +56,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     **{name: ("decision", name) for name in ("Action", "Decision", "TraceEntry", "Warning")},
     **{name: ("diagnostics", name) for name in ("Diagnostic", "Position")},
     **{name: ("errors", name) for name in ("InputError", "OrdergateError", "PolicyError")},
-    **{name: ("models", name) for name in ("API_VERSION", "KINDS", "json_schema")},
+    **{name: ("kinds", name) for name in ("API_VERSION", "KINDS")},  # no pydantic for these
+    "json_schema": ("models", "json_schema"),
     **{name: ("orders", name) for name in ("Order", "Quote", "Snapshot", "Working")},
     "HeldPosition": ("orders", "Position"),
 }

@@ -20,7 +20,7 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import MarkedYAMLError
 
 from ordergate.policy import versions
-from ordergate.policy.models import SUPPORTED_API_VERSIONS
+from ordergate.policy.kinds import SUPPORTED_API_VERSIONS
 from ordergate.policy.source import bound_problem
 
 TOP_ORDER = ("apiVersion", "kind", "metadata", "spec")
