@@ -14,7 +14,7 @@ from typing import Any
 from ordergate.policy import Quote
 from ordergate.runtime.brokers.types import BalanceSnapshot, Fill, OrderUpdate, PositionSnapshot
 from ordergate.runtime.core import Core
-from ordergate.runtime.ledger import book_fill
+from ordergate.runtime.ledger import book_reported_fill
 from ordergate.runtime.orders import BROKER_STATUS_EVENTS, IllegalOrderTransition
 
 log = logging.getLogger("ordergate.brokers")
@@ -27,7 +27,18 @@ class ConnectionEvents:
         self._on_quote = on_quote
         self.heartbeat: Callable[[], None] = lambda: None  # the supervisor's, once it exists
 
+    def _held(self, account: str, report: Callable[[], None]) -> bool:
+        """Whether ``account`` has a fill waiting for its group's commit; if so, ``report``
+        waits too and is replayed, in order, once that fill is in the book."""
+        commits = self.core.commits
+        if commits is not None and commits.holds(account):
+            commits.later(account, report)
+            return True
+        return False
+
     def on_order(self, update: OrderUpdate) -> None:
+        if self._held(update.account, lambda: self.on_order(update)):
+            return
         view = self.core.orders.find(update.order_id, update.broker_order_id)
         if view is None or view.get("status") == "held":
             return  # not an order of ours (or one the broker placed itself, e.g. a flatten)
@@ -70,10 +81,12 @@ class ConnectionEvents:
             self.core.orders.changed({**view, **levels})
 
     def on_fill(self, fill: Fill) -> None:
-        book_fill(self.core, fill)
+        if not self._held(fill.account, lambda: self.on_fill(fill)):
+            book_reported_fill(self.core, fill)
 
     def on_positions(self, snapshot: PositionSnapshot) -> None:
-        self.core.positions_pending.discard(snapshot.account)
+        if not self._held(snapshot.account, lambda: self.on_positions(snapshot)):
+            self.core.positions_pending.discard(snapshot.account)
 
     def on_balance(self, snapshot: BalanceSnapshot) -> None:
         return None  # the runtime keeps its own ledger; the broker's is for reconciliation

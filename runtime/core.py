@@ -16,6 +16,7 @@ from ordergate.runtime.brokers.base import BrokerAdapter, Fill
 from ordergate.runtime.clock import Clock
 from ordergate.runtime.errors import NotFound
 from ordergate.runtime.events import EventBus
+from ordergate.runtime.group_commit import GroupCommit
 from ordergate.runtime.holder import PolicyHolder
 from ordergate.runtime.metrics import Metrics
 from ordergate.runtime.order_book import OrderBook
@@ -52,6 +53,8 @@ class Core:
     # position report is on its way, so a sync now would see a difference that is not one
     positions_pending: set[str] = field(default_factory=set)
     orders: OrderBook = field(init=False)
+    # the gateway's group commit, which fills reported by brokers may join (runtime/ledger.py)
+    commits: GroupCommit | None = None
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

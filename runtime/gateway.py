@@ -156,6 +156,8 @@ class Gateway:
         self.brackets = BracketDesk(core, self)
         # orders decided in one turn of the loop commit in one transaction
         self.commits = GroupCommit(core.store)
+        core.commits = self.commits  # fills reported by brokers may join a group (runtime/ledger.py)
+        core.store.before_write = self.commits.settle  # a write made now lands after the pending ones
 
     def load_held(self) -> None:
         held = self.core.store.open_orders(managed=True)

@@ -37,8 +37,20 @@ holds at most one order per account, and an order never decides on a position th
 uncommitted order of its group would change. What a group shares is the cost of the
 commit, across accounts.
 
-Writes other than orders' (fills, locks, breaches) keep their own transactions: they
-run synchronously, before or after a flush, never inside one.
+Fills reported by a broker join a group too, when others are likely to (``defer``):
+the orders of a group are sent together, and a paper or simulated broker fills each in
+the same turn of the loop, so their fills can share a commit as their decisions did.
+A deferred fill is written by the flush and only then applied to memory and told
+(the account book, the order's answer, the event stream): nothing shows it before it is
+committed. Until then its account is *held*: every later broker report for that account
+waits in the account's queue and is replayed, in order, once the flush is over, so no
+report is judged against a book that does not yet hold the fill. A write that runs
+synchronously meanwhile (a lock, a breach, a fill booked by reconciliation) first
+flushes what is pending (``settle``, the store's ``before_write``), so writes land in the
+order they were made.
+
+Other writes (locks, breaches, a fill booked by reconciliation or a flatten) keep their
+own transactions: they run synchronously, after a flush, never inside one.
 """
 
 from __future__ import annotations
@@ -46,6 +58,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ordergate.runtime.errors import StoreError
 from ordergate.runtime.store import Store
@@ -55,17 +68,32 @@ __all__ = ["GroupCommit"]
 log = logging.getLogger("ordergate.group_commit")
 
 Writes = Callable[[], None]
+After = Callable[[bool], None]  # told whether its writes committed
 SOLO_GROUPS = 8  # groups in a row that nobody joined: waiting has stopped paying
 PROBE_EVERY = 16  # while it does not pay, one order in this many waits all the same
+
+
+@dataclass(slots=True)
+class _Member:
+    writes: Writes
+    done: asyncio.Future[None] | None = None  # an order's handler, waiting
+    after: After | None = None  # a deferred fill: what follows its commit
+    account: str | None = None  # the account it holds until then
 
 
 class GroupCommit:
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._pending: list[tuple[Writes, asyncio.Future[None]]] = []
+        self._pending: list[_Member] = []
+        self._flush_due = False  # a flush is scheduled on the loop
+        self._held: dict[str, list[Callable[[], None]]] = {}  # account -> reports waiting for the flush
+        self._last_size = 0  # members of the group flushed last
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop the members wait on
         self.arriving = 0  # requests whose handlers have not started yet
-        self.groups = 0  # groups committed or failed, for the benchmark's figures
-        self.members = 0  # their members
+        self.groups = 0  # groups with orders in them, committed or failed, for the benchmark's figures
+        self.fill_groups = 0  # groups of fills alone
+        self.members = 0  # the orders in them
+        self.fills = 0  # the fills in them (``defer``)
         self.waited = 0  # members that waited a turn of the loop for their group
         self._solo = 0  # groups in a row that had one member
         self._unprobed = 0  # orders committed at once since the last probe
@@ -87,16 +115,51 @@ class GroupCommit:
         self.waited += 1
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
-        member = (writes, done)
-        if not self._pending:
-            loop.call_soon(self._flush)
-        self._pending.append(member)
+        member = _Member(writes, done)
+        self._join(member)
         try:
             await done
         except asyncio.CancelledError:
             if member in self._pending:  # not flushed yet: leave the group, write nothing
                 self._pending.remove(member)
             raise
+
+    def defer(self, account: str, writes: Writes, after: After) -> bool:
+        """Hand in a broker-reported fill's writes to the group being formed, when other
+        members are likely to join it: ``after`` is called once it has committed (True)
+        or failed (False), and until then ``account`` is held (``holds``). False, and
+        nothing done, when waiting would not pay: the caller books it at once."""
+        if not self._pending and self._last_size < 2:
+            return False
+        self._held.setdefault(account, [])
+        self._join(_Member(writes, after=after, account=account))
+        return True
+
+    def holds(self, account: str) -> bool:
+        """Whether a fill of ``account`` waits for the flush (its reports wait too)."""
+        return account in self._held
+
+    def later(self, account: str, report: Callable[[], None]) -> None:
+        """Run ``report`` once the account's pending fill is committed and applied."""
+        self._held[account].append(report)
+
+    def settle(self) -> None:
+        """Commit what is pending now, so that a synchronous write lands after it (the
+        store's ``before_write``). Only from the loop's own code; a no-op elsewhere (a
+        thread of its own writing to the store)."""
+        if self._pending and _running_loop() is self._loop:
+            self._flush()
+
+    def _join(self, member: _Member) -> None:
+        self._pending.append(member)
+        if not self._flush_due:
+            self._flush_due = True
+            self._loop = asyncio.get_running_loop()
+            self._loop.call_soon(self._scheduled_flush)
+
+    def _scheduled_flush(self) -> None:
+        self._flush_due = False
+        self._flush()
 
     def _worth_waiting(self) -> bool:
         if not self.arriving:
@@ -111,36 +174,78 @@ class GroupCommit:
 
     def _flush(self) -> None:
         # a member cancelled since it joined has its future done already: it writes nothing
-        group = [member for member in self._pending if not member[1].done()]
+        group = [m for m in self._pending if m.done is None or not m.done.done()]
         self._pending = []
         if not group:
             return
+        self._last_size = len(group)
         self._solo = self._solo + 1 if len(group) == 1 else 0
         try:
-            self._commit([writes for writes, _ in group])
+            self._commit([m.writes for m in group], sum(m.done is not None for m in group))
         except StoreError as exc:
-            for _, done in group:
-                if not done.done():
-                    done.set_exception(StoreError(str(exc)))
+            self._settled(group, exc)
             return
-        for _, done in group:
-            if not done.done():
-                done.set_result(None)
+        self._settled(group, None)
 
-    def _commit(self, group: list[Writes]) -> None:
+    def _settled(self, group: list[_Member], failed: StoreError | None) -> None:
+        """Wake the orders, apply the fills, then replay what their accounts held back."""
+        for m in group:
+            if m.done is not None and not m.done.done():
+                if failed is None:
+                    m.done.set_result(None)
+                else:
+                    m.done.set_exception(StoreError(str(failed)))
+        released: list[str] = []
+        for m in group:
+            if m.after is not None:
+                try:
+                    m.after(failed is None)
+                except Exception:  # one fill's listeners must not keep the others from memory
+                    log.exception("after the commit of a fill of %s", m.account)
+            if m.account is not None and m.account not in released:
+                released.append(m.account)
+        for account in released:
+            self._replay(account)
+
+    def _replay(self, account: str) -> None:
+        """The reports ``account`` held back, in order; one that defers another fill
+        holds the rest back again, behind it."""
+        waiting = self._held.pop(account, [])
+        for i, report in enumerate(waiting):
+            if account in self._held:
+                self._held[account].extend(waiting[i:])
+                return
+            try:
+                report()
+            except Exception:
+                log.exception("a broker report of %s, replayed after its account's fill", account)
+
+    def _commit(self, group: list[Writes], orders: int = 1) -> None:
         """One transaction for ``group``; StoreError, saying what it means for each
         member, when any write or the commit failed (the store has rolled it back)."""
-        self.groups += 1
-        self.members += len(group)
+        if orders:
+            self.groups += 1
+        else:
+            self.fill_groups += 1
+        self.members += orders
+        self.fills += len(group) - orders
         try:
             with self.store.transaction():
                 for writes in group:
                     writes()
         except Exception as exc:  # every member fails alike: the transaction is rolled back
             detail = str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
-            others = len(group) - 1
-            log.error("group commit of %d orders failed: %s", len(group), detail)
+            others = orders - 1
+            fills = len(group) - orders
+            log.error("group commit of %d orders and %d fills failed: %s", orders, fills, detail)
             raise StoreError(
                 f"{detail}; the order was not recorded and not sent"
-                + (f" (nor were the {others} orders committed with it)" if others else "")
+                + (f" (nor were the {others} orders committed with it)" if others > 0 else "")
             ) from None
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:  # a thread with no loop
+        return None

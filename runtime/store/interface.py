@@ -15,6 +15,7 @@ Errors::
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -96,6 +97,11 @@ class Store(Protocol):
     # a display name for messages: the file, or the URL without its password
     @property
     def where(self) -> str: ...
+
+    # called before a write that is not part of a transaction already begun (a write or
+    # the outermost ``transaction()``): the group commit's ``settle``, so that writes it
+    # holds for a moment land before this one (runtime/group_commit.py)
+    before_write: Callable[[], None] | None
 
     def transaction(self) -> contextlib.AbstractContextManager[None]: ...
     def close(self) -> None: ...

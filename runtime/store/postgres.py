@@ -108,6 +108,7 @@ async def migrate(conn: Any) -> int:
 class PostgresStore(PgRecords):
     # set by the cluster (part of issue 17); None: no lease is checked
     fence: Fence | None = None
+    before_write: Callable[[], None] | None = None
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -131,6 +132,8 @@ class PostgresStore(PgRecords):
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """Group writes: committed together when the outermost block ends, rolled back on error."""
+        if self._depth == 0 and self.before_write is not None:
+            self.before_write()
         with self._lock:
             outer = self._depth == 0
             if outer:
@@ -219,6 +222,8 @@ class PostgresStore(PgRecords):
     def _run(self, how: str, sql: str, args: tuple[Any, ...], account: str | None) -> Any:
         """One statement, preceded by the account's lock and fence on its first write;
         outside a transaction it is one of its own, begun and committed in the same trip."""
+        if self._depth == 0 and self.before_write is not None:
+            self.before_write()
 
         async def statement(claims: list[tuple[int, tuple[str, str] | None]]) -> Any:
             await self._ensure_tx()

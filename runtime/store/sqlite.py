@@ -14,6 +14,7 @@ import json
 import logging
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +130,8 @@ class _Transaction:
 
     def __enter__(self) -> None:
         store = self._store
+        if store._depth == 0 and store.before_write is not None:
+            store.before_write()
         store._lock.acquire()
         if store._depth == 0:
             try:
@@ -157,6 +160,8 @@ class _Transaction:
 
 
 class SqliteStore:
+    before_write: Callable[[], None] | None = None
+
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
@@ -212,6 +217,8 @@ class SqliteStore:
         # Outside a transaction the statement is one of its own: SQLite commits it (the
         # connection is in autocommit mode). The lock keeps another thread's statement
         # out of a transaction this thread has open.
+        if self._depth == 0 and self.before_write is not None:
+            self.before_write()
         try:
             with self._lock:
                 return self._db.execute(sql, params)
