@@ -12,6 +12,7 @@ import math
 import os
 import pickle
 import re
+import shutil
 import subprocess
 import sys
 from datetime import UTC, date, datetime
@@ -417,7 +418,7 @@ def test_a_generated_policy_compiles_and_decides_the_same_both_ways(value: Any) 
 _IMPORTS = """
 import sys
 from ordergate.runtime.cli import main
-sys.argv = ["ordergate", "validate", *sys.argv[1:]]
+sys.argv = ["ordergate", *sys.argv[1:]]
 try:
     main()
 except SystemExit:
@@ -426,9 +427,10 @@ print("pydantic" in sys.modules, "lark" in sys.modules)
 """
 
 
-def _validate_imports(*paths: str, cwd: Path = REPO) -> list[str]:
+def _imports(*args: str, cwd: Path = REPO) -> list[str]:
+    """What the command prints, and last whether pydantic and lark were imported."""
     done = subprocess.run(
-        [sys.executable, "-c", _IMPORTS, *paths],
+        [sys.executable, "-c", _IMPORTS, *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -440,8 +442,14 @@ def _validate_imports(*paths: str, cwd: Path = REPO) -> list[str]:
 
 
 def test_validate_reads_a_valid_bundle_without_pydantic() -> None:
-    lines = _validate_imports("rules")
+    lines = _imports("validate", "rules")
     assert lines[0].startswith("valid:")
+    assert lines[-1].split()[0] == "False"
+
+
+def test_ordergate_test_runs_a_valid_bundle_without_pydantic() -> None:
+    lines = _imports("test", "rules")
+    assert re.fullmatch(r"\d+ passed, 0 failed", lines[-2])
     assert lines[-1].split()[0] == "False"
 
 
@@ -450,6 +458,47 @@ def test_validate_explains_an_invalid_file_with_pydantic(tmp_path: Path) -> None
     policy = yaml.safe_load((REPO / "rules" / "default.yaml").read_text("utf-8"))
     policy["spec"]["positions"] = {"max_contracts_per_order": 0}
     bad.write_text(json.dumps(policy), "utf-8")
-    lines = _validate_imports(str(bad), cwd=tmp_path)
+    lines = _imports("validate", str(bad), cwd=tmp_path)
     assert any("max_contracts_per_order must be at least 1" in line for line in lines), lines
     assert lines[-1].split()[0] == "True"
+
+
+# ---------------------------------------------------------------- ordergate test, both ways
+
+
+def _failing_rules(tmp_path: Path) -> Path:
+    """The shipped rules with one case expecting what its decision is not."""
+    rules = tmp_path / "failing"
+    shutil.copytree(REPO / "rules", rules)
+    suite = rules / "default.test.yaml"
+    suite.write_text(
+        suite.read_text("utf-8").replace("expect: {outcome: allow}", "expect: {outcome: block}", 1)
+    )
+    return rules
+
+
+@pytest.mark.parametrize(
+    "options",
+    [["-v"], ["--format", "json"], ["--format", "junit"], ["--format", "github"], ["--coverage"]],
+    ids=["text", "json", "junit", "github", "coverage"],
+)
+def test_ordergate_test_reports_the_same_both_ways(
+    options: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ordergate.runtime.cli import main
+
+    def refused(kind: str, value: Any) -> Record:
+        raise NotLight("the full way, for comparison")
+
+    outputs = []
+    for root in (REPO / "rules", _failing_rules(tmp_path)):
+        for full in (False, True):
+            with monkeypatch.context() as patch:
+                if full:
+                    patch.setattr(light_models, "document", refused)
+                status = main(["test", str(root), *options])
+            out, err = capsys.readouterr()
+            outputs.append((status, re.sub(r'time="[^"]*"', 'time=""', out), err))
+    light, full, failing_light, failing_full = outputs
+    assert light == full and light[0] == 0
+    assert failing_light == failing_full and failing_light[0] == 1
