@@ -110,7 +110,11 @@ def book_reported_fill(core: Core, fill: Fill) -> None:
         else:
             log.debug("%s: fill %s booked before, nothing changes", fill.account, fill.fill_id)
 
-    if not commits.defer(fill.account, writes, after):
+    if commits.defer(fill.account, writes, after):
+        # the broker's position report may come before the book holds the fill: until
+        # it has caught up, a sync would take the difference for a position gone
+        core.positions_pending.add(fill.account)
+    else:
         _book_judged(core, booking)  # nothing is pending: no group to wait for
 
 

@@ -159,6 +159,8 @@ class Monitor:
         """Reconcile the book with the broker's positions (those it last reported, unless
         given): a position gone behind our back pauses automation; one that appeared
         (or changed size) is booked as an external trade with a warning event."""
+        if self.core.commits is not None:
+            self.core.commits.settle()  # fills waiting for a group's commit: into the book first
         if actual is None:
             if state.id in self.core.positions_pending:
                 return  # a fill was booked and the broker's position report is on its way
