@@ -165,6 +165,8 @@ class Gateway:
         self.brackets.load([view for view in held if view.get("leg")])
 
     def decide(self, state: AccountState, order: Order, now: datetime) -> Decision:
+        if self.commits.holds(state.id):
+            self.commits.settle()  # a fill of the account waits for its group: decide on the book with it
         policy = self.core.policy_of(state)
         state.roll(now)
         snapshot = state.snapshot_for(policy, now, order.root, self.working_of(state.id))

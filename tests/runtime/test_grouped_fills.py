@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from ordergate.policy.orders import Order
 from ordergate.runtime.group_commit import GroupCommit
 from ordergate.runtime.service import Runtime
 from ordergate.runtime.store import SqliteStore
@@ -216,5 +217,31 @@ async def test_orders_sent_together_have_their_fills_committed_together_and_book
         assert all(runtime.core.accounts[a].balance < 50000 for a in ACCOUNTS)
         history = store.order_history(None, 100)
         assert len(history) == len(answers) and {o["status"] for o in history} == {"filled"}
+    finally:
+        await runtime.stop()
+
+
+@pytest.mark.anyio
+async def test_an_order_decided_while_a_fill_of_its_account_waits_is_decided_on_the_book_with_it(
+    make_runtime: Callable[..., Runtime],
+) -> None:
+    runtime = make_runtime(connections=[paper([{"id": a, "balance": 50000} for a in ACCOUNTS])])
+    await runtime.start(background=False)
+    try:
+        await quote(runtime, "ES", 6000)
+        status, answer = await runtime.gateway.submit(
+            {"account": "ACC-1", "symbol": "ES", "side": "buy", "qty": 1, "type": "limit", "price": 5990}
+        )
+        assert status == 201 and answer["order"]["status"] == "working"
+        commits = runtime.gateway.commits
+        commits._last_size = 2  # as after a group of orders: the next fill reported is deferred
+        await quote(runtime, "ES", 5990, spread=0)  # the resting buy fills at 5990
+        assert commits.holds("ACC-1"), "the fill was booked at once: the test proves nothing"
+        state = runtime.core.accounts["ACC-1"]
+        assert "ES" not in state.holdings  # not in the book before its commit
+        order = Order.from_dict({"symbol": "ES", "side": "sell", "qty": 1, "account": "ACC-1"})
+        decision = runtime.gateway.decide(state, order, runtime.core.now())
+        assert not commits.holds("ACC-1") and state.holdings["ES"].qty == 1
+        assert decision.exit  # selling the contract it now holds is an exit
     finally:
         await runtime.stop()
