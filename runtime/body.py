@@ -28,6 +28,7 @@ from typing import Any
 from starlette.requests import ClientDisconnect, Request
 from starlette.types import Receive
 
+from ordergate.runtime import awaiting
 from ordergate.runtime.errors import BadRequest, RequestError
 
 MAX_BODY_BYTES = 1 << 20
@@ -88,19 +89,21 @@ async def read_asgi(
             )
     chunks: list[bytes] = []
     size = 0
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
     try:
-        async with asyncio.timeout(within):
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    raise BadRequest("body", "the client went away before the body was complete")
-                chunk = message.get("body", b"")
-                size += len(chunk)
-                if size > MAX_BODY_BYTES:
-                    raise BodyTooLarge("body", f"the body is over {MAX_BODY_BYTES} bytes")
-                chunks.append(chunk)
-                if not message.get("more_body", False):
-                    break
+        while True:
+            # a small body has arrived with its headers: no timer unless it has to wait
+            message = await awaiting.within(receive(), deadline - loop.time())
+            if message["type"] == "http.disconnect":
+                raise BadRequest("body", "the client went away before the body was complete")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise BodyTooLarge("body", f"the body is over {MAX_BODY_BYTES} bytes")
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
     except TimeoutError:
         raise BodyTimeout("body", f"the body did not arrive within {within:g} s") from None
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)

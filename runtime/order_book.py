@@ -31,7 +31,7 @@ class OrderBook:
         self._by_broker_id: dict[str, str] = {}
         self._dirty: set[str] = set()
         self._awaiting: set[str] = set()  # a sender waits for the broker's answer
-        self._done: dict[str, asyncio.Event] = {}
+        self._done: dict[str, list[asyncio.Future[None]]] = {}  # order id -> its waiters
         # orders that just finished: their sender reads them right after the fill that
         # ended them, and a read from the store for that would cost every order a query
         self._recent: OrderedDict[str, dict[str, Any]] = OrderedDict()
@@ -119,9 +119,9 @@ class OrderBook:
             self._recent.popitem(last=False)
         if view.get("broker_order_id"):
             self._by_broker_id.pop(view["broker_order_id"], None)
-        done = self._done.pop(view["id"], None)
-        if done is not None:
-            done.set()
+        for waiter in self._done.pop(view["id"], ()):
+            if not waiter.done():
+                waiter.set_result(None)
         if before is None or orders.is_open(before):
             for listener in self.on_done:
                 listener(view)
@@ -170,6 +170,22 @@ class OrderBook:
         view = self.get(order_id)
         if view is None or not orders.is_open(view):
             return
-        event = self._done.setdefault(order_id, asyncio.Event())
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), seconds)
+        # a future and a timer of its own: wait_for would wrap the wait in a task per order
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        waiters = self._done.setdefault(order_id, [])
+        waiters.append(waiter)
+        timer = loop.call_later(seconds, _wake, waiter)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            if waiter in waiters:  # timed out or cancelled: nobody waits on it any more
+                waiters.remove(waiter)
+                if not waiters and self._done.get(order_id) is waiters:
+                    del self._done[order_id]
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)

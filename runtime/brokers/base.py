@@ -117,12 +117,12 @@ import asyncio
 import logging
 import math
 import time
-import types
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from ordergate.policy import Quote
+from ordergate.runtime.awaiting import within
 from ordergate.runtime.brokers.errors import BracketUnsupported, BrokerRejected, BrokerTimeout
 from ordergate.runtime.brokers.types import (
     AccountInfo,
@@ -178,40 +178,11 @@ async def answered(call: Awaitable[T], what: str, seconds: float | None = None) 
     ``seconds`` (default ``ANSWER_TIMEOUT_SECONDS``, read at the call)."""
     if seconds is None:
         seconds = ANSWER_TIMEOUT_SECONDS
-    # A simulated or paper broker answers most calls without ever waiting: its first step
-    # runs here, and only a call that waits goes on under a timer (one per order, else).
-    steps: Generator[Any, Any, T] = call.__await__()
+    # a simulated or paper broker answers most calls at once: no timer for those
     try:
-        try:
-            waiting_on = steps.send(None)
-        except StopIteration as done:
-            return cast(T, done.value)
-        async with asyncio.timeout(seconds):
-            return await _go_on(steps, waiting_on)
+        return await within(call, seconds)
     except TimeoutError:
         raise BrokerTimeout(f"the broker did not answer the {what} within {seconds:g} s") from None
-
-
-@types.coroutine
-def _go_on(steps: Generator[Any, Any, T], waiting_on: Any) -> Generator[Any, Any, T]:
-    """Await the rest of a call whose first step waited on ``waiting_on``: what the loop
-    sends or throws in (the timer's cancellation too) is handed on to the call."""
-    while True:
-        try:
-            sent = yield waiting_on
-        except GeneratorExit:
-            steps.close()
-            raise
-        except BaseException as exc:
-            try:
-                waiting_on = steps.throw(exc)
-            except StopIteration as done:
-                return cast(T, done.value)
-        else:
-            try:
-                waiting_on = steps.send(sent)
-            except StopIteration as done:
-                return cast(T, done.value)
 
 
 class BrokerEvents(Protocol):
