@@ -44,10 +44,12 @@ A deferred fill is written by the flush and only then applied to memory and told
 (the account book, the order's answer, the event stream): nothing shows it before it is
 committed. Until then its account is *held*: every later broker report for that account
 waits in the account's queue and is replayed, in order, once the flush is over, so no
-report is judged against a book that does not yet hold the fill. A write that runs
-synchronously meanwhile (a lock, a breach, a fill booked by reconciliation) first
-flushes what is pending (``settle``, the store's ``before_write``), so writes land in the
-order they were made.
+report is judged against a book that does not yet hold the fill. Whatever must see
+the book as the broker has it settles first (``settle``: the flush, now): an order
+decided for a held account, the monitor's comparison with the broker's positions. So
+does any write that runs synchronously meanwhile (a lock, a breach, a fill booked by
+reconciliation; the store calls ``before_write``), so writes land in the order they
+were made.
 
 Other writes (locks, breaches, a fill booked by reconciliation or a flatten) keep their
 own transactions: they run synchronously, after a flush, never inside one.
