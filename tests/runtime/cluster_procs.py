@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from tests.contracts_now import front_symbol
 from tests.runtime.test_e2e import ORDERGATE, TOKEN, free_port
 
 SIM_PASSWORD = "sim-Secret-9"
@@ -160,7 +161,9 @@ class Instance:
 
     def order(self, account: str, **body: Any) -> httpx.Response:
         return self.call(
-            "POST", "/v1/orders", {"account": account, "symbol": "ESZ6", "side": "buy", "qty": 1, **body}
+            "POST",
+            "/v1/orders",
+            {"account": account, "symbol": front_symbol(), "side": "buy", "qty": 1, **body},
         )
 
     def status(self) -> dict[str, Any]:

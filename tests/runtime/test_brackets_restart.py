@@ -15,13 +15,16 @@ import pytest
 
 from ordergate.policy.models import ConnectionConfig
 from ordergate.runtime.service import Runtime
+from tests.contracts_now import front_symbol
 
 from .conftest import client
 from .test_broker_connections import FAST, SECRET, serve
 
 pytestmark = pytest.mark.anyio
 HOOK = "/v1/webhooks/s3cr3t-hook"
-ALERT = {"ticker": "ESZ2026", "action": "buy", "quantity": 1}
+# the broker simulator runs on the real clock, the runtime on MONDAY_10: a contract that
+# trades now, its year in four digits so that both clocks read the same year
+ALERT = {"ticker": front_symbol(digits=4), "action": "buy", "quantity": 1}
 FORMS = {
     "tradovate": {"takeProfit": {"limitPrice": 6010.25}, "stopLoss": {"stopPrice": 5995.25}},
     "projectx": {"takeProfit": {"amount": 10}, "stopLoss": {"amount": 5}},

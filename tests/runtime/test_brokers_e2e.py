@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from tests.contracts_now import front_symbol
 from tests.runtime.test_e2e import ORDERGATE, TOKEN, Proc, free_port
 
 pytestmark = pytest.mark.slow
@@ -140,11 +141,13 @@ class Desk:
 
     def order(self, account: str, **body: Any) -> httpx.Response:
         return self.call(
-            "POST", "/v1/orders", {"account": account, "symbol": "ESZ6", "side": "buy", "qty": 1, **body}
+            "POST",
+            "/v1/orders",
+            {"account": account, "symbol": front_symbol(), "side": "buy", "qty": 1, **body},
         )
 
     def quoted(self, account: str) -> bool:
-        body = {"account": account, "symbol": "ESZ6", "side": "buy", "qty": 1}
+        body = {"account": account, "symbol": front_symbol(), "side": "buy", "qty": 1}
         return self.call("POST", "/v1/orders/check", body).json()["decision"]["code"] != "quote_missing"
 
     def order_status(self, order_id: str) -> str:

@@ -21,6 +21,7 @@ from ordergate.runtime.brokers.base import SimLogin, SimulatorHandle
 from ordergate.runtime.brokers.exchange import Exchange
 from ordergate.runtime.brokers.simulate import harness
 from ordergate.runtime.service import Runtime
+from tests.contracts_now import front_symbol
 
 from .test_webhook_settings import served
 from .webhook_helpers import HOOK, position, until
@@ -28,7 +29,10 @@ from .webhook_helpers import HOOK, position, until
 pytestmark = pytest.mark.anyio
 FAST = {"stale_after": 60.0, "backoff_base": 0.01, "backoff_cap": 0.05, "connect_timeout": 5.0}
 SECRET = "s3cret-Pa55word!"
-BUY = {"ticker": "MNQZ2026", "action": "buy", "quantity": 1}
+# the broker simulator runs on the real clock, the runtime on MONDAY_10: a contract that
+# trades now, its year in four digits so that both clocks read the same year
+MNQ_NOW = front_symbol("MNQ", digits=4)
+BUY = {"ticker": MNQ_NOW, "action": "buy", "quantity": 1}
 
 
 @pytest.fixture
@@ -106,7 +110,7 @@ async def test_a_built_in_paper_account_fills_at_the_brokers_quotes_and_its_pnl_
             # a resting paper order fills when the broker's quote touches it
             limit = await c.post(
                 "/v1/orders",
-                json={"account": "TV-PAPER", "symbol": "MNQZ2026", "side": "sell", "qty": 1,
+                json={"account": "TV-PAPER", "symbol": MNQ_NOW, "side": "sell", "qty": 1,
                       "type": "limit", "price": 21005.0},
             )  # fmt: skip
             assert limit.status_code == 201, limit.text
@@ -171,7 +175,7 @@ async def test_a_built_in_paper_position_survives_a_restart_and_keeps_following_
         exchange.set_quote("MNQ", 21020.0, 21020.25, 21020.0)
         await until(lambda: pnl(rt, "TV-PAPER") == (21020.0 - 21000.25) * 2)
         async with served(rt) as c:
-            exit_ = await c.post(HOOK, json={"ticker": "MNQZ2026", "action": "exit"})
+            exit_ = await c.post(HOOK, json={"ticker": MNQ_NOW, "action": "exit"})
             assert exit_.status_code == 201, exit_.text
         await until(lambda: position(rt, account="TV-PAPER") == 0)
     finally:

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from ordergate.runtime.service import Runtime
+from tests.contracts_now import front_symbol
 
 from .cliproc import at, ordergate, served_url
 from .conftest import client
@@ -22,7 +23,9 @@ from .test_broker_connections import FAST, SECRET, serve, step2
 from .webhook_helpers import HOOK, until
 
 pytestmark = pytest.mark.anyio
-BUY = {"ticker": "ESZ2026", "action": "buy", "quantity": 1}
+# the broker simulator runs on the real clock, the runtime on MONDAY_10: a contract that
+# trades now, its year in four digits so that both clocks read the same year
+BUY = {"ticker": front_symbol(digits=4), "action": "buy", "quantity": 1}
 
 
 @pytest.fixture

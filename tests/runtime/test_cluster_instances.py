@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from ordergate.runtime.cluster import LEASE_SECONDS
+from tests.contracts_now import front_symbol
 from tests.runtime.cluster_helpers import _admin, _with_schema, server_url
 from tests.runtime.cluster_procs import (
     HOOK_SECRET,
@@ -46,7 +47,7 @@ class Cluster:
     root: Path
 
     def quoted(self, account: str) -> bool:
-        body = {"account": account, "symbol": "ESZ6", "side": "buy", "qty": 1}
+        body = {"account": account, "symbol": front_symbol(), "side": "buy", "qty": 1}
         for inst in self.live():
             r = inst.call("POST", "/v1/orders/check", body)
             if r.status_code != 200 or r.json()["decision"]["code"] == "quote_missing":
@@ -189,7 +190,7 @@ def test_a_webhook_alert_to_an_instance_not_hosting_its_account_is_traded_by_the
 ) -> None:
     holder = three.holder_of("A")
     elsewhere = three.others(holder)[0]
-    alert = {"ticker": "ESZ6", "action": "buy", "quantity": 1}
+    alert = {"ticker": front_symbol(), "action": "buy", "quantity": 1}
     answer = httpx.post(f"{elsewhere.url}/v1/webhooks/{HOOK_SECRET}", json=alert, timeout=30)
     assert answer.status_code == 201, answer.text
     order = answer.json()["order"]
@@ -213,7 +214,9 @@ def test_a_reload_on_one_instance_is_seen_by_all(three: Cluster) -> None:
     until("the new bundle on every instance, and in status", everywhere, 20)
     decision = (
         three.instances[2]
-        .call("POST", "/v1/orders/check", {"account": "B-1", "symbol": "ESZ6", "side": "buy", "qty": 1})
+        .call(
+            "POST", "/v1/orders/check", {"account": "B-1", "symbol": front_symbol(), "side": "buy", "qty": 1}
+        )
         .json()["decision"]
     )
     assert decision["policy"] == "desk@2"

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.contracts_now import front_symbol
 from tests.runtime.cluster_procs import HOOK_SECRET, until
 from tests.runtime.test_cluster_instances import Cluster, start_cluster
 
@@ -32,7 +33,7 @@ def test_webhook_settings_saved_through_one_instance_are_used_by_the_other_at_on
         lambda: other.call("GET", "/v1/webhooks/a1").json().get("tickers") == ["NQ"],
         5,
     )
-    alert = {"ticker": "ESZ6", "action": "buy", "quantity": 1}
+    alert = {"ticker": front_symbol(), "action": "buy", "quantity": 1}
     refused = httpx.post(f"{other.url}/v1/webhooks/{HOOK_SECRET}", json=alert, timeout=30)
     assert refused.status_code == 422 and "allowed tickers" in refused.text, refused.text
     assert holder.call("GET", "/v1/orders?status=all&account=A-1").json()["orders"] == []

@@ -11,11 +11,15 @@ from pathlib import Path
 import pytest
 
 from ordergate.runtime.brokers.loopback.simulator import LoopbackSimulator, SimAccount
+from tests.contracts_now import front_symbol
 from tests.runtime.conftest import client, order, quote, write_policy
 
 pytestmark = pytest.mark.anyio
 FAST = {"stale_after": 0.3, "backoff_base": 0.01, "backoff_cap": 0.05, "connect_timeout": 0.5}
 SECRET = "s3cret-Pa55word!"
+# the simulator runs on the real clock, the runtime on MONDAY_10: a contract that trades now, its
+# year in four digits so that both read the same year
+ES_NOW = front_symbol(digits=4)
 
 
 @pytest.fixture
@@ -90,13 +94,13 @@ async def test_a_loopback_connection_logs_in_over_its_socket(rt, sim) -> None:
         _, added = await add_loopback(c, sim, name="Desk LB", nickname="lb")
         assert added.status_code == 201, added.text
         assert added.json()["status"] == "connected" and added.json()["accounts"] == ["LB-1"]
-        sim.publish_quote("ESZ6", 6000, 6000.25, 6000)
+        sim.publish_quote(ES_NOW, 6000, 6000.25, 6000)
         broker = rt.core.brokers["Desk LB"]
         for _ in range(100):
             if "ES" in broker.quotes:
                 break
             await asyncio.sleep(0.01)
-        status, body = await order(rt, account="LB-1", qty=1)
+        status, body = await rt.gateway.submit({"account": "LB-1", "symbol": ES_NOW, "side": "buy", "qty": 1})
     assert status == 201 and body["order"]["fills"] == [{"qty": 1, "price": 6000.25}], body  # at the ask
 
 
@@ -479,14 +483,14 @@ async def test_two_buy_alerts_at_once_enter_once_even_when_the_broker_is_slow(ma
     await rt.start(background=False)
     async with client(rt) as c:
         await add_loopback(c, sim, name="LB")
-    sim.publish_quote("ESZ6", 6000, 6000.25, 6000)
+    sim.publish_quote(ES_NOW, 6000, 6000.25, 6000)
     while "ES" not in rt.core.brokers["LB"].quotes:  # noqa: ASYNC110 - the quote arrives over the socket
         await asyncio.sleep(0.01)
     sim.delay = 0.1  # the order's round trip suspends the gateway mid-decision
     async with client(rt, token=None) as c:
         answers = await asyncio.gather(
             *(
-                c.post("/v1/webhooks/hook-secret-1", json={"ticker": "ESZ6", "action": "buy", "quantity": 1})
+                c.post("/v1/webhooks/hook-secret-1", json={"ticker": ES_NOW, "action": "buy", "quantity": 1})
                 for _ in range(2)
             )
         )

@@ -23,6 +23,7 @@ from typing import IO
 import httpx
 import pytest
 
+from tests.contracts_now import front_symbol
 from tests.runtime.cdp import Browser, find_chromium
 
 pytestmark = pytest.mark.slow
@@ -121,7 +122,7 @@ class Runtime:
         """Places a market order; its status, 201 allowed or 403 blocked."""
         r = httpx.post(
             self.url + "/v1/orders",
-            json={"account": account, "symbol": "ESZ6", "side": "buy", "qty": qty},
+            json={"account": account, "symbol": front_symbol(), "side": "buy", "qty": qty},  # real clock
             headers={"Authorization": f"Bearer {TOKEN}"},
             timeout=10,
         )

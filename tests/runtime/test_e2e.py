@@ -20,8 +20,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.contracts_now import front_symbol
+
 ORDERGATE = shutil.which("ordergate", path=str(Path(sys.executable).parent)) or "ordergate"
 TOKEN = "e2e-token-123"
+ES_NOW = front_symbol()  # the runtime runs on the real clock: a dated contract that trades now
 POLICY = """\
 apiVersion: ordergate/v1
 kind: RiskPolicy
@@ -91,7 +94,7 @@ class Proc:
 
     def order(self, **body: object) -> httpx.Response:
         return self.call(
-            "POST", "/v1/orders", {"account": "PAPER-1", "symbol": "ESZ6", "side": "buy", "qty": 1, **body}
+            "POST", "/v1/orders", {"account": "PAPER-1", "symbol": ES_NOW, "side": "buy", "qty": 1, **body}
         )
 
     def cli(self, *args: str, token: str = TOKEN) -> subprocess.CompletedProcess[str]:
@@ -263,7 +266,7 @@ def test_sigkill_in_the_middle_of_a_stream_of_orders_loses_no_acknowledged_one(r
         while True:
             key = f"k-{sent}"
             sent += 1
-            body = {"account": "PAPER-1", "symbol": "ESZ6", "qty": 1, "client_order_id": key}
+            body = {"account": "PAPER-1", "symbol": ES_NOW, "qty": 1, "client_order_id": key}
             try:
                 r = c.post("/v1/orders", json={**body, "side": "buy" if sent % 2 else "sell"})
             except httpx.HTTPError:
@@ -313,10 +316,10 @@ def test_events_stream_decisions_and_fills(runtime: Proc) -> None:
 
 def test_cli_client_verbs_talk_to_the_runtime(runtime: Proc) -> None:
     runtime.quote("ES", 6000)
-    r = runtime.cli("order", "PAPER-1", "buy", "2", "ESZ6")
+    r = runtime.cli("order", "PAPER-1", "buy", "2", ES_NOW)
     assert r.returncode == 0 and "allowed by desk@1" in r.stdout
     assert re.search(r"filled \((2 @ 6000\.25|1 @ 6000\.25, 1 @ 6000\.25)\)", r.stdout), r.stdout
-    r = runtime.cli("order", "PAPER-1", "buy", "9", "ESZ6")
+    r = runtime.cli("order", "PAPER-1", "buy", "9", ES_NOW)
     assert r.returncode == 1 and "BLOCKED at positions [max_contracts_per_order]" in r.stdout
     r = runtime.cli("accounts")
     assert r.returncode == 0 and "PAPER-1" in r.stdout and "ES +2" in r.stdout
@@ -511,11 +514,14 @@ def test_run_with_no_config_is_the_embedded_default(tmp_path: Path) -> None:
         accounts = cli("accounts")
         assert accounts.returncode == 0 and "PAPER-1" in accounts.stdout and "50,000.00" in accounts.stdout
         # the random walk quotes ES within moments of the start; until then quote health blocks entries
-        wait_for(lambda: cli("order", "PAPER-1", "buy", "1", "ESZ6").returncode == 0)
+        wait_for(lambda: cli("order", "PAPER-1", "buy", "1", ES_NOW).returncode == 0)
         assert "ES +1" in cli("accounts").stdout
         # the embedded default fits a $50,000 account: a newcomer's 50-lot is blocked with a reason
-        big = cli("order", "PAPER-1", "buy", "50", "ESZ6")
-        assert big.returncode == 1 and "BLOCKED at positions [max_contracts_per_order] by default@2" in big.stdout
+        big = cli("order", "PAPER-1", "buy", "50", ES_NOW)
+        assert (
+            big.returncode == 1
+            and "BLOCKED at positions [max_contracts_per_order] by default@2" in big.stdout
+        )
     finally:
         process.send_signal(signal.SIGINT)
         out, _ = process.communicate(timeout=20)
@@ -584,7 +590,7 @@ def test_sigkill_between_the_brokers_fill_and_its_booking_books_it_once_after_re
             "--set", "username=demo", "--set", "password=env:OG_E2E_SIM_PASSWORD",
         )  # fmt: skip
         assert added.returncode == 0, added.stderr
-        body = {"account": "LB-1", "symbol": "ESZ6", "side": "buy", "qty": 1, "client_order_id": "kill-1"}
+        body = {"account": "LB-1", "symbol": ES_NOW, "side": "buy", "qty": 1, "client_order_id": "kill-1"}
         deadline = time.monotonic() + 10  # until the simulator's moving quotes have reached it
         while (
             runtime.call("POST", "/v1/orders/check", body).json().get("decision", {}).get("outcome")

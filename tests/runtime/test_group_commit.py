@@ -23,6 +23,7 @@ from ordergate.runtime.group_commit import PROBE_EVERY, SOLO_GROUPS, GroupCommit
 from ordergate.runtime.server import api_config
 from ordergate.runtime.service import Runtime
 from ordergate.runtime.store import SqliteStore
+from tests.contracts_now import front_symbol
 from tests.runtime import test_e2e
 from tests.runtime.conftest import TOKEN, LoopbackServer, paper, quote
 from tests.runtime.test_e2e import Proc, free_port
@@ -290,6 +291,7 @@ def test_sigkill_in_the_middle_of_a_stream_of_orders_loses_none_that_was_answere
     assert proc.process is not None
     pid = proc.process.pid
     proc.quote("ES", 6000)
+    contract = front_symbol()  # the process runs on the real clock: a dated contract that trades now
     total = 400
 
     async def stream() -> list[str]:
@@ -299,9 +301,9 @@ def test_sigkill_in_the_middle_of_a_stream_of_orders_loses_none_that_was_answere
         async with httpx.AsyncClient(base_url=proc.url, headers=headers, limits=limits, timeout=10) as c:
 
             async def one(i: int) -> None:
-                r = await c.post(
-                    "/v1/orders", json=body(ACCOUNTS[i % len(ACCOUNTS)], ("buy", "sell")[i // 8 % 2])
-                )
+                side = ("buy", "sell")[i // 8 % 2]
+                order = {"account": ACCOUNTS[i % len(ACCOUNTS)], "symbol": contract, "side": side, "qty": 1}
+                r = await c.post("/v1/orders", json=order)
                 assert r.status_code == 201, r.text
                 acknowledged.append(r.json()["order"]["id"])
                 if len(acknowledged) == 40:

@@ -16,9 +16,11 @@ from ordergate.runtime.brokers.loopback.protocol import Codec, LocalProtocolErro
 from ordergate.runtime.brokers.loopback.simulator import LoopbackSimulator
 from ordergate.runtime.lifecycle import STATES, TRANSITIONS, IllegalTransition, next_state
 from ordergate.runtime.supervisor import Supervisor
+from tests.contracts_now import front_symbol
 
 pytestmark = pytest.mark.anyio
 FAST = {"stale_after": 0.2, "backoff_base": 0.01, "backoff_cap": 0.05, "connect_timeout": 0.5}
+ES_NOW = front_symbol()  # the simulator runs on the real clock: a dated contract that trades now
 
 
 def test_the_table_covers_every_state_and_names_illegal_events() -> None:
@@ -172,12 +174,12 @@ async def test_an_order_is_acknowledged_then_its_fill_and_position_are_reported(
     sup = Supervisor(adapter, Recorder(), **FAST)
     sup.start()
     await sup.wait_connected(3)
-    ack = await adapter.place("LB-1", OrderRequest("o1", "ESZ6", "ES", "buy", 2))
+    ack = await adapter.place("LB-1", OrderRequest("o1", ES_NOW, "ES", "buy", 2))
     assert ack.order_id == "o1" and ack.broker_order_id.startswith("X-")
     await until(lambda: adapter.positions("LB-1") == {"ES": (2, 6000.0)}, 3)
     assert [(f.order_id, f.qty, f.price) for f in events.fills] == [("o1", 2, 6000.0)]
     sim.publish_quote("ES", 6010.0, 6010.0, 6010.0)
-    await adapter.place("LB-1", OrderRequest("o1b", "ESZ6", "ES", "buy", 2))
+    await adapter.place("LB-1", OrderRequest("o1b", ES_NOW, "ES", "buy", 2))
     await until(lambda: adapter.positions("LB-1") == {"ES": (4, 6005.0)}, 3)  # an add at average cost
     with pytest.raises(BrokerRejected, match="no quote for ZZZ"):
         await adapter.place("LB-1", OrderRequest("o2", "ZZZ", "ZZZ", "buy", 1))

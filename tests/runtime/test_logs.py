@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from ordergate.runtime import logs
+from tests.contracts_now import front_symbol
 from tests.runtime.cliproc import ORDERGATE
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -29,6 +30,7 @@ LOOPBACK_PASSWORD = "Loopback-Pass-19ab with spaces"
 RITHMIC_PASSWORD = "Rithmic-Pass-4d2c"
 SECRETS = (TOKEN, HOOK_SECRET, LOOPBACK_PASSWORD, RITHMIC_PASSWORD)
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("ORDERGATE_")}
+ES_NOW = front_symbol()  # the runtime runs on the real clock: a dated contract that trades now
 
 
 def _started(args: list[str], first: str) -> tuple[subprocess.Popen[str], str]:
@@ -188,9 +190,9 @@ def _drive(rt: Running, loopback_port: int) -> None:
     assert http.post(
         "/v1/paper/quotes", json={"symbol": "ES", "bid": 6000, "ask": 6000.25, "last": 6000}
     ).is_success
-    order = {"account": "PAPER-1", "symbol": "ESZ6", "side": "buy", "qty": 2, "client_order_id": "log-1"}
+    order = {"account": "PAPER-1", "symbol": ES_NOW, "side": "buy", "qty": 2, "client_order_id": "log-1"}
     assert http.post("/v1/orders", json=order).status_code == 201
-    big = {"account": "PAPER-2", "symbol": "ESZ6", "side": "buy", "qty": 50}
+    big = {"account": "PAPER-2", "symbol": ES_NOW, "side": "buy", "qty": 50}
     assert http.post("/v1/orders", json=big).status_code == 403
     # a $500 loss on PAPER-1: the monitor breaches, flattens and locks it
     assert http.post(
@@ -199,7 +201,7 @@ def _drive(rt: Running, loopback_port: int) -> None:
     rt.wait_for(r'"event": "lock".*"reason": "daily_loss_limit"')
     assert http.post("/v1/accounts/PAPER-2/lock", json={"duration": "manual"}).is_success
     assert http.post("/v1/accounts/PAPER-2/unlock").is_success
-    alert = {"ticker": "ESZ6", "action": "buy", "quantity": 1}
+    alert = {"ticker": ES_NOW, "action": "buy", "quantity": 1}
     assert httpx.post(f"{rt.url}/v1/webhooks/{HOOK_SECRET}", json=alert, timeout=30).status_code == 403
     policy = rt.log.parent / "rules" / "demo.yaml"
     policy.write_text(policy.read_text().replace("version: 1", "version: 2"))
@@ -247,7 +249,7 @@ def test_the_runtime_logs_each_decision_fill_breach_lock_flatten_webhook_reload_
     allowed = _one(records, logger="ordergate.decisions", outcome="allow")
     assert allowed["level"] == "INFO" and allowed["account"] == "PAPER-1" and allowed["policy"] == "demo@1"
     assert allowed["order"]["client_order_id"] == "log-1" and allowed["latency_ms"] >= 0
-    assert allowed["message"].startswith("PAPER-1 buy 2 ESZ6 market (log-1): allow by demo@1 in ")
+    assert allowed["message"].startswith(f"PAPER-1 buy 2 {ES_NOW} market (log-1): allow by demo@1 in ")
     blocked = _one(records, logger="ordergate.decisions", account="PAPER-2", outcome="block")
     assert (blocked["stage"], blocked["code"]) == ("positions", "max_contracts_per_order")
     assert " at positions [max_contracts_per_order] by demo@1 in " in blocked["message"]
@@ -290,13 +292,13 @@ def test_text_logs_say_the_decision_in_one_line_and_keep_secrets_out(
         rt.http.post("/v1/paper/quotes", json={"symbol": "ES", "bid": 6000, "ask": 6000.25, "last": 6000})
         assert (
             rt.http.post(
-                "/v1/orders", json={"account": "PAPER-1", "symbol": "ESZ6", "side": "sell", "qty": 9}
+                "/v1/orders", json={"account": "PAPER-1", "symbol": ES_NOW, "side": "sell", "qty": 9}
             ).status_code
             == 403
         )
-        line = rt.wait_for(r"ordergate\.decisions: PAPER-1 sell 9 ESZ6")
+        line = rt.wait_for(rf"ordergate\.decisions: PAPER-1 sell 9 {ES_NOW}")
         assert re.search(
-            r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO ordergate\.decisions: PAPER-1 sell 9 ESZ6 market: "
+            rf"^\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d,\d{{3}} INFO ordergate\.decisions: PAPER-1 sell 9 {ES_NOW} market: "
             r"block at positions \[max_contracts_per_order\] by demo@1 in \d+\.\d{3} ms: ",
             line,
         ), line

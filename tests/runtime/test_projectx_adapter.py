@@ -26,8 +26,10 @@ from ordergate.runtime.brokers.types import (
     OrderUpdate,
     PositionSnapshot,
 )
+from tests.contracts_now import front_symbol
 
 pytestmark = pytest.mark.anyio
+ES_NOW = front_symbol()  # the simulator's clock starts at the real one: a contract that trades then
 
 
 @dataclass
@@ -121,7 +123,7 @@ async def rig(mode: str, options: Options | None = None, **settings: Any) -> Asy
 async def test_each_mode_reports_fill_and_position_and_flattens_through_close_contract(mode: str) -> None:
     async with rig(mode) as r:
         r.start()
-        ack = await r.adapter.place("PX-1", OrderRequest("og-1", "ESZ6", "ES", "buy", 2))
+        ack = await r.adapter.place("PX-1", OrderRequest("og-1", ES_NOW, "ES", "buy", 2))
         assert ack.broker_order_id.isdigit()
         await until(lambda: any(f.order_id == "og-1" for f in r.events.fills))
         fill = next(f for f in r.events.fills if f.order_id == "og-1")

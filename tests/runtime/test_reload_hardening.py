@@ -26,6 +26,7 @@ from ordergate.runtime.clock import FakeClock
 from ordergate.runtime.config import from_spec
 from ordergate.runtime.holder import PolicyHolder
 from ordergate.runtime.service import Runtime
+from tests.contracts_now import front_symbol
 
 from .conftest import MONDAY_10, client, paper, quote
 
@@ -303,7 +304,7 @@ def test_ordergate_run_with_broken_rules_starts_blocked_and_prints_the_diagnosti
                 time.sleep(0.1)
         assert health.json()["status"] == "degraded"
         headers = {"Authorization": "Bearer t0ken-for-tests"}
-        body = {"account": "PAPER-1", "symbol": "ESZ6", "side": "buy", "qty": 1}
+        body = {"account": "PAPER-1", "symbol": front_symbol(), "side": "buy", "qty": 1}  # the real clock's
         decision = httpx.post(url + "/v1/orders/check", json=body, headers=headers).json()["decision"]
         assert (decision["outcome"], decision["code"]) == ("block", "no_policy")
         refused = httpx.get(url + "/v1/status", headers=headers).json()["policy"]["refused"]

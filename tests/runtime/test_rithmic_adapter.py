@@ -27,6 +27,9 @@ from ordergate.runtime.brokers.types import (
     OrderUpdate,
     PositionSnapshot,
 )
+from tests.contracts_now import front_symbol
+
+ES_NOW = front_symbol()  # the simulator runs on the real clock: a dated contract that trades now
 
 
 class Recorder:
@@ -136,7 +139,7 @@ def test_order_round_trip_acknowledges_fills_and_reports_positions_and_pnl() -> 
     async def body(sim: RithmicSimulator, adapter: RithmicBroker, events: Recorder, ex: Exchange) -> None:
         await adapter.connect()
         serving = asyncio.create_task(adapter.serve())
-        ack = await adapter.place("SIM-1", OrderRequest("o-1", "ESZ6", "ES", "buy", 2))
+        ack = await adapter.place("SIM-1", OrderRequest("o-1", ES_NOW, "ES", "buy", 2))
         assert ack.order_id == "o-1" and ack.broker_order_id
         await until(lambda: events.fills and adapter.positions("SIM-1"))
         assert events.orders[0].status == "working" and events.orders[0].order_id == "o-1"
@@ -242,7 +245,7 @@ def test_after_a_drop_a_reconnect_reconciles_orders_and_positions() -> None:
         ex.set_quote("ES", 5899.75, 5900.0, 5900.0)
         from ordergate.runtime.brokers.types import OrderRequest as Req
 
-        ex.submit("SIM-1", Req("w-2", "ESZ6", "ES", "sell", 1, "limit", 6100.0))
+        ex.submit("SIM-1", Req("w-2", ES_NOW, "ES", "sell", 1, "limit", 6100.0))
         await adapter.connect()
         assert await adapter.fetch_positions("SIM-1") == {"ES": (1, 5900.0)}
         assert [o.order_id for o in await adapter.open_orders("SIM-1")] == ["w-2"]
@@ -286,9 +289,9 @@ def test_the_system_list_includes_rithmic_test() -> None:
 
 def test_fills_made_before_the_adapter_listened_come_back_from_execution_replay() -> None:
     async def body(sim: RithmicSimulator, adapter: RithmicBroker, events: Recorder, ex: Exchange) -> None:
-        ex.submit("SIM-1", OrderRequest("before-1", "ESZ6", "ES", "buy", 2))  # nobody connected
+        ex.submit("SIM-1", OrderRequest("before-1", ES_NOW, "ES", "buy", 2))  # nobody connected
         ex.set_quote("ES", 6001.0, 6001.25, 6001.0)
-        ex.submit("SIM-1", OrderRequest("before-2", "ESZ6", "ES", "sell", 1))
+        ex.submit("SIM-1", OrderRequest("before-2", ES_NOW, "ES", "sell", 1))
         await adapter.connect()
         fills = await adapter.fills_since("SIM-1", 0.0)
         assert [(f.order_id, f.side, f.qty, f.price) for f in fills] == [
@@ -304,7 +307,7 @@ def test_fills_made_before_the_adapter_listened_come_back_from_execution_replay(
 def test_order_status_finds_a_filled_order_it_never_heard_of_in_the_executions() -> None:
     async def body(sim: RithmicSimulator, adapter: RithmicBroker, events: Recorder, ex: Exchange) -> None:
         ex.faults.fill_parts = 2
-        ex.submit("SIM-1", OrderRequest("lost-1", "ESZ6", "ES", "buy", 2))
+        ex.submit("SIM-1", OrderRequest("lost-1", ES_NOW, "ES", "buy", 2))
         ex.match()
         await adapter.connect()
         found = await adapter.order_status("SIM-1", "lost-1")

@@ -25,6 +25,7 @@ from ordergate.runtime.brokers.exchange import Exchange
 from ordergate.runtime.brokers.rithmic.contracts import front_month
 from ordergate.runtime.brokers.rithmic.protocol import Plant
 from ordergate.runtime.brokers.rithmic.simulator import RithmicSimulator
+from tests.contracts_now import front_symbol
 
 async_rithmic = pytest.importorskip("async_rithmic", reason="async-rithmic is in the test extra")
 
@@ -33,6 +34,7 @@ from async_rithmic.enums import SysInfraType  # noqa: E402
 
 # async_rithmic's own names for the 352 notify types it sees
 FILL, CANCEL, STATUS = 5, 3, 1
+ES_NOW = front_symbol()  # the simulator runs on the real clock: a dated contract that trades now
 
 
 class Seen:
@@ -117,7 +119,7 @@ def test_async_rithmic_logs_in_to_three_plants_and_lists_accounts_and_reference_
 def test_async_rithmic_streams_quotes() -> None:
     async def body(sim: RithmicSimulator, client: RithmicClient, ex: Exchange) -> None:
         seen = Seen(client)
-        await client.subscribe_to_market_data("ESZ6", "CME", DataType.LAST_TRADE | DataType.BBO)
+        await client.subscribe_to_market_data(ES_NOW, "CME", DataType.LAST_TRADE | DataType.BBO)
         await until(lambda: seen.ticks)  # the snapshot of the quote as it stands
         ex.set_quote("ES", 6001.0, 6001.25, 6001.0)
         await until(lambda: any(t.get("trade_price") == 6001.0 for t in seen.ticks))
@@ -125,7 +127,7 @@ def test_async_rithmic_streams_quotes() -> None:
             lambda: any(t.get("bid_price") == 6001.0 and t.get("ask_price") == 6001.25 for t in seen.ticks)
         )
         assert {t["data_type"] for t in seen.ticks} == {DataType.LAST_TRADE, DataType.BBO}
-        await client.unsubscribe_from_market_data("ESZ6", "CME", DataType.LAST_TRADE | DataType.BBO)
+        await client.unsubscribe_from_market_data(ES_NOW, "CME", DataType.LAST_TRADE | DataType.BBO)
 
     run(False, body)
 
@@ -135,7 +137,7 @@ def test_async_rithmic_places_lists_and_cancels_a_limit_and_hears_each_step() ->
         seen = Seen(client)
         (ack,) = await client.submit_order(
             "tp-limit",
-            "ESZ6",
+            ES_NOW,
             "CME",
             1,
             TransactionType.BUY,
@@ -164,7 +166,7 @@ def test_async_rithmic_fills_a_market_order_sees_pnl_and_exits_the_position() ->
         seen = Seen(client)
         await client.subscribe_to_pnl_updates()
         await client.submit_order(
-            "tp-mkt", "ESZ6", "CME", 2, TransactionType.BUY, OrderType.MARKET, account_id="SIM-2"
+            "tp-mkt", ES_NOW, "CME", 2, TransactionType.BUY, OrderType.MARKET, account_id="SIM-2"
         )
         await until(lambda: any(n.notify_type == FILL and n.user_tag == "tp-mkt" for n in seen.exchange))
         fill = next(n for n in seen.exchange if n.notify_type == FILL)
@@ -177,11 +179,11 @@ def test_async_rithmic_fills_a_market_order_sees_pnl_and_exits_the_position() ->
         await until(lambda: any(p.account_id == "SIM-2" and p.net_quantity == 2 for p in seen.instrument_pnl))
         await until(lambda: any(a.account_id == "SIM-2" for a in seen.account_pnl))
         (position,) = await client.list_positions(account_id="SIM-2")
-        assert (position.symbol, position.net_quantity, position.avg_open_fill_price) == ("ESZ6", 2, 6000.25)
+        assert (position.symbol, position.net_quantity, position.avg_open_fill_price) == (ES_NOW, 2, 6000.25)
         (account,) = await client.list_account_summary(account_id="SIM-2")
         assert float(account.account_balance) == 50_000.0
 
-        await client.exit_position(symbol="ESZ6", exchange="CME", account_id="SIM-2")
+        await client.exit_position(symbol=ES_NOW, exchange="CME", account_id="SIM-2")
         await until(lambda: any(p.account_id == "SIM-2" and p.net_quantity == 0 for p in seen.instrument_pnl))
         assert ex.positions("SIM-2") == {}
         # the exit's fills come on the order plant, which need not be behind the PnL plant
@@ -199,7 +201,7 @@ def test_async_rithmic_replays_executions_as_exchange_notifications() -> None:
     async def body(sim: RithmicSimulator, client: RithmicClient, ex: Exchange) -> None:
         seen = Seen(client)
         await client.submit_order(
-            "tp-1", "ESZ6", "CME", 1, TransactionType.BUY, OrderType.MARKET, account_id="SIM-1"
+            "tp-1", ES_NOW, "CME", 1, TransactionType.BUY, OrderType.MARKET, account_id="SIM-1"
         )
         await until(lambda: any(n.notify_type == FILL for n in seen.exchange))
         live = [n for n in seen.exchange if n.notify_type == FILL]

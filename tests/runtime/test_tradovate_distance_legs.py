@@ -20,6 +20,7 @@ from ordergate.runtime.brokers.tradovate.brackets import oco_body
 from ordergate.runtime.brokers.types import BracketLeg
 from ordergate.runtime.connections import ConnectionSpec
 from ordergate.runtime.service import Runtime
+from tests.contracts_now import front_symbol
 
 from .conftest import client
 from .test_brackets_native import ACCOUNT, HOOK, OFFSETS, Market, legs_shown, position, until
@@ -27,6 +28,10 @@ from .test_brackets_restart import connection, legs, started
 from .test_broker_connections import serve
 
 pytestmark = pytest.mark.anyio
+# serve()'s simulator runs on the real clock, the runtime on MONDAY_10 (the other tests' exchange
+# shares the runtime's clock): a contract that trades now, its year in four digits so that both
+# clocks read the same year
+ES_NOW = front_symbol(digits=4)
 
 
 @pytest.fixture
@@ -137,7 +142,7 @@ async def test_a_restarted_runtime_finds_the_pair_by_its_client_ids(
     conn = connection("tradovate", sim.endpoint)
     rt = await started(make_runtime, conn)
     async with client(rt, token=None) as c:
-        r = await c.post(HOOK, json={"ticker": "ESZ2026", "action": "buy", "quantity": 1, **OFFSETS})
+        r = await c.post(HOOK, json={"ticker": ES_NOW, "action": "buy", "quantity": 1, **OFFSETS})
     assert r.status_code == 201, r.text
     await until(lambda: len(legs(rt)) == 2 and len(exchange.open_orders("SIM-1")) == 2)
     before = legs(rt)
@@ -185,7 +190,7 @@ async def test_an_entry_filled_while_no_runtime_ran_gets_its_legs_at_the_next_st
     sim, exchange = await serve("tradovate")
     conn = connection("tradovate", sim.endpoint)
     rt = await started(make_runtime, conn)
-    body = {"ticker": "ESZ2026", "action": "buy", "quantity": 1, "orderType": "limit", "limitPrice": 5995.0}
+    body = {"ticker": ES_NOW, "action": "buy", "quantity": 1, "orderType": "limit", "limitPrice": 5995.0}
     async with client(rt, token=None) as c:
         r = await c.post(HOOK, json={**body, **OFFSETS})
     assert r.status_code == 201 and r.json()["order"]["status"] == "working", r.text
