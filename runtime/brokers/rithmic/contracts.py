@@ -7,6 +7,7 @@ contract table, and the client turns a runtime order's root into that pair.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -47,11 +48,15 @@ def front_month(root: str, now: float) -> RithmicContract | None:
     )
     if month is None:
         year, month = year + 1, months[0]
-    return contract(f"{root}{MONTH_CODES[month - 1]}{year % 10}")
+    return contract(f"{root}{MONTH_CODES[month - 1]}{year % 10}", now)
 
 
-def contract(symbol: str) -> RithmicContract | None:
-    """What Rithmic's reference data says of a trading symbol (``ESZ6``), from our table."""
+def contract(symbol: str, now: float | None = None) -> RithmicContract | None:
+    """What Rithmic's reference data says of a trading symbol (``ESZ6``), from our table.
+
+    A one-digit year is the year ending in it from last year to eight years ahead of
+    ``now`` (the wall clock when None), as ``ordergate.policy.expiry`` reads it: ``ESH0``
+    is March 2030 from 2029 on, not March 2020."""
     root = symbol_root(symbol)
     spec = contract_table().get(root)
     if spec is None or len(symbol) <= len(root):
@@ -59,7 +64,11 @@ def contract(symbol: str) -> RithmicContract | None:
     code, digit = symbol[len(root)], symbol[len(root) + 1 :]
     if code not in MONTH_CODES or not digit.isdigit():
         return None
-    year = 2020 + int(digit[-1]) if len(digit) == 1 else int(digit) if len(digit) == 4 else 2000 + int(digit)
+    if len(digit) == 1:
+        first = datetime.fromtimestamp(time.time() if now is None else now, UTC).year - 1
+        year = first + (int(digit) - first) % 10
+    else:
+        year = int(digit) if len(digit) == 4 else 2000 + int(digit)
     month = MONTH_CODES.index(code) + 1
     return RithmicContract(
         root,

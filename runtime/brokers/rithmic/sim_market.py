@@ -58,12 +58,15 @@ def front_month_reply(session: ServerSession, request: Request, clock: Callable[
 
 
 def reference_reply(
-    session: ServerSession, request: Request, overrides: Mapping[str, tuple[float, float]]
+    session: ServerSession,
+    request: Request,
+    overrides: Mapping[str, tuple[float, float]],
+    clock: Callable[[], float],
 ) -> list[bytes]:
-    """14: a contract's reference data; ``overrides`` gives a root another tick size and
-    point value (root → tick size, point value)."""
+    """14: a contract's reference data, its year as of the clock; ``overrides`` gives a root
+    another tick size and point value (root → tick size, point value)."""
     m: Any = request.message
-    found = contract(m.symbol)
+    found = contract(m.symbol, clock())
     if found is None:
         return session.reply(request, rp_code=("7", "no data"))
     tick, point = overrides.get(found.root, (found.tick_size, found.point_value))

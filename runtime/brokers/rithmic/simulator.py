@@ -301,7 +301,7 @@ class RithmicSimulator:
                 return []
             return session.reply(request, last=mapping.ssboe_usecs(self.clock()))
         if template == 14:
-            return reference_reply(session, request, self.reference_overrides)
+            return reference_reply(session, request, self.reference_overrides, self.clock)
         assert session.plant is not None
         if template not in PLANT_TEMPLATES[session.plant]:
             return session.reply(request, rp_code=BAD_INPUT)
