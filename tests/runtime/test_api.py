@@ -262,13 +262,13 @@ async def test_webhook_alerts_trade_like_traderspost(make_runtime) -> None:
     await quote(rt, "MNQ", 21000)
     async with client(rt, token=None) as c:
         assert (
-            await c.post("/v1/webhooks/wrong", json={"ticker": "MNQU2026", "action": "buy"})
+            await c.post("/v1/webhooks/wrong", json={"ticker": "MNQZ2026", "action": "buy"})
         ).status_code == 404
-        assert (await c.post("/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026"})).json()[
+        assert (await c.post("/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQZ2026"})).json()[
             "field"
         ] == "action"
         assert (
-            await c.post("/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "hold"})
+            await c.post("/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQZ2026", "action": "hold"})
         ).json()["field"] == "action"
         empty = await c.post("/v1/webhooks/s3cr3t-hook", json={})
         assert empty.status_code == 422 and empty.json()["field"] == "body"
@@ -283,22 +283,22 @@ async def test_webhook_alerts_trade_like_traderspost(make_runtime) -> None:
             ("orderType", ["limit"]),
         ):
             bad = await c.post(
-                "/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "buy", field: value}
+                "/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQZ2026", "action": "buy", field: value}
             )
             assert bad.status_code == 422 and bad.json()["field"] == field, (field, value)
         r = await c.post(
             "/v1/webhooks/s3cr3t-hook",
-            json={"ticker": "MNQU2026", "action": "buy", "quantity": 2, "id": "a1"},
+            json={"ticker": "MNQZ2026", "action": "buy", "quantity": 2, "id": "a1"},
         )
         assert r.status_code == 201 and r.json()["order"]["source"] == "webhook"
         assert (
             await c.post(
                 "/v1/webhooks/s3cr3t-hook",
-                json={"ticker": "MNQU2026", "action": "buy", "quantity": 2, "id": "a1"},
+                json={"ticker": "MNQZ2026", "action": "buy", "quantity": 2, "id": "a1"},
             )
         ).json() == {**r.json(), "replayed": True}
         assert (
-            await c.post("/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "buy"})
+            await c.post("/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQZ2026", "action": "buy"})
         ).status_code == 409
         resting = await c.post(
             "/v1/orders",
@@ -314,7 +314,7 @@ async def test_webhook_alerts_trade_like_traderspost(make_runtime) -> None:
         )
         assert resting.json()["order"]["status"] == "working"
         r = await c.post(
-            "/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "sell", "quantity": 1}
+            "/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQZ2026", "action": "sell", "quantity": 1}
         )
         # a reversal is two orders, as TradersPost sends them: cover the 2 long, then short 1
         assert r.status_code == 201 and r.json()["order"]["qty"] == 1 and r.json()["order"]["side"] == "sell"
@@ -328,17 +328,17 @@ async def test_webhook_alerts_trade_like_traderspost(make_runtime) -> None:
         # the entry half of a reversal is checked on its own: blocked, it still leaves the
         # trader out of the position the alert asked to leave
         r = await c.post(
-            "/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "buy", "quantity": 9}
+            "/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQZ2026", "action": "buy", "quantity": 9}
         )
         assert r.status_code == 403 and r.json()["decision"]["code"] == "max_contracts_per_order"
         assert r.json()["cover"]["order"]["status"] == "filled" and r.json()["cover"]["order"]["qty"] == 1
         assert rt.account_view("PAPER-1")["positions"] == []
-        await c.post("/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "sell", "quantity": 1})
-        r = await c.post("/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "exit"})
+        await c.post("/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQZ2026", "action": "sell", "quantity": 1})
+        r = await c.post("/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQZ2026", "action": "exit"})
         assert r.status_code == 201 and r.json()["decision"]["exit"] is True
         assert rt.account_view("PAPER-1")["positions"] == []
         assert (
-            await c.post("/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQU2026", "action": "exit"})
+            await c.post("/v1/webhooks/s3cr3t-hook", json={"ticker": "MNQZ2026", "action": "exit"})
         ).status_code == 409
     await rt.stop()
 

@@ -16,7 +16,7 @@ from .conftest import client
 from .webhook_helpers import HOOK, late_runtime, move, open_orders, position, until
 
 pytestmark = pytest.mark.anyio
-T = "MNQU2026"  # MNQ quoted 21000 / 21000.25, last 21000
+T = "MNQZ2026"  # MNQ quoted 21000 / 21000.25, last 21000
 
 
 def legs(rt: Any) -> dict[str, dict[str, Any]]:

@@ -15,7 +15,7 @@ from .webhook_helpers import HOOK, hold, late_runtime, position, until
 
 pytestmark = pytest.mark.anyio
 
-T = "MNQU2026"  # MNQ quoted 21000 / 21000.25, last 21000
+T = "MNQZ2026"  # MNQ quoted 21000 / 21000.25, last 21000
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from .webhook_helpers import HOOK, position, until
 
 pytestmark = pytest.mark.anyio
 
-BUY = {"ticker": "MNQU2026", "action": "buy", "quantity": 1}
+BUY = {"ticker": "MNQZ2026", "action": "buy", "quantity": 1}
 
 
 def desk(accounts: list[str], **pairing: str) -> ConnectionConfig:
@@ -84,7 +84,7 @@ async def test_a_signal_waits_for_approval_and_goes_through_the_chain_when_appro
         queued = await c.post(HOOK, json={**BUY, "id": "a1"})
         assert queued.status_code == 202
         signal = queued.json()["signal"]
-        assert signal["status"] == "pending" and signal["alert"]["ticker"] == "MNQU2026"
+        assert signal["status"] == "pending" and signal["alert"]["ticker"] == "MNQZ2026"
         assert position(rt, account="PAPER-1") == 0 and not rt.core.store.decisions(None, 10)
         again = await c.post(HOOK, json={**BUY, "id": "a1"})  # TradingView resends it
         assert again.status_code == 202 and again.json()["replayed"] is True
@@ -154,7 +154,7 @@ async def test_an_alert_for_a_ticker_not_allowed_is_refused_naming_ticker(make_r
             refused = await c.post(HOOK, json={**BUY, "ticker": ticker})
             assert refused.status_code == 422 and refused.json()["field"] == "ticker", ticker
         assert (await c.post(HOOK, json=BUY)).status_code == 201
-    assert rt.core.store.decisions(None, 10)[0]["order"]["symbol"] == "MNQU2026"
+    assert rt.core.store.decisions(None, 10)[0]["order"]["symbol"] == "MNQZ2026"
     await rt.stop()
 
 
@@ -246,7 +246,7 @@ async def test_the_signals_verbs_list_approve_and_reject_the_queue(make_runtime)
         first = (await c.post(HOOK, json=BUY)).json()["signal"]["id"]
         second = (await c.post(HOOK, json={**BUY, "quantity": 2})).json()["signal"]["id"]
         listed = await ordergate("signals", "--status", "pending", *at(url))
-        assert listed.returncode == 0 and first in listed.stdout and "buy 2 MNQU2026" in listed.stdout
+        assert listed.returncode == 0 and first in listed.stdout and "buy 2 MNQZ2026" in listed.stdout
         approved = await ordergate("signals", "approve", first, *at(url))
         assert approved.returncode == 0, approved.stderr
         assert f"signal {first}: approved; PAPER-1 (paper): allow" in approved.stdout
