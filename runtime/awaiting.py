@@ -16,7 +16,7 @@ from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
-__all__ = ["within"]
+__all__ = ["wake", "within"]
 
 
 async def within(call: Awaitable[T], seconds: float) -> T:
@@ -28,6 +28,12 @@ async def within(call: Awaitable[T], seconds: float) -> T:
         return cast(T, done.value)
     async with asyncio.timeout(seconds):
         return await _go_on(steps, waiting_on)
+
+
+def wake(waiter: asyncio.Future[None]) -> None:
+    """Resolve ``waiter`` unless it is done already (its task was cancelled, it timed out)."""
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 @types.coroutine

@@ -62,6 +62,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ordergate.runtime.awaiting import wake
 from ordergate.runtime.errors import StoreError
 from ordergate.runtime.store import Store
 
@@ -144,6 +145,16 @@ class GroupCommit:
     def later(self, account: str, report: Callable[[], None]) -> None:
         """Run ``report`` once the account's pending fill is committed and applied."""
         self._held[account].append(report)
+
+    async def applied(self, account: str) -> None:
+        """Until ``account`` is no longer held: its waiting fill committed (or failed) and
+        the reports behind it replayed. At once when it is not held. No timer: a held
+        account's flush is already on the loop's ready queue."""
+        if account not in self._held:
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._held[account].append(lambda: wake(waiter))
+        await waiter
 
     def settle(self) -> None:
         """Commit what is pending now, so that a synchronous write lands after it (the

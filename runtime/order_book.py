@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ordergate.runtime import orders
+from ordergate.runtime.awaiting import wake
 from ordergate.runtime.store import Store
 
 log = logging.getLogger("ordergate.orders")
@@ -120,8 +121,7 @@ class OrderBook:
         if view.get("broker_order_id"):
             self._by_broker_id.pop(view["broker_order_id"], None)
         for waiter in self._done.pop(view["id"], ()):
-            if not waiter.done():
-                waiter.set_result(None)
+            wake(waiter)
         if before is None or orders.is_open(before):
             for listener in self.on_done:
                 listener(view)
@@ -175,7 +175,7 @@ class OrderBook:
         waiter: asyncio.Future[None] = loop.create_future()
         waiters = self._done.setdefault(order_id, [])
         waiters.append(waiter)
-        timer = loop.call_later(seconds, _wake, waiter)
+        timer = loop.call_later(seconds, wake, waiter)
         try:
             await waiter
         finally:
@@ -184,8 +184,3 @@ class OrderBook:
                 waiters.remove(waiter)
                 if not waiters and self._done.get(order_id) is waiters:
                     del self._done[order_id]
-
-
-def _wake(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_result(None)

@@ -110,6 +110,7 @@ def guarded_protocol(
 
     class GuardedProtocol(HttpToolsProtocol):
         _header_timer: asyncio.TimerHandle | None = None
+        _began: float | None = None  # when the request whose headers are awaited began
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             if len(self.connections) >= max_connections:
@@ -136,9 +137,19 @@ def guarded_protocol(
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
-            self._arm()
+            # Its timer is armed only if its headers are still missing once the bytes at
+            # hand are parsed (``data_received``): a request that arrives whole, as
+            # nearly all do, costs no timer.
+            self._began = self.loop.time()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self._began is not None and self._header_timer is None:
+                late = self._began + header_timeout - self.loop.time()
+                self._header_timer = self.loop.call_later(late, self._headers_late)
 
         def on_headers_complete(self) -> None:
+            self._began = None
             self._disarm()
             self.scope["extensions"] = {"ordergate.abort": {"abort": self.transport.abort}}
             super().on_headers_complete()

@@ -85,6 +85,32 @@ async def test_a_kept_alive_connection_keeps_working_past_the_header_timeout(sta
     assert refused(started, "header_timeout") == 0
 
 
+async def test_a_request_trickling_its_headers_on_a_kept_alive_connection_is_closed_in_time(
+    started,
+) -> None:
+    # the connection's first request is answered; the second begins, and its headers come
+    # a few bytes at a time, never finishing: its own clock runs from its first byte
+    async with served(started, header_timeout=0.3) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert (await reader.readuntil(b"\r\n")).startswith(b"HTTP/1.1 200")
+        await asyncio.sleep(0.2)  # within uvicorn's keep-alive, and most of a header timeout
+        began = time.monotonic()
+        closed = asyncio.create_task(closed_by_server(reader, 3))
+        for piece in (b"GET /v1/st", b"atus HTTP/1.1\r\n", b"Host: x\r\n", b"X-Slow: 1\r\n"):
+            if closed.done():
+                break
+            with contextlib.suppress(ConnectionError):
+                writer.write(piece)
+                await writer.drain()
+            await asyncio.sleep(0.1)
+        assert await closed
+        took = time.monotonic() - began
+        writer.close()
+    assert 0.25 < took < 1.5, took
+    assert refused(started, "header_timeout") == 1
+
+
 async def test_connections_over_the_cap_are_closed_at_once_and_room_comes_back(started) -> None:
     async with served(started, max_connections=5) as port:
         held = [await asyncio.open_connection("127.0.0.1", port) for _ in range(5)]

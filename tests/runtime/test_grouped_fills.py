@@ -245,3 +245,24 @@ async def test_an_order_decided_while_a_fill_of_its_account_waits_is_decided_on_
         assert decision.exit  # selling the contract it now holds is an exit
     finally:
         await runtime.stop()
+
+
+@pytest.mark.anyio
+async def test_an_order_waiting_for_its_held_fill_wakes_once_it_is_applied_with_no_timer(
+    store: SqliteStore,
+) -> None:
+    group = GroupCommit(store)
+    await asyncio.wait_for(group.applied("A"), 0.01)  # not held: at once
+    await grouping(group, store)
+    seen: list[str] = []
+    assert group.defer("A", audit(store, "FILL-A"), lambda ok: seen.append("fill applied"))
+    loop = asyncio.get_running_loop()
+    timers_before = len(getattr(loop, "_scheduled", ()))
+    steps = group.applied("A").__await__()  # the answer's wait, its first step run by hand
+    waiting_on = steps.send(None)
+    assert isinstance(waiting_on, asyncio.Future) and not waiting_on.done()
+    assert len(getattr(loop, "_scheduled", ())) == timers_before  # no timer armed for it
+    await asyncio.sleep(0)  # the flush: the fill is applied, then the answer is woken
+    assert waiting_on.done() and seen == ["fill applied"]
+    with pytest.raises(StopIteration):
+        steps.send(None)
