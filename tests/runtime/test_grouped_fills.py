@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,18 @@ def store(tmp_path: Path) -> Iterator[SqliteStore]:
     opened = SqliteStore(tmp_path / "state.db")
     yield opened
     opened.close()
+
+
+@pytest.fixture
+async def trading(make_runtime: Callable[..., Runtime]) -> AsyncIterator[Runtime]:
+    """A runtime with the paper accounts ACC-1..8 and a quote for ES."""
+    runtime = make_runtime(connections=[paper([{"id": a, "balance": 50000} for a in ACCOUNTS])])
+    await runtime.start(background=False)
+    try:
+        await quote(runtime, "ES", 6000)
+        yield runtime
+    finally:
+        await runtime.stop()
 
 
 def audit(store: SqliteStore, account: str) -> Callable[[], None]:
@@ -155,96 +167,84 @@ async def test_a_failed_group_tells_its_fills_writes_none_of_them_and_still_repl
 
 @pytest.mark.anyio
 async def test_orders_sent_together_have_their_fills_committed_together_and_booked_once(
-    make_runtime: Callable[..., Runtime],
+    trading: Runtime,
 ) -> None:
-    runtime = make_runtime(connections=[paper([{"id": a, "balance": 50000} for a in ACCOUNTS])])
-    await runtime.start(background=False)
-    try:
-        await quote(runtime, "ES", 6000)
-        commits = runtime.gateway.commits
-        assert commits is runtime.core.commits
-        # at every flush that carries a fill: what memory and the event stream show then
-        shown_at_flush: list[tuple[dict[str, int], int]] = []
-        flush = commits._flush
-        inside = False
+    runtime = trading
+    commits = runtime.gateway.commits
+    assert commits is runtime.core.commits
+    # at every flush that carries a fill: what memory and the event stream show then
+    shown_at_flush: list[tuple[dict[str, int], int]] = []
+    flush = commits._flush
+    inside = False
 
-        def watched_flush() -> None:
-            nonlocal inside
-            if not inside and any(m.after is not None for m in commits._pending):
-                inside = True
-                try:
-                    held = {a: runtime.core.accounts[a].holdings.get("ES") for a in ACCOUNTS}
-                    fills = sum(e.type == "fill" for e in runtime.core.bus.recent)
-                    shown_at_flush.append(({a: h.qty if h else 0 for a, h in held.items()}, fills))
-                    # the paper broker has reported its positions already, the book not
-                    # yet: a sync now must not take that for a position gone
-                    for a in ACCOUNTS:
-                        runtime.monitor.sync(runtime.core.accounts[a])
-                finally:
-                    inside = False
-            flush()
+    def watched_flush() -> None:
+        nonlocal inside
+        if not inside and any(m.after is not None for m in commits._pending):
+            inside = True
+            try:
+                held = {a: runtime.core.accounts[a].holdings.get("ES") for a in ACCOUNTS}
+                fills = sum(e.type == "fill" for e in runtime.core.bus.recent)
+                shown_at_flush.append(({a: h.qty if h else 0 for a, h in held.items()}, fills))
+                # the paper broker has reported its positions already, the book not
+                # yet: a sync now must not take that for a position gone
+                for a in ACCOUNTS:
+                    runtime.monitor.sync(runtime.core.accounts[a])
+            finally:
+                inside = False
+        flush()
 
-        commits._flush = watched_flush  # type: ignore[method-assign]
-        answers: list[tuple[int, dict[str, Any]]] = []
-        for side in ("buy", "buy", "sell"):
-            for _ in ACCOUNTS:
-                commits.arrive()  # requests that arrived together, as the server counts them
+    commits._flush = watched_flush  # type: ignore[method-assign]
+    answers: list[tuple[int, dict[str, Any]]] = []
+    for side in ("buy", "buy", "sell"):
+        for _ in ACCOUNTS:
+            commits.arrive()  # requests that arrived together, as the server counts them
 
-            async def send(account: str, side: str = side) -> tuple[int, dict[str, Any]]:
-                commits.start()
-                return await runtime.gateway.submit(
-                    {"account": account, "symbol": "ES", "side": side, "qty": 1}
-                )
+        async def send(account: str, side: str = side) -> tuple[int, dict[str, Any]]:
+            commits.start()
+            return await runtime.gateway.submit({"account": account, "symbol": "ES", "side": side, "qty": 1})
 
-            answers += await asyncio.gather(*(send(a) for a in ACCOUNTS))
-        assert [status for status, _ in answers] == [201] * len(answers)
-        assert not any(runtime.core.accounts[a].automation_paused for a in ACCOUNTS)
-        assert {answer["order"]["status"] for _, answer in answers} == {"filled"}
-        assert commits.fills > 0, "no fill joined a group: the test proves nothing"
-        # before a group with fills commits, memory shows none of them: the book after the
-        # first round of buys shows no position until the flush that carries their fills
-        assert shown_at_flush and shown_at_flush[0] == ({a: 0 for a in ACCOUNTS}, 0)
-        # every fill booked once, in the store as in memory
-        store = runtime.core.store
-        for a in ACCOUNTS:
-            assert runtime.core.accounts[a].holdings["ES"].qty == 1
-            assert store.positions(a) == {"ES": (1, runtime.core.accounts[a].holdings["ES"].avg_price)}
-        assert sum(e.type == "fill" for e in runtime.core.bus.recent) == len(answers)
-        # two buys and a sell at a spread of 0.25: a realized loss, in memory as in the store
-        assert {a: s.balance for a, s in runtime.core.accounts.items()} == {
-            r.id: r.balance for r in store.accounts()
-        }
-        assert all(runtime.core.accounts[a].balance < 50000 for a in ACCOUNTS)
-        history = store.order_history(None, 100)
-        assert len(history) == len(answers) and {o["status"] for o in history} == {"filled"}
-    finally:
-        await runtime.stop()
+        answers += await asyncio.gather(*(send(a) for a in ACCOUNTS))
+    assert [status for status, _ in answers] == [201] * len(answers)
+    assert not any(runtime.core.accounts[a].automation_paused for a in ACCOUNTS)
+    assert {answer["order"]["status"] for _, answer in answers} == {"filled"}
+    assert commits.fills > 0, "no fill joined a group: the test proves nothing"
+    # before a group with fills commits, memory shows none of them: the book after the
+    # first round of buys shows no position until the flush that carries their fills
+    assert shown_at_flush and shown_at_flush[0] == ({a: 0 for a in ACCOUNTS}, 0)
+    # every fill booked once, in the store as in memory
+    store = runtime.core.store
+    for a in ACCOUNTS:
+        assert runtime.core.accounts[a].holdings["ES"].qty == 1
+        assert store.positions(a) == {"ES": (1, runtime.core.accounts[a].holdings["ES"].avg_price)}
+    assert sum(e.type == "fill" for e in runtime.core.bus.recent) == len(answers)
+    # two buys and a sell at a spread of 0.25: a realized loss, in memory as in the store
+    assert {a: s.balance for a, s in runtime.core.accounts.items()} == {
+        r.id: r.balance for r in store.accounts()
+    }
+    assert all(runtime.core.accounts[a].balance < 50000 for a in ACCOUNTS)
+    history = store.order_history(None, 100)
+    assert len(history) == len(answers) and {o["status"] for o in history} == {"filled"}
 
 
 @pytest.mark.anyio
 async def test_an_order_decided_while_a_fill_of_its_account_waits_is_decided_on_the_book_with_it(
-    make_runtime: Callable[..., Runtime],
+    trading: Runtime,
 ) -> None:
-    runtime = make_runtime(connections=[paper([{"id": a, "balance": 50000} for a in ACCOUNTS])])
-    await runtime.start(background=False)
-    try:
-        await quote(runtime, "ES", 6000)
-        status, answer = await runtime.gateway.submit(
-            {"account": "ACC-1", "symbol": "ES", "side": "buy", "qty": 1, "type": "limit", "price": 5990}
-        )
-        assert status == 201 and answer["order"]["status"] == "working"
-        commits = runtime.gateway.commits
-        commits._last_size = 2  # as after a group of orders: the next fill reported is deferred
-        await quote(runtime, "ES", 5990, spread=0)  # the resting buy fills at 5990
-        assert commits.holds("ACC-1"), "the fill was booked at once: the test proves nothing"
-        state = runtime.core.accounts["ACC-1"]
-        assert "ES" not in state.holdings  # not in the book before its commit
-        order = Order.from_dict({"symbol": "ES", "side": "sell", "qty": 1, "account": "ACC-1"})
-        decision = runtime.gateway.decide(state, order, runtime.core.now())
-        assert not commits.holds("ACC-1") and state.holdings["ES"].qty == 1
-        assert decision.exit  # selling the contract it now holds is an exit
-    finally:
-        await runtime.stop()
+    runtime = trading
+    status, answer = await runtime.gateway.submit(
+        {"account": "ACC-1", "symbol": "ES", "side": "buy", "qty": 1, "type": "limit", "price": 5990}
+    )
+    assert status == 201 and answer["order"]["status"] == "working"
+    commits = runtime.gateway.commits
+    commits._last_size = 2  # as after a group of orders: the next fill reported is deferred
+    await quote(runtime, "ES", 5990, spread=0)  # the resting buy fills at 5990
+    assert commits.holds("ACC-1"), "the fill was booked at once: the test proves nothing"
+    state = runtime.core.accounts["ACC-1"]
+    assert "ES" not in state.holdings  # not in the book before its commit
+    order = Order.from_dict({"symbol": "ES", "side": "sell", "qty": 1, "account": "ACC-1"})
+    decision = runtime.gateway.decide(state, order, runtime.core.now())
+    assert not commits.holds("ACC-1") and state.holdings["ES"].qty == 1
+    assert decision.exit  # selling the contract it now holds is an exit
 
 
 @pytest.mark.anyio
