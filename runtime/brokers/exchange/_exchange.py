@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import secrets
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
@@ -52,6 +53,10 @@ from ordergate.runtime.brokers.types import AccountInfo, BracketLeg, BrokerOrder
 
 Subscriber = Callable[[Event], None]
 OPEN = ("working", "partially_filled")
+# How many orders (and fills) an exchange remembers: past this, the oldest that have
+# ended are forgotten, so a paper runtime that trades for weeks keeps a bounded history
+# (reconciliation asks only for the recent ones; working orders are never forgotten).
+HISTORY = 50_000
 ORDER_TYPES = ("market", "limit", "stop", "stop_limit", "trailing_stop")
 
 
@@ -89,9 +94,14 @@ class Exchange:
         self._seq = 0
         self._accounts: dict[str, Account] = {}
         self._quotes: dict[str, Quote] = {}
-        self._orders: dict[str, _Order] = {}  # exchange order id → order
+        self._orders: dict[str, _Order] = {}  # exchange order id → order, oldest first
+        # the orders that may still be working, oldest first: a quote matches these, not
+        # every order ever taken (ended ones leave at the next match)
+        self._open: dict[str, _Order] = {}
         self._by_client: dict[tuple[str, str], str] = {}  # (account, client id) → exchange id
-        self._fills: list[Fill] = []
+        self._fills: deque[Fill] = deque(maxlen=HISTORY)
+        self._fills_of: dict[str, list[Fill]] = {}  # exchange order id → its fills
+        self._forget_at = HISTORY + HISTORY // 10  # orders remembered before a clean-up
         self._subscribers: list[Subscriber] = []
 
     # ---- events
@@ -108,6 +118,36 @@ class Exchange:
     def _next_id(self, prefix: str) -> str:
         self._seq += 1
         return f"{prefix}-{self._token}-{self._seq}"
+
+    def _keep(self, order: _Order) -> _Order:
+        """Remember a new order (and its client id); past ``HISTORY`` orders, forget the
+        oldest ended ones, a tenth of ``HISTORY`` at a time so that it costs little per order."""
+        info = order.info
+        self._orders[info.broker_order_id] = self._open[info.broker_order_id] = order
+        if info.order_id is not None:
+            self._by_client[(info.account, info.order_id)] = info.broker_order_id
+        if len(self._orders) > self._forget_at:
+            self._forget_ended()
+            # if most are working, the next clean-up waits for another tenth to come
+            self._forget_at = max(HISTORY, len(self._orders)) + HISTORY // 10
+        return order
+
+    def _forget_ended(self) -> None:
+        excess = len(self._orders) - HISTORY
+        ended: list[_Order] = []
+        for order in self._orders.values():  # oldest first: stop once enough have ended
+            if len(ended) >= excess:
+                break
+            if order.info.status not in OPEN:  # working orders are never forgotten
+                ended.append(order)
+        for order in ended:
+            info = order.info
+            del self._orders[info.broker_order_id]
+            self._open.pop(info.broker_order_id, None)
+            self._fills_of.pop(info.broker_order_id, None)
+            client = (info.account, info.order_id or "")
+            if self._by_client.get(client) == info.broker_order_id:
+                del self._by_client[client]
 
     # ---- accounts
 
@@ -186,6 +226,8 @@ class Exchange:
             return self._orders[known].info
         order = self._accept(account, request)
         self._match_one(order)
+        if order.info.status not in OPEN:
+            self._open.pop(order.info.broker_order_id, None)  # filled at once: nothing to match
         return order.info
 
     def _accept(self, account: str, request: OrderRequest) -> _Order:
@@ -209,8 +251,7 @@ class Exchange:
         if reason is not None:
             self._emit(OrderChanged(replace(info, status="rejected", reason=reason)))
             raise BrokerRejected(reason)
-        order = self._orders[broker_id] = _Order(info, parts_left=max(1, self.faults.fill_parts))
-        self._by_client[(account, request.order_id)] = broker_id
+        order = self._keep(_Order(info, parts_left=max(1, self.faults.fill_parts)))
         self._emit(OrderChanged(info))
         return order
 
@@ -283,7 +324,7 @@ class Exchange:
     def open_orders(self, account: str) -> list[BrokerOrder]:
         return [
             o.info
-            for o in self._orders.values()
+            for o in self._open.values()
             if o.info.account == account and o.info.status in OPEN and not o.pending
         ]
 
@@ -301,7 +342,7 @@ class Exchange:
         known = self._by_client.get((account, entry.order_id))
         if known is not None:
             order = self._orders[known]
-            return order.info, [self._orders[leg].info for leg in order.legs]
+            return order.info, [self._orders[leg].info for leg in order.legs if leg in self._orders]
         reason = _bracket_refusal(entry, legs)
         if reason is not None:
             raise BrokerRejected(reason)
@@ -314,8 +355,7 @@ class Exchange:
                 "working", leg.type, leg.price, leg.stop_price,
             )  # fmt: skip
             trail = leg.offset if leg.type == "trailing_stop" else None
-            self._orders[leg_id] = _Order(info, pending=True, offset=leg.offset, trail=trail)
-            self._by_client[(account, leg.order_id)] = leg_id
+            self._keep(_Order(info, pending=True, offset=leg.offset, trail=trail))
             order.legs.append(leg_id)
         if len(order.legs) == 2:
             first, second = (self._orders[leg] for leg in order.legs)
@@ -340,7 +380,7 @@ class Exchange:
     def _entry_done(self, entry: _Order) -> None:
         """An entry ended: its legs rest for what it filled, or end with it unfilled."""
         info = entry.info
-        legs = [self._orders[x] for x in entry.legs]
+        legs = [self._orders[x] for x in entry.legs if x in self._orders]
         legs = [leg for leg in legs if leg.pending and leg.info.status in OPEN]
         if not legs:
             return
@@ -350,7 +390,7 @@ class Exchange:
                 leg.info = replace(leg.info, status="cancelled", reason="its entry did not fill")
                 self._emit(OrderChanged(leg.info))
             return
-        mine = [f for f in self._fills if f.broker_order_id == info.broker_order_id]
+        mine = self._fills_of[info.broker_order_id]
         fill = sum(f.qty * f.price for f in mine) / sum(f.qty for f in mine)
         for leg in legs:
             leg.pending = False
@@ -397,8 +437,11 @@ class Exchange:
 
     def match(self, root: str | None = None) -> None:
         """Match every working order (of ``root``) against the current quotes."""
-        for order in list(self._orders.values()):
-            if order.info.status in OPEN and not order.pending and (root is None or order.info.root == root):
+        for broker_id, order in list(self._open.items()):
+            if order.info.status not in OPEN:
+                self._open.pop(broker_id, None)  # it has ended since it was taken
+                continue
+            if not order.pending and (root is None or order.info.root == root):
                 if order.trail is not None:
                     self._trail(order)
                 self._match_one(order)
@@ -452,6 +495,7 @@ class Exchange:
             info.broker_order_id,
         )
         self._fills.append(fill)
+        self._fills_of.setdefault(info.broker_order_id, []).append(fill)
         self._emit(Traded(fill, order.info))
         self._emit(PositionChanged(info.account, account.positions()))
         self._emit(
