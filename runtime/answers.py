@@ -3,22 +3,19 @@
 One place for both, so the Starlette routes (runtime/api.py) and the plain ASGI order
 routes (runtime/hot_orders.py) answer alike, byte for byte.
 
-Bodies are encoded with orjson (about ten times faster than the standard library on an
-order's answer): UTF-8 as it is, no spaces, as Starlette's ``JSONResponse`` writes
-them. What orjson does not take (an integer beyond 64 bits, which a refused field may
-echo back) falls back to the standard library.
+Bodies are encoded by ``json_bytes.dumps`` (orjson, the store's encoder too): UTF-8 as
+it is, no spaces, as Starlette's ``JSONResponse`` writes them.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
-import orjson
 from starlette.responses import JSONResponse
 
 from ordergate.runtime.errors import BrokerError, RequestError, StoreError
+from ordergate.runtime.json_bytes import dumps
 from ordergate.runtime.metrics import Metrics
 from ordergate.runtime.prices import PriceError, refuse
 
@@ -27,11 +24,7 @@ __all__ = ["FastJSONResponse", "encode", "failure"]
 log = logging.getLogger("ordergate.api")
 
 
-def encode(body: Any) -> bytes:
-    try:
-        return orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)
-    except TypeError:  # orjson.JSONEncodeError: a value only the standard library writes
-        return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+encode = dumps
 
 
 class FastJSONResponse(JSONResponse):

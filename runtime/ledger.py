@@ -63,18 +63,13 @@ def _book_now(core: Core, fill: Fill) -> float | None:
 
 def _book_judged(core: Core, booking: _Booking) -> float | None:
     """Book a judged fill in a transaction of its own, now."""
-    fill = booking.fill
     try:
         with core.store.transaction():
             booked = _write(core, booking)
     except _OrderRefusedFill:
         _refused(core, booking)
         return None
-    if not booked:
-        log.debug("%s: fill %s booked before, nothing changes", fill.account, fill.fill_id)
-        return None
-    _apply(core, booking)
-    return booking.effect.realized
+    return _committed(core, booking, booked)
 
 
 def book_reported_fill(core: Core, fill: Fill) -> None:
@@ -101,21 +96,25 @@ def book_reported_fill(core: Core, fill: Fill) -> None:
         booked = _write(core, booking)
 
     def after(committed: bool) -> None:
-        if not committed:
+        if committed:
+            _committed(core, booking, booked)
+        else:
             # nothing of it is stored or shown; the broker still has it, and
             # reconciliation books it (as after a crash between fill and booking)
             log.error("%s: fill %s not booked: its group's commit failed", fill.account, fill.fill_id)
-        elif booked:
-            _apply(core, booking)
-        else:
-            log.debug("%s: fill %s booked before, nothing changes", fill.account, fill.fill_id)
 
-    if commits.defer(fill.account, writes, after):
-        # the broker's position report may come before the book holds the fill: until
-        # it has caught up, a sync would take the difference for a position gone
-        core.positions_pending.add(fill.account)
-    else:
+    if not commits.defer(fill.account, writes, after):
         _book_judged(core, booking)  # nothing is pending: no group to wait for
+
+
+def _committed(core: Core, booking: _Booking, booked: bool) -> float | None:
+    """Memory follows a committed booking; the P&L it realized, or None for a fill id
+    booked before (nothing was written, nothing changes)."""
+    if not booked:
+        log.debug("%s: fill %s booked before, nothing changes", booking.fill.account, booking.fill.fill_id)
+        return None
+    _apply(core, booking)
+    return booking.effect.realized
 
 
 def _judge(core: Core, fill: Fill) -> _Booking | None:

@@ -10,16 +10,10 @@ differ in placeholders, collations and conflict clauses.
 from __future__ import annotations
 
 import json
-from types import ModuleType
 from typing import Any, Protocol
 
+from ordergate.runtime.json_bytes import dumps
 from ordergate.runtime.store.interface import AccountRow, FillRow, LockRow, StoreError
-
-orjson: ModuleType | None
-try:
-    import orjson
-except ImportError:  # a light install has no orjson: the standard library writes it all
-    orjson = None
 
 
 class Record(Protocol):
@@ -29,16 +23,8 @@ class Record(Protocol):
 
 
 def to_json(value: Any) -> str:
-    """The JSON text of a value to store. orjson writes it in a tenth of the standard
-    library's time, and an order writes several (its audit entry, its row twice); what
-    orjson refuses (an integer beyond 64 bits) the standard library still writes."""
-    if orjson is not None:
-        try:
-            text: str = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-            return text
-        except TypeError:  # orjson.JSONEncodeError
-            pass
-    return json.dumps(value)
+    """The JSON text of a value to store, as the API writes it (runtime/json_bytes.py)."""
+    return dumps(value).decode()
 
 
 # ---- accounts
