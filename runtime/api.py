@@ -29,11 +29,9 @@ from ordergate.runtime.body import read_json
 from ordergate.runtime.connections import BROKER_KINDS
 from ordergate.runtime.errors import RequestError
 from ordergate.runtime.events import Subscription, TooManySubscribers
-from ordergate.runtime.hot_orders import HotOrders
+from ordergate.runtime.hot_orders import HotOrders, OrderRoutes, check_order_numbers
 from ordergate.runtime.openapi import document as openapi_document
-from ordergate.runtime.prices import check_price
 from ordergate.runtime.service import Runtime
-from ordergate.runtime.webhook import MAX_QTY
 from ordergate.runtime.webhook_desk import WebhookDesk
 
 # the OAuth callback is reached by the trader's browser, which carries no bearer token;
@@ -59,20 +57,6 @@ async def _no_body(request: Request) -> None:
     await read_json(request, required=False)
 
 
-def _order_numbers(body: Any) -> None:
-    """Limit and stop prices checked at the boundary (finite, > 0, at most MAX_PRICE;
-    the tick grid is the gateway's, which knows the contract), and the quantity within
-    MAX_QTY, so that price × qty × point value stays finite."""
-    if not isinstance(body, dict):
-        return
-    for key in ("price", "stop_price"):
-        if body.get(key) is not None:
-            check_price(body[key], key)
-    qty = body.get("qty")
-    if isinstance(qty, int | float) and not isinstance(qty, bool) and qty > MAX_QTY:
-        raise RequestError("qty", f"must be at most {MAX_QTY:,} contracts, not {qty:g}")
-
-
 def _lock_duration(body: Any) -> None:
     """A duration lock (``6h``, ``90m``) no longer than MAX_LOCK_SECONDS: past that the
     expiry is no useful instant, and far past it no datetime at all."""
@@ -91,42 +75,31 @@ def _alert_path(scope: Scope) -> bool:
     return scope.get("method") == "POST" and path.startswith("/v1/webhooks/") and path.count("/") == 3
 
 
-class BearerAuth:
-    """Pure ASGI middleware: a bearer token on every path but the public ones. A request
-    without an Authorization header may instead carry a dashboard session
-    (runtime/dashboard/sessions.py: the cookie, and for a change the CSRF header)."""
+class Authority:
+    """Who may make a request: a bearer token on every path but the public ones, or,
+    for a request without an Authorization header, a dashboard session
+    (runtime/dashboard/sessions.py: the cookie, and for a change the CSRF header).
+    Shared by the Starlette app (``BearerAuth``) and the order routes served straight
+    from the server's protocol (runtime/hot_orders.py), so both refuse alike."""
 
-    def __init__(
-        self, app: ASGIApp, tokens: tuple[str, ...], sessions: dashboard.Sessions | None = None
-    ) -> None:
-        self.app = app
+    def __init__(self, tokens: tuple[str, ...]) -> None:
         self.tokens = tuple(t.encode() for t in tokens)
-        self.sessions = sessions
+        self.sessions = dashboard.Sessions(tokens)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def refusal(self, scope: Scope) -> tuple[int, dict[str, Any]] | None:
+        """None when ``scope`` may be served; else the status and body that refuse it."""
         path = scope["path"]
         if path in PUBLIC_PATHS or _alert_path(scope) or dashboard.is_public(path):
-            await self.app(scope, receive, send)
-            return
+            return None
         header = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
         scheme, _, token = header.partition(b" ")
-        if not header and self.sessions is not None and self.sessions.of(scope) is not None:
-            refused = self.sessions.refusal(scope)
-            if refused is None:
-                await self.app(scope, receive, send)
-                return
-            response: Response = _json(*refused)
-        elif scheme.lower() != b"bearer" or not token.strip():
-            response = _json(401, {"error": "missing bearer token", "field": "Authorization"})
-        elif not self.valid(token.strip()):
-            response = _json(403, {"error": "the bearer token is not valid", "field": "Authorization"})
-        else:
-            await self.app(scope, receive, send)
-            return
-        await response(scope, receive, send)
+        if not header and self.sessions.of(scope) is not None:
+            return self.sessions.refusal(scope)
+        if scheme.lower() != b"bearer" or not token.strip():
+            return 401, {"error": "missing bearer token", "field": "Authorization"}
+        if not self.valid(token.strip()):
+            return 403, {"error": "the bearer token is not valid", "field": "Authorization"}
+        return None
 
     def valid(self, given: bytes) -> bool:
         # compare against every token so the time taken does not tell which one nearly matched
@@ -134,6 +107,21 @@ class BearerAuth:
         for t in self.tokens:
             ok |= hmac.compare_digest(given, t)
         return ok
+
+
+class BearerAuth:
+    """Pure ASGI middleware: every HTTP request passes ``authority`` or is refused."""
+
+    def __init__(self, app: ASGIApp, authority: Authority) -> None:
+        self.app = app
+        self.authority = authority
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        refused = self.authority.refusal(scope) if scope["type"] == "http" else None
+        if refused is None:
+            await self.app(scope, receive, send)
+        else:
+            await _json(*refused)(scope, receive, send)
 
 
 class EventStream:
@@ -204,9 +192,12 @@ class EventStream:
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-def build_app(runtime: Runtime) -> Starlette:
+def build_app(runtime: Runtime, authority: Authority | None = None) -> Starlette:
+    """The API; ``authority`` decides who may call it (one is made from the config's
+    tokens when none is given; runtime/server.py shares its own with the order routes)."""
     rt = runtime
-    sessions = dashboard.Sessions(rt.config.tokens)
+    authority = authority or Authority(rt.config.tokens)
+    sessions = authority.sessions
     hooks = WebhookDesk(rt)  # webhook settings and the approval queue (runtime/webhook_desk.py)
     Handler = Callable[[Request], Awaitable[Response]]
 
@@ -241,13 +232,13 @@ def build_app(runtime: Runtime) -> Starlette:
     async def orders_post(request: Request) -> tuple[int, Any]:
         """responses: {201: {description: allowed and sent}, 403: {description: blocked by the policy}, 422: {description: a field is wrong}, 502: {description: the broker rejected it}, 504: {description: the broker did not answer; the order is unconfirmed}}"""
         body = await _body(request)
-        _order_numbers(body)
+        check_order_numbers(body)
         return await rt.gateway.submit(body, "api")
 
     async def orders_check(request: Request) -> tuple[int, Any]:
         """responses: {200: {description: the decision; nothing is recorded or sent}}"""
         body = await _body(request)
-        _order_numbers(body)
+        check_order_numbers(body)
         return await rt.gateway.check(body, "api")
 
     async def orders_get(request: Request) -> tuple[int, Any]:
@@ -531,10 +522,10 @@ def build_app(runtime: Runtime) -> Starlette:
         # clustered: behind the token check, requests for an account another instance hosts
         # are forwarded there (runtime/cluster/forward.py)
         middleware=[
-            Middleware(BearerAuth, tokens=rt.config.tokens, sessions=sessions),
+            Middleware(BearerAuth, authority=authority),
             *cluster.middleware(rt),
             # innermost: the order routes without the router (runtime/hot_orders.py)
-            Middleware(HotOrders, runtime=rt, check_body=_order_numbers),
+            Middleware(HotOrders, routes=OrderRoutes(rt)),
         ],
         exception_handlers={404: not_found, 405: not_allowed},
     )

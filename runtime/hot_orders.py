@@ -1,62 +1,106 @@
-"""``POST /v1/orders`` and ``POST /v1/orders/check`` as a plain ASGI app.
+"""``POST /v1/orders`` and ``POST /v1/orders/check``, outside the Starlette router.
 
-These two routes carry nearly all of the API's traffic. Through Starlette each request
-pays for a walk of the route table (a regular expression per route until one matches),
-three middleware layers, a ``Request`` and a ``Response`` object and the standard
-library's JSON: about a third of the CPU an order costs. Here a request that names one
-of the two paths goes straight to the gateway; every other request passes on to the
-router unchanged. It is the innermost middleware of the Starlette app (runtime/api.py):
-the bearer token is checked before it, and so is a cluster's forwarding of an order to
-the instance that hosts its account.
+These two routes carry nearly all of the API's traffic, and each request through
+Starlette pays for a walk of the route table, three middleware layers, a ``Request``
+and a ``Response`` object; through ASGI, for the message dictionaries and the checks of
+uvicorn's ``send``. So they are served two ways, with one body of code behind both
+(``OrderRoutes``):
 
-What an order meets here is what it meets there: the same body reader and its bounds
+- ``DirectOrders``: the runtime's own server (runtime/server.py) hands it a request for
+  one of the two paths as soon as uvicorn has parsed its headers, and it answers on the
+  connection itself. This is how ``ordergate run`` serves them, unless the runtime is
+  clustered: there an order may belong to an account another instance hosts, and the
+  forwarding middleware (runtime/cluster/forward.py) must see it.
+- ``HotOrders``: the innermost middleware of the Starlette app (runtime/api.py), for an
+  app served without that server (in a cluster, and in process), behind the token
+  check and the forwarding.
+
+What an order meets is the same either way: the same refusal of a missing or wrong
+token or session (``api.Authority``), the same body reader and its bounds
 (runtime/body.py), the same checks of prices and quantity, the same gateway calls and
-the same answers to every failure (runtime/answers.py).
+the same answers to every failure (runtime/answers.py), byte for byte.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, RequestResponseCycle
 
 from ordergate.runtime.answers import encode, failure
 from ordergate.runtime.body import parse_required, read_asgi
+from ordergate.runtime.errors import RequestError
+from ordergate.runtime.prices import check_price
 from ordergate.runtime.service import Runtime
+from ordergate.runtime.webhook import MAX_QTY
 
-__all__ = ["HotOrders"]
+if TYPE_CHECKING:
+    from ordergate.runtime.api import Authority
+
+__all__ = ["DirectOrders", "HotOrders", "OrderRoutes", "check_order_numbers"]
+
+log = logging.getLogger("ordergate.api")
 
 Handler = Callable[[Any], Awaitable[tuple[int, dict[str, Any]]]]
 JSON_TYPE = (b"content-type", b"application/json")
 
 
-class HotOrders:
-    """The order routes in front of ``app``; ``check_body`` is the API's own check of
-    prices and quantity (runtime/api.py ``_order_numbers``)."""
+def check_order_numbers(body: Any) -> None:
+    """Limit and stop prices checked at the boundary (finite, > 0, at most MAX_PRICE;
+    the tick grid is the gateway's, which knows the contract), and the quantity within
+    MAX_QTY, so that price × qty × point value stays finite."""
+    if not isinstance(body, dict):
+        return
+    for key in ("price", "stop_price"):
+        if body.get(key) is not None:
+            check_price(body[key], key)
+    qty = body.get("qty")
+    if isinstance(qty, int | float) and not isinstance(qty, bool) and qty > MAX_QTY:
+        raise RequestError("qty", f"must be at most {MAX_QTY:,} contracts, not {qty:g}")
 
-    def __init__(self, app: ASGIApp, runtime: Runtime, check_body: Callable[[Any], None]) -> None:
-        self.app = app
+
+class OrderRoutes:
+    """The two routes: which request is theirs, and its answer."""
+
+    def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
-        self.check_body = check_body
         gateway = runtime.gateway
-        self.routes: dict[str, Handler] = {
+        self.handlers: dict[str, Handler] = {
             "/v1/orders": lambda body: gateway.submit(body, "api"),
             "/v1/orders/check": lambda body: gateway.check(body, "api"),
         }
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        handler = self.routes.get(scope.get("path", "")) if scope["type"] == "http" else None
-        if handler is None or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
+    def handler(self, scope: Scope) -> Handler | None:
+        """The handler of an HTTP request for one of the two routes, else None."""
+        return self.handlers.get(scope["path"]) if scope["method"] == "POST" else None
+
+    async def answer(self, handler: Handler, scope: Scope, receive: Receive) -> tuple[int, bytes]:
+        """The status and encoded body that answer the request; never raises for it."""
         try:
             body = parse_required(await read_asgi(scope["headers"], receive))
-            self.check_body(body)
+            check_order_numbers(body)
             status, answer = await handler(body)
         except Exception as exc:
             status, answer = failure(self.rt.core.metrics, exc, "POST", scope["path"])
-        data = encode(answer)
+        return status, encode(answer)
+
+
+class HotOrders:
+    """The order routes as ASGI middleware in front of ``app``."""
+
+    def __init__(self, app: ASGIApp, routes: OrderRoutes) -> None:
+        self.app = app
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        handler = self.routes.handler(scope) if scope["type"] == "http" else None
+        if handler is None:
+            await self.app(scope, receive, send)
+            return
+        status, data = await self.routes.answer(handler, scope, receive)
         await send(
             {
                 "type": "http.response.start",
@@ -65,3 +109,69 @@ class HotOrders:
             }
         )
         await send({"type": "http.response.body", "body": data})
+
+
+class DirectOrders:
+    """The order routes answered on uvicorn's request cycle, with no ASGI app between.
+
+    ``serve`` does for one request what uvicorn's ``run_asgi`` and ``send`` would: the
+    status line, uvicorn's default headers (``date``, ``server``), the length and type,
+    ``connection: close`` when the connection is not kept alive, waiting while the
+    client's socket is full, nothing at all once the client has gone, then the next
+    pipelined request or the keep-alive timer (``on_response``). ``started`` is told as
+    the handling begins (runtime/group_commit.py counts it, as the ASGI path does).
+    """
+
+    def __init__(self, routes: OrderRoutes, authority: Authority, started: Callable[[], None]) -> None:
+        self.routes = routes
+        self.authority = authority
+        self.started = started
+
+    def handler(self, scope: Scope) -> Handler | None:
+        return self.routes.handler(scope)
+
+    async def serve(self, cycle: RequestResponseCycle, handler: Handler) -> None:
+        self.started()
+        scope: Any = cycle.scope
+        try:
+            refused = self.authority.refusal(scope)
+            if refused is None:
+                receive: Any = cycle.receive  # uvicorn's own types for its ASGI events
+                status, data = await self.routes.answer(handler, scope, receive)
+            else:
+                status, data = refused[0], encode(refused[1])
+            await _write(cycle, status, data)
+        except Exception as exc:  # a defect here: logged, and answered as any other route's
+            status, answer = failure(self.routes.rt.core.metrics, exc, "POST", scope["path"])
+            if cycle.response_started:
+                cycle.transport.close()
+            else:
+                cycle.keep_alive = False
+                await _write(cycle, status, encode(answer))
+        except BaseException:  # cancelled as the server stops
+            cycle.transport.close()
+            raise
+        finally:
+            cycle.on_response = lambda: None  # the next pipelined request starts once, in _write
+
+
+async def _write(cycle: RequestResponseCycle, status: int, data: bytes) -> None:
+    if cycle.flow.write_paused and not cycle.disconnected:
+        await cycle.flow.drain()
+    if cycle.disconnected:
+        return
+    cycle.response_started = True
+    cycle.waiting_for_100_continue = False
+    head = [STATUS_LINE[status]]
+    for name, value in cycle.default_headers:
+        head += (name, b": ", value, b"\r\n")
+    head.append(b"content-length: %d\r\ncontent-type: application/json\r\n" % len(data))
+    if not cycle.keep_alive:
+        head.append(b"connection: close\r\n")
+    head += (b"\r\n", data)
+    cycle.transport.write(b"".join(head))
+    cycle.response_complete = True
+    cycle.message_event.set()
+    if not cycle.keep_alive:
+        cycle.transport.close()
+    cycle.on_response()

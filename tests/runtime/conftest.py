@@ -14,10 +14,9 @@ import pytest
 import uvicorn
 
 from ordergate.policy.models import ApiConfig, ConnectionConfig, RuntimeSpec, WebhookConfig
-from ordergate.runtime.api import build_app
 from ordergate.runtime.clock import FakeClock
 from ordergate.runtime.config import from_spec
-from ordergate.runtime.server import ApiServer
+from ordergate.runtime.server import ApiServer, api_config
 from ordergate.runtime.service import Runtime
 
 TOKEN = "test-token"
@@ -128,9 +127,9 @@ async def client(runtime: Runtime, token: str | None = TOKEN) -> AsyncIterator[h
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = LoopbackServer(
-        uvicorn.Config(build_app(runtime), log_level="warning", access_log=False, lifespan="off")
-    )
+    # the server ``ordergate run`` has: its guards, the order routes served straight from
+    # the protocol (runtime/hot_orders.py) and group commit's count of arriving requests
+    server = LoopbackServer(api_config(runtime, log_level="warning"))
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         if serving.done():
