@@ -31,9 +31,10 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from ordergate.policy import PolicyError
 from ordergate.runtime import logs
-from ordergate.runtime.api import build_app
+from ordergate.runtime.api import Authority, build_app
 from ordergate.runtime.config import RuntimeConfig, load_config
 from ordergate.runtime.errors import ConfigError, RuntimeFault
+from ordergate.runtime.hot_orders import DirectOrders, OrderRoutes
 from ordergate.runtime.metrics import Metrics
 from ordergate.runtime.service import Runtime
 
@@ -42,6 +43,7 @@ MAX_CONNECTIONS = 2048
 FD_RESERVE = 128  # descriptors kept for the store, brokers, feeds and logs
 EXIT_PORT_TAKEN = 2
 URL_FILE = "url"
+YOUNG_COLLECTION_EVERY = 10_000  # net allocations between collections of the youngest generation
 
 
 class PortTaken(RuntimeFault):
@@ -91,6 +93,7 @@ def guarded_protocol(
     max_connections: int,
     header_timeout: float,
     on_request: Callable[[], None] = lambda: None,
+    direct: DirectOrders | None = None,
 ) -> type[HttpToolsProtocol]:
     """uvicorn's HTTP protocol with the two guards it lacks.
 
@@ -106,6 +109,8 @@ def guarded_protocol(
     The scope gets ``extensions["ordergate.abort"]["abort"]``: the event stream aborts a client
     that stopped reading, which no ASGI message can do. ``on_request`` is told of each
     request as its handler's task is created (runtime/group_commit.py counts them).
+    A request for the order routes goes to ``direct`` instead of the ASGI app, when
+    given (runtime/hot_orders.py).
     """
 
     class GuardedProtocol(HttpToolsProtocol):
@@ -156,7 +161,14 @@ def guarded_protocol(
 
         def _start_asgi_task(self, cycle: Any, app: Any) -> None:
             on_request()  # at once, or once the pipelined request before it is answered
-            super()._start_asgi_task(cycle, app)
+            handler = direct.handler(cycle.scope) if direct is not None else None
+            if handler is None or app is not self.app:  # not an order, or uvicorn refusing it
+                super()._start_asgi_task(cycle, app)
+                return
+            assert direct is not None
+            task = self.loop.create_task(direct.serve(cycle, handler))
+            task.add_done_callback(self.tasks.discard)
+            self.tasks.add(task)
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
@@ -175,13 +187,19 @@ def api_config(
     """The uvicorn settings of the runtime's API, shared by ``ordergate run``, the
     tests and the benchmark, so they all exercise the same guards."""
     commits = runtime.gateway.commits
+    authority = Authority(runtime.config.tokens)
+    # clustered, an order may be another instance's to decide: the ASGI app forwards it
+    direct = (
+        None if runtime.cluster is not None else DirectOrders(OrderRoutes(runtime), authority, commits.start)
+    )
     protocol = guarded_protocol(
         runtime.core.metrics,
         max_connections=max_connections or connection_cap(),
         header_timeout=header_timeout,
         on_request=commits.arrive,
+        direct=direct,
     )
-    app = build_app(runtime)
+    app = build_app(runtime, authority)
 
     async def counted(scope: Scope, receive: Receive, send: Send) -> None:
         # the handler has started: an order it decides can no longer join an earlier group
@@ -260,6 +278,11 @@ async def _serve(config: RuntimeConfig, sock: socket.socket, log_level: str) -> 
     # collection scans only what orders create and no longer stalls them for ~20 ms.
     gc.collect()
     gc.freeze()
+    # A young collection every 700 net allocations (the default) ran every ~30 orders
+    # and walked the objects of every order still in flight, only to promote them and
+    # walk them again later: ~7% of the runtime's time under load. One every 10,000
+    # lets nearly all of them die first; what an order keeps for good is a few objects.
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
     loop = asyncio.get_running_loop()
 
     def exit_on(sig: int) -> None:
