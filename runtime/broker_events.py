@@ -27,17 +27,21 @@ class ConnectionEvents:
         self._on_quote = on_quote
         self.heartbeat: Callable[[], None] = lambda: None  # the supervisor's, once it exists
 
-    def _held(self, account: str, report: Callable[[], None]) -> bool:
-        """Whether ``account`` has a fill waiting for its group's commit; if so, ``report``
-        waits too and is replayed, in order, once that fill is in the book."""
+    def _held(self, account: str) -> bool:
+        """Whether ``account`` has a fill waiting for its group's commit: a report of it
+        then waits too (``_later``) and is replayed, in order, once that fill is in the
+        book. Asked first, so that a report not held builds no replay of itself."""
         commits = self.core.commits
-        if commits is not None and commits.holds(account):
-            commits.later(account, report)
-            return True
-        return False
+        return commits is not None and commits.holds(account)
+
+    def _later(self, account: str, report: Callable[[], None]) -> None:
+        commits = self.core.commits
+        assert commits is not None  # _held said so
+        commits.later(account, report)
 
     def on_order(self, update: OrderUpdate) -> None:
-        if self._held(update.account, lambda: self.on_order(update)):
+        if self._held(update.account):
+            self._later(update.account, lambda: self.on_order(update))
             return
         view = self.core.orders.find(update.order_id, update.broker_order_id)
         if view is None or view.get("status") == "held":
@@ -81,11 +85,15 @@ class ConnectionEvents:
             self.core.orders.changed({**view, **levels})
 
     def on_fill(self, fill: Fill) -> None:
-        if not self._held(fill.account, lambda: self.on_fill(fill)):
+        if self._held(fill.account):
+            self._later(fill.account, lambda: self.on_fill(fill))
+        else:
             book_reported_fill(self.core, fill)
 
     def on_positions(self, snapshot: PositionSnapshot) -> None:
-        if not self._held(snapshot.account, lambda: self.on_positions(snapshot)):
+        if self._held(snapshot.account):
+            self._later(snapshot.account, lambda: self.on_positions(snapshot))
+        else:
             self.core.positions_pending.discard(snapshot.account)
 
     def on_balance(self, snapshot: BalanceSnapshot) -> None:

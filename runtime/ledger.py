@@ -182,14 +182,17 @@ def _write(core: Core, booking: _Booking) -> bool:
         state.week,
         fill.fill_id or None,
     )
-    if not core.store.add_fill(row):
+    store = core.store
+    if not store.add_fill(row):
         return False  # booked before: a repeated report changes nothing
     if booking.refused is not None:
         raise _OrderRefusedFill
-    core.store.set_position(
+    store.set_position(
         fill.account, fill.root, holding.qty if holding else 0, holding.avg_price if holding else 0.0
     )
-    core.store.update_account(
+    # written with every fill; after one that realizes nothing they are as they were, and
+    # the SQLite store skips rewriting a row unchanged (runtime/store/sqlite.py)
+    store.update_account(
         fill.account,
         balance=state.balance + effect.realized,
         peak_equity=state.peak_equity,

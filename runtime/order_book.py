@@ -91,36 +91,38 @@ class OrderBook:
 
     def save(self, view: dict[str, Any]) -> None:
         """Commit ``view`` (call inside the transaction that books its fill, if any)."""
+        order_id = view["id"]
         self.store.save_order(
-            view["id"],
+            order_id,
             view["account"],
             view,
             view["status"],
             bool(view.get("managed")),
             view.get("created_at", ""),
         )
-        self._dirty.discard(view["id"])
-        if view["id"] in self._recent:
-            self._recent[view["id"]] = view
+        self._dirty.discard(order_id)
+        if order_id in self._recent:
+            self._recent[order_id] = view
 
     def changed(self, view: dict[str, Any], *, commit: bool = True) -> None:
         """Take ``view`` as the order's state now (committed by the caller when not ``commit``)."""
-        before = self._live.get(view["id"])
-        if view.get("broker_order_id"):
-            self._by_broker_id[view["broker_order_id"]] = view["id"]
+        order_id = view["id"]
+        broker_order_id = view.get("broker_order_id")
+        if broker_order_id:
+            self._by_broker_id[broker_order_id] = order_id
         if commit:
             self.save(view)
         if orders.is_open(view):
-            self._live[view["id"]] = view
+            self._live[order_id] = view
             return
-        self._live.pop(view["id"], None)
-        self._recent[view["id"]] = view
-        self._recent.move_to_end(view["id"])
+        before = self._live.pop(order_id, None)
+        self._recent[order_id] = view
+        self._recent.move_to_end(order_id)
         if len(self._recent) > RECENT:
             self._recent.popitem(last=False)
-        if view.get("broker_order_id"):
-            self._by_broker_id.pop(view["broker_order_id"], None)
-        for waiter in self._done.pop(view["id"], ()):
+        if broker_order_id:
+            self._by_broker_id.pop(broker_order_id, None)
+        for waiter in self._done.pop(order_id, ()):
             wake(waiter)
         if before is None or orders.is_open(before):
             for listener in self.on_done:

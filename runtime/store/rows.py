@@ -68,10 +68,10 @@ def account_params(row: AccountRow) -> tuple[Any, ...]:
 
 def account_updates(fields: dict[str, Any]) -> tuple[Any, ...]:
     """The values of ``update_account``'s fields in their order; refuses unknown fields."""
-    unknown = set(fields) - ACCOUNT_FIELDS
-    if unknown:
-        raise StoreError(f"unknown account fields {sorted(unknown)}")
-    return tuple(int(v) if isinstance(v, bool) else v for v in fields.values())
+    if not ACCOUNT_FIELDS.issuperset(fields):
+        raise StoreError(f"unknown account fields {sorted(set(fields) - ACCOUNT_FIELDS)}")
+    # a list, not a generator: every fill books one of these, and a generator costs a frame
+    return tuple([int(v) if isinstance(v, bool) else v for v in fields.values()])
 
 
 # ---- fills

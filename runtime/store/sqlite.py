@@ -86,6 +86,19 @@ def _page_where(account: str | None, keyset: tuple[str, tuple[Any, ...]] | None)
     return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
 
 
+def _unchanged(written: dict[str, Any], fields: dict[str, Any], values: tuple[Any, ...]) -> bool:
+    """Whether each of ``fields`` would store what ``written`` says its column holds: the
+    same type and value (and for a zero, the same sign: 0.0 and -0.0 compare equal)."""
+    for name, new in zip(fields, values, strict=True):
+        old = written.get(name, _UNKNOWN)
+        if type(old) is not type(new) or old != new or (not new and repr(old) != repr(new)):
+            return False
+    return True
+
+
+_UNKNOWN = object()
+
+
 class AuditReader:
     """The audit log of a store file, opened read-only: ``ordergate audit export --store``
     reads it beside a running runtime (WAL lets it) without migrating or writing it."""
@@ -148,6 +161,7 @@ class _Transaction:
             if store._depth:
                 return
             if kind is not None:
+                store._written.clear()  # what it wrote is undone
                 store._db.execute("ROLLBACK")
                 return
             try:
@@ -181,6 +195,12 @@ class SqliteStore:
             raise StoreError(f"cannot open the state store at {path}: {exc}") from exc
         self._lock = threading.RLock()
         self._depth = 0
+        # each account row's columns as this connection last wrote them (committed, or in
+        # the open transaction): a fill that realizes nothing would rewrite the balance,
+        # the marks and the day unchanged, and that UPDATE (its statement and its page in
+        # the commit) is skipped. Forgotten at any rollback and at any other write of the row.
+        self._written: dict[str, dict[str, Any]] = {}
+        self._update_sql: dict[tuple[str, ...], str] = {}  # fields updated -> the UPDATE
         self._transaction = _Transaction(self)
         self._migrate()
         self._checkpointer = Checkpointer(path)
@@ -207,6 +227,7 @@ class SqliteStore:
         # A COMMIT that fails (a deferred constraint, SQLITE_BUSY, a full disk) can leave
         # the transaction open: its writes would be swept into the next one, and that
         # one's BEGIN would fail. None of it was committed, so none of it may stay.
+        self._written.clear()
         if self._db.in_transaction:
             try:
                 self._db.execute("ROLLBACK")
@@ -243,6 +264,7 @@ class SqliteStore:
         return [rows.account(r) for r in self._read("SELECT * FROM accounts ORDER BY id")]
 
     def upsert_account(self, row: AccountRow) -> None:
+        self._written.pop(row.id, None)  # an insert writes every column, a conflict a few
         self._write(
             "INSERT INTO accounts (id, connection, nickname, enabled, automation_paused, balance, start_balance, peak_equity, eod_peak, day)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -252,13 +274,32 @@ class SqliteStore:
 
     def update_account(self, account: str, **fields: Any) -> None:
         values = rows.account_updates(fields)
-        sets = ", ".join(f"{k} = ?" for k in fields)
-        self._write(f"UPDATE accounts SET {sets} WHERE id = ?", (*values, account))
+        if self._depth == 0 and self.before_write is not None:
+            self.before_write()  # writes pending elsewhere land first, whether or not this one is needed
+        with self._lock:
+            written = self._written.get(account)
+            if written is not None and _unchanged(written, fields, values):
+                return  # the row holds these values already: rewriting them changes nothing
+            key = tuple(fields)
+            sql = self._update_sql.get(key)
+            if sql is None:
+                sets = ", ".join(f"{k} = ?" for k in key)
+                sql = self._update_sql[key] = f"UPDATE accounts SET {sets} WHERE id = ?"
+            self._written.pop(account, None)  # unknown until the statement has run
+            try:
+                self._db.execute(sql, (*values, account))
+            except sqlite3.Error as exc:
+                raise StoreError(f"state store write failed: {exc}") from exc
+            if written is None:
+                written = {}
+            written.update(zip(key, values, strict=True))
+            self._written[account] = written
 
     def move_account(self, account: str, connection: str) -> None:
         self._write("UPDATE accounts SET connection = ? WHERE id = ?", (connection, account))
 
     def delete_account(self, account: str) -> None:
+        self._written.pop(account, None)
         with self.transaction():
             for table, column in (("accounts", "id"), ("positions", "account"), ("locks", "account")):
                 self._write(f"DELETE FROM {table} WHERE {column} = ?", (account,))
