@@ -27,20 +27,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ordergate.policy import symbol_root
+from ordergate.policy import Quote, symbol_root
 from ordergate.runtime.brokers.base import BrokerAdapter, BrokerEvents, Clock, Harness, SimLogin
 from ordergate.runtime.brokers.errors import BrokerConfigError, BrokerUnavailable, OrderNotOpen
-from ordergate.runtime.brokers.exchange import (
-    BalanceChanged,
-    Event,
-    Exchange,
-    LinkFault,
-    OrderChanged,
-    PositionChanged,
-    QuoteChanged,
-    Traded,
-    feed_for,
-)
+from ordergate.runtime.brokers.exchange import Exchange, Listener, feed_for
 from ordergate.runtime.brokers.types import (
     AccountInfo,
     Ack,
@@ -87,7 +77,17 @@ class PaperBroker(BrokerAdapter):
         self._later: set[asyncio.TimerHandle] = set()
         self._due = 0.0  # reports leave in order: none before the one queued ahead of it
         self._dropped = False  # the exchange dropped the link: reports are lost until reconnected
-        self.exchange.subscribe(self._on_exchange)
+        # as calls, not event objects: each would only be taken apart into the report
+        self.exchange.listen(
+            Listener(
+                self._order_changed,
+                self._traded,
+                self._position_changed,
+                self._balance_changed,
+                self._quote_changed,
+                self._link_fault,
+            )
+        )
 
     # ---- lifecycle: the simulated link can be cut, as a feed outage would be
 
@@ -233,43 +233,55 @@ class PaperBroker(BrokerAdapter):
 
     # ---- reports from the exchange, passed on (late, when latency is set)
 
-    def _on_exchange(self, event: Event) -> None:
-        if isinstance(event, LinkFault):
-            self._dropped = True
-            if self._link is not None:
-                self._link.set()
-            return
-        if isinstance(event, QuoteChanged):
-            if self.exchange.faults.feed and not self._dropped:
-                self.emit_quote(event.root, event.quote)  # quotes are never held back
-            return
-        if isinstance(event, OrderChanged):
-            o = event.order
-            self._report(
-                self.emit_order,
-                OrderUpdate(o.account, o.order_id, o.broker_order_id, o.status, o.reason, self.clock()),
-            )
-        elif isinstance(event, Traded):
-            self._report(self.emit_fill, event.fill)
-            if event.order.status == "partially_filled" and self.exchange.faults.fill_parts > 1:
-                self._schedule(self.latency or 0.001, self.exchange.match, event.order.root)
-        elif isinstance(event, PositionChanged):
-            self._report(
-                self.emit_positions, PositionSnapshot(event.account, dict(event.positions), self.clock())
-            )
-        elif isinstance(event, BalanceChanged):
-            self._report(
-                self.emit_balance,
-                BalanceSnapshot(event.account, event.balance, event.equity, event.realized, self.clock()),
-            )
+    # Each passes its report on at once, or ``latency`` late; one is lost on the wire while
+    # the link is dropped or order answers are muted (reconciliation brings it back). The
+    # check is written out in each: this is every order's path, four reports per fill.
 
-    def _report(self, emit: Callable[[Any], None], item: Any) -> None:
+    def _link_fault(self, kind: str) -> None:
+        self._dropped = True
+        if self._link is not None:
+            self._link.set()
+
+    def _quote_changed(self, root: str, quote: Quote) -> None:
+        if self.exchange.faults.feed and not self._dropped:
+            self.emit_quote(root, quote)  # quotes are never held back
+
+    def _order_changed(self, o: BrokerOrder) -> None:
+        update = OrderUpdate(o.account, o.order_id, o.broker_order_id, o.status, o.reason, self.clock())
         if self._dropped or self.exchange.faults.mute_orders:
-            return  # lost on the wire; reconciliation brings it back
-        if not self.latency:
-            emit(item)
+            return
+        if self.latency:
+            self._schedule(self.latency, self.emit_order, update)
         else:
-            self._schedule(self.latency, emit, item)
+            self.emit_order(update)
+
+    def _traded(self, fill: Fill, order: BrokerOrder) -> None:
+        faults = self.exchange.faults
+        if not (self._dropped or faults.mute_orders):
+            if self.latency:
+                self._schedule(self.latency, self.emit_fill, fill)
+            else:
+                self.emit_fill(fill)
+        if order.status == "partially_filled" and faults.fill_parts > 1:
+            self._schedule(self.latency or 0.001, self.exchange.match, order.root)
+
+    def _position_changed(self, account: str, positions: Mapping[str, tuple[int, float]]) -> None:
+        snapshot = PositionSnapshot(account, dict(positions), self.clock())
+        if self._dropped or self.exchange.faults.mute_orders:
+            return
+        if self.latency:
+            self._schedule(self.latency, self.emit_positions, snapshot)
+        else:
+            self.emit_positions(snapshot)
+
+    def _balance_changed(self, account: str, balance: float, equity: float, realized: float) -> None:
+        snapshot = BalanceSnapshot(account, balance, equity, realized, self.clock())
+        if self._dropped or self.exchange.faults.mute_orders:
+            return
+        if self.latency:
+            self._schedule(self.latency, self.emit_balance, snapshot)
+        else:
+            self.emit_balance(snapshot)
 
     def _schedule(self, delay: float, fn: Callable[..., None], *args: Any) -> None:
         loop = asyncio.get_running_loop()

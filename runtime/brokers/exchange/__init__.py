@@ -11,6 +11,7 @@ Public API (pure and synchronous; the clock is injected)::
     ex.open_orders / find / order / fills(account, since) / positions / account_info
     ex.subscribe(callback)                       # OrderChanged, Traded, PositionChanged,
                                                  # BalanceChanged, QuoteChanged, LinkFault
+    ex.listen(Listener(...))                     # the same events as calls, no event objects
     ex.faults.latency / fill_parts / mute_orders / heartbeats / feed
     ex.reject_next(n, reason); ex.drop_connections(); ex.liquidate(account)
 
@@ -23,6 +24,7 @@ from ordergate.runtime.brokers.exchange.events import (
     BalanceChanged,
     Event,
     LinkFault,
+    Listener,
     OrderChanged,
     PositionChanged,
     QuoteChanged,
@@ -44,6 +46,7 @@ __all__ = [
     "Exchange",
     "Faults",
     "LinkFault",
+    "Listener",
     "OrderChanged",
     "PositionChanged",
     "QuoteChanged",

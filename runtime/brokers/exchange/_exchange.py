@@ -4,7 +4,9 @@ Theory of operation. The exchange is pure and synchronous: no sockets, tasks or 
 clock (the clock is injected). It keeps accounts (balance, positions at average cost,
 realized P&L), its own quotes, and orders. Each change is announced to subscribers as an
 event (``events.py``) in the order it happened; a simulator shell forwards them to its
-wire clients in the broker's own message format, the paper broker to the runtime.
+wire clients in the broker's own message format, the paper broker to the runtime. The
+paper broker listens (``listen``) rather than subscribes: it hears the same events as
+calls, so none is built only to be taken apart again on every order's path.
 
 Matching, against the exchange's own quotes: a market order fills at the touch (buy at
 the ask, sell at the bid, else the last price); a limit order rests until the touch is at
@@ -39,17 +41,16 @@ from dataclasses import dataclass, field, replace
 from ordergate.policy import Quote, spec_for, symbol_root
 from ordergate.runtime.brokers.errors import BrokerRejected, OrderNotOpen
 from ordergate.runtime.brokers.exchange._ledger import Account
-from ordergate.runtime.brokers.exchange.events import (
-    BalanceChanged,
-    Event,
-    LinkFault,
-    OrderChanged,
-    PositionChanged,
-    QuoteChanged,
-    Traded,
-)
+from ordergate.runtime.brokers.exchange.events import Event, Listener
 from ordergate.runtime.brokers.exchange.feeds import round_to_tick
-from ordergate.runtime.brokers.types import AccountInfo, BracketLeg, BrokerOrder, Fill, OrderRequest
+from ordergate.runtime.brokers.types import (
+    AccountInfo,
+    BracketLeg,
+    BrokerOrder,
+    BrokerOrderStatus,
+    Fill,
+    OrderRequest,
+)
 
 Subscriber = Callable[[Event], None]
 OPEN = ("working", "partially_filled")
@@ -102,18 +103,43 @@ class Exchange:
         self._fills: deque[Fill] = deque(maxlen=HISTORY)
         self._fills_of: dict[str, list[Fill]] = {}  # exchange order id → its fills
         self._forget_at = HISTORY + HISTORY // 10  # orders remembered before a clean-up
-        self._subscribers: list[Subscriber] = []
+        # who hears the events, in the order they came; each kind's calls are kept as a
+        # tuple, replaced (never changed) when someone comes or goes, so an event reaches
+        # those listening when it began without a copy per event
+        self._listeners: list[Listener] = []
+        self._rebind()
 
     # ---- events
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         """Call ``subscriber`` with every event from now on; returns the unsubscribe call."""
-        self._subscribers.append(subscriber)
-        return lambda: self._subscribers.remove(subscriber) if subscriber in self._subscribers else None
+        return self.listen(Listener.of(subscriber))
 
-    def _emit(self, event: Event) -> None:
-        for subscriber in list(self._subscribers):
-            subscriber(event)
+    def listen(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` with every event from now on, as calls instead of event objects;
+        returns the call that stops it."""
+        self._listeners.append(listener)
+        self._rebind()
+
+        def stop() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+                self._rebind()
+
+        return stop
+
+    def _rebind(self) -> None:
+        listeners = self._listeners
+        self._on_order = tuple(x.order_changed for x in listeners)
+        self._on_traded = tuple(x.traded for x in listeners)
+        self._on_positions = tuple(x.position_changed for x in listeners)
+        self._on_balance = tuple(x.balance_changed for x in listeners)
+        self._on_quote = tuple(x.quote_changed for x in listeners)
+        self._on_link = tuple(x.link_fault for x in listeners)
+
+    def _order_changed(self, info: BrokerOrder) -> None:
+        for call in self._on_order:
+            call(info)
 
     def _next_id(self, prefix: str) -> str:
         self._seq += 1
@@ -182,7 +208,9 @@ class Exchange:
         """Close every position outside any order, as a prop firm's risk desk would."""
         a = self._account(account)
         a.holdings.clear()
-        self._emit(PositionChanged(account, a.positions()))
+        positions = a.positions()
+        for call in self._on_positions:
+            call(account, positions)
 
     def _account(self, account: str) -> Account:
         try:
@@ -202,7 +230,8 @@ class Exchange:
         root = symbol_root(symbol)
         quote = Quote(bid, ask, last, self.clock())
         self._quotes[root] = quote
-        self._emit(QuoteChanged(root, quote))
+        for call in self._on_quote:
+            call(root, quote)
         self.match(root)
         return quote
 
@@ -249,10 +278,11 @@ class Exchange:
             request.stop_price,
         )
         if reason is not None:
-            self._emit(OrderChanged(replace(info, status="rejected", reason=reason)))
+            self._order_changed(replace(info, status="rejected", reason=reason))
             raise BrokerRejected(reason)
         order = self._keep(_Order(info, parts_left=max(1, self.faults.fill_parts)))
-        self._emit(OrderChanged(info))
+        for call in self._on_order:  # inline: every order passes here
+            call(info)
         return order
 
     def _refusal(self, account: str, request: OrderRequest) -> str | None:
@@ -280,7 +310,7 @@ class Exchange:
         if order.info.status not in OPEN:
             raise OrderNotOpen(f"order {broker_order_id} is {order.info.status}")
         order.info = replace(order.info, status="cancelled", reason="cancelled on request")
-        self._emit(OrderChanged(order.info))
+        self._order_changed(order.info)
         self._entry_done(order)
         return order.info
 
@@ -302,14 +332,14 @@ class Exchange:
             price=order.info.price if price is None else price,
             stop_price=order.info.stop_price if stop_price is None else stop_price,
         )
-        self._emit(OrderChanged(order.info))
+        self._order_changed(order.info)
         return order.info
 
     def expire(self, broker_order_id: str, reason: str = "the session ended") -> None:
         order = self._orders.get(broker_order_id)
         if order is not None and order.info.status in OPEN:
             order.info = replace(order.info, status="expired", reason=reason)
-            self._emit(OrderChanged(order.info))
+            self._order_changed(order.info)
             self._entry_done(order)
 
     def order(self, broker_order_id: str) -> BrokerOrder | None:
@@ -388,7 +418,7 @@ class Exchange:
             for leg in legs:
                 leg.pending = False
                 leg.info = replace(leg.info, status="cancelled", reason="its entry did not fill")
-                self._emit(OrderChanged(leg.info))
+                self._order_changed(leg.info)
             return
         mine = self._fills_of[info.broker_order_id]
         fill = sum(f.qty * f.price for f in mine) / sum(f.qty for f in mine)
@@ -397,7 +427,7 @@ class Exchange:
             leg.parts_left = max(1, self.faults.fill_parts)
             price, stop_price = _leg_levels(leg, info.side, fill)
             leg.info = replace(leg.info, qty=info.filled_qty, price=price, stop_price=stop_price)
-            self._emit(OrderChanged(leg.info))
+            self._order_changed(leg.info)
 
     def _one_cancels_other(self, leg: _Order) -> None:
         """A leg that filled cancels its sibling; one that filled in part leaves the
@@ -412,7 +442,7 @@ class Exchange:
         else:
             left = leg.info.qty - leg.info.filled_qty
             sibling.info = replace(sibling.info, qty=sibling.info.filled_qty + left)
-        self._emit(OrderChanged(sibling.info))
+        self._order_changed(sibling.info)
 
     def _trail(self, order: _Order) -> None:
         """A trailing stop follows the market: its stop moves towards it, never back."""
@@ -431,7 +461,8 @@ class Exchange:
 
     def drop_connections(self) -> None:
         """Every shell closes its clients' links now."""
-        self._emit(LinkFault("drop"))
+        for call in self._on_link:
+            call("drop")
 
     # ---- matching
 
@@ -479,9 +510,7 @@ class Exchange:
         account = self._accounts[info.account]
         account.book(info.root, info.side, qty, price)
         filled = info.filled_qty + qty
-        order.info = replace(
-            info, filled_qty=filled, status="filled" if filled >= info.qty else "partially_filled"
-        )
+        after = order.info = _with_fill(info, filled, "filled" if filled >= info.qty else "partially_filled")
         fill = Fill(
             info.account,
             info.order_id,
@@ -496,14 +525,28 @@ class Exchange:
         )
         self._fills.append(fill)
         self._fills_of.setdefault(info.broker_order_id, []).append(fill)
-        self._emit(Traded(fill, order.info))
-        self._emit(PositionChanged(info.account, account.positions()))
-        self._emit(
-            BalanceChanged(info.account, account.balance, account.equity(self._quotes), account.realized)
-        )
-        self._one_cancels_other(order)
-        if order.info.status == "filled":
+        # the events inline, built once for every listener: a fill is the hot path
+        for traded in self._on_traded:
+            traded(fill, after)
+        positions = account.positions()
+        for position_changed in self._on_positions:
+            position_changed(info.account, positions)
+        balance, equity, realized = account.balance, account.equity(self._quotes), account.realized
+        for balance_changed in self._on_balance:
+            balance_changed(info.account, balance, equity, realized)
+        if order.oco is not None:  # a bracket leg; others have no sibling to tell
+            self._one_cancels_other(order)
+        if order.legs and order.info.status == "filled":  # an entry with legs waiting
             self._entry_done(order)
+
+
+def _with_fill(info: BrokerOrder, filled_qty: int, status: BrokerOrderStatus) -> BrokerOrder:
+    """``replace(info, filled_qty=..., status=...)`` spelled out: once per fill, and
+    ``replace`` costs twice the building of the order (a test pins that they agree)."""
+    return BrokerOrder(
+        info.account, info.order_id, info.broker_order_id, info.root, info.symbol, info.side,
+        info.qty, filled_qty, status, info.type, info.price, info.stop_price, info.reason,
+    )  # fmt: skip
 
 
 # ---- bracket legs
