@@ -91,7 +91,15 @@ class Authority:
         path = scope["path"]
         if path in PUBLIC_PATHS or _alert_path(scope) or dashboard.is_public(path):
             return None
-        header = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
+        return self.credentials_refusal(scope)
+
+    def credentials_refusal(self, scope: Scope) -> tuple[int, dict[str, Any]] | None:
+        """``refusal`` for a path known not to be public (the order routes)."""
+        header = b""
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                header = value
+                break
         scheme, _, token = header.partition(b" ")
         if not header and self.sessions.of(scope) is not None:
             return self.sessions.refusal(scope)

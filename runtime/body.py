@@ -138,6 +138,13 @@ def parse(raw: bytes) -> Any:
 
 def _check_tree(document: Any) -> None:
     """Depth and finiteness, walked without recursion so the walk cannot overflow either."""
+    if type(document) is dict:  # nearly every body: an object of plain values, checked in one pass
+        for value in document.values():
+            kind = type(value)
+            if kind is dict or kind is list or (kind is float and not math.isfinite(value)):
+                break  # the walk below goes deeper, or names the field
+        else:
+            return
     stack: list[tuple[Any, str, int]] = [(document, "", 1)]
     while stack:
         node, path, depth = stack.pop()

@@ -55,21 +55,21 @@ ORDER_FIELDS = (
     "client_order_id",
     "intent",
 )
+_ORDER_FIELD_SET = frozenset(ORDER_FIELDS)
 
 
 def parse_order(body: Any, default_source: str) -> tuple[str, Order]:
     if not isinstance(body, dict):
         raise BadRequest("body", "the body must be a JSON object")
-    unknown = sorted(set(body) - set(ORDER_FIELDS))
-    if unknown:
+    if not _ORDER_FIELD_SET.issuperset(body):
+        unknown = sorted(set(body) - _ORDER_FIELD_SET)
         raise RequestError(unknown[0], f"unknown field; fields: {', '.join(ORDER_FIELDS)}")
     account = body.get("account")
     if not isinstance(account, str) or not account:
         raise RequestError("account", "is required")
-    data = {k: v for k, v in body.items() if k != "account"}
-    data.setdefault("source", default_source)
+    data = body if "source" in body else {**body, "source": default_source}
     try:
-        return account, Order.from_dict({**data, "account": account}, where="")
+        return account, Order.from_dict(data, where="")
     except InputError as exc:
         raise RequestError(exc.field, exc.message) from None
 

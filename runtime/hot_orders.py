@@ -134,7 +134,7 @@ class DirectOrders:
         self.started()
         scope: Any = cycle.scope
         try:
-            refused = self.authority.refusal(scope)
+            refused = self.authority.credentials_refusal(scope)  # neither route is public
             if refused is None:
                 receive: Any = cycle.receive  # uvicorn's own types for its ASGI events
                 status, data = await self.routes.answer(handler, scope, receive)
