@@ -258,10 +258,11 @@ def test_sigkill_in_the_middle_of_a_stream_of_orders_loses_no_acknowledged_one(r
     flat_market = {"symbol": "ES", "bid": 6000, "ask": 6000, "last": 6000}  # no spread: no loss to breach
     runtime.call("POST", "/v1/paper/quotes", flat_market)
     assert runtime.process is not None
-    killer = threading.Timer(0.4, runtime.process.kill)
+    # the kill lands while orders stream, once a few are acknowledged: counted, not timed
+    # from the start, so that a slow machine still sees the stream under way
+    killer = threading.Timer(0.2, runtime.process.kill)
     acknowledged: dict[str, str] = {}  # client_order_id -> order id
     sent = 0
-    killer.start()
     with httpx.Client(base_url=runtime.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5) as c:
         while True:
             key = f"k-{sent}"
@@ -273,6 +274,8 @@ def test_sigkill_in_the_middle_of_a_stream_of_orders_loses_no_acknowledged_one(r
                 break  # killed, perhaps with this order half done
             assert r.status_code == 201, r.text
             acknowledged[key] = r.json()["order"]["id"]
+            if len(acknowledged) == 6:
+                killer.start()
     killer.join()
     runtime.process.communicate(timeout=10)
     assert len(acknowledged) > 5
