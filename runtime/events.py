@@ -56,11 +56,14 @@ class Event:
 
     @classmethod
     def encoded(cls, id_: int, type_: str, data: dict[str, Any]) -> Event:
-        head = f"id: {id_}\nevent: {type_}\ndata: ".encode()
-        return cls(id_, type_, data, head + _json(data) + b"\n\n")
+        return cls(id_, type_, data, _frame(id_, type_, data))
 
     def sse(self) -> str:
-        return self.frame.decode()
+        return (self.frame or _frame(self.id, self.type, self.data)).decode()
+
+
+def _frame(id_: int, type_: str, data: dict[str, Any]) -> bytes:
+    return f"id: {id_}\nevent: {type_}\ndata: ".encode() + _json(data) + b"\n\n"
 
 
 # Publishing is on the order path: orjson writes an event's data in a tenth of the time.
@@ -165,12 +168,15 @@ class EventBus:
         return joined
 
     def publish(self, type_: str, data: dict[str, Any]) -> Event:
-        event = Event.encoded(next(self._ids), type_, data)
+        # encoded only for a subscriber to read: with none, nothing ever writes the frame
+        if self.subscribers:
+            event = Event.encoded(next(self._ids), type_, data)
+            self._append(event.frame)
+        else:
+            event = Event(next(self._ids), type_, data)
         self.recent.append(event)
         if len(self.recent) > 200:
             del self.recent[:100]
-        if self.subscribers:
-            self._append(event.frame)
         return event
 
     def _append(self, frame: bytes) -> None:

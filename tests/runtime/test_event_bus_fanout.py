@@ -155,3 +155,14 @@ async def test_the_pace_of_a_round_grows_with_the_subscribers_and_a_tick_stays_s
         await watch.settled(group, event.id)
         took = asyncio.get_running_loop().time() - began
     assert 0.1 < took < 1.0  # a round of 20 ticks, 150 ms, give or take the machine
+
+
+async def test_an_event_nobody_subscribes_to_reads_as_it_would_have_been_written() -> None:
+    bus = EventBus()
+    unread = bus.publish("fill", {"account": "PAPER-1", "price": 6000.25, "qty": 1})
+    async with bus.subscribe():
+        read = bus.publish("fill", {"account": "PAPER-1", "price": 6000.25, "qty": 1})
+    assert unread.frame == b""  # never encoded: no one was there to read it
+    assert unread.sse() == read.sse().replace(f"id: {read.id}", f"id: {unread.id}")
+    assert read.sse().endswith('data: {"account":"PAPER-1","price":6000.25,"qty":1}\n\n')
+    assert [e.id for e in bus.recent] == [unread.id, read.id] == [unread.id, unread.id + 1]
