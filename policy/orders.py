@@ -26,6 +26,7 @@ from typing import Any, cast
 from ordergate.policy.calendar import parse_duration, parse_instant
 from ordergate.policy.contracts import spec_for, symbol_root
 from ordergate.policy.errors import InputError
+from ordergate.policy.quick_init import quick_init
 
 SIDES = ("buy", "sell")
 ORDER_TYPES = ("market", "limit", "stop", "stop_limit")
@@ -73,6 +74,7 @@ def _mapping(value: Any, where: str) -> Mapping[str, Any]:
     return value
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Order:
     symbol: str
@@ -168,6 +170,7 @@ class Order:
         return out
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Position:
     qty: int
@@ -175,6 +178,7 @@ class Position:
     point_value: float = 0.0
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Quote:
     bid: float | None = None
@@ -239,6 +243,7 @@ def unrealized_pnl(positions: Mapping[str, Position], quotes: Mapping[str, Quote
     return total
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """The state of one account at one moment, as the check chain sees it."""

@@ -22,9 +22,11 @@ from ordergate.policy.calendar import (
     trading_week_start,
 )
 from ordergate.policy.orders import Position, unrealized_pnl
+from ordergate.policy.quick_init import quick_init
 from ordergate.runtime.store import LockRow
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class FillEffect:
     realized: float

@@ -38,6 +38,8 @@ from typing import Any
 
 import orjson
 
+from ordergate.policy.quick_init import quick_init
+
 LOG_SIZE = 2000  # frames a subscriber may fall behind before it is dropped
 FLUSH_SECONDS = 0.02  # events are written in batches at most this old
 KEEPALIVE_SECONDS = 15.0
@@ -47,6 +49,7 @@ SECONDS_PER_SUBSCRIBER = 0.0003  # the flush interval's growth with the subscrib
 KEEPALIVE_FRAME = b": keepalive\n\n"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Event:
     id: int

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ordergate.policy.quick_init import quick_init
+
 Side = Literal["buy", "sell"]
 OrderType = Literal["market", "limit", "stop", "stop_limit"]
 # What a broker says about one order. ``working`` is the acknowledgement: the broker has
@@ -21,6 +23,7 @@ OrderType = Literal["market", "limit", "stop", "stop_limit"]
 BrokerOrderStatus = Literal["working", "partially_filled", "filled", "cancelled", "rejected", "expired"]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class OrderRequest:
     order_id: str  # the runtime's id; the adapter sends it as the broker's client tag when it can
@@ -52,6 +55,7 @@ class BracketLeg:
     stop_price: float | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Ack:
     """The broker has the order: ``place`` returns this once it says so."""
@@ -70,6 +74,7 @@ class BracketAck:
     legs: Mapping[str, str] = field(default_factory=dict)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class OrderUpdate:
     """An order changed state at the broker (not fills: those are ``Fill`` events)."""
@@ -85,6 +90,7 @@ class OrderUpdate:
     stop_price: float | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Fill:
     """One execution. ``fill_id`` is the broker's, unique per connection: the runtime
@@ -102,6 +108,7 @@ class Fill:
     broker_order_id: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class PositionSnapshot:
     """Every open position of one account as the broker sees it: root → (signed qty, avg price)."""
@@ -111,6 +118,7 @@ class PositionSnapshot:
     ts: float = 0.0
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class BalanceSnapshot:
     account: str
@@ -120,6 +128,7 @@ class BalanceSnapshot:
     ts: float = 0.0
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class BrokerOrder:
     """One order as the broker reports it when asked (reconciliation)."""

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ordergate.policy.quick_init import quick_init
 from ordergate.runtime.errors import StoreError
 
 __all__ = [
@@ -74,6 +75,7 @@ class LockRow:
     enforced_until: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class FillRow:
     account: str
