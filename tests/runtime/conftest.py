@@ -118,28 +118,35 @@ class LoopbackServer(ApiServer):
 
 
 @contextlib.asynccontextmanager
-async def client(runtime: Runtime, token: str | None = TOKEN) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client of the runtime's API, served by uvicorn on a free loopback port in
-    this event loop, so every API test goes over a real socket and real HTTP parsing."""
+async def serving(config: uvicorn.Config) -> AsyncIterator[int]:
+    """``config`` served by uvicorn on a free loopback port in this event loop; the port."""
     # IPPROTO_TCP named outright: asyncio sets TCP_NODELAY on accepted connections only
     # when the listening socket says it is TCP, and without it every answer sits out a
     # 40 ms delayed ACK
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    # the server ``ordergate run`` has: its guards, the order routes served straight from
-    # the protocol (runtime/hot_orders.py) and group commit's count of arriving requests
-    server = LoopbackServer(api_config(runtime, log_level="warning"))
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    server = LoopbackServer(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
-        if serving.done():
-            serving.result()  # raises what stopped it
+        if task.done():
+            task.result()  # raises what stopped it
         await asyncio.sleep(0.001)
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers) as c:
-            yield c
+        yield sock.getsockname()[1]
     finally:
         server.stop.set()
-        await serving
+        await task
         sock.close()
+
+
+@contextlib.asynccontextmanager
+async def client(runtime: Runtime, token: str | None = TOKEN) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the runtime's API, served as ``ordergate run`` serves it (its
+    guards, the order routes straight from the protocol, group commit's count of arriving
+    requests) on a real socket, so every API test goes over real HTTP parsing."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with (
+        serving(api_config(runtime, log_level="warning")) as port,
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers) as c,
+    ):
+        yield c

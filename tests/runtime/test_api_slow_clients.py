@@ -17,7 +17,7 @@ import pytest
 
 from ordergate.runtime.server import api_config
 from ordergate.runtime.service import Runtime
-from tests.runtime.conftest import TOKEN, LoopbackServer, quote
+from tests.runtime.conftest import TOKEN, quote, serving
 
 pytestmark = pytest.mark.anyio
 
@@ -26,20 +26,8 @@ AUTH = f"Authorization: Bearer {TOKEN}\r\n".encode()
 
 @contextlib.asynccontextmanager
 async def served(runtime: Runtime, **options: float) -> AsyncIterator[int]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))
-    server = LoopbackServer(api_config(runtime, log_level="warning", **options))  # type: ignore[arg-type]
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if serving.done():
-            serving.result()
-        await asyncio.sleep(0.001)
-    try:
-        yield sock.getsockname()[1]
-    finally:
-        server.stop.set()
-        await serving
-        sock.close()
+    async with serving(api_config(runtime, log_level="warning", **options)) as port:  # type: ignore[arg-type]
+        yield port
 
 
 async def closed_by_server(reader: asyncio.StreamReader, within: float) -> bool:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -24,30 +23,12 @@ from ordergate.runtime.api import build_app
 from ordergate.runtime.hot_orders import DirectOrders
 from ordergate.runtime.server import api_config
 from ordergate.runtime.service import Runtime
-from tests.runtime.conftest import TOKEN, LoopbackServer, quote
+from tests.runtime.conftest import TOKEN, quote, serving
 
 pytestmark = pytest.mark.anyio
 
 AUTH = f"Authorization: Bearer {TOKEN}\r\n"
 CHECK = {"account": "PAPER-1", "symbol": "ESZ6", "side": "buy", "qty": 1}
-
-
-@contextlib.asynccontextmanager
-async def serving(config: uvicorn.Config) -> AsyncIterator[int]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))
-    server = LoopbackServer(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.001)
-    try:
-        yield sock.getsockname()[1]
-    finally:
-        server.stop.set()
-        await task
-        sock.close()
 
 
 @contextlib.asynccontextmanager

@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import sqlite3
 import textwrap
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -25,7 +24,7 @@ from ordergate.runtime.service import Runtime
 from ordergate.runtime.store import SqliteStore
 from tests.contracts_now import front_symbol
 from tests.runtime import test_e2e
-from tests.runtime.conftest import TOKEN, LoopbackServer, paper, quote
+from tests.runtime.conftest import TOKEN, paper, quote, serving
 from tests.runtime.test_e2e import Proc, free_port
 
 ACCOUNTS = [f"ACC-{i}" for i in range(1, 9)]
@@ -158,25 +157,13 @@ async def test_when_nobody_joins_the_groups_orders_commit_at_once_but_for_a_prob
 async def served(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
     """The API with the settings ``ordergate run`` serves it with (its protocol tells the
     group commit of each request), on a loopback port."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))
-    server = LoopbackServer(api_config(runtime, log_level="warning"))
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if serving.done():
-            serving.result()  # raises what stopped it
-        await asyncio.sleep(0.001)
     headers = {"Authorization": f"Bearer {TOKEN}"}
     limits = httpx.Limits(max_connections=64)
-    try:
-        async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", headers=headers, limits=limits
-        ) as c:
-            yield c
-    finally:
-        server.stop.set()
-        await serving
-        sock.close()
+    async with (
+        serving(api_config(runtime, log_level="warning")) as port,
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers, limits=limits) as c,
+    ):
+        yield c
 
 
 def many_accounts(make_runtime: Callable[..., Runtime]) -> Runtime:

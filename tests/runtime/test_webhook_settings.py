@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -19,7 +18,7 @@ from ordergate.runtime.clock import FakeClock
 from ordergate.runtime.server import api_config
 from ordergate.runtime.service import Runtime
 
-from .conftest import MONDAY_10, TOKEN, LoopbackServer, quote
+from .conftest import MONDAY_10, TOKEN, quote, serving
 from .webhook_helpers import HOOK, position, until
 
 pytestmark = pytest.mark.anyio
@@ -56,26 +55,13 @@ async def served(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The API under the settings ``ordergate run`` serves it with (server.api_config), so
     the peer address the webhook sees is the one the server sees."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = LoopbackServer(api_config(rt, log_level="warning"))
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if serving.done():
-            serving.result()  # raises what stopped it
-        await asyncio.sleep(0.001)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     transport = httpx.AsyncHTTPTransport(local_address=local_address)
-    try:
-        async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}", headers=headers, transport=transport
-        ) as c:
-            yield c
-    finally:
-        server.stop.set()
-        await serving
-        sock.close()
+    async with (
+        serving(api_config(rt, log_level="warning")) as port,
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers, transport=transport) as c,
+    ):
+        yield c
 
 
 async def test_a_signal_waits_for_approval_and_goes_through_the_chain_when_approved(make_runtime) -> None:
