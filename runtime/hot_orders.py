@@ -23,7 +23,6 @@ the same answers to every failure (runtime/answers.py), byte for byte.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -41,8 +40,6 @@ if TYPE_CHECKING:
     from ordergate.runtime.api import Authority
 
 __all__ = ["DirectOrders", "HotOrders", "OrderRoutes", "check_order_numbers"]
-
-log = logging.getLogger("ordergate.api")
 
 Handler = Callable[[Any], Awaitable[tuple[int, dict[str, Any]]]]
 JSON_TYPE = (b"content-type", b"application/json")
