@@ -296,6 +296,7 @@ class SqliteStore:
             self._written[account] = written
 
     def move_account(self, account: str, connection: str) -> None:
+        self._written.pop(account, None)  # any write of the row outside update_account forgets it
         self._write("UPDATE accounts SET connection = ? WHERE id = ?", (connection, account))
 
     def delete_account(self, account: str) -> None:
