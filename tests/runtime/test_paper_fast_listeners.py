@@ -7,8 +7,6 @@ from __future__ import annotations
 from dataclasses import fields, replace
 from typing import Any
 
-import pytest
-
 from ordergate.runtime.brokers.exchange import (
     BalanceChanged,
     Event,
@@ -21,19 +19,11 @@ from ordergate.runtime.brokers.exchange import (
     Traded,
     _exchange,
 )
-from ordergate.runtime.brokers.types import BrokerOrder, OrderRequest
+from ordergate.runtime.brokers.types import BrokerOrder
+from tests.runtime import test_exchange
+from tests.runtime.test_exchange import req
 
-
-@pytest.fixture
-def ex() -> Exchange:
-    exchange = Exchange(clock=lambda: 1_700_000_000.0)
-    exchange.open_account("A", 50_000)
-    exchange.set_quote("ES", 6000.0, 6000.25, 6000.0)
-    return exchange
-
-
-def req(order_id: str, side: str = "buy", qty: int = 1, **kw: object) -> OrderRequest:
-    return OrderRequest(order_id, "ESZ6", "ES", side, qty, **kw)  # type: ignore[arg-type]
+ex = test_exchange.ex  # the same exchange fixture: account A, an ES quote
 
 
 def recording(seen: list[tuple[str, Event]], who: str) -> Listener:
