@@ -163,4 +163,19 @@ MIGRATIONS: tuple[Migration, ...] = (
     """,
         engines=frozenset({"postgresql"}),
     ),
+    # Fewer pages written by a commit of fills across accounts. In an index that leads
+    # with the account, each account's new entry lands on a leaf of its own: a commit
+    # of fills of 16 accounts wrote 16 leaves of each such index.
+    # - No query reads fills by account and trading day (the week's totals are read by
+    #   (account, week_start), the last fill by account): that index goes.
+    # - The fill ids' uniqueness is the same constraint with the fill id first. A
+    #   broker numbers its fills in sequence, so a commit's new ids fall together, on
+    #   a leaf or two, whichever accounts they are of.
+    Migration(
+        """
+    DROP INDEX IF EXISTS fills_account_day;
+    DROP INDEX IF EXISTS fills_fill_id;
+    CREATE UNIQUE INDEX fills_fill_id ON fills (fill_id, account);
+    """
+    ),
 )

@@ -4,6 +4,7 @@ What every engine does the same is in test_store_contract.py, run on SQLite and 
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import time
 from pathlib import Path
@@ -67,7 +68,7 @@ def test_a_store_file_of_the_last_version_opens_with_its_data_and_counts_the_pos
     store = SqliteStore(path)
     try:
         assert [lock.account for lock in store.locks()] == ["A1"]
-        assert store._db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 7
+        assert store._db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 8
         tables = {r[0] for r in store._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert not tables & {"instances", "leases"}
     finally:
@@ -99,3 +100,43 @@ def test_a_failed_commit_is_rolled_back_and_the_store_goes_on(tmp_path: Path) ->
         assert reopened._db.execute("SELECT COUNT(*) FROM child").fetchone()[0] == 0
     finally:
         reopened.close()
+
+
+def test_a_store_of_the_version_before_gets_the_fills_indexes_that_write_fewer_pages_and_keeps_its_fills(
+    tmp_path: Path,
+) -> None:
+    from ordergate.runtime.store import MIGRATIONS, FillRow
+
+    path = tmp_path / "state.db"
+    db = sqlite3.connect(path)
+    for migration in MIGRATIONS[:7]:
+        for statement in migration.script("sqlite"):
+            db.execute(statement)
+    db.execute("PRAGMA user_version = 7")
+    db.execute(
+        "INSERT INTO fills (account, ts, root, side, qty, price, realized, entry, trading_day, week_start, fill_id)"
+        " VALUES ('A1', 5.0, 'ES', 'sell', 1, 6000, -250, 0, '2026-12-02', '2026-11-30', 'F-7')"
+    )
+    db.commit()
+    db.close()
+    store = SqliteStore(path)
+    try:
+        indexes = {r[0] for r in store._db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert "fills_account_day" not in indexes
+        columns = [r[2] for r in store._db.execute("PRAGMA index_info(fills_fill_id)")]
+        assert columns == ["fill_id", "account"]
+        assert store.last_fill_ts("A1") == 5.0
+        assert store.realized_since("A1", "2026-12-02", "2026-11-30") == (-250.0, -250.0, 0, 0)
+        # the same uniqueness: a fill id once per account, and another account may share it
+        fill = FillRow("A1", None, 6.0, "ES", "buy", 1, 6000.0, 0.0, True, "2026-12-02", "2026-11-30", "F-7")
+        assert store.add_fill(fill) is False
+        assert store.add_fill(dataclasses.replace(fill, account="A2")) is True
+        # the two reads of fills by account still search an index, never scan the table
+        for sql in (
+            "SELECT MAX(ts) FROM fills WHERE account = 'A1'",
+            "SELECT SUM(realized) FROM fills WHERE account = 'A1' AND week_start = '2026-11-30'",
+        ):
+            plan = " ".join(str(r[3]) for r in store._db.execute("EXPLAIN QUERY PLAN " + sql))
+            assert "USING INDEX" in plan and "SCAN fills" not in plan, plan
+    finally:
+        store.close()
