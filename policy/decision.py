@@ -100,8 +100,9 @@ class Decision:
             "stage": self.stage,
             "code": self.code,
             "message": self.message,
-            "warnings": [w.to_dict() for w in self.warnings],
-            "actions": [a.to_dict() for a in self.actions],
+            # most decisions have neither: a fresh empty list without a comprehension's frame
+            "warnings": [w.to_dict() for w in self.warnings] if self.warnings else [],
+            "actions": [a.to_dict() for a in self.actions] if self.actions else [],
             "policy": self.policy,
             "bundle": self.bundle,
             "exit": self.exit,

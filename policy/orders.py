@@ -96,9 +96,10 @@ class Order:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, where: str = "order.") -> Order:
-        data = _mapping(data, where.rstrip("."))
-        unknown = sorted(set(data) - _ORDER_FIELDS)
-        if unknown:
+        if type(data) is not dict:  # a plain dict (every API body) needs no Mapping check
+            data = _mapping(data, where.rstrip("."))
+        if not _ORDER_FIELDS.issuperset(data):
+            unknown = sorted(set(data) - _ORDER_FIELDS)
             raise InputError(
                 f"{where}{unknown[0]}",
                 f"unknown field; known fields: {', '.join(sorted(_ORDER_FIELDS - {'contract'}))}",
@@ -120,11 +121,17 @@ class Order:
         intent = data.get("intent", "open")
         if intent not in INTENTS:
             raise InputError(f"{where}intent", f"must be one of {', '.join(INTENTS)}, not {intent!r}")
-        price = _number(data, "price", where)
-        stop_price = _number(data, "stop_price", where)
-        for key, value in (("price", price), ("stop_price", stop_price)):
-            if value is not None and value <= 0:
-                raise InputError(f"{where}{key}", f"must be a positive price, not {value:g}")
+        # a market order (most orders) has neither price: no call and no loop for them
+        price = data.get("price")
+        if price is not None:
+            price = _number(data, "price", where)
+        stop_price = data.get("stop_price")
+        if stop_price is not None:
+            stop_price = _number(data, "stop_price", where)
+        if price is not None or stop_price is not None:
+            for key, value in (("price", price), ("stop_price", stop_price)):
+                if value is not None and value <= 0:
+                    raise InputError(f"{where}{key}", f"must be a positive price, not {value:g}")
         if otype in ("limit", "stop_limit") and price is None:
             raise InputError(f"{where}price", f"a {otype} order needs a price")
         if otype in ("stop", "stop_limit") and stop_price is None:
@@ -163,10 +170,15 @@ class Order:
             "source": self.source,
             "intent": self.intent,
         }
-        for key in ("price", "stop_price", "account", "client_order_id"):
-            value = getattr(self, key)
-            if value is not None:
-                out[key] = value
+        # written out, not a loop of getattr: every order is turned into a dict twice
+        if self.price is not None:
+            out["price"] = self.price
+        if self.stop_price is not None:
+            out["stop_price"] = self.stop_price
+        if self.account is not None:
+            out["account"] = self.account
+        if self.client_order_id is not None:
+            out["client_order_id"] = self.client_order_id
         return out
 
 
@@ -394,16 +406,18 @@ class Snapshot:
         """The PolicyTest ``state`` shape, compact: what ``from_dict`` reads back to this
         Snapshot (defaults left out; times as UTC ISO 8601 to the microsecond). The audit
         log keeps it beside each decision so that a replay decides on what the runtime saw."""
+        # written out, not a loop over pairs: the audit log keeps one of these per decision
         account: dict[str, Any] = {}
-        for key, value in (
-            ("id", self.account_id),
-            ("nickname", self.nickname),
-            ("balance", self.balance),
-            ("equity", self.equity_given),
-            ("peak_equity", self.peak_equity),
-        ):
-            if value is not None:
-                account[key] = value
+        if self.account_id is not None:
+            account["id"] = self.account_id
+        if self.nickname is not None:
+            account["nickname"] = self.nickname
+        if self.balance is not None:
+            account["balance"] = self.balance
+        if self.equity_given is not None:
+            account["equity"] = self.equity_given
+        if self.peak_equity is not None:
+            account["peak_equity"] = self.peak_equity
         if not self.enabled:
             account["enabled"] = False
         if self.locked:
@@ -528,15 +542,30 @@ def new_position(qty: int, avg_price: float, point_value: float) -> Position:
     return cast(Position, p)
 
 
+# The ISO text of recent quote times: every decision's audit entry writes the time of the
+# quotes it saw, and a quote is seen by many decisions before the next one replaces it.
+_ISO_SEEN: dict[float, str] = {}
+_ISO_SEEN_MAX = 256  # emptied when full: a few roots' latest quotes are what is asked for
+
+
 def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat()
+    text = _ISO_SEEN.get(ts)
+    if text is None:
+        text = datetime.fromtimestamp(ts, UTC).isoformat()
+        if len(_ISO_SEEN) >= _ISO_SEEN_MAX:
+            _ISO_SEEN.clear()
+        _ISO_SEEN[ts] = text
+    return text
 
 
 def _quote_dict(q: Quote) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for key, value in (("bid", q.bid), ("ask", q.ask), ("last", q.last)):
-        if value is not None:
-            out[key] = value
+    if q.bid is not None:
+        out["bid"] = q.bid
+    if q.ask is not None:
+        out["ask"] = q.ask
+    if q.last is not None:
+        out["last"] = q.last
     if q.time is not None:
         out["time"] = _iso(q.time)
     elif q.age is not None:

@@ -172,20 +172,43 @@ class AccountState:
         roots = set(self.holdings)
         if extra_root is not None:
             roots.add(extra_root)
+        lock = self.lock
         until = self.lock_until()
+        positions = MappingProxyType(dict(self.holdings))
+        quotes = MappingProxyType({r: q for r in roots if (q := self.quotes.get(r)) is not None})
+        if working is None:  # nearly every order: the same Snapshot, built in a third of the time
+            return Snapshot.assemble(
+                self.id,
+                self.nickname,
+                self.enabled,
+                lock is not None,
+                until.timestamp() if until else None,
+                lock.enforce if lock else False,
+                lock.reason if lock else None,
+                self.balance,
+                equity,
+                peak if peak is not None else self.start_balance,
+                positions,
+                quotes,
+                self.daily_realized,
+                self.weekly_realized,
+                self.daily_trades,
+                self.weekly_trades,
+                self.automation_paused,
+            )
         return Snapshot(
             account_id=self.id,
             nickname=self.nickname,
             enabled=self.enabled,
-            locked=self.lock is not None,
+            locked=lock is not None,
             lock_until=until.timestamp() if until else None,
-            lock_enforce=self.lock.enforce if self.lock else False,
-            lock_reason=self.lock.reason if self.lock else None,
+            lock_enforce=lock.enforce if lock else False,
+            lock_reason=lock.reason if lock else None,
             balance=self.balance,
             equity_given=equity,
             peak_equity=peak if peak is not None else self.start_balance,
-            positions=MappingProxyType(dict(self.holdings)),
-            quotes=MappingProxyType({r: q for r in roots if (q := self.quotes.get(r)) is not None}),
+            positions=positions,
+            quotes=quotes,
             daily_realized=self.daily_realized,
             weekly_realized=self.weekly_realized,
             daily_trades=self.daily_trades,

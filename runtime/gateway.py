@@ -108,7 +108,22 @@ def order_view(
     created_at: str | None = None,
     exit: bool = False,
 ) -> dict[str, Any]:
-    view = {"id": order_id, **order.to_dict(), "status": status, "managed": managed, "fills": fills or []}
+    return _view(order_id, order.to_dict(), status, fills, reason, managed, created_at, exit)
+
+
+def _view(
+    order_id: str,
+    order: dict[str, Any],
+    status: str,
+    fills: list[dict[str, Any]] | None,
+    reason: str | None,
+    managed: bool,
+    created_at: str | None,
+    exit: bool,
+) -> dict[str, Any]:
+    """``order_view`` of an order already in its dict form (``Order.to_dict``), which the
+    gateway has made for the audit entry anyway."""
+    view = {"id": order_id, **order, "status": status, "managed": managed, "fills": fills or []}
     if exit:
         view["exit"] = True  # allowed as an exit: cancelled if the position it closes goes flat first
     if fills:
@@ -200,9 +215,10 @@ class Gateway:
         check_tradable(state, order)
         key = order.client_order_id
         async with self.core.lock_for(account):
-            seen = self._seen(state, key)
-            if seen is not None:
-                return seen
+            if key:  # most orders carry no client_order_id: nothing to look up
+                seen = self._seen(state, key)
+                if seen is not None:
+                    return seen
             return await self._decide_and_send(state, order, self.core.now(), key, extra=extra)
 
     def _seen(self, state: AccountState, key: str | None) -> tuple[int, dict[str, Any]] | None:
@@ -305,7 +321,8 @@ class Gateway:
         decision = self.decide(state, order, now)
         # read before anything awaits: the snapshot is the gateway's last decision's
         inputs = self._inputs(state)
-        as_dict, order_dict = decision.to_dict(), {**order.to_dict(), **(extra or {})}
+        as_dict, plain = decision.to_dict(), order.to_dict()
+        order_dict = {**plain, **extra} if extra else plain
         store, account, day, decided_at = self.core.store, state.id, state.day, now.isoformat()
         if not decision.allowed:
             answer: dict[str, Any] = {"decision": as_dict}
@@ -323,8 +340,9 @@ class Gateway:
         order_id = self.core.new_id()
         managed = self.core.executions.get(state.connection) == "managed" and order.type != "market"
         status = "held" if managed else "submitted"
-        view = order_view(order_id, order, status, managed=managed, created_at=decided_at, exit=decision.exit)
-        view.update(extra or {})
+        view = _view(order_id, plain, status, None, None, managed, decided_at, decision.exit)
+        if extra:
+            view.update(extra)
         view["account"] = account
 
         def allowed() -> None:
