@@ -454,6 +454,8 @@ class BracketDesk:
             larger = [v for v in self._native_of(fill.account, fill.root) if self._left(v) > abs(held.qty)]
             if larger:
                 self.gateway.spawn(self.take_back(state, larger))
+        if not self.legs and not self.standby:
+            return  # no leg held here (the usual case): none to shrink
         for leg in [*self.legs.values(), *self.standby.values()]:
             if (
                 leg["account"] == fill.account

@@ -91,10 +91,13 @@ class ConnectionEvents:
             book_reported_fill(self.core, fill)
 
     def on_positions(self, snapshot: PositionSnapshot) -> None:
-        if self._held(snapshot.account):
-            self._later(snapshot.account, lambda: self.on_positions(snapshot))
+        account = snapshot.account
+        if self._held(account):
+            # replayed only once the account is no longer held (GroupCommit._replay), so
+            # the replay is the branch below, without asking again
+            self._later(account, lambda: self.core.positions_pending.discard(account))
         else:
-            self.core.positions_pending.discard(snapshot.account)
+            self.core.positions_pending.discard(account)
 
     def on_balance(self, snapshot: BalanceSnapshot) -> None:
         return None  # the runtime keeps its own ledger; the broker's is for reconciliation

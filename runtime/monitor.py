@@ -105,9 +105,11 @@ class Monitor:
                 await self.gateway.trigger_managed(roots)
         await self.gateway.brackets.on_quotes(dirty)  # webhook brackets, held for every broker
 
-    def _at_limit(self, state: AccountState, now: datetime) -> bool:
+    def _at_limit(self, state: AccountState, now: datetime | None) -> bool:
+        """Whether ``state`` is at or past a limit (an unlocked account); ``now`` None
+        reads the clock only if a lock is there to look at."""
         equity = state.mark_equity()
-        if state.lock is not None and state.is_locked(now):
+        if state.lock is not None and state.is_locked(self.core.now() if now is None else now):
             return False
         limits = getattr(self.core.policy_of(state), "limits", None)
         return limits is not None and _may_breach(limits, state, equity)
@@ -117,11 +119,12 @@ class Monitor:
         if self._at_limit(state, now):
             await self._act_at_limit(state, now)
 
-    def breach_at_limit(self, state: AccountState, now: datetime) -> Coroutine[Any, Any, None] | None:
-        """``check_account`` for a caller that spawns it: the coroutine taking the breach
-        actions, or None when no limit is near (looked at now, so that most fills need no
-        task of their own)."""
-        return self._act_at_limit(state, now) if self._at_limit(state, now) else None
+    def breach_at_limit(self, state: AccountState) -> Coroutine[Any, Any, None] | None:
+        """``check_account`` now, for a caller that spawns it: the coroutine taking the
+        breach actions, or None when no limit is near (looked at now, so that most fills
+        need no task of their own). The clock is read only when the answer needs it (a
+        lock to look at, a limit reached): after most fills it does not."""
+        return self._act_at_limit(state, self.core.now()) if self._at_limit(state, None) else None
 
     async def _act_at_limit(self, state: AccountState, now: datetime) -> None:
         policy = self.core.policy_of(state)

@@ -21,6 +21,7 @@ from ordergate.runtime.awaiting import wake
 from ordergate.runtime.store import Store
 
 log = logging.getLogger("ordergate.orders")
+OPEN = orders.OPEN
 RECENT = 1024  # finished orders kept at hand
 Listener = Callable[[dict[str, Any]], None]
 
@@ -29,6 +30,10 @@ class OrderBook:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._live: dict[str, dict[str, Any]] = {}
+        # the same views by account, in the same order: an account's live orders are
+        # asked for on every order (the positions stage) and every flat fill, and a
+        # scan of every account's would cost each order the others in flight
+        self._live_of: dict[str, dict[str, dict[str, Any]]] = {}
         self._by_broker_id: dict[str, str] = {}
         self._dirty: set[str] = set()
         self._awaiting: set[str] = set()  # a sender waits for the broker's answer
@@ -41,7 +46,7 @@ class OrderBook:
     def load(self) -> None:
         """The open orders of the store (managed ones held by the runtime excepted)."""
         for view in self.store.open_orders(managed=False):
-            self._live[view["id"]] = view
+            self._set_live(view)
             if view.get("broker_order_id"):
                 self._by_broker_id[view["broker_order_id"]] = view["id"]
 
@@ -51,7 +56,7 @@ class OrderBook:
         for view in views:
             if view["account"] != account:
                 raise ValueError(f"order {view['id']} is of account {view['account']}, not {account}")
-            self._live[view["id"]] = view
+            self._set_live(view)
             if view.get("broker_order_id"):
                 self._by_broker_id[view["broker_order_id"]] = view["id"]
 
@@ -62,6 +67,25 @@ class OrderBook:
             view = self._live.pop(order_id)
             self._by_broker_id.pop(str(view.get("broker_order_id")), None)
             self._dirty.discard(order_id)
+        self._live_of.pop(account, None)
+
+    def _set_live(self, view: dict[str, Any]) -> None:
+        """``view`` as its order's live state (a new order joins the end, as in ``_live``)."""
+        order_id, account = view["id"], view["account"]
+        self._live[order_id] = view
+        mine = self._live_of.get(account)
+        if mine is None:
+            mine = self._live_of[account] = {}
+        mine[order_id] = view
+
+    def _drop_live(self, order_id: str) -> dict[str, Any] | None:
+        """The order leaves the live ones; the view it had there, or None."""
+        view = self._live.pop(order_id, None)
+        if view is not None:
+            mine = self._live_of.get(view["account"])
+            if mine is not None:
+                mine.pop(order_id, None)
+        return view
 
     # ---- reading
 
@@ -81,13 +105,16 @@ class OrderBook:
         return None
 
     def live(self, account: str | None = None) -> list[dict[str, Any]]:
-        return [v for v in self._live.values() if account is None or v["account"] == account]
+        if account is None:
+            return list(self._live.values())
+        mine = self._live_of.get(account)
+        return list(mine.values()) if mine else []
 
     # ---- writing
 
     def add(self, view: dict[str, Any]) -> None:
         """A new order, ``submitted``; the caller commits its row (with the idempotency record)."""
-        self._live[view["id"]] = view
+        self._set_live(view)
 
     def save(self, view: dict[str, Any]) -> None:
         """Commit ``view`` (call inside the transaction that books its fill, if any)."""
@@ -112,10 +139,10 @@ class OrderBook:
             self._by_broker_id[broker_order_id] = order_id
         if commit:
             self.save(view)
-        if orders.is_open(view):
-            self._live[order_id] = view
+        if view["status"] in OPEN:  # orders.is_open, spelled out: every order passes here
+            self._set_live(view)
             return
-        before = self._live.pop(order_id, None)
+        before = self._drop_live(order_id)
         self._recent[order_id] = view
         self._recent.move_to_end(order_id)
         if len(self._recent) > RECENT:
@@ -124,7 +151,7 @@ class OrderBook:
             self._by_broker_id.pop(broker_order_id, None)
         for waiter in self._done.pop(order_id, ()):
             wake(waiter)
-        if before is None or orders.is_open(before):
+        if before is None or before["status"] in OPEN:
             for listener in self.on_done:
                 listener(view)
 
@@ -139,12 +166,18 @@ class OrderBook:
         view = self.get(order_id)
         if view is None:
             return None
+        # an event that leaves the state as it is (an acknowledgement of an order that has
+        # filled meanwhile, a repeated report) changes nothing: no copy to build and compare
+        status = view["status"]
+        if orders.next_state(status, event) == status and (
+            not broker_order_id or view.get("broker_order_id")
+        ):
+            return view
         new = orders.apply_event(view, event, reason=reason)
         if broker_order_id and not new.get("broker_order_id"):
             new["broker_order_id"] = broker_order_id
-        if new == view:
-            return view
-        lazy = event == "acknowledge" and order_id in self._awaiting and orders.is_open(new)
+        # it differs from ``view``: its status moved, or it learnt its broker id
+        lazy = event == "acknowledge" and order_id in self._awaiting and new["status"] in OPEN
         self.changed(new, commit=not lazy)
         if lazy:
             self._dirty.add(order_id)

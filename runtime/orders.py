@@ -109,11 +109,13 @@ def apply_fill(view: dict[str, Any], qty: int, price: float) -> dict[str, Any]:
             view["status"], "fill", f": {filled} filled would exceed the order's {view['qty']}"
         )
     status = next_state(view["status"], "fill_final" if filled == int(view["qty"]) else "fill")
-    fills = [*view.get("fills", []), {"qty": qty, "price": price}]
+    fills = [*view.get("fills", ()), {"qty": qty, "price": price}]
+    # an order's first fill (most often its only one): the sum of one term is the term
+    paid = qty * price if len(fills) == 1 else sum(f["qty"] * f["price"] for f in fills)
     return {
         **view,
         "status": status,
         "fills": fills,
         "filled_qty": filled,
-        "avg_fill_price": round(sum(f["qty"] * f["price"] for f in fills) / filled, 10),
+        "avg_fill_price": round(paid / filled, 10),
     }

@@ -308,11 +308,10 @@ class Runtime:
         state = self.core.accounts.get(fill.account)
         if state is None:
             return
-        now = self.core.now()
         try:
-            breach = self.monitor.breach_at_limit(state, now)
+            breach = self.monitor.breach_at_limit(state)  # reads the clock only if it must
         except Exception:  # a fill's other listeners and its event must not be lost to it
-            breach = self.monitor.check_account(state, now)  # fails in its task, as it did
+            breach = self.monitor.check_account(state, self.core.now())  # fails in its task, as it did
         if breach is not None:
             self._spawn(breach)
         if fill.root not in state.holdings and self.gateway.open_exits(state.id, fill.root):
