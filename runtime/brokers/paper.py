@@ -178,7 +178,7 @@ class PaperBroker(BrokerAdapter):
         return max(self.latency, self.exchange.faults.latency)
 
     async def place(self, account: str, request: OrderRequest) -> Ack:
-        if self._latency:
+        if self.latency or self.exchange.faults.latency:  # ``_latency``, without its max()
             await asyncio.sleep(self._latency)
         if self._dropped:
             raise BrokerUnavailable("the simulated link dropped")
@@ -265,8 +265,14 @@ class PaperBroker(BrokerAdapter):
         if order.status == "partially_filled" and faults.fill_parts > 1:
             self._schedule(self.latency or 0.001, self.exchange.match, order.root)
 
+    def _stamp(self) -> float:
+        """The time of a report: that of the fill it follows when the exchange announces
+        one on this broker's clock (the same instant: no second reading), else now."""
+        instant = self.exchange.fill_instant
+        return instant if instant is not None and self.exchange.clock is self.clock else self.clock()
+
     def _position_changed(self, account: str, positions: Mapping[str, tuple[int, float]]) -> None:
-        snapshot = PositionSnapshot(account, dict(positions), self.clock())
+        snapshot = PositionSnapshot(account, dict(positions), self._stamp())
         if self._dropped or self.exchange.faults.mute_orders:
             return
         if self.latency:
@@ -275,7 +281,7 @@ class PaperBroker(BrokerAdapter):
             self.emit_positions(snapshot)
 
     def _balance_changed(self, account: str, balance: float, equity: float, realized: float) -> None:
-        snapshot = BalanceSnapshot(account, balance, equity, realized, self.clock())
+        snapshot = BalanceSnapshot(account, balance, equity, realized, self._stamp())
         if self._dropped or self.exchange.faults.mute_orders:
             return
         if self.latency:

@@ -108,6 +108,10 @@ class Exchange:
         # those listening when it began without a copy per event
         self._listeners: list[Listener] = []
         self._rebind()
+        # while a fill's events are announced, its instant: the position and balance it
+        # left are of that instant too, so a listener stamping them need not ask the
+        # clock again (None otherwise)
+        self.fill_instant: float | None = None
 
     # ---- events
 
@@ -526,14 +530,18 @@ class Exchange:
         self._fills.append(fill)
         self._fills_of.setdefault(info.broker_order_id, []).append(fill)
         # the events inline, built once for every listener: a fill is the hot path
-        for traded in self._on_traded:
-            traded(fill, after)
-        positions = account.positions()
-        for position_changed in self._on_positions:
-            position_changed(info.account, positions)
-        balance, equity, realized = account.balance, account.equity(self._quotes), account.realized
-        for balance_changed in self._on_balance:
-            balance_changed(info.account, balance, equity, realized)
+        outer, self.fill_instant = self.fill_instant, fill.ts
+        try:
+            for traded in self._on_traded:
+                traded(fill, after)
+            positions = account.positions()
+            for position_changed in self._on_positions:
+                position_changed(info.account, positions)
+            balance, equity, realized = account.balance, account.equity(self._quotes), account.realized
+            for balance_changed in self._on_balance:
+                balance_changed(info.account, balance, equity, realized)
+        finally:
+            self.fill_instant = outer
         if order.oco is not None:  # a bracket leg; others have no sibling to tell
             self._one_cancels_other(order)
         if order.legs and order.info.status == "filled":  # an entry with legs waiting
