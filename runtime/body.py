@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
@@ -58,6 +59,8 @@ def _bounded_int(text: str) -> int:
 
 # one decoder for every body: ``json.loads`` with ``parse_int`` would build one per call
 _DECODER = json.JSONDecoder(parse_int=_bounded_int)
+# its scanner, (text, index) -> (value, end); typeshed does not declare the attribute
+_SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
 
 
 async def read_raw(request: Request, within: float = BODY_TIMEOUT_SECONDS) -> bytes:
@@ -127,7 +130,7 @@ def parse(raw: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise BadRequest("body", f"the body is not UTF-8: byte {exc.start} is not valid") from None
     try:
-        document = _DECODER.decode(text)
+        document = _decode(text)
     except json.JSONDecodeError as exc:
         raise BadRequest(
             "body", f"the body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
@@ -137,6 +140,21 @@ def parse(raw: bytes) -> Any:
     except RecursionError:
         raise BadRequest("body", f"the body nests deeper than {MAX_DEPTH} levels") from None
     _check_tree(document)
+    return document
+
+
+def _decode(text: str) -> Any:
+    """``_DECODER.decode(text)``, with its scanner called directly for a document that
+    neither starts nor ends with whitespace (every API client's body): ``decode`` adds
+    two whitespace matches and two calls around that same scan. Anything else (leading
+    or trailing whitespace, no value, extra data) is decoded by ``decode`` itself, so
+    every error is the one it raises; an error inside the scan is that very scan's."""
+    try:
+        document, end = _SCAN(text, 0)
+    except StopIteration:  # no value at 0: whitespace first, or nothing ``decode`` would read
+        return _DECODER.decode(text)
+    if end != len(text):  # whitespace or more after the value
+        return _DECODER.decode(text)
     return document
 
 

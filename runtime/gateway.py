@@ -413,7 +413,8 @@ class Gateway:
             else:
                 book.apply(order_id, "acknowledge", broker_order_id=ack.broker_order_id)
                 if kind == "market":  # the answer says what it filled at, when it fills soon
-                    await self.commits.applied(state.id)  # a fill that waits for its group's commit
+                    if self.commits.holds(state.id):  # a fill that waits for its group's commit
+                        await self.commits.applied(state.id)
                     await book.wait_done(order_id, self.core.fill_wait)
             view = book.persist(order_id)
         assert view is not None
