@@ -123,9 +123,8 @@ class DirectOrders:
         self.routes = routes
         self.authority = authority
         self.started = started
-
-    def handler(self, scope: Scope) -> Handler | None:
-        return self.routes.handler(scope)
+        # the routes' own, bound once: the server asks it of every request
+        self.handler: Callable[[Scope], Handler | None] = routes.handler
 
     async def serve(self, cycle: RequestResponseCycle, handler: Handler) -> None:
         self.started()
@@ -137,36 +136,58 @@ class DirectOrders:
                 status, data = await self.routes.answer(handler, scope, receive)
             else:
                 status, data = refused[0], encode(refused[1])
-            await _write(cycle, status, data)
+            if cycle.flow.write_paused and not cycle.disconnected:
+                await cycle.flow.drain()  # the client's socket is full: wait until it reads
+            _write(cycle, status, data)
         except Exception as exc:  # a defect here: logged, and answered as any other route's
             status, answer = failure(self.routes.rt.core.metrics, exc, "POST", scope["path"])
             if cycle.response_started:
                 cycle.transport.close()
             else:
                 cycle.keep_alive = False
-                await _write(cycle, status, encode(answer))
+                if cycle.flow.write_paused and not cycle.disconnected:
+                    await cycle.flow.drain()
+                _write(cycle, status, encode(answer))
         except BaseException:  # cancelled as the server stops
             cycle.transport.close()
             raise
         finally:
-            cycle.on_response = lambda: None  # the next pipelined request starts once, in _write
+            cycle.on_response = _nothing  # the next pipelined request starts once, in _write
 
 
-async def _write(cycle: RequestResponseCycle, status: int, data: bytes) -> None:
-    if cycle.flow.write_paused and not cycle.disconnected:
-        await cycle.flow.drain()
+def _nothing() -> None:
+    pass
+
+
+# uvicorn's default headers (``date``, ``server``) and their bytes in a response head:
+# uvicorn replaces the list when the date changes, once a second, and only then are the
+# bytes made again. The list is held, so that its identity cannot pass to another.
+_default_head: tuple[list[tuple[bytes, bytes]], bytes] = ([], b"")
+
+
+def _write(cycle: RequestResponseCycle, status: int, data: bytes) -> None:
+    """The response, in one write, unless the client has gone (its caller has waited out
+    a full socket): what uvicorn's ``send`` writes for these headers, and its bookkeeping."""
+    global _default_head
     if cycle.disconnected:
         return
     cycle.response_started = True
     cycle.waiting_for_100_continue = False
-    head = [STATUS_LINE[status]]
-    for name, value in cycle.default_headers:
-        head += (name, b": ", value, b"\r\n")
-    head.append(b"content-length: %d\r\ncontent-type: application/json\r\n" % len(data))
-    if not cycle.keep_alive:
-        head.append(b"connection: close\r\n")
-    head += (b"\r\n", data)
-    cycle.transport.write(b"".join(head))
+    defaults, head = _default_head
+    if defaults is not cycle.default_headers:
+        defaults = cycle.default_headers
+        head = b"".join(b"%s: %s\r\n" % (name, value) for name, value in defaults)
+        _default_head = (defaults, head)
+    cycle.transport.write(
+        b"%s%scontent-length: %d\r\ncontent-type: application/json\r\n%s\r\n%s"
+        % (
+            STATUS_LINE[status],
+            head,
+            len(data),
+            b"" if cycle.keep_alive else b"connection: close\r\n",
+            data,
+        )
+    )
     cycle.response_complete = True
     cycle.message_event.set()
     if not cycle.keep_alive:

@@ -21,13 +21,16 @@ import resource
 import signal
 import socket
 import sys
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httptools
 import uvicorn
 from starlette.types import Receive, Scope, Send
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.flow_control import service_unavailable
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from ordergate.policy import PolicyError
 from ordergate.runtime import logs
@@ -87,6 +90,51 @@ def connection_cap(wanted: int = MAX_CONNECTIONS) -> int:
     return max(16, min(wanted, soft - FD_RESERVE))
 
 
+class _Cycle(RequestResponseCycle):
+    """uvicorn's request cycle, made from its protocol's fields with fewer steps: the
+    state every cycle starts in is the class's, until a cycle changes its own."""
+
+    disconnected = False
+    more_body = True
+    response_started = False
+    response_complete = False
+    chunked_encoding: bool | None = None
+    expected_content_length = 0
+
+    def __init__(self, protocol: HttpToolsProtocol, keep_alive: bool) -> None:
+        self.scope = protocol.scope
+        self.transport = protocol.transport
+        self.flow = protocol.flow
+        self.logger = protocol.logger
+        self.access_logger = protocol.access_logger
+        self.access_log = protocol.access_log
+        self.default_headers = protocol.server_state.default_headers
+        self.message_event = asyncio.Event()
+        self.on_response = protocol.on_response_complete
+        self.keep_alive = keep_alive
+        self.waiting_for_100_continue = protocol.expect_100_continue
+        self.body = bytearray()
+
+    async def receive(self) -> Any:
+        # uvicorn's, but that an event already set (the body is here) is not waited on,
+        # nor reading resumed that is not paused: both would return at once
+        if self.waiting_for_100_continue and not self.transport.is_closing():
+            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self.waiting_for_100_continue = False
+        if not self.disconnected and not self.response_complete:
+            if self.flow.read_paused:
+                self.flow.resume_reading()
+            event = self.message_event
+            if not event.is_set():
+                await event.wait()
+            event.clear()
+        if self.disconnected or self.response_complete:
+            return {"type": "http.disconnect"}
+        message = {"type": "http.request", "body": bytes(self.body), "more_body": self.more_body}
+        self.body = bytearray()
+        return message
+
+
 def guarded_protocol(
     metrics: Metrics,
     *,
@@ -112,10 +160,17 @@ def guarded_protocol(
     A request for the order routes goes to ``direct`` instead of the ASGI app, when
     given (runtime/hot_orders.py).
     """
+    direct_handler = direct.handler if direct is not None else None
 
     class GuardedProtocol(HttpToolsProtocol):
         _header_timer: asyncio.TimerHandle | None = None
-        _began: float | None = None  # when the request whose headers are awaited began
+        # Keep-alive: uvicorn arms a timer as each response completes and cancels it as the
+        # next request's bytes arrive, a timer per request. Here the connection notes when
+        # it fell idle (``_idle_since``, None while a request is under way) and one timer,
+        # armed when none is pending, closes it once it has been idle that long: the same
+        # timeout, measured from the same instant, for the price of a clock read.
+        _idle_since: float | None = None
+        _idle_timer: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             if len(self.connections) >= max_connections:
@@ -140,28 +195,69 @@ def guarded_protocol(
             metrics.http_refused.labels("header_timeout").inc()
             self.transport.abort()
 
-        def on_message_begin(self) -> None:
-            super().on_message_begin()
-            # Its timer is armed only if its headers are still missing once the bytes at
-            # hand are parsed (``data_received``): a request that arrives whole, as
-            # nearly all do, costs no timer.
-            self._began = self.loop.time()
-
         def data_received(self, data: bytes) -> None:
-            super().data_received(data)
-            if self._began is not None and self._header_timer is None:
-                late = self._began + header_timeout - self.loop.time()
-                self._header_timer = self.loop.call_later(late, self._headers_late)
+            # uvicorn's, but for its keep-alive timer: the connection is no longer idle
+            self._idle_since = None
+            try:
+                self.parser.feed_data(data)
+            except httptools.HttpParserError:
+                msg = "Invalid HTTP request received."
+                self.logger.warning(msg)
+                self.send_400_response(msg)
+            except httptools.HttpParserUpgrade:
+                if self._should_upgrade():
+                    self.handle_websocket_upgrade()
+                else:
+                    self._unsupported_upgrade_warning()
+            # A request that began in these bytes (``on_message_begin`` gave it a scope,
+            # ``on_headers_complete`` its method) still lacks headers: its clock runs
+            # from now. One that arrives whole, as nearly all do, costs no timer; one
+            # begun earlier armed its timer then (or on connection_made).
+            scope = self.scope
+            if scope is not None and "method" not in scope and self._header_timer is None:
+                self._header_timer = self.loop.call_later(header_timeout, self._headers_late)
 
         def on_headers_complete(self) -> None:
-            self._began = None
-            self._disarm()
-            self.scope["extensions"] = {"ordergate.abort": {"abort": self.transport.abort}}
-            super().on_headers_complete()
+            # uvicorn's, but that the header timer stops, the scope gets its extension
+            # (before "method", as ever) and the request cycle is a _Cycle
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+            scope = self.scope
+            scope["extensions"] = {"ordergate.abort": {"abort": self.transport.abort}}
+            parser = self.parser
+            http_version = parser.get_http_version()
+            scope["method"] = parser.get_method().decode("ascii")
+            if http_version != "1.1":
+                scope["http_version"] = http_version
+            if parser.should_upgrade() and self._should_upgrade():
+                return
+            parsed_url = httptools.parse_url(self.url)
+            raw_path = parsed_url.path
+            path = raw_path.decode("ascii")
+            if "%" in path:
+                path = urllib.parse.unquote(path)
+            scope["path"] = self.root_path + path
+            scope["raw_path"] = self.root_path.encode("ascii") + raw_path
+            scope["query_string"] = parsed_url.query or b""
+            if self.limit_concurrency is not None and (
+                len(self.connections) >= self.limit_concurrency or len(self.tasks) >= self.limit_concurrency
+            ):
+                app = service_unavailable
+                self.logger.warning("Exceeded concurrency limit.")
+            else:
+                app = self.app
+            existing = self.cycle
+            self.cycle = cycle = _Cycle(self, http_version != "1.0" and parser.should_keep_alive())
+            if existing is None or existing.response_complete:
+                self._start_asgi_task(cycle, app)
+            else:  # pipelined: waits for the answer to the request before it
+                self.flow.pause_reading()
+                self.pipeline.appendleft((cycle, app))
 
         def _start_asgi_task(self, cycle: Any, app: Any) -> None:
             on_request()  # at once, or once the pipelined request before it is answered
-            handler = direct.handler(cycle.scope) if direct is not None else None
+            handler = direct_handler(cycle.scope) if direct_handler is not None else None
             if handler is None or app is not self.app:  # not an order, or uvicorn refusing it
                 super()._start_asgi_task(cycle, app)
                 return
@@ -170,8 +266,38 @@ def guarded_protocol(
             task.add_done_callback(self.tasks.discard)
             self.tasks.add(task)
 
+        def on_response_complete(self) -> None:
+            # uvicorn's, with the lazy keep-alive timer above in place of its own
+            self.server_state.total_requests += 1
+            if self.transport.is_closing():
+                return
+            if self.flow.read_paused:
+                self.flow.resume_reading()
+            if self.pipeline:
+                cycle, app = self.pipeline.pop()
+                self._start_asgi_task(cycle, app)
+            else:
+                self._idle_since = self.loop.time()
+                if self._idle_timer is None:
+                    self._idle_timer = self.loop.call_later(self.timeout_keep_alive, self._idle_check)
+
+        def _idle_check(self) -> None:
+            self._idle_timer = None
+            if self._idle_since is None:  # a request came; its response arms the timer again
+                return
+            late = self._idle_since + self.timeout_keep_alive - self.loop.time()
+            if late > 0:  # it fell idle again since this timer was armed
+                # at least a millisecond: uvloop's clock and timers count whole ones, and
+                # a rounding error must not spin the loop until the next one
+                self._idle_timer = self.loop.call_later(max(late, 0.001), self._idle_check)
+            else:
+                self.timeout_keep_alive_handler()  # uvicorn's: close, unless closing already
+
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
+            if self._idle_timer is not None:
+                self._idle_timer.cancel()
+                self._idle_timer = None
             super().connection_lost(exc)
 
     return GuardedProtocol
