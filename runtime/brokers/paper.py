@@ -247,7 +247,7 @@ class PaperBroker(BrokerAdapter):
             self.emit_quote(root, quote)  # quotes are never held back
 
     def _order_changed(self, o: BrokerOrder) -> None:
-        update = OrderUpdate(o.account, o.order_id, o.broker_order_id, o.status, o.reason, self.clock())
+        update = OrderUpdate(o.account, o.order_id, o.broker_order_id, o.status, o.reason, self._stamp())
         if self._dropped or self.exchange.faults.mute_orders:
             return
         if self.latency:
@@ -266,13 +266,15 @@ class PaperBroker(BrokerAdapter):
             self._schedule(self.latency or 0.001, self.exchange.match, order.root)
 
     def _stamp(self) -> float:
-        """The time of a report: that of the fill it follows when the exchange announces
-        one on this broker's clock (the same instant: no second reading), else now."""
-        instant = self.exchange.fill_instant
+        """The time of a report: the instant of the exchange's step it tells of (an order
+        taken, a fill) when the exchange runs on this broker's clock, else now."""
+        instant = self.exchange.instant
         return instant if instant is not None and self.exchange.clock is self.clock else self.clock()
 
     def _position_changed(self, account: str, positions: Mapping[str, tuple[int, float]]) -> None:
-        snapshot = PositionSnapshot(account, dict(positions), self._stamp())
+        # no copy: the exchange builds the mapping afresh for each event, and its
+        # listeners only read it (a Mapping to them)
+        snapshot = PositionSnapshot(account, positions, self._stamp())
         if self._dropped or self.exchange.faults.mute_orders:
             return
         if self.latency:

@@ -87,3 +87,31 @@ def test_a_first_fill_and_a_later_one_price_the_order_as_the_sum_does() -> None:
         {"qty": 1, "price": 6000.1},
         {"qty": 2, "price": 6000.35},
     ]
+
+
+def test_an_order_taken_and_filled_at_once_is_of_one_instant() -> None:
+    from ordergate.runtime.brokers.exchange import Exchange, Listener
+    from tests.runtime.test_exchange import req
+
+    readings = iter(range(1, 100))
+    ex = Exchange(clock=lambda: float(next(readings)))
+    ex.open_account("A", 50_000)
+    ex.set_quote("ES", 6000.0, 6000.25, 6000.0)  # the quote's reading: 1
+    heard: list[float | None] = []
+    ex.listen(
+        Listener(
+            lambda order: heard.append(ex.instant),
+            lambda fill, order: heard.append(ex.instant),
+            lambda account, positions: heard.append(ex.instant),
+            lambda account, balance, equity, realized: heard.append(ex.instant),
+            lambda root, quote: None,
+            lambda kind: None,
+        )
+    )
+    ex.submit("A", req("m1"))  # taken and filled at once: one reading, 2
+    assert [f.ts for f in ex.fills("A")] == [2.0] and heard == [2.0] * 4
+    assert ex.instant is None  # between steps
+    heard.clear()
+    ex.submit("A", req("l1", "sell", type="limit", price=6001.0))  # rests: 3
+    ex.set_quote("ES", 6001.0, 6001.25, 6001.0)  # the quote reads 4, its fill 5
+    assert [f.ts for f in ex.fills("A")] == [2.0, 5.0] and heard == [3.0, 5.0, 5.0, 5.0]
