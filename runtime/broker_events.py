@@ -43,14 +43,16 @@ class ConnectionEvents:
         if self._held(update.account):
             self._later(update.account, lambda: self.on_order(update))
             return
-        view = self.core.orders.find(update.order_id, update.broker_order_id)
+        book = self.core.orders
+        view = book.find(update.order_id, update.broker_order_id)
         if view is None or view.get("status") == "held":
             return  # not an order of ours (or one the broker placed itself, e.g. a flatten)
         if update.price is not None or update.stop_price is not None:
             self._moved(view, update)
+            view = book.get(view["id"]) or view  # as the move left it
         try:
-            new = self.core.orders.apply(
-                view["id"],
+            new = book.apply_to(
+                view,
                 BROKER_STATUS_EVENTS[update.status],
                 reason=update.reason,
                 broker_order_id=update.broker_order_id,
@@ -85,17 +87,19 @@ class ConnectionEvents:
             self.core.orders.changed({**view, **levels})
 
     def on_fill(self, fill: Fill) -> None:
-        if self._held(fill.account):
-            self._later(fill.account, lambda: self.on_fill(fill))
+        commits = self.core.commits  # ``_held`` and ``_later`` spelled out: every fill passes
+        if commits is not None and commits.holds(fill.account):
+            commits.later(fill.account, lambda: self.on_fill(fill))
         else:
             book_reported_fill(self.core, fill)
 
     def on_positions(self, snapshot: PositionSnapshot) -> None:
-        account = snapshot.account
-        if self._held(account):
+        # every fill is followed by one: ``_held`` and ``_later`` spelled out
+        account, commits = snapshot.account, self.core.commits
+        if commits is not None and commits.holds(account):
             # replayed only once the account is no longer held (GroupCommit._replay), so
             # the replay is the branch below, without asking again
-            self._later(account, lambda: self.core.positions_pending.discard(account))
+            commits.later(account, lambda: self.core.positions_pending.discard(account))
         else:
             self.core.positions_pending.discard(account)
 

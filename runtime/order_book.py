@@ -166,18 +166,28 @@ class OrderBook:
         view = self.get(order_id)
         if view is None:
             return None
+        return self.apply_to(view, event, reason=reason, broker_order_id=broker_order_id)
+
+    def apply_to(
+        self,
+        view: dict[str, Any],
+        event: str,
+        *,
+        reason: str | None = None,
+        broker_order_id: str | None = None,
+    ) -> dict[str, Any]:
+        """``apply`` for a caller holding the order's view as the book has it now."""
+        order_id, status = view["id"], view["status"]
+        to = orders.next_state(status, event)
         # an event that leaves the state as it is (an acknowledgement of an order that has
         # filled meanwhile, a repeated report) changes nothing: no copy to build and compare
-        status = view["status"]
-        if orders.next_state(status, event) == status and (
-            not broker_order_id or view.get("broker_order_id")
-        ):
+        if to == status and (not broker_order_id or view.get("broker_order_id")):
             return view
-        new = orders.apply_event(view, event, reason=reason)
+        new = orders.moved(view, event, to, reason)
         if broker_order_id and not new.get("broker_order_id"):
             new["broker_order_id"] = broker_order_id
         # it differs from ``view``: its status moved, or it learnt its broker id
-        lazy = event == "acknowledge" and order_id in self._awaiting and new["status"] in OPEN
+        lazy = event == "acknowledge" and order_id in self._awaiting and to in OPEN
         self.changed(new, commit=not lazy)
         if lazy:
             self._dirty.add(order_id)

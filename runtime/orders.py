@@ -90,7 +90,11 @@ def is_open(view: dict[str, Any]) -> bool:
 
 def apply_event(view: dict[str, Any], event: str, *, reason: str | None = None) -> dict[str, Any]:
     """The order's view after ``event`` (not a fill: see ``apply_fill``); a new dict."""
-    status = next_state(view["status"], event)
+    return moved(view, event, next_state(view["status"], event), reason)
+
+
+def moved(view: dict[str, Any], event: str, status: str, reason: str | None = None) -> dict[str, Any]:
+    """``apply_event`` for a caller that has asked ``next_state`` already: ``status``."""
     out = {**view, "status": status}
     if reason and event in ("cancel", "reject", "expire", "time_out") and status != view["status"]:
         out["reason"] = reason
