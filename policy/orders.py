@@ -147,6 +147,19 @@ class Order:
                 f"{where}client_order_id",
                 f"must be a string of 1 to {MAX_CLIENT_ORDER_ID} characters, not {client_order_id!r}",
             )
+        if cls is Order:  # every order the runtime takes: built as ``Snapshot.assemble`` builds
+            return new_order(
+                symbol.strip(),
+                side,
+                qty,
+                otype,
+                source,
+                price,
+                stop_price,
+                intent,
+                data.get("account"),
+                client_order_id,
+            )
         return cls(
             symbol=symbol.strip(),
             side=side,
@@ -516,6 +529,7 @@ def _unfrozen(cls: type) -> Any:
 
 
 _SnapshotFields = _unfrozen(Snapshot)
+_OrderFields = _unfrozen(Order)
 _QuoteFields = _unfrozen(Quote)
 _PositionFields = _unfrozen(Position)
 
@@ -530,6 +544,37 @@ def new_quote(bid: float | None, ask: float | None, last: float | None, time: fl
     q.age = None
     q.__class__ = Quote
     return cast(Quote, q)
+
+
+def new_order(
+    symbol: str,
+    side: str,
+    qty: int,
+    type: str,
+    source: str,
+    price: float | None,
+    stop_price: float | None,
+    intent: str,
+    account: str | None,
+    client_order_id: str | None,
+) -> Order:
+    """``Order(...)`` of these fields, ``root`` and ``sign`` set as ``__post_init__`` sets
+    them, built as ``Snapshot.assemble`` builds (in a third of the constructor's time)."""
+    o = _OrderFields()
+    o.symbol = symbol
+    o.side = side
+    o.qty = qty
+    o.type = type
+    o.source = source
+    o.price = price
+    o.stop_price = stop_price
+    o.intent = intent
+    o.account = account
+    o.client_order_id = client_order_id
+    o.root = symbol_root(symbol)
+    o.sign = 1 if side == "buy" else -1
+    o.__class__ = Order
+    return cast(Order, o)
 
 
 def new_position(qty: int, avg_price: float, point_value: float) -> Position:
