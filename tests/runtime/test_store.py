@@ -20,7 +20,10 @@ def rows_in_the_database_file(path: Path) -> int:
     db = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
     try:
         return int(db.execute("SELECT COUNT(*) FROM breaches").fetchone()[0])
-    except sqlite3.OperationalError:  # not even the schema is in the file yet
+    except sqlite3.DatabaseError:
+        # not even the schema is in the file yet, or a checkpoint is copying pages into it
+        # at this moment: immutable=1 takes no lock, so this read can see a half-copied
+        # file ("database disk image is malformed"); the caller looks again
         return 0
     finally:
         db.close()
