@@ -18,6 +18,7 @@ import pytest
 from ordergate.runtime.server import api_config
 from ordergate.runtime.service import Runtime
 from tests.runtime.conftest import TOKEN, quote, serving
+from tests.runtime.test_server_protocol import closed_after
 
 pytestmark = pytest.mark.anyio
 
@@ -31,14 +32,7 @@ async def served(runtime: Runtime, **options: float) -> AsyncIterator[int]:
 
 
 async def closed_by_server(reader: asyncio.StreamReader, within: float) -> bool:
-    try:
-        while await asyncio.wait_for(reader.read(65536), within):
-            pass
-    except TimeoutError:
-        return False
-    except ConnectionResetError:
-        pass
-    return True
+    return await closed_after(reader, within) is not None
 
 
 def refused(runtime: Runtime, reason: str) -> float:
