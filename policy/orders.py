@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any, cast
 
@@ -27,6 +27,7 @@ from ordergate.policy.calendar import parse_duration, parse_instant
 from ordergate.policy.contracts import spec_for, symbol_root
 from ordergate.policy.errors import InputError
 from ordergate.policy.quick_init import quick_init
+from ordergate.policy.timefmt import utc_text
 
 SIDES = ("buy", "sell")
 ORDER_TYPES = ("market", "limit", "stop", "stop_limit")
@@ -596,7 +597,7 @@ _ISO_SEEN_MAX = 256  # emptied when full: a few roots' latest quotes are what is
 def _iso(ts: float) -> str:
     text = _ISO_SEEN.get(ts)
     if text is None:
-        text = datetime.fromtimestamp(ts, UTC).isoformat()
+        text = utc_text(ts)
         if len(_ISO_SEEN) >= _ISO_SEEN_MAX:
             _ISO_SEEN.clear()
         _ISO_SEEN[ts] = text

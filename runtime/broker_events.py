@@ -87,19 +87,17 @@ class ConnectionEvents:
             self.core.orders.changed({**view, **levels})
 
     def on_fill(self, fill: Fill) -> None:
-        commits = self.core.commits  # ``_held`` and ``_later`` spelled out: every fill passes
-        if commits is not None and commits.holds(fill.account):
-            commits.later(fill.account, lambda: self.on_fill(fill))
+        if self._held(fill.account):
+            self._later(fill.account, lambda: self.on_fill(fill))
         else:
             book_reported_fill(self.core, fill)
 
     def on_positions(self, snapshot: PositionSnapshot) -> None:
-        # every fill is followed by one: ``_held`` and ``_later`` spelled out
-        account, commits = snapshot.account, self.core.commits
-        if commits is not None and commits.holds(account):
+        account = snapshot.account
+        if self._held(account):
             # replayed only once the account is no longer held (GroupCommit._replay), so
             # the replay is the branch below, without asking again
-            commits.later(account, lambda: self.core.positions_pending.discard(account))
+            self._later(account, lambda: self.core.positions_pending.discard(account))
         else:
             self.core.positions_pending.discard(account)
 

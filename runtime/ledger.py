@@ -17,13 +17,12 @@ the group's flush, applied and told only once that has committed.
 
 from __future__ import annotations
 
-import functools
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from ordergate.policy.orders import Position
+from ordergate.policy.timefmt import utc_text
 from ordergate.runtime import logs, orders
 from ordergate.runtime.book import AccountState, FillEffect, apply_fill
 from ordergate.runtime.brokers.types import Fill
@@ -240,18 +239,3 @@ def _apply(core: Core, booking: _Booking) -> None:
         },
     )
     logs.fill(fill.account, fill.order_id, fill.symbol, fill.side, fill.qty, fill.price, effect.realized)
-
-
-def utc_text(ts: float) -> str:
-    """``datetime.fromtimestamp(ts, UTC).isoformat()``, the same text, with the part down
-    to the second formatted once per second: the isoformat of an aware datetime costs
-    three times the building of the datetime, and every fill's event has one."""
-    at = datetime.fromtimestamp(ts, UTC)
-    second = _second_text(at.year, at.month, at.day, at.hour, at.minute, at.second)
-    us = at.microsecond
-    return f"{second}.{us:06d}+00:00" if us else f"{second}+00:00"
-
-
-@functools.lru_cache(maxsize=8)
-def _second_text(year: int, month: int, day: int, hour: int, minute: int, second: int) -> str:
-    return datetime(year, month, day, hour, minute, second, tzinfo=UTC).isoformat().removesuffix("+00:00")

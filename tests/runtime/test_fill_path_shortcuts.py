@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from ordergate.policy.timefmt import utc_text
 from ordergate.runtime import orders
-from ordergate.runtime.ledger import utc_text
 from ordergate.runtime.order_book import OrderBook
 
 
