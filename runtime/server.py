@@ -399,16 +399,7 @@ async def _serve(config: RuntimeConfig, sock: socket.socket, log_level: str) -> 
         api_config(runtime, host=config.host, port=config.port, log_level=log_level, log_config=None)
     )
     write_url(config.state_dir, where)
-    # Everything built so far (the compiled policy, the grammar, the schemas, the app)
-    # lives as long as the process: moved out of the collector's reach, a full
-    # collection scans only what orders create and no longer stalls them for ~20 ms.
-    gc.collect()
-    gc.freeze()
-    # A young collection every 700 net allocations (the default) ran every ~30 orders
-    # and walked the objects of every order still in flight, only to promote them and
-    # walk them again later: ~7% of the runtime's time under load. One every 10,000
-    # lets nearly all of them die first; what an order keeps for good is a few objects.
-    gc.set_threshold(YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
+    tune_collector()
     loop = asyncio.get_running_loop()
 
     def exit_on(sig: int) -> None:
@@ -423,6 +414,20 @@ async def _serve(config: RuntimeConfig, sock: socket.socket, log_level: str) -> 
         await runtime.stop()
         print("ordergate runtime stopped", flush=True)
     return 0 if server.started else 1
+
+
+def tune_collector() -> None:
+    """The garbage collector as a runtime serving orders wants it, once it has started."""
+    # Everything built so far (the compiled policy, the grammar, the schemas, the app)
+    # lives as long as the process: moved out of the collector's reach, a full
+    # collection scans only what orders create and no longer stalls them for ~20 ms.
+    gc.collect()
+    gc.freeze()
+    # A young collection every 700 net allocations (the default) ran every ~30 orders
+    # and walked the objects of every order still in flight, only to promote them and
+    # walk them again later: ~7% of the runtime's time under load. One every 10,000
+    # lets nearly all of them die first; what an order keeps for good is a few objects.
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
 
 
 def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
