@@ -54,6 +54,8 @@ TABLES = (
 # serial columns whose sequences must continue after the copied rows; ``signals.seq`` is
 # PostgreSQL's stand-in for SQLite's rowid and is filled from it
 SERIALS = {"fills": "id", "breaches": "id", "decisions": "id", "signals": "seq"}
+# SQLite tables kept WITHOUT ROWID: copied in the order of their primary key
+KEYED = {"positions": ("account", "root")}
 CHUNK = 5000
 LIVE_SECONDS = 30  # an instance whose heartbeat is this recent is taken to be running
 
@@ -159,6 +161,8 @@ async def _refuse_or_clear(conn: Any, where: str, force: bool, moved: Moved) -> 
 
 async def _copy_table(conn: Any, src: SqliteStore, table: str, columns: list[str]) -> int:
     """Copy ``table`` in chunks by rowid (the source's insertion order); returns the rows."""
+    if table in KEYED:
+        return await _copy_keyed(conn, src, table, columns, KEYED[table])
     wanted = [*columns, "seq"] if table == "signals" else columns
     select = ", ".join(columns)
     copied, after = 0, -(2**63)
@@ -173,3 +177,22 @@ async def _copy_table(conn: Any, src: SqliteStore, table: str, columns: list[str
         await conn.copy_records_to_table(table, records=records, columns=wanted)
         copied += len(rows)
         after = rows[-1]["_rowid"]
+
+
+async def _copy_keyed(
+    conn: Any, src: SqliteStore, table: str, columns: list[str], key: tuple[str, ...]
+) -> int:
+    """Copy a table that has no rowid in chunks by its primary key ``key``; returns the rows."""
+    select, order = ", ".join(columns), ", ".join(key)
+    after_key = f"WHERE ({order}) > ({', '.join('?' for _ in key)}) "
+    copied, after = 0, None
+    while True:
+        rows = src._read(
+            f"SELECT {select} FROM {table} {after_key if after else ''}ORDER BY {order} LIMIT ?",
+            (*(after or ()), CHUNK),
+        )
+        if not rows:
+            return copied
+        await conn.copy_records_to_table(table, records=[tuple(r) for r in rows], columns=columns)
+        copied += len(rows)
+        after = tuple(rows[-1][k] for k in key)

@@ -95,6 +95,33 @@ def seeded(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.anyio
+async def test_positions_kept_in_their_key_are_copied_whole_chunk_after_chunk(
+    tmp_path: Path,
+    pg_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # SQLite keeps positions WITHOUT ROWID: they are copied in the order of their key,
+    # and a chunk that ends inside one account's positions goes on where it stopped
+    from ordergate.runtime.store import migrate
+
+    path = tmp_path / "state.db"
+    store = SqliteStore(path)
+    held = {("A1", "ES"): (2, 6000.25), ("A1", "NQ"): (-1, 21000.5), ("A1", "YM"): (1, 44000.0)}
+    held |= {("A2", "ES"): (3, 5999.75), ("A2", "MNQ"): (-4, 21001.0), ("B7", "CL"): (1, 70.5)}
+    for (account, root), (qty, price) in held.items():
+        store.set_position(account, root, qty, price)
+    store.close()
+    monkeypatch.setattr(migrate, "CHUNK", 2)
+    said: list[str] = []
+    moved = await asyncio.to_thread(
+        migrate.migrate_store, f"sqlite:///{path}", pg_url, force=True, say=said.append
+    )
+    assert moved.counts["positions"] == len(held) and "  positions: 6 rows" in said
+    copied = await pg_rows(pg_url, "positions", ["account", "root", "qty", "avg_price"])
+    assert copied == sorted(((a, r, q, p) for (a, r), (q, p) in held.items()), key=repr)
+
+
 async def pg_count(url: str, table: str) -> int:
     conn = await asyncpg.connect(url)
     try:

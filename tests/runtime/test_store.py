@@ -71,7 +71,7 @@ def test_a_store_file_of_the_last_version_opens_with_its_data_and_counts_the_pos
     store = SqliteStore(path)
     try:
         assert [lock.account for lock in store.locks()] == ["A1"]
-        assert store._db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 8
+        assert store._db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 9
         tables = {r[0] for r in store._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert not tables & {"instances", "leases"}
     finally:
@@ -141,5 +141,63 @@ def test_a_store_of_the_version_before_gets_the_fills_indexes_that_write_fewer_p
         ):
             plan = " ".join(str(r[3]) for r in store._db.execute("EXPLAIN QUERY PLAN " + sql))
             assert "USING INDEX" in plan and "SCAN fills" not in plan, plan
+    finally:
+        store.close()
+
+
+def test_a_store_of_the_version_before_keeps_its_positions_in_their_key_and_writes_a_page_fewer_a_fill(
+    tmp_path: Path,
+) -> None:
+    from ordergate.runtime.store import MIGRATIONS
+
+    path = tmp_path / "state.db"
+    db = sqlite3.connect(path)
+    for migration in MIGRATIONS[:8]:
+        for statement in migration.script("sqlite"):
+            db.execute(statement)
+    db.execute("PRAGMA user_version = 8")
+    db.executemany(
+        "INSERT INTO positions (account, root, qty, avg_price) VALUES (?, ?, ?, ?)",
+        [("A1", "ES", 2, 6000.25), ("A1", "NQ", -1, 21000.5), ("A2", "ES", 3, 5999.75)],
+    )
+    db.commit()
+    db.close()
+    store = SqliteStore(path)
+    try:
+        assert store.positions("A1") == {"ES": (2, 6000.25), "NQ": (-1, 21000.5)}
+        assert store.positions("A2") == {"ES": (3, 5999.75)}
+        (sql,) = store._db.execute("SELECT sql FROM sqlite_master WHERE name = 'positions'").fetchone()
+        assert sql.rstrip().endswith("WITHOUT ROWID")
+        # the key is still one row per account and root, and no index is kept beside it
+        indexes = store._db.execute(
+            "SELECT name FROM sqlite_master WHERE tbl_name = 'positions' AND type = 'index'"
+        )
+        assert indexes.fetchall() == []
+        with pytest.raises(sqlite3.IntegrityError):
+            store._db.execute(
+                "INSERT INTO positions (account, root, qty, avg_price) VALUES ('A1', 'ES', 1, 1.0)"
+            )
+        store.set_position("A1", "ES", 0, 0.0)
+        store.set_position("A2", "ES", 4, 6001.0)
+        assert store.positions("A1") == {"NQ": (-1, 21000.5)} and store.positions("A2") == {"ES": (4, 6001.0)}
+    finally:
+        store.close()
+
+
+def test_a_commit_of_a_fill_writes_one_page_of_positions(tmp_path: Path) -> None:
+    # the pages a commit writes are the frames it appends to the WAL: a new position is
+    # now one page of one b-tree, where it was a page of the table and one of its key
+    path = tmp_path / "state.db"
+    store = SqliteStore(path)
+    try:
+        store._checkpointer.stop()  # the WAL keeps every frame this test counts
+        store.set_position("A1", "ES", 1, 6000.0)
+        wal = path.with_name("state.db-wal")
+        frame = 24 + store._db.execute("PRAGMA page_size").fetchone()[0]
+        opened_closed_opened = (("A1", "NQ", 1), ("A1", "ES", 0), ("A2", "ES", -2))
+        for account, root, qty in opened_closed_opened:
+            before = wal.stat().st_size
+            store.set_position(account, root, qty, 6000.5)
+            assert (wal.stat().st_size - before) // frame == 1, (account, root, qty)
     finally:
         store.close()
