@@ -53,6 +53,15 @@ were made.
 
 Other writes (locks, breaches, a fill booked by reconciliation or a flatten) keep their
 own transactions: they run synchronously, after a flush, never inside one.
+
+The SQLite store asks, from its checkpointer's thread, for the commits to be held back
+for a moment (``pause`` and ``resume``: runtime/store/sqlite.py, ``Checkpointer``) while
+it copies the rest of its WAL back, so that the next commit starts the WAL over. While
+held, orders are decided and join the group as usual, and fills are deferred to it, but
+nothing is flushed: the group commits once the store resumes, or after
+``MAX_HOLD_SECONDS`` whatever it is doing. A synchronous write meanwhile still settles
+first (``settle``): the order of writes matters more than the restart, which waits for
+the next time.
 """
 
 from __future__ import annotations
@@ -72,6 +81,7 @@ log = logging.getLogger("ordergate.group_commit")
 
 Writes = Callable[[], None]
 After = Callable[[bool], None]  # told whether its writes committed
+MAX_HOLD_SECONDS = 0.02  # the longest the store may hold the commits back (``pause``)
 SOLO_GROUPS = 8  # groups in a row that nobody joined: waiting has stopped paying
 PROBE_EVERY = 16  # while it does not pay, one order in this many waits all the same
 
@@ -100,6 +110,10 @@ class GroupCommit:
         self.waited = 0  # members that waited a turn of the loop for their group
         self._solo = 0  # groups in a row that had one member
         self._unprobed = 0  # orders committed at once since the last probe
+        self._holding = False  # the store asked for the commits to be held back (``pause``)
+        self._hold_ends: asyncio.TimerHandle | None = None
+        self.held_back = 0  # times the commits were held back (``pause``)
+        store.write_pause = self
 
     def arrive(self) -> None:
         """A request has arrived; its handler will start in a later turn of the loop."""
@@ -112,11 +126,11 @@ class GroupCommit:
     async def commit(self, writes: Writes) -> None:
         """Run ``writes`` in the transaction of the current group and return once it has
         committed; raises ``StoreError`` when the group's commit failed."""
-        if not self._pending and not self._worth_waiting():
+        loop = self._loop = asyncio.get_running_loop()  # the loop a pause holds back
+        if not self._pending and not self._holding and not self._worth_waiting():
             self._commit([writes])  # nobody is likely to join: no turn of the loop to wait
             return
         self.waited += 1
-        loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
         member = _Member(writes, done)
         self._join(member)
@@ -132,7 +146,7 @@ class GroupCommit:
         members are likely to join it: ``after`` is called once it has committed (True)
         or failed (False), and until then ``account`` is held (``holds``). False, and
         nothing done, when waiting would not pay: the caller books it at once."""
-        if not self._pending and self._last_size < 2:
+        if not self._pending and not self._holding and self._last_size < 2:
             return False
         self._held.setdefault(account, [])
         self._join(_Member(writes, after=after, account=account))
@@ -163,6 +177,48 @@ class GroupCommit:
         if self._pending and _running_loop() is self._loop:
             self._flush()
 
+    def pause(self, granted: Callable[[], None]) -> None:
+        """From the store's thread: hold the commits back; ``granted`` is called from the
+        loop. Nothing is held while no loop has committed through this group commit."""
+        if not self._call_from_thread(self._hold, granted):
+            granted()  # no loop: nothing commits, nothing to hold back
+
+    def resume(self) -> None:
+        """From the store's thread: let the held commits go."""
+        self._call_from_thread(self._release)
+
+    def _call_from_thread(self, callback: Callable[..., None], *args: object) -> bool:
+        loop = self._loop
+        if loop is None:
+            return False
+        try:
+            loop.call_soon_threadsafe(callback, *args)
+        except RuntimeError:  # the loop is closed: the runtime has stopped
+            return False
+        return True
+
+    def _hold(self, granted: Callable[[], None]) -> None:
+        # on the loop, between two callbacks: no transaction is open, for each one is
+        # begun and committed inside a single callback (``_commit``)
+        if not self._holding:
+            self._holding = True
+            self.held_back += 1
+            assert self._loop is not None
+            self._hold_ends = self._loop.call_later(MAX_HOLD_SECONDS, self._release)
+        granted()
+
+    def _release(self) -> None:
+        if not self._holding:
+            return  # let go already (the hold timed out, or the store resumed twice)
+        self._holding = False
+        if self._hold_ends is not None:
+            self._hold_ends.cancel()
+            self._hold_ends = None
+        if self._pending and not self._flush_due:
+            self._flush_due = True
+            assert self._loop is not None
+            self._loop.call_soon(self._scheduled_flush)
+
     def _join(self, member: _Member) -> None:
         self._pending.append(member)
         if not self._flush_due:
@@ -172,7 +228,8 @@ class GroupCommit:
 
     def _scheduled_flush(self) -> None:
         self._flush_due = False
-        self._flush()
+        if not self._holding:  # held: ``_release`` schedules the flush again
+            self._flush()
 
     def _worth_waiting(self) -> bool:
         if not self.arriving:

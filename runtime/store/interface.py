@@ -30,6 +30,7 @@ __all__ = [
     "LockRow",
     "Store",
     "StoreError",
+    "WritePause",
 ]
 
 # An order is open until the broker says what became of it (runtime/orders.py); ``held``
@@ -92,6 +93,18 @@ class FillRow:
     fill_id: str | None = None  # the broker's; a second row with the same id is refused
 
 
+class WritePause(Protocol):
+    """Whoever makes the writes on the event loop and can hold them back for a moment (the
+    group commit). Both are called from the store's own thread, never from the loop."""
+
+    def pause(self, granted: Callable[[], None]) -> None:
+        """Hold back the next commits; call ``granted`` (from the loop) once no transaction
+        is open and none will begin until ``resume``, or a moment has passed."""
+
+    def resume(self) -> None:
+        """Let the held commits go."""
+
+
 class Store(Protocol):
     """Every write is committed before the method returns, unless inside ``transaction()``,
     whose outermost block commits them together (and rolls them all back on an error)."""
@@ -104,6 +117,10 @@ class Store(Protocol):
     # the outermost ``transaction()``): the group commit's ``settle``, so that writes it
     # holds for a moment land before this one (runtime/group_commit.py)
     before_write: Callable[[], None] | None
+
+    # who holds back the loop's commits while the store restarts its log (the group
+    # commit); an engine with no log of its own to restart never asks
+    write_pause: WritePause | None
 
     def transaction(self) -> contextlib.AbstractContextManager[None]: ...
     def close(self) -> None: ...

@@ -46,6 +46,7 @@ from ordergate.runtime.store.interface import (
     LeaseLost,
     LockRow,
     StoreError,
+    WritePause,
 )
 from ordergate.runtime.store.migrations import MIGRATIONS
 from ordergate.runtime.store.pgloop import PgLink
@@ -109,6 +110,7 @@ class PostgresStore(PgRecords):
     # set by the cluster (part of issue 17); None: no lease is checked
     fence: Fence | None = None
     before_write: Callable[[], None] | None = None
+    write_pause: WritePause | None = None  # never asked: the server keeps its own log
 
     def __init__(self, url: str) -> None:
         self.url = url

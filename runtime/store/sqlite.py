@@ -20,13 +20,22 @@ from typing import Any
 
 from ordergate.runtime.private import make_private_dir, own_database_files
 from ordergate.runtime.store import rows
-from ordergate.runtime.store.interface import OPEN_STATUSES, AccountRow, FillRow, LockRow, StoreError
+from ordergate.runtime.store.interface import (
+    OPEN_STATUSES,
+    AccountRow,
+    FillRow,
+    LockRow,
+    StoreError,
+    WritePause,
+)
 from ordergate.runtime.store.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
 
 SAFETY_CHECKPOINT_PAGES = 20_000
 CHECKPOINT_SECONDS = 0.1
+RESTART_FRAMES = 12_000  # a WAL this long is caught up whole, with the loop's commits held back
+PAUSE_GRANTED_SECONDS = 0.05  # how long the checkpointer waits for the loop to hold its commits
 
 
 class Checkpointer:
@@ -35,11 +44,27 @@ class Checkpointer:
     PASSIVE checkpoints never wait for the writer and never make it wait, so the
     fsyncs and page copies of a checkpoint happen beside the event loop, not inside
     an order's commit.
+
+    That alone does not keep the WAL short. SQLite starts the WAL over only when a
+    writer begins a transaction with every frame copied back, and under a steady flow
+    of orders a commit always lands while a checkpoint runs: the WAL grew to the
+    writer's safety net (``SAFETY_CHECKPOINT_PAGES``), whose checkpoint then ran inside
+    a commit, on the event loop, its copies and two fsyncs stalling every request for
+    5-8 ms about once a second. So once the WAL is ``RESTART_FRAMES`` long, the
+    checkpointer asks the writer (``pause``, the group commit) to hold its commits
+    back, catches up whole while nothing is appended, and lets them go: the next
+    commit starts the WAL over, and only the sync of its new header runs on the loop.
+    The loop is not blocked meanwhile: requests are decided and answered as before,
+    and the orders that wait commit together, in one group, when the hold ends.
     """
 
-    def __init__(self, path: Path, every: float = CHECKPOINT_SECONDS) -> None:
+    def __init__(
+        self, path: Path, every: float | None = None, pause: Callable[[], WritePause | None] = lambda: None
+    ) -> None:
         self._path = path
-        self._every = every
+        self._every = CHECKPOINT_SECONDS if every is None else every
+        self._pause = pause
+        self.caught_up = 0  # checkpoints that caught up whole with the writer held back
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ordergate-checkpointer", daemon=True)
         self._thread.start()
@@ -54,7 +79,10 @@ class Checkpointer:
         try:
             while not self._stopping.wait(self._every):
                 try:
-                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    _, frames, _ = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    pause = self._pause()
+                    if frames >= RESTART_FRAMES and pause is not None:
+                        self._catch_up(db, pause)
                 except sqlite3.Error as exc:
                     if not failing:  # once per spell of failures, not ten times a second
                         log.warning("WAL checkpoint failed (the writer's safety net remains): %s", exc)
@@ -63,6 +91,18 @@ class Checkpointer:
                     failing = False
         finally:
             db.close()
+
+    def _catch_up(self, db: sqlite3.Connection, pause: WritePause) -> None:
+        """Copy back what is left of the WAL while the writer holds its commits back, so
+        that its next commit starts the WAL over."""
+        granted = threading.Event()
+        pause.pause(granted.set)
+        try:
+            if granted.wait(PAUSE_GRANTED_SECONDS) and not self._stopping.is_set():
+                busy, frames, copied = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                self.caught_up += not busy and frames == copied
+        finally:
+            pause.resume()
 
     def stop(self) -> None:
         self._stopping.set()
@@ -175,6 +215,7 @@ class _Transaction:
 
 class SqliteStore:
     before_write: Callable[[], None] | None = None
+    write_pause: WritePause | None = None  # the group commit, once there is one (Checkpointer)
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -203,7 +244,7 @@ class SqliteStore:
         self._update_sql: dict[tuple[str, ...], str] = {}  # fields updated -> the UPDATE
         self._transaction = _Transaction(self)
         self._migrate()
-        self._checkpointer = Checkpointer(path)
+        self._checkpointer = Checkpointer(path, pause=lambda: self.write_pause)
 
     @property
     def where(self) -> str:

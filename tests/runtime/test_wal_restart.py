@@ -1,0 +1,229 @@
+"""The WAL is started over under a steady flow of orders, with no checkpoint inside a commit.
+
+SQLite starts its WAL over only when a writer begins with every frame copied back, and
+with commits landing all the time the checkpointer never caught up: the WAL grew to the
+writer's safety net, whose checkpoint ran inside a commit, on the event loop. Now the
+checkpointer (runtime/store/sqlite.py) asks the group commit (runtime/group_commit.py)
+to hold the commits back while it catches up whole (``pause``, ``resume``). These tests
+hold each side to its half, then the two together in a runtime taking orders."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ordergate.runtime.group_commit import MAX_HOLD_SECONDS, GroupCommit
+from ordergate.runtime.service import Runtime
+from ordergate.runtime.store import SqliteStore
+from ordergate.runtime.store import sqlite as sqlite_store
+from tests.contracts_now import front_symbol
+from tests.runtime.conftest import paper, quote
+from tests.runtime.test_group_commit import served
+
+
+def wal_restarts(path: Path) -> int:
+    """The WAL header's checkpoint sequence number: a writer adds one each time it starts
+    the WAL over."""
+    with open(path.with_name(path.name + "-wal"), "rb") as wal:
+        return int.from_bytes(wal.read(16)[12:16], "big")
+
+
+class Pauser:
+    """The writer's half, for a writer on a thread: ``pause`` takes the gate its writes go
+    through (so it returns once no write is under way) and grants, or never grants."""
+
+    def __init__(self, grant: bool = True) -> None:
+        self.grant = grant
+        self.gate = threading.Lock()
+        self.paused = 0
+        self.resumed = 0
+
+    def pause(self, granted: Callable[[], None]) -> None:
+        self.paused += 1
+        if self.grant:
+            self.gate.acquire()
+            granted()
+
+    def resume(self) -> None:
+        self.resumed += 1
+        if self.grant:
+            self.gate.release()
+
+
+@pytest.fixture
+def often(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a short WAL is long enough, and the checkpointer looks every 10 ms
+    monkeypatch.setattr(sqlite_store, "RESTART_FRAMES", 40)
+    monkeypatch.setattr(sqlite_store, "CHECKPOINT_SECONDS", 0.01)
+
+
+@pytest.fixture
+def store(tmp_path: Path, often: None) -> Iterator[SqliteStore]:
+    opened = SqliteStore(tmp_path / "state.db")
+    yield opened
+    opened.close()
+
+
+def write_until(store: SqliteStore, gate: threading.Lock, done: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 5
+    n = 0
+    while not done() and time.monotonic() < deadline:
+        with gate:
+            store.add_breach("A1", f"t{n}", "daily_loss_limit", "lock", "m" * 200, "2026-12-04")
+        n += 1
+    assert done(), "the condition never came true"
+
+
+def test_a_long_wal_is_caught_up_whole_with_the_writer_paused_and_the_next_commit_starts_it_over(
+    store: SqliteStore,
+) -> None:
+    pauser = Pauser()
+    store.write_pause = pauser
+    store.add_breach("A1", "first", "daily_loss_limit", "lock", "m", "2026-12-04")
+    restarts = wal_restarts(store.path)
+    write_until(store, pauser.gate, lambda: store._checkpointer.caught_up >= 1)
+    store._checkpointer.stop()  # its last pause, if one is under way, ends first
+    assert pauser.paused >= 1 and pauser.resumed == pauser.paused
+    store.add_breach("A1", "after", "daily_loss_limit", "lock", "m", "2026-12-04")
+    assert wal_restarts(store.path) > restarts
+
+
+def test_a_writer_that_does_not_pause_in_time_is_let_go_and_the_checkpoints_go_on(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_store, "PAUSE_GRANTED_SECONDS", 0.01)
+    pauser = Pauser(grant=False)
+    store.write_pause = pauser
+    write_until(store, threading.Lock(), lambda: pauser.paused >= 2)
+    store._checkpointer.stop()
+    assert pauser.resumed == pauser.paused  # asked, never granted, always let go
+    assert store._checkpointer.caught_up == 0
+    assert len(store.breaches(None, 10_000)) >= sqlite_store.RESTART_FRAMES // 10  # every write landed
+
+
+# ---- the group commit's half
+
+
+def decision(store: SqliteStore, account: str) -> Callable[[], None]:
+    def write() -> None:
+        store.append_decision("2026-12-04T10:00:00-05:00", account, "api", {"outcome": "allow"}, {})
+
+    return write
+
+
+async def pause_from_a_thread(group: GroupCommit) -> None:
+    """``pause`` as the checkpointer calls it, from its own thread; until granted."""
+    granted = threading.Event()
+    await asyncio.to_thread(group.pause, granted.set)
+    assert await asyncio.to_thread(granted.wait, 1)
+
+
+@pytest.mark.anyio
+async def test_held_commits_wait_and_commit_together_once_the_store_resumes(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "state.db")
+    try:
+        group = GroupCommit(store)
+        assert store.write_pause is group
+        await group.commit(decision(store, "BEFORE"))  # the loop it holds back is this one
+        await pause_from_a_thread(group)
+        waiting = [asyncio.create_task(group.commit(decision(store, f"A{i}"))) for i in range(3)]
+        await asyncio.sleep(MAX_HOLD_SECONDS / 4)
+        assert not any(t.done() for t in waiting)
+        assert [d["account"] for d in store.decisions(None, 10)] == ["BEFORE"]  # nothing written yet
+        groups = group.groups
+        await asyncio.to_thread(group.resume)
+        await asyncio.gather(*waiting)
+        assert group.groups == groups + 1 and group.held_back == 1  # one commit for the three
+        assert sorted(d["account"] for d in store.decisions(None, 10)) == ["A0", "A1", "A2", "BEFORE"]
+    finally:
+        store.close()
+
+
+@pytest.mark.anyio
+async def test_a_store_that_never_resumes_holds_the_commits_back_no_longer_than_the_limit(
+    tmp_path: Path,
+) -> None:
+    store = SqliteStore(tmp_path / "state.db")
+    try:
+        group = GroupCommit(store)
+        await group.commit(decision(store, "BEFORE"))
+        await pause_from_a_thread(group)
+        t0 = time.monotonic()
+        await asyncio.wait_for(group.commit(decision(store, "HELD")), 1)
+        assert MAX_HOLD_SECONDS * 0.9 <= time.monotonic() - t0 < MAX_HOLD_SECONDS + 0.5
+        await asyncio.to_thread(group.resume)  # too late: it changes nothing
+        await group.commit(decision(store, "AFTER"))
+        assert [d["account"] for d in store.decisions(None, 10)] == ["AFTER", "HELD", "BEFORE"]
+    finally:
+        store.close()
+
+
+@pytest.mark.anyio
+async def test_a_write_made_while_held_still_lands_after_the_held_ones(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "state.db")
+    try:
+        group = GroupCommit(store)
+        store.before_write = group.settle
+        await group.commit(decision(store, "BEFORE"))
+        await pause_from_a_thread(group)
+        held = asyncio.create_task(group.commit(decision(store, "HELD")))
+        await asyncio.sleep(0)  # it joins the group, which is held
+        store.add_breach("A1", "t", "daily_loss_limit", "lock", "m", "2026-12-04")  # settles first
+        await held  # the settle committed it: order of writes over the restart
+        ids = {d["account"]: d["id"] for d in store.decisions(None, 10)}
+        assert ids["HELD"] > ids["BEFORE"] and store.breaches(None, 10)
+        await asyncio.to_thread(group.resume)
+    finally:
+        store.close()
+
+
+def test_a_group_commit_that_never_ran_on_a_loop_grants_at_once(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "state.db")
+    try:
+        group = GroupCommit(store)
+        granted = threading.Event()
+        group.pause(granted.set)
+        assert granted.is_set()
+        group.resume()
+    finally:
+        store.close()
+
+
+# ---- both halves, in a runtime taking orders over HTTP
+
+
+@pytest.mark.anyio
+async def test_a_runtime_taking_orders_starts_its_wal_over_with_its_commits_held_and_loses_none(
+    make_runtime: Callable[..., Runtime], often: None
+) -> None:
+    accounts = [f"ACC-{i}" for i in range(1, 9)]
+    runtime = make_runtime(connections=[paper([{"id": a, "balance": 50000} for a in accounts])])
+    await runtime.start(background=False)
+    store = runtime.core.store
+    assert isinstance(store, SqliteStore) and store.write_pause is runtime.gateway.commits
+    symbol = front_symbol("ES")
+    try:
+        await quote(runtime, "ES", 6000)
+        restarts = wal_restarts(store.path)
+        sent: list[httpx.Response] = []
+        async with served(runtime) as c:
+            deadline = time.monotonic() + 20
+            while wal_restarts(store.path) < restarts + 2 and time.monotonic() < deadline:
+                side = "buy" if len(sent) // len(accounts) % 2 == 0 else "sell"
+                wave = [{"account": a, "symbol": symbol, "side": side, "qty": 1} for a in accounts]
+                sent += await asyncio.gather(*(c.post("/v1/orders", json=b) for b in wave))
+        assert wal_restarts(store.path) >= restarts + 2
+        assert store._checkpointer.caught_up >= 1 and runtime.gateway.commits.held_back >= 1
+        assert {r.status_code for r in sent} == {201}
+        ids = {r.json()["order"]["id"] for r in sent}
+        stored = store.order_history(None, 100_000)
+        assert {o["id"] for o in stored} == ids and {o["status"] for o in stored} == {"filled"}
+        assert len(store.decisions(None, 100_000)) == len(sent)
+    finally:
+        await runtime.stop()
