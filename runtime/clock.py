@@ -8,18 +8,24 @@ FakeClock and calls it, and a six-hour lock expires in microseconds.
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+    def timestamp(self) -> float: ...  # ``now()`` as POSIX seconds, for the broker adapters
     async def sleep(self, seconds: float) -> None: ...
 
 
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    # an adapter reads it several times an order: the C function itself, not a datetime
+    # made only to be turned into seconds
+    timestamp = staticmethod(time.time)
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
@@ -33,6 +39,9 @@ class FakeClock:
 
     def now(self) -> datetime:
         return self._now
+
+    def timestamp(self) -> float:
+        return self._now.timestamp()
 
     def set(self, when: datetime) -> None:
         self._now = when.astimezone(UTC)

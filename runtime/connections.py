@@ -84,7 +84,7 @@ class ConnectionManager(DraftSteps):
         config = AdapterConfig(settings, credentials, base=rt.config.config_dir, seed=rt._seed)
 
         def clock() -> float:
-            return rt.core.now().timestamp()
+            return rt.core.clock.timestamp()  # the core's clock as it is now: a test may swap it
 
         def make(events: BrokerEvents) -> BrokerAdapter:
             return adapter_class(spec.broker)(spec.name, config, events, clock)

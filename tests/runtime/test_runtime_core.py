@@ -12,6 +12,7 @@ from ordergate.runtime.brokers import base as broker_base
 from ordergate.runtime.brokers.base import Ack, Fill, OrderRequest
 from ordergate.runtime.clock import FakeClock
 from ordergate.runtime.errors import Conflict
+from ordergate.runtime.service import Runtime
 from tests.runtime.conftest import MONDAY_10, order, paper, quote, write_policy
 
 pytestmark = pytest.mark.anyio
@@ -716,3 +717,32 @@ async def test_a_reversal_sends_its_entry_once_the_cover_has_filled(make_runtime
     entries = [e for e in rt.core.bus.recent if e.type == "reversal_entry"]
     assert [e.data["decision"]["exit"] for e in entries] == [False]
     await rt.stop()
+
+
+@pytest.mark.anyio
+async def test_a_broker_adapter_reads_the_runtimes_clock_in_seconds_even_after_it_is_swapped(
+    make_runtime: Callable[..., Runtime],
+) -> None:
+    clock = FakeClock(MONDAY_10)
+    runtime = make_runtime(clock=clock)
+    await runtime.start(background=False)
+    try:
+        adapter_clock = runtime.core.brokers["Paper"].clock
+        assert adapter_clock() == MONDAY_10.timestamp() == clock.timestamp()
+        clock.advance(seconds=90.5)
+        assert adapter_clock() == (MONDAY_10 + timedelta(seconds=90.5)).timestamp()
+        later = FakeClock(MONDAY_10 + timedelta(days=1))
+        runtime.core.clock = later
+        assert adapter_clock() == later.now().timestamp()
+    finally:
+        await runtime.stop()
+
+
+def test_the_system_clocks_seconds_are_its_now() -> None:
+    from ordergate.runtime.clock import SystemClock
+
+    clock = SystemClock()
+    before = clock.now().timestamp()
+    seconds = clock.timestamp()
+    # a datetime keeps whole microseconds: time.time() may be up to one past it
+    assert before <= seconds <= clock.now().timestamp() + 1e-6
