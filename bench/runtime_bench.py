@@ -20,10 +20,14 @@
    low priority beside the load generator); order p50/p99/p99.9 and the runtime's CPU
    both ways, and how many subscribers stayed connected and how many events each
    received (target: p99 with 500 subscribers within 2x of p99 without).
+5. Knee (``--cases knee``): the highest steady rate at which the order path of 1 keeps
+   its p99 within the target (5 ms), found by bisection between 500/s and 8,000/s to
+   within 100/s, each step a few seconds of load. A machine too slow for 4,000/s still
+   shows where the runtime stands, and two builds can be compared by it.
 
 The HTTP cases run a real `ordergate run` process, so they are served with the one
 server configuration it has (runtime/server.py `api_config`: its connection cap,
-header timeout and event-stream abort). `--cases` picks cases (default all).
+header timeout and event-stream abort). `--cases` picks cases (default all but the knee).
 """
 
 from __future__ import annotations
@@ -178,6 +182,45 @@ async def capacity(pool: HttpPool, seconds: float, in_flight: int) -> tuple[floa
     start = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(in_flight)))
     return len(latencies) / (time.perf_counter() - start), latencies, failures
+
+
+KNEE_LOW, KNEE_HIGH, KNEE_STEP = 500, 8000, 100  # requests/s: the knee's search range and resolution
+
+
+async def knee(seconds: float) -> None:
+    """Bisect for the highest steady rate whose p99 stays within ``TARGET_P99_MS``."""
+    with tempfile.TemporaryDirectory() as tmpdir:
+        proc, url, _ = start_runtime(Path(tmpdir), ACCOUNTS)
+        pool = HttpPool("127.0.0.1", int(url.rsplit(":", 1)[1]), TOKEN, size=64)
+        try:
+            await pool.request(
+                "POST", "/v1/paper/quotes", {"symbol": "ES", "bid": 6000, "ask": 6000.25, "last": 6000}
+            )
+            await order_load(pool, 1.0, KNEE_LOW)  # warm up
+
+            async def p99_at(rate: float) -> float:
+                latencies, _, failures, _ = await order_load(pool, seconds, rate)
+                p99 = pct(latencies, 0.99) if latencies and not failures else float("inf")
+                print(f"  {rate:,.0f}/s: p99 {p99:.2f} ms", flush=True)
+                await asyncio.sleep(1)  # let a backlog drain before the next step
+                return p99
+
+            print(f"knee: the highest steady rate with p99 <= {TARGET_P99_MS:g} ms ({accounts_note()})")
+            low, high = KNEE_LOW, KNEE_HIGH
+            if await p99_at(low) > TARGET_P99_MS:
+                print(f"  not even {low:,}/s keeps p99 within {TARGET_P99_MS:g} ms")
+                return
+            while high - low > KNEE_STEP:
+                mid = (low + high) // 2 // KNEE_STEP * KNEE_STEP
+                if await p99_at(mid) <= TARGET_P99_MS:
+                    low = mid
+                else:
+                    high = mid
+            print(f"knee: {low:,}/s (target: {TARGET_RATE:,}/s, {met(low >= TARGET_RATE)})")
+        finally:
+            await pool.close()
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
 
 
 def met(ok: bool) -> str:
@@ -484,13 +527,13 @@ def main() -> None:
     parser.add_argument("--quotes", type=int, default=5000)
     parser.add_argument("--subscribers", type=int, default=500, help="event-stream clients in case 4")
     parser.add_argument(
-        "--cases", default="http,monitor,sse", help="comma-separated: http (1 and 2), monitor, sse"
+        "--cases", default="http,monitor,sse", help="comma-separated: http (1 and 2), monitor, sse, knee"
     )
     args = parser.parse_args()
     global ACCOUNTS
     ACCOUNTS = max(1, args.accounts)
     cases = set(args.cases.split(","))
-    if unknown := cases - {"http", "monitor", "sse"}:
+    if unknown := cases - {"http", "monitor", "sse", "knee"}:
         parser.error(f"unknown cases {sorted(unknown)}")
     print(f"ordergate runtime benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")
     if "http" in cases:
@@ -499,6 +542,8 @@ def main() -> None:
         asyncio.run(monitor(args.monitor_accounts, args.quotes, min(args.seconds, 5)))
     if "sse" in cases:
         asyncio.run(event_fanout(args.seconds, args.rate, args.subscribers))
+    if "knee" in cases:
+        asyncio.run(knee(min(args.seconds, 4)))
 
 
 if __name__ == "__main__":
