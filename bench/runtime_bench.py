@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from loadgen import DashboardFleet, HttpPool, open_loop
+from loadgen import DashboardFleet, HttpPool, open_loop, quiet_collector
 
 TOKEN = "bench-token"
 ACCOUNTS = 1  # accounts the real orders are spread over (--accounts)
@@ -536,6 +536,7 @@ def main() -> None:
     if unknown := cases - {"http", "monitor", "sse", "knee"}:
         parser.error(f"unknown cases {sorted(unknown)}")
     print(f"ordergate runtime benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")
+    quiet_collector()
     if "http" in cases:
         asyncio.run(http_and_reload(args.seconds, args.rate, args.reloads, args.reload_rate))
     if "monitor" in cases:
