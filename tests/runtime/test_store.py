@@ -29,6 +29,20 @@ def rows_in_the_database_file(path: Path) -> int:
         db.close()
 
 
+def a_store_file_of_version(path: Path, version: int, sql: str, rows: list[tuple[object, ...]]) -> None:
+    """A store file as a build of schema ``version`` left it, holding ``rows`` (``sql``)."""
+    from ordergate.runtime.store import MIGRATIONS
+
+    db = sqlite3.connect(path)
+    for migration in MIGRATIONS[:version]:
+        for statement in migration.script("sqlite"):
+            db.execute(statement)
+    db.execute(f"PRAGMA user_version = {version}")
+    db.executemany(sql, rows)
+    db.commit()
+    db.close()
+
+
 def test_the_checkpointer_copies_committed_writes_into_the_database_file(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     store = SqliteStore(path)
@@ -60,14 +74,10 @@ def test_a_store_file_of_the_last_version_opens_with_its_data_and_counts_the_pos
     from ordergate.runtime.store import MIGRATIONS
 
     path = tmp_path / "state.db"
-    db = sqlite3.connect(path)
-    for migration in MIGRATIONS[:6]:  # the schema as the build before PostgreSQL left it
-        for statement in migration.script("sqlite"):
-            db.execute(statement)
-    db.execute("PRAGMA user_version = 6")
-    db.execute("INSERT INTO locks (account, enforce, created_at) VALUES ('A1', 1, 't0')")
-    db.commit()
-    db.close()
+    # the schema as the build before PostgreSQL left it
+    a_store_file_of_version(
+        path, 6, "INSERT INTO locks (account, enforce, created_at) VALUES (?, 1, 't0')", [("A1",)]
+    )
     store = SqliteStore(path)
     try:
         assert [lock.account for lock in store.locks()] == ["A1"]
@@ -108,20 +118,16 @@ def test_a_failed_commit_is_rolled_back_and_the_store_goes_on(tmp_path: Path) ->
 def test_a_store_of_the_version_before_gets_the_fills_indexes_that_write_fewer_pages_and_keeps_its_fills(
     tmp_path: Path,
 ) -> None:
-    from ordergate.runtime.store import MIGRATIONS, FillRow
+    from ordergate.runtime.store import FillRow
 
     path = tmp_path / "state.db"
-    db = sqlite3.connect(path)
-    for migration in MIGRATIONS[:7]:
-        for statement in migration.script("sqlite"):
-            db.execute(statement)
-    db.execute("PRAGMA user_version = 7")
-    db.execute(
+    a_store_file_of_version(
+        path,
+        7,
         "INSERT INTO fills (account, ts, root, side, qty, price, realized, entry, trading_day, week_start, fill_id)"
-        " VALUES ('A1', 5.0, 'ES', 'sell', 1, 6000, -250, 0, '2026-12-02', '2026-11-30', 'F-7')"
+        " VALUES (?, 5.0, 'ES', 'sell', 1, 6000, -250, 0, '2026-12-02', '2026-11-30', 'F-7')",
+        [("A1",)],
     )
-    db.commit()
-    db.close()
     store = SqliteStore(path)
     try:
         indexes = {r[0] for r in store._db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
@@ -148,20 +154,13 @@ def test_a_store_of_the_version_before_gets_the_fills_indexes_that_write_fewer_p
 def test_a_store_of_the_version_before_keeps_its_positions_in_their_key_and_writes_a_page_fewer_a_fill(
     tmp_path: Path,
 ) -> None:
-    from ordergate.runtime.store import MIGRATIONS
-
     path = tmp_path / "state.db"
-    db = sqlite3.connect(path)
-    for migration in MIGRATIONS[:8]:
-        for statement in migration.script("sqlite"):
-            db.execute(statement)
-    db.execute("PRAGMA user_version = 8")
-    db.executemany(
+    a_store_file_of_version(
+        path,
+        8,
         "INSERT INTO positions (account, root, qty, avg_price) VALUES (?, ?, ?, ?)",
         [("A1", "ES", 2, 6000.25), ("A1", "NQ", -1, 21000.5), ("A2", "ES", 3, 5999.75)],
     )
-    db.commit()
-    db.close()
     store = SqliteStore(path)
     try:
         assert store.positions("A1") == {"ES": (2, 6000.25), "NQ": (-1, 21000.5)}
