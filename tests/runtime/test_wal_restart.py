@@ -174,10 +174,13 @@ async def test_a_write_made_while_held_still_lands_after_the_held_ones(tmp_path:
         await pause_from_a_thread(group)
         held = asyncio.create_task(group.commit(decision(store, "HELD")))
         await asyncio.sleep(0)  # it joins the group, which is held
-        store.add_breach("A1", "t", "daily_loss_limit", "lock", "m", "2026-12-04")  # settles first
-        await held  # the settle committed it: order of writes over the restart
-        ids = {d["account"]: d["id"] for d in store.decisions(None, 10)}
-        assert ids["HELD"] > ids["BEFORE"] and store.breaches(None, 10)
+        assert [d["account"] for d in store.decisions(None, 10)] == ["BEFORE"]
+        store.add_breach("A1", "t", "daily_loss_limit", "lock", "m", "2026-12-04")
+        # the breach's write settled the held group first, there and then, not at the
+        # end of the hold: order of writes over the restart
+        assert [d["account"] for d in store.decisions(None, 10)] == ["HELD", "BEFORE"]
+        assert [b["time"] for b in store.breaches(None, 10)] == ["t"]
+        await held
         await asyncio.to_thread(group.resume)
     finally:
         store.close()
