@@ -4,10 +4,14 @@ quote matches the orders still working, not every order ever taken."""
 
 from __future__ import annotations
 
+import gc
+from dataclasses import fields
+
 import pytest
 
+from ordergate.runtime.brokers.errors import OrderNotOpen
 from ordergate.runtime.brokers.exchange import Exchange, _exchange
-from ordergate.runtime.brokers.types import OrderRequest
+from ordergate.runtime.brokers.types import BracketLeg, BrokerOrder, OrderRequest
 
 HISTORY = 20
 
@@ -30,8 +34,9 @@ def test_past_its_history_the_exchange_forgets_the_oldest_ended_orders_and_fills
     for i in range(10 * HISTORY):
         assert ex.submit("A", req(f"m{i}", "buy" if i % 2 == 0 else "sell")).status == "filled"
     # bounded: at most a tenth over the history between clean-ups, the working order kept
-    assert len(ex._orders) <= HISTORY + HISTORY // 10 + 1
-    assert len(ex._by_client) == len(ex._orders) and len(ex._fills_of) <= len(ex._orders)
+    remembered = len(ex._orders) + len(ex._ended)
+    assert remembered <= HISTORY + HISTORY // 10 + 1
+    assert len(ex._by_client) == remembered and len(ex._fills_of) <= len(ex._orders)
     assert len(ex.fills("A")) == HISTORY
     assert ex.find("A", "m0") is None  # long ended, forgotten
     assert ex.find("A", f"m{10 * HISTORY - 1}") is not None  # the latest is remembered
@@ -56,3 +61,56 @@ def test_a_quote_matches_the_working_orders_only_not_every_order_taken(ex: Excha
     ex.set_quote("ES", 5989.75, 5990.0, 5990.0)
     assert [o.info.order_id for o in ex._open.values()] == ["l2"]
     assert [o.order_id for o in ex.open_orders("A")] == ["l2"]
+
+
+def test_an_order_that_ended_is_found_as_it_was_and_cannot_be_cancelled(ex: Exchange) -> None:
+    filled = ex.submit("A", req("m1"))
+    cancelled = ex.submit("A", req("l1", type="limit", price=5900.0))
+    cancelled = ex.cancel("A", cancelled.broker_order_id)
+    ex.set_quote("ES", 6000.0, 6000.25, 6000.0)  # the next match lets the cancelled one go too
+    assert set(ex._ended) == {filled.broker_order_id, cancelled.broker_order_id} and not ex._orders
+    assert ex.order(filled.broker_order_id) == filled and ex.find("A", "m1") == filled
+    assert ex.find("A", "l1") == cancelled and cancelled.reason == "cancelled on request"
+    assert ex.submit("A", req("m1")) == filled  # a resend answers the order it names
+    assert ex.submit_bracket("A", req("m1"), (BracketLeg("tp1", "take_profit", "limit", offset=4.0),)) == (
+        filled,
+        [],
+    )
+    with pytest.raises(OrderNotOpen, match="is filled"):
+        ex.cancel("A", filled.broker_order_id)
+    with pytest.raises(OrderNotOpen, match="no order"):
+        ex.cancel("B", filled.broker_order_id)  # another account's order is not named to it
+    assert [(f.order_id, f.qty, f.price) for f in ex.fills("A")] == [("m1", 1, 6000.25)]
+
+
+def test_a_bracket_keeps_its_legs_found_after_they_ended(ex: Exchange) -> None:
+    legs = (BracketLeg("tp2", "take_profit", "limit", offset=1.0),)
+    _, [leg] = ex.submit_bracket("A", req("e1"), legs)
+    ex.set_quote("ES", 6001.25, 6001.5, 6001.25)  # the take profit fills
+    ended = ex.find("A", leg.order_id or "")
+    assert ended is not None and ended.status == "filled"
+    ex.set_quote("ES", 6001.25, 6001.5, 6001.25)
+    assert ex.submit_bracket("A", req("e1"), legs) == (ex.find("A", "e1"), [ended])
+
+
+def test_the_history_of_ended_orders_is_nothing_for_the_garbage_collector_to_walk(ex: Exchange) -> None:
+    # A runtime taking thousands of orders a second keeps the last HISTORY of them: as
+    # objects, every collection walked them (pauses of 4-9 ms, and 50 ms and more for the
+    # older generations); as tuples of strings and numbers they leave its lists.
+    ex.submit("A", req("m0"))
+    gc.collect()
+    before = len(gc.get_objects())
+    for i in range(1, HISTORY):  # all remembered: none is forgotten before HISTORY
+        ex.submit("A", req(f"m{i}", "buy" if i % 2 == 0 else "sell"))
+    gc.collect()
+    assert len(ex._ended) == HISTORY
+    assert len(gc.get_objects()) - before < HISTORY // 4  # not one object an order
+    assert not any(gc.is_tracked(row) for row in ex._ended.values())
+    assert not any(gc.is_tracked(row) for row in ex._fills)
+
+
+def test_an_ended_order_kept_as_a_row_is_the_order_field_by_field() -> None:
+    # _row spells the fields out; a field added to BrokerOrder must be carried too
+    values = {f.name: f"v-{f.name}" for f in fields(BrokerOrder)}
+    info = BrokerOrder(**values)  # type: ignore[arg-type]
+    assert BrokerOrder(*_exchange._row(info)) == info  # type: ignore[arg-type]
