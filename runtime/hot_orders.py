@@ -116,18 +116,28 @@ class DirectOrders:
     ``connection: close`` when the connection is not kept alive, waiting while the
     client's socket is full, nothing at all once the client has gone, then the next
     pipelined request or the keep-alive timer (``on_response``). ``started`` is told as
-    the handling begins (runtime/group_commit.py counts it, as the ASGI path does).
+    the handling begins (runtime/group_commit.py counts it, as the ASGI path does), and
+    ``idle`` once no order is being served any more (the server collects garbage then).
     """
 
-    def __init__(self, routes: OrderRoutes, authority: Authority, started: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        routes: OrderRoutes,
+        authority: Authority,
+        started: Callable[[], None],
+        idle: Callable[[], None] = lambda: None,
+    ) -> None:
         self.routes = routes
         self.authority = authority
         self.started = started
+        self.idle = idle
+        self.serving = 0  # orders being served now
         # the routes' own, bound once: the server asks it of every request
         self.handler: Callable[[Scope], Handler | None] = routes.handler
 
     async def serve(self, cycle: RequestResponseCycle, handler: Handler) -> None:
         self.started()
+        self.serving += 1
         scope: Any = cycle.scope
         try:
             refused = self.authority.credentials_refusal(scope)  # neither route is public
@@ -153,6 +163,9 @@ class DirectOrders:
             raise
         finally:
             cycle.on_response = _nothing  # the next pipelined request starts once, in _write
+            self.serving -= 1
+            if not self.serving:
+                self.idle()
 
 
 def _nothing() -> None:
