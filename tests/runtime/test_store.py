@@ -5,6 +5,7 @@ What every engine does the same is in test_store_contract.py, run on SQLite and 
 from __future__ import annotations
 
 import dataclasses
+import json
 import sqlite3
 import time
 from pathlib import Path
@@ -81,7 +82,7 @@ def test_a_store_file_of_the_last_version_opens_with_its_data_and_counts_the_pos
     store = SqliteStore(path)
     try:
         assert [lock.account for lock in store.locks()] == ["A1"]
-        assert store._db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 9
+        assert store._db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 10
         tables = {r[0] for r in store._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert not tables & {"instances", "leases"}
     finally:
@@ -198,5 +199,47 @@ def test_a_commit_of_a_fill_writes_one_page_of_positions(tmp_path: Path) -> None
             before = wal.stat().st_size
             store.set_position(account, root, qty, 6000.5)
             assert (wal.stat().st_size - before) // frame == 1, (account, root, qty)
+    finally:
+        store.close()
+
+
+def test_a_store_of_the_version_before_indexes_its_open_orders_only_and_still_finds_them(
+    tmp_path: Path,
+) -> None:
+    from ordergate.runtime.store import OPEN_STATUSES
+
+    path = tmp_path / "state.db"
+    statuses = ["filled", "submitted", "cancelled", "working", "rejected", "held", "partially_filled"]
+    a_store_file_of_version(
+        path,
+        9,
+        "INSERT INTO orders (id, account, body, status, managed, created_at) VALUES (?, 'A1', ?, ?, ?, ?)",
+        [
+            (f"og-{n}", json.dumps({"id": f"og-{n}", "status": s}), s, int(s == "held"), f"t{n}")
+            for n, s in enumerate(statuses)
+        ],
+    )
+    store = SqliteStore(path)
+    try:
+        (sql,) = store._db.execute("SELECT sql FROM sqlite_master WHERE name = 'orders_open'").fetchone()
+        # the index's WHERE is the store's reading of the open orders, status for status
+        open_statuses = f"status IN ({', '.join(map(repr, OPEN_STATUSES))})"
+        assert " ".join(sql.split("WHERE", 1)[1].split()) == open_statuses
+        assert [o["status"] for o in store.open_orders()] == [
+            "submitted",
+            "working",
+            "held",
+            "partially_filled",
+        ]
+        assert [o["id"] for o in store.open_orders(managed=False)] == ["og-1", "og-3", "og-6"]
+        store.save_order("og-1", "A1", {"id": "og-1", "status": "filled"}, "filled", False, "t1")
+        assert [o["id"] for o in store.open_orders("A1", managed=False)] == ["og-3", "og-6"]
+        # ended orders have no entry in it: it holds the three orders still open
+        entries = "SELECT SUM(ncell) FROM dbstat WHERE name = 'orders_open' AND pagetype = 'leaf'"
+        assert store._db.execute(entries).fetchone()[0] == 3
+        for where in (open_statuses, f"{open_statuses} AND account = 'A1'"):
+            query = f"EXPLAIN QUERY PLAN SELECT body FROM orders WHERE {where}"
+            plan = " ".join(str(r[3]) for r in store._db.execute(query))
+            assert "USING INDEX orders_open" in plan, plan
     finally:
         store.close()

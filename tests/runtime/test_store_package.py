@@ -38,11 +38,12 @@ def test_the_migrations_for_sqlite_are_those_of_before_the_package_and_postgresq
 ):
     sqlite = [m.script("sqlite") for m in MIGRATIONS]
     postgres = [m.script("postgresql") for m in MIGRATIONS]
-    assert len(sqlite) == len(postgres) == 9
+    assert len(sqlite) == len(postgres) == 10
     assert sqlite[6] == []  # the cluster's tables are PostgreSQL's alone; SQLite only counts the step
     assert [s.split("(")[0].split()[-1] for s in postgres[6]] == ["instances", "leases"]
     # positions kept WITHOUT ROWID is SQLite's alone; PostgreSQL only counts the step
     assert postgres[8] == [] and "WITHOUT ROWID" in sqlite[8][0]
+    assert sqlite[9] == postgres[9]  # the open orders' partial index: the same on both
     # a token left unfilled would be SQL neither engine reads
     assert not any("{" in statement for script in sqlite + postgres for statement in script)
     assert any("BIGSERIAL PRIMARY KEY" in s for s in postgres[0]) and not any(
