@@ -114,12 +114,13 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import itertools
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from ordergate.policy import Quote
 from ordergate.runtime.awaiting import within
@@ -154,17 +155,22 @@ __all__ = [
     "BrokerOrder",
     "Clock",
     "Fill",
+    "FillRow",
     "Harness",
     "NullEvents",
+    "OrderHistory",
     "OrderRequest",
     "OrderUpdate",
     "PositionSnapshot",
+    "RecentIds",
     "SimLogin",
     "SimulatorHandle",
     "answered",
+    "fill_row",
 ]
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 log = logging.getLogger("ordergate.brokers")
 Clock = Callable[[], float]  # epoch seconds
 
@@ -217,6 +223,139 @@ class NullEvents:
 
     def on_heartbeat(self) -> None:
         return None
+
+
+# ---- what an adapter remembers of its orders and fills, bounded
+#
+# The runtime runs for weeks. An adapter keeps what an order needs while it may still
+# change, and a bounded history of those that ended, for what it looks up afterwards (a
+# late report, reconciliation). Every container the history holds is one the garbage
+# collector walks in each full collection, so the history keeps plain ids, strings,
+# numbers and tuples of them, which it stops tracking, not objects.
+
+# A fill as a history keeps it: its fields, in ``Fill``'s order (``Fill(*row)``)
+FillRow = tuple[str, str | None, str, str, str, int, float, float, str, str | None]
+
+
+def fill_row(fill: Fill) -> FillRow:
+    """``fill`` as a tuple of its fields, in ``Fill``'s order (a test pins that they agree)."""
+    return (
+        fill.account, fill.order_id, fill.root, fill.symbol, fill.side,
+        fill.qty, fill.price, fill.ts, fill.fill_id, fill.broker_order_id,
+    )  # fmt: skip
+
+
+class OrderHistory(Generic[K]):
+    """Which orders an adapter remembers, and which of them it may forget now.
+
+    An order is *open* from the moment the broker says it works (or is partly filled)
+    until it says it ended; an open order is never forgotten. Every other order
+    remembered is history: one that ended, placed by when it ended, and one whose state
+    is not known here (named by a listing, or sent and not yet reported), by when it was
+    first named. Past ``limit`` orders remembered, ``overflow`` names the oldest of the
+    history to forget, a tenth of ``limit`` at a time so that it costs little per order;
+    the adapter then drops what it kept of each.
+    """
+
+    def __init__(self) -> None:
+        # every order remembered, oldest first → whether it is known to have ended
+        self._kept: dict[K, bool] = {}
+        self._open: dict[K, None] = {}  # those that may still change
+        self._left = 0  # how many the last clean-up left (most may be open)
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._kept
+
+    def is_open(self, key: K) -> bool:
+        return key in self._open
+
+    def heard(self, key: K) -> None:
+        """An order named: remembered from now on; one known already keeps its place."""
+        if key not in self._kept:
+            self._kept[key] = False
+
+    def named(self, keys: Iterable[K]) -> None:
+        """Orders a listing of the broker's named (its orders, executions or commands):
+        those not remembered join as the oldest of the history. A listing reaches back
+        past what the adapter forgot; the newest it remembers are those it heard of."""
+        new = dict.fromkeys((key for key in keys if key not in self._kept), False)
+        if new:
+            new.update(self._kept)
+            self._kept = new
+
+    def opened(self, key: K) -> None:
+        """The broker says the order works (or is partly filled): kept until it ends."""
+        self._kept[key] = False  # one known keeps its place
+        self._open[key] = None
+
+    def ended(self, key: K) -> None:
+        """The order ended: it joins the history as its newest, unless it was known to
+        have ended (a snapshot telling an end again does not make it new)."""
+        if not self._kept.get(key, False):
+            self._open.pop(key, None)
+            self._kept.pop(key, None)
+            self._kept[key] = True
+
+    def listed(self, key: K, *, working: bool) -> None:
+        """A listing or a snapshot shows the order working or not: one working is kept;
+        one that worked here and no longer does ended since the last word of it; of
+        another, the listing says nothing new (it stays where it is in the history)."""
+        if working:
+            self.opened(key)
+        elif key in self._open:
+            self.ended(key)
+        else:
+            self.heard(key)
+
+    def overflow(self, limit: int, keep: Callable[[K], bool] | None = None) -> list[K]:
+        """The oldest orders of the history to forget now, so that ``limit`` remain (and
+        none for which ``keep`` is true); nothing until a tenth of ``limit`` more than
+        that, or than the last clean-up left, are remembered."""
+        if len(self._kept) <= max(self._left, limit) + limit // 10:
+            return []
+        excess = len(self._kept) - limit
+        gone: list[K] = []
+        for key in self._kept:  # oldest first: stop once enough are found
+            if len(gone) >= excess:
+                break
+            if key not in self._open and (keep is None or not keep(key)):
+                gone.append(key)
+        for key in gone:
+            del self._kept[key]
+        self._left = len(self._kept)
+        return gone
+
+
+class RecentIds:
+    """The ids heard lately, to drop a report heard twice (a fill after a reconnect).
+
+    It keeps about the newest ``limit`` ids: a repeat of an id older than that is taken
+    as new. Callers say what that would do where they use it.
+    """
+
+    def __init__(self) -> None:
+        self._ids: dict[str, None] = {}  # oldest first; a dict of strings the collector skips
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._ids
+
+    def first_time(self, key: str, limit: int) -> bool:
+        """Whether ``key`` is new; it is remembered either way."""
+        if key in self._ids:
+            return False
+        self._ids[key] = None
+        if len(self._ids) > limit + limit // 10:
+            # the newest ``limit``, in a dict built afresh a tenth at a time: forgetting the
+            # oldest one by one leaves deleted slots at the dict's front that every search
+            # for the next oldest walks again
+            self._ids = dict.fromkeys(itertools.islice(self._ids, len(self._ids) - limit, None))
+        return True
 
 
 class BrokerAdapter(abc.ABC):
@@ -356,10 +495,13 @@ class BrokerAdapter(abc.ABC):
             except BrokerRejected as exc:
                 raise BrokerRejected(f"flatten of {root} refused: {exc.reason}") from None
             finally:
+                # every way out (refused, ended unfilled, timed out or cancelled by the
+                # runtime's deadline) lets go of what the wait kept
                 future.cancel()
                 self._waiters.pop(order_id, None)
                 self._filled.pop(order_id, None)
-            fills.extend(self._fills_of.pop(order_id, []))
+                heard = self._fills_of.pop(order_id, [])
+            fills.extend(heard)
             if ended is not None:
                 raise BrokerRejected(f"flatten of {root} refused: the order was {ended}")
         return fills

@@ -15,6 +15,10 @@ stream quotes for; default the common index, energy and metal roots). Credential
 A ``GatewayLogout`` means another login took the session: the adapter stops with
 BrokerRefused rather than log in again and take it back, which would make two clients
 evict each other forever.
+
+What it keeps of orders is bounded (``HISTORY``): the names of an order (its broker id and
+ours) while it may still change, and of the orders that ended, or that only a search
+named, the newest ``HISTORY``; of fill ids, the last ``HISTORY`` reported.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ordergate.policy import Quote, spec_for, symbol_root
-from ordergate.runtime.brokers.base import BrokerAdapter, BrokerEvents, Clock
+from ordergate.runtime.brokers.base import BrokerAdapter, BrokerEvents, Clock, OrderHistory
 from ordergate.runtime.brokers.errors import (
     BrokerConfigError,
     BrokerRefused,
@@ -58,6 +62,12 @@ MODES = ("auto", "websocket", "polling")
 DEFAULT_SYMBOLS = ("ES", "MES", "NQ", "MNQ", "YM", "RTY", "CL", "GC")
 RECONNECT_PAUSE = 1.0
 FLATTEN_WAIT = 10.0
+# How many orders that ended (or that only a search named), and how many fill ids, the
+# adapter remembers: past this the oldest are forgotten; orders that may still change never
+# are. Reconciliation asks the gateway (Order/search, Trade/search), which names its
+# orders by our tags again.
+HISTORY = 50_000
+ENDED = frozenset({"filled", "cancelled", "rejected", "expired"})
 
 
 class ProjectXBroker(BrokerAdapter):
@@ -88,6 +98,12 @@ class ProjectXBroker(BrokerAdapter):
         self._contract_names: dict[str, str] = {}  # contract id → name (ESZ6)
         self._tags: dict[str, str] = {}  # broker order id → runtime order id
         self._broker_ids: dict[str, str] = {}  # runtime order id → broker order id
+        # the broker order ids of the two above (and of the poller's order states): kept
+        # while their orders may change, then HISTORY of them
+        self._history: OrderHistory[str] = OrderHistory()
+        # a bracket's entry (broker order id) → its legs, until ProjectX places them; an
+        # entry that never filled has its legs forgotten with it
+        self._legs_of: dict[str, tuple[BracketLeg, ...]] = {}
         self._held: dict[str, dict[str, tuple[int, float]]] = {}  # account → contract → position
         self._ticks: dict[str, float] = {}  # contract id → tick size
         self._claims = Claims()  # bracket legs ProjectX will place when their entry fills
@@ -306,6 +322,7 @@ class ProjectXBroker(BrokerAdapter):
         broker_id = str(record.get("id"))
         name = self._names.get(int(record.get("accountId") or 0))
         if broker_id not in self._tags and (leg := self._claims.claim(record, name)) is not None:
+            self._history.heard(broker_id)
             self._tags[broker_id], self._broker_ids[leg] = leg, broker_id
 
     def take_order(self, record: dict[str, Any]) -> None:
@@ -313,12 +330,14 @@ class ProjectXBroker(BrokerAdapter):
         if name is None:
             return
         self._claim(record)
+        self._history.heard(str(record.get("id")))  # the poller keeps its state by this id
         order = broker_order(name, record, self._contract_names)
         if order is None:
             return
         if order.order_id:
             self._tags[order.broker_order_id] = order.order_id
             self._broker_ids[order.order_id] = order.broker_order_id
+        self._track(order.broker_order_id, order.status)
         from ordergate.runtime.brokers.types import OrderUpdate
 
         if order.status != "partially_filled" and order.status != "filled":
@@ -337,9 +356,32 @@ class ProjectXBroker(BrokerAdapter):
         if name is None:
             return None
         fill = fill_of(name, record, self._tags.get(str(record.get("orderId"))), self._contract_names)
-        if fill is not None and self._poller.first_time(fill.fill_id):
+        if fill is not None and self._poller.first_time(fill.fill_id, HISTORY):
             self.emit_fill(fill)
         return fill
+
+    # ---- what is kept of orders
+
+    def _track(self, broker_id: str, status: str) -> None:
+        """An order's record said ``status``: one that works is kept; one that ended joins
+        the history, and past HISTORY the oldest of the history are forgotten."""
+        if status not in ENDED:
+            self._history.opened(broker_id)
+            return
+        self._history.ended(broker_id)
+        for gone in self._history.overflow(HISTORY):
+            self._forget(gone)
+
+    def _forget(self, broker_id: str) -> None:
+        """The names of order ``broker_id``: it ended long ago. A late trade of it comes
+        without our order id (reconciliation's searches name it again)."""
+        tag = self._tags.pop(broker_id, None)
+        if tag is not None and self._broker_ids.get(tag) == broker_id:
+            del self._broker_ids[tag]
+        legs = self._legs_of.pop(broker_id, None)
+        if legs is not None:
+            self._claims.forget(legs)  # the legs of an entry that never filled never come
+        self._poller.forget(broker_id)
 
     def take_position(self, record: dict[str, Any], deleted: bool = False) -> None:
         name = self._names.get(int(record.get("accountId") or 0))
@@ -392,6 +434,7 @@ class ProjectXBroker(BrokerAdapter):
             await self._market.subscribe("SubscribeContractQuotes", contract)
         answer = await self.rest.call("Order/place", place_body(account_id, contract, request))
         broker_id = str(answer.get("orderId"))
+        self._history.heard(broker_id)
         self._tags[broker_id] = request.order_id
         self._broker_ids[request.order_id] = broker_id
         return Ack(request.order_id, broker_id)
@@ -417,8 +460,10 @@ class ProjectXBroker(BrokerAdapter):
             self._claims.forget(legs)
             raise
         broker_id = str(answer.get("orderId"))
+        self._history.heard(broker_id)
         self._tags[broker_id] = entry.order_id
         self._broker_ids[entry.order_id] = broker_id
+        self._legs_of[broker_id] = legs
         return BracketAck(Ack(entry.order_id, broker_id))
 
     def restore_legs(self, account: str, legs: tuple[OrderRequest, ...], trails: Mapping[str, float]) -> None:
@@ -493,7 +538,11 @@ class ProjectXBroker(BrokerAdapter):
         answer = await self.rest.call(
             "Order/search", {"accountId": self._account_id(account), "startTimestamp": timestamp(ts)}
         )
-        for record in answer.get("orders") or []:
+        records = answer.get("orders") or []
+        # those forgotten are remembered again as the oldest of the history, to be forgotten
+        # first; a clean-up waits for the next order that ends, so the caller reads them
+        self._history.named(str(r.get("id")) for r in records if r.get("customTag"))
+        for record in records:
             self._claim(record)
             tag, broker_id = record.get("customTag"), str(record.get("id"))
             if tag and broker_id not in self._tags:
@@ -529,7 +578,7 @@ class ProjectXBroker(BrokerAdapter):
             await asyncio.sleep(0.1)
         fills = await self.fills_since(account, started - 1.0)
         for fill in fills:
-            if self._poller.first_time(fill.fill_id):
+            if self._poller.first_time(fill.fill_id, HISTORY):
                 self.emit_fill(fill)
         return [f for f in fills if f.ts >= started - 1.0 and f.order_id is None]
 

@@ -7,8 +7,8 @@ contract from one-second bars (``History/retrieveBars``). Every record goes thro
 adapter's own ``take_*`` methods, as a hub event would. Rounds are spaced by
 ``poll_interval`` and always within the rate budget, which waits when it must.
 
-``first_time`` remembers every fill id already reported, so a trade polled twice (or
-seen on the stream and polled) is reported once.
+``first_time`` remembers the fill ids reported lately (the adapter's ``HISTORY`` of
+them), so a trade polled twice (or seen on the stream and polled) is reported once.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from ordergate.runtime.brokers.base import RecentIds
 from ordergate.runtime.brokers.projectx.models import timestamp
 
 if TYPE_CHECKING:
     from ordergate.runtime.brokers.projectx.client import ProjectXBroker
 
 OVERLAP = 2.0  # seconds each search reaches back before the last round, for clock skew
-SEEN_LIMIT = 50_000
 
 
 class Poller:
@@ -30,16 +30,22 @@ class Poller:
         self.adapter = adapter
         self.rounds = 0
         self._since: float | None = None
-        self._seen: dict[str, None] = {}
+        # A trade is searched for again by every round within OVERLAP of the last and by
+        # flatten; the last ``limit`` ids are kept. A repeat of an older one would be told
+        # again, to a runtime that drops it by its fill id; a search reaches back seconds,
+        # so none comes that late (but for the first round, an hour back, when nothing
+        # was reported yet).
+        self._seen = RecentIds()
+        # broker order id → what a round last saw of it (dropped with the adapter's
+        # memory of the order: ``forget``)
         self._order_state: dict[str, tuple[Any, ...]] = {}
 
-    def first_time(self, fill_id: str) -> bool:
-        if fill_id in self._seen:
-            return False
-        self._seen[fill_id] = None
-        if len(self._seen) > SEEN_LIMIT:
-            del self._seen[next(iter(self._seen))]
-        return True
+    def first_time(self, fill_id: str, limit: int) -> bool:
+        """Whether the trade ``fill_id`` is reported for the first time."""
+        return self._seen.first_time(fill_id, limit)
+
+    def forget(self, broker_id: str) -> None:
+        self._order_state.pop(broker_id, None)
 
     async def run(self) -> None:
         while True:

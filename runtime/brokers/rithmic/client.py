@@ -249,6 +249,7 @@ class RithmicBroker(RithmicFeed):
 
     async def open_orders(self, account: str) -> list[BrokerOrder]:
         reply = await self._order_link().request(320, **self._ids, account_id=account)
+        self._history.named(_baskets_of(reply.rows))
         orders = []
         for row in reply.rows:
             if row.template_id == 352:
@@ -256,6 +257,7 @@ class RithmicBroker(RithmicFeed):
                 order = mapping.broker_order(row)
                 order = replace(order, order_id=order.order_id or self._orders_of.get(order.broker_order_id))
                 self._remember(order.order_id, order.broker_order_id)
+                self._listed(order.broker_order_id, order.status)
                 if order.status in ("working", "partially_filled"):
                     orders.append(order)
         return orders
@@ -265,7 +267,11 @@ class RithmicBroker(RithmicFeed):
         adapter was not listening included, with the ones it heard itself."""
         replayed = await self._replay(account, ts)
         seen = {f.fill_id for f in replayed}
-        heard = [f for f in self._fills if f.account == account and f.ts >= ts and f.fill_id not in seen]
+        heard = [
+            fill
+            for fill in (Fill(*row) for row in self._fills)
+            if fill.account == account and fill.ts >= ts and fill.fill_id not in seen
+        ]
         return sorted([*replayed, *heard], key=lambda f: f.ts)
 
     async def order_status(self, account: str, order_id: str) -> BrokerOrder | None:
@@ -306,9 +312,16 @@ class RithmicBroker(RithmicFeed):
             3506, **self._ids, account_id=account, start_index=start, finish_index=finish
         )
         rows = [r for r in reply.rows if r.template_id == 352 and r.notify_type == mapping.X_FILL]
+        self._history.named(_baskets_of(rows))
         for row in rows:
             self._claim(row)
             self._remember(row.user_tag or None, row.basket_id)
+            # an execution is history: one that completed its order ends it here, a part
+            # fill says nothing of whether the order still works now
+            if row.total_unfilled_size == 0:
+                self._listed(row.basket_id, "filled")
+            else:
+                self._history.heard(row.basket_id)
         return rows
 
     # ------------------------------------------------------------ orders
@@ -426,7 +439,7 @@ class RithmicBroker(RithmicFeed):
     async def flatten(self, account: str, new_id: Callable[[], str]) -> list[Fill]:
         """Exit position (3504) for every position of the account, then wait until the
         PnL plant shows it flat; the fills are those of the exit orders."""
-        seen = len(self._fills)
+        seen = self._heard
         # The PnL plant's word, asked afresh: a fill heard on the order plant may not have
         # reached the positions from the PnL plant yet, and a flatten that trusted them
         # would leave that position open.
@@ -442,7 +455,7 @@ class RithmicBroker(RithmicFeed):
         while any(q for q, _ in self._positions.get(account, {}).values()):
             self._flat.clear()
             await self._flat.wait()
-        return [f for f in self._fills[seen:] if f.account == account]
+        return [f for f in self._fills_after(seen) if f.account == account]
 
     # ------------------------------------------------------------ contracts and quotes
 
@@ -501,6 +514,12 @@ class RithmicBroker(RithmicFeed):
             )
         except (RequestFailed, BrokerUnavailable):
             self._quoting.discard(root)
+
+
+def _baskets_of(rows: Any) -> list[str]:
+    """The baskets 352 rows name: their orders' and the brackets' they came from. Those the
+    adapter forgot join its history as the oldest (``OrderHistory.named``)."""
+    return [b for r in rows if r.template_id == 352 for b in (r.basket_id, r.original_basket_id) if b]
 
 
 def gateway_uris(reply: Any) -> list[str]:

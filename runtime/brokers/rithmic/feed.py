@@ -5,17 +5,32 @@ accounts and turned into the runtime's events.
 ``RithmicFeed`` holds that view and its handlers, including how a bracket leg the
 gateway released is named by the leg it is; ``client.RithmicBroker`` builds on it with
 the plant links, the login and the requests.
+
+What it keeps of orders is bounded (``HISTORY``): everything about an order (keyed by its
+basket id) while the order may still change, and for a bracket's entry while its legs
+may; of the orders that ended, the newest ``HISTORY``; of fills, the last ``HISTORY``
+heard, as tuples.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
+from collections import deque
 from typing import Any
 
 from ordergate.policy import Quote, spec_for, symbol_root
-from ordergate.runtime.brokers.base import BrokerAdapter, BrokerEvents, Clock
+from ordergate.runtime.brokers.base import (
+    BrokerAdapter,
+    BrokerEvents,
+    Clock,
+    FillRow,
+    OrderHistory,
+    RecentIds,
+    fill_row,
+)
 from ordergate.runtime.brokers.rithmic import mapping
 from ordergate.runtime.brokers.rithmic.protocol import Pushed
 from ordergate.runtime.brokers.types import (
@@ -28,6 +43,11 @@ from ordergate.runtime.brokers.types import (
 )
 
 log = logging.getLogger(__name__)
+# How many orders that ended, and how many fills, the adapter remembers: past this the
+# oldest are forgotten (orders that may still change never are). The gateway keeps its
+# own executions for reconciliation (3506); these serve late reports and flatten.
+HISTORY = 50_000
+ENDED = frozenset({"filled", "cancelled", "rejected", "expired"})
 
 
 class RithmicFeed(BrokerAdapter):
@@ -49,8 +69,18 @@ class RithmicFeed(BrokerAdapter):
         self._pending_legs: dict[str, dict[int, str]] = {}  # entry id → bracket_type → leg id
         self._restored_legs: list[tuple[str, str, str, int, str]] = []  # account, root, side, kind, leg
         self._refused: dict[str, str] = {}  # runtime order id → why the exchange rejected it
-        self._fills: list[Fill] = []
-        self._fill_ids: set[str] = set()
+        # the baskets above are kept while their orders may change, then HISTORY of them
+        self._history: OrderHistory[str] = OrderHistory()
+        # basket → (root, side, qty, Σ price × qty) of its fills: what a leg's move is
+        # priced from (the fills themselves may have left ``_fills`` by then)
+        self._filled_of: dict[str, tuple[str, str, int, float]] = {}
+        self._fills: deque[FillRow] = deque()  # the last HISTORY fills heard, oldest first
+        self._heard = 0  # fills heard ever: flatten counts the ones after its start
+        # A fill id heard twice (an order plant's replay after a reconnect) is dropped. The
+        # last HISTORY ids are kept; a repeat of an older one would be reported again, to
+        # a runtime that drops it by its fill id, and be counted again here by a flatten
+        # under way (a repeat that late does not come: a replay is of the last moments).
+        self._fill_ids = RecentIds()
         self._symbols: dict[str, tuple[str, str]] = {}  # root → trading symbol, exchange
         self._checked: set[str] = set()
         self._quoting: set[str] = set()
@@ -61,6 +91,8 @@ class RithmicFeed(BrokerAdapter):
         """A leg the gateway released is named by the leg it is: the order it came from
         (``original_basket_id``) and its ``bracket_type`` (2 target, 1 stop)."""
         if m.original_basket_id and m.bracket_type:
+            self._history.heard(m.original_basket_id)
+            self._history.heard(m.basket_id)
             self._bracket_legs.setdefault(m.original_basket_id, {})[m.bracket_type] = m.basket_id
         if m.user_tag or not m.original_basket_id or m.basket_id in self._orders_of:
             return
@@ -98,11 +130,11 @@ class RithmicFeed(BrokerAdapter):
         if m.user_tag and m.basket_id:
             self._remember(m.user_tag, m.basket_id)
         order_id = m.user_tag or self._orders_of.get(m.basket_id)
+        self._history.heard(m.basket_id)
         fill = mapping.fill_of(m, now)
-        if fill is not None and fill.fill_id not in self._fill_ids:
-            self._fill_ids.add(fill.fill_id)
+        if fill is not None and self._fill_ids.first_time(fill.fill_id, HISTORY):
             fill = fill if fill.order_id or order_id is None else with_order(fill, order_id)
-            self._fills.append(fill)
+            self._keep_fill(fill)
             self.emit_fill(fill)
         update = mapping.order_update(m, now)
         if update is not None and self._statuses.get(update.broker_order_id) != update.status:
@@ -114,6 +146,54 @@ class RithmicFeed(BrokerAdapter):
             if update.status == "rejected" and update.order_id:
                 self._refused[update.order_id] = update.reason or "rejected by the exchange"
             self.emit_order(update)
+        status = mapping.order_status(m)
+        if status in ENDED:
+            self._ended(m.basket_id)
+        elif status is not None:
+            self._history.opened(m.basket_id)
+
+    def _keep_fill(self, fill: Fill) -> None:
+        self._fills.append(fill_row(fill))
+        if len(self._fills) > HISTORY:
+            self._fills.popleft()
+        self._heard += 1
+        basket = fill.broker_order_id
+        if basket is not None:
+            root, side, qty, value = self._filled_of.get(basket, (fill.root, fill.side, 0, 0.0))
+            self._filled_of[basket] = (root, side, qty + fill.qty, value + fill.price * fill.qty)
+
+    def _fills_after(self, count: int) -> list[Fill]:
+        """The fills heard after the first ``count`` ever heard (those still remembered)."""
+        new = self._heard - count
+        return [Fill(*row) for row in itertools.islice(self._fills, max(len(self._fills) - new, 0), None)]
+
+    def _ended(self, basket: str) -> None:
+        """The order of ``basket`` ended: past HISTORY, forget the oldest that ended."""
+        self._history.ended(basket)
+        for gone in self._history.overflow(HISTORY, self._legs_working):
+            self._forget(gone)
+
+    def _legs_working(self, basket: str) -> bool:
+        """A bracket's entry is kept while a leg it released may change: a 353 about the
+        entry moves or cancels its legs."""
+        return any(self._history.is_open(leg) for leg in self._bracket_legs.get(basket, {}).values())
+
+    def _forget(self, basket: str) -> None:
+        """Everything about the order of ``basket``: it ended long ago. A late report of it
+        would be told as news (the runtime's order table knows it ended)."""
+        order_id = self._orders_of.pop(basket, None)
+        if order_id is not None:
+            if self._baskets.get(order_id) == basket:
+                del self._baskets[order_id]
+            self._pending_legs.pop(order_id, None)  # legs of an entry that never filled
+            self._refused.pop(order_id, None)  # a reject heard after its answer
+        for table in (self._statuses, self._bracket_legs, self._bracket_ticks, self._filled_of):
+            table.pop(basket, None)
+
+    def _listed(self, basket: str, status: str) -> None:
+        """An order a listing (the order list, the executions) showed in ``status``: a
+        working one is kept; an end the notifications did not tell is taken from here."""
+        self._history.listed(basket, working=status in ("working", "partially_filled"))
 
     def _on_bracket_update(self, m: Any, now: float) -> None:
         """353, what the bracket of order ``basket_id`` holds now (to accounts subscribed
@@ -121,6 +201,7 @@ class RithmicFeed(BrokerAdapter):
         session) moves the released leg's price; a leg's quantity down to 0 means the
         server cancelled it."""
         entry = m.basket_id
+        self._history.heard(entry)
         seen = self._bracket_ticks.setdefault(entry, {})
         for kind, prefix in ((mapping.BRACKET_TARGET, "target"), (mapping.BRACKET_STOP, "stop")):
             if not m.HasField(f"{prefix}_ticks") and not m.HasField(f"{prefix}_quantity"):
@@ -135,13 +216,15 @@ class RithmicFeed(BrokerAdapter):
                 self._leg_moved(m.account_id, entry, kind, leg, ticks, now)
 
     def _leg_moved(self, account: str, entry: str, kind: int, leg: str, ticks: int, now: float) -> None:
-        fills = [f for f in self._fills if f.broker_order_id == entry]
-        spec = spec_for(fills[0].root) if fills else None
-        if spec is None or self._statuses.get(leg) not in (None, "working", "partially_filled"):
+        filled = self._filled_of.get(entry)
+        if filled is None or self._statuses.get(leg) not in (None, "working", "partially_filled"):
             return  # no fill to measure from, or the leg is done
-        qty = sum(f.qty for f in fills)
-        average = sum(f.price * f.qty for f in fills) / qty
-        up = (fills[0].side == "buy") == (kind == mapping.BRACKET_TARGET)  # a long's target is above
+        root, side, qty, value = filled
+        spec = spec_for(root)
+        if spec is None:
+            return
+        average = value / qty
+        up = (side == "buy") == (kind == mapping.BRACKET_TARGET)  # a long's target is above
         level = round(average + (1 if up else -1) * ticks * spec.tick_size, 10)
         moved = {"price": level} if kind == mapping.BRACKET_TARGET else {"stop_price": level}
         status: Any = self._statuses.get(leg) or "working"
@@ -159,6 +242,7 @@ class RithmicFeed(BrokerAdapter):
             return
         if self._statuses.get(leg) in (None, "working", "partially_filled"):
             self._statuses[leg] = "cancelled"
+            self._history.ended(leg)  # forgotten at a later clean-up: its entry is in use here
             self.emit_order(OrderUpdate(account, self._orders_of.get(leg), leg, "cancelled", reason, now))
 
     def _on_instrument_pnl(self, m: Any, now: float) -> None:
@@ -205,6 +289,7 @@ class RithmicFeed(BrokerAdapter):
 
     def _remember(self, order_id: str | None, basket: str) -> None:
         if order_id and basket:
+            self._history.heard(basket)
             self._baskets[order_id] = basket
             self._orders_of[basket] = order_id
 

@@ -205,6 +205,12 @@ class TradovateBroker(TradovateFeed):
         # the snapshot is the whole truth: a position it leaves out is closed (say, one the
         # broker flattened while the link was down)
         self._held = {ident: {} for ident in self._held}
+        # it names the day's orders, those this adapter forgot among them: they are
+        # remembered again as the oldest of its history (``OrderHistory.named``)
+        named = [
+            int(e["orderId"]) for key in ("orderVersions", "executionReports") for e in data.get(key) or []
+        ]
+        self._history.named([*(int(e["id"]) for e in data.get("orders") or []), *named])
         for kind, key in (
             ("orderVersion", "orderVersions"),
             ("executionReport", "executionReports"),
@@ -333,7 +339,7 @@ class TradovateBroker(TradovateFeed):
         if tag not in self._after_fill:
             return
         status = ORD_STATUS.get(str(self._orders.get(ident, {}).get("ordStatus")))
-        filled = sum(f.qty for f in self._fills.get(ident, []))
+        filled = sum(f.qty for f in self._order_fills(ident))
         _, entry, _ = self._after_fill[tag]
         if status == "filled" and filled < entry.qty and not snapshot:
             return  # its last fills are on their way
@@ -346,7 +352,7 @@ class TradovateBroker(TradovateFeed):
     async def _rest_after_fill(
         self, ident: int, account: str, entry: OrderRequest, legs: tuple[BracketLeg, ...]
     ) -> None:
-        fills = [(f.qty, f.price) for f in self._fills.get(ident, [])]
+        fills = [(f.qty, f.price) for f in self._order_fills(ident)]
         if sum(q for q, _ in fills) < entry.qty:  # a fill while the socket was down is in the list
             listed = await self.rest.call("GET", "fill/list") or []
             fills = [(int(f["qty"]), float(f["price"])) for f in listed if f.get("orderId") == ident]
@@ -416,9 +422,11 @@ class TradovateBroker(TradovateFeed):
             answer = answer if isinstance(answer, dict) else {}
             for key, tag in (legs or {}).items():
                 if isinstance(answer.get(key), int):
+                    self._history.heard(answer[key])
                     self._tags[answer[key]], self._broker_ids[tag] = tag, answer[key]
             if answer.get("orderId") is not None:
                 ident = int(answer["orderId"])
+                self._history.heard(ident)
                 self._tags[ident], self._broker_ids[order_id] = order_id, ident
             if answer.get("failureReason") not in (None, "Success") or answer.get("orderId") is None:
                 reason = (
@@ -529,7 +537,7 @@ class TradovateBroker(TradovateFeed):
             broker_id = int(answer["orderId"])
             try:
                 async with asyncio.timeout(FLATTEN_WAIT):
-                    while sum(f.qty for f in self._fills.get(broker_id, [])) < abs(qty):
+                    while sum(f.qty for f in self._order_fills(broker_id)) < abs(qty):
                         if self._said.get(broker_id) in ("rejected", "cancelled", "expired"):
                             raise BrokerRejected(f"the liquidation of {account} was {self._said[broker_id]}")
                         self._changed.clear()
@@ -538,7 +546,7 @@ class TradovateBroker(TradovateFeed):
                 raise BrokerUnavailable(
                     f"the liquidation of {account} did not fill in {FLATTEN_WAIT:g} s"
                 ) from None
-            fills += [_tagged(f, order_id) for f in self._fills.get(broker_id, [])]
+            fills += [_tagged(f, order_id) for f in self._order_fills(broker_id)]
         return fills
 
 

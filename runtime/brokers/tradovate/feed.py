@@ -5,6 +5,11 @@ the adapter's view of its accounts and turned into the runtime's events.
 ``TradovateFeed`` holds that view and its handlers; ``client.TradovateBroker`` builds on
 it with the login, the sockets' lifetimes and the requests. A handler may ask REST for a
 contract it has not seen, so the feed owns the REST shell too.
+
+What it keeps of orders is bounded (``HISTORY``): everything about an order (keyed by its
+order id) while the order may still change, and of the orders that ended, or that only a
+command listing named, the newest ``HISTORY``. Reconciliation asks REST for its lists,
+and names their orders from the command list again (``_learn_tags``).
 """
 
 from __future__ import annotations
@@ -14,7 +19,15 @@ import time
 from typing import Any
 
 from ordergate.policy import Quote, spec_for, symbol_root
-from ordergate.runtime.brokers.base import BrokerAdapter, BrokerEvents, Clock
+from ordergate.runtime.brokers.base import (
+    BrokerAdapter,
+    BrokerEvents,
+    Clock,
+    FillRow,
+    OrderHistory,
+    RecentIds,
+    fill_row,
+)
 from ordergate.runtime.brokers.errors import BrokerRejected, BrokerUnavailable
 from ordergate.runtime.brokers.rithmic.contracts import front_month
 from ordergate.runtime.brokers.tradovate import auth
@@ -31,6 +44,10 @@ from ordergate.runtime.brokers.types import (
 )
 
 Record = dict[str, Any]
+# How many orders that ended (or that only a listing named) the adapter remembers: past
+# this the oldest are forgotten, with their fills; orders that may still change never are.
+HISTORY = 50_000
+ENDED = frozenset({"filled", "cancelled", "rejected", "expired"})
 
 
 class TradovateFeed(BrokerAdapter):
@@ -56,7 +73,16 @@ class TradovateFeed(BrokerAdapter):
         self._broker_ids: dict[str, int] = {}  # runtime order id → order id
         self._held: dict[int, dict[int, tuple[int, float]]] = {}  # account id → contract id → position
         self._cash: dict[int, Record] = {}
-        self._fills: dict[int, list[Fill]] = {}  # order id → its fills
+        self._fills: dict[int, tuple[FillRow, ...]] = {}  # order id → its fills, as tuples
+        # the order ids of the tables above (``_broker_ids`` by their tags): kept while
+        # their orders may change, then HISTORY of them
+        self._history: OrderHistory[int] = OrderHistory()
+        # A fill id heard twice is dropped: the fills of an order sum to what it filled
+        # (flatten, distance legs). The last HISTORY ids are kept; a repeat of an older one
+        # would be told again, to a runtime that drops it by its fill id, and added to its
+        # order's fills if the order is still remembered, which nothing reads once that
+        # order is done (flatten and distance legs read the order that just filled).
+        self._fill_ids = RecentIds()
         self._quotes: dict[int, Quote] = {}
         self._inflight = 0
         self._waiting: list[tuple[str, Record]] = []  # props held while a place is in flight
@@ -85,9 +111,11 @@ class TradovateFeed(BrokerAdapter):
         if kind == "order":
             self._on_order(entity, snapshot)
         elif kind == "orderVersion":
+            self._history.heard(int(entity["orderId"]))
             self._versions[int(entity["orderId"])] = entity
         elif kind == "executionReport":
             if entity.get("text") or entity.get("rejectReason"):
+                self._history.heard(int(entity["orderId"]))
                 self._reasons[int(entity["orderId"])] = str(entity.get("text") or entity.get("rejectReason"))
         elif kind == "fill":
             await self._on_fill(entity)
@@ -105,6 +133,7 @@ class TradovateFeed(BrokerAdapter):
         ident = int(entity["id"])
         self._orders[ident] = entity
         status = ORD_STATUS.get(str(entity.get("ordStatus")))
+        self._track(ident, status, snapshot)
         if status is None or status == self._said.get(ident) or (snapshot and status != "working"):
             return
         if entity.get("ordStatus") == "PendingNew":
@@ -126,13 +155,43 @@ class TradovateFeed(BrokerAdapter):
         )
 
     async def _on_fill(self, entity: Record) -> None:
-        order = self._orders.get(int(entity["orderId"]), {})
+        ident = int(entity["orderId"])
+        order = self._orders.get(ident, {})
         account = self._names.get(int(order.get("accountId") or 0))
-        if account is None:
+        if account is None or not self._fill_ids.first_time(str(entity["id"]), HISTORY):
             return
         fill = await self._fill_of(entity, account)
-        self._fills.setdefault(int(entity["orderId"]), []).append(fill)
+        self._fills[ident] = (*self._fills.get(ident, ()), fill_row(fill))
         self.emit_fill(fill)
+
+    def _order_fills(self, ident: int) -> list[Fill]:
+        return [Fill(*row) for row in self._fills.get(ident, ())]
+
+    # ---- what is kept of orders
+
+    def _track(self, ident: int, status: str | None, snapshot: bool) -> None:
+        """An order's entity said ``status``: one that works is kept; one that ended joins
+        the history, and past HISTORY the oldest of the history are forgotten. A snapshot
+        tells the day's orders: one that ended there ended earlier, unless it worked here."""
+        if snapshot:
+            self._history.listed(ident, working=status not in ENDED)
+        elif status not in ENDED:
+            self._history.opened(ident)  # working, or a state not known here: it may change
+        else:
+            self._history.ended(ident)
+        if status in ENDED:  # a clean-up waits for an end: a listing's names are read first
+            for gone in self._history.overflow(HISTORY):
+                self._forget(gone)
+
+    def _forget(self, ident: int) -> None:
+        """Everything about order ``ident``: it ended long ago. A late report of it would
+        be told as news to a runtime whose order table knows it ended; a late fill of it
+        names no account here and is not told."""
+        for table in (self._orders, self._versions, self._reasons, self._said, self._fills):
+            table.pop(ident, None)
+        tag = self._tags.pop(ident, None)
+        if tag is not None and self._broker_ids.get(tag) == ident:
+            del self._broker_ids[tag]
 
     async def _fill_of(self, entity: Record, account: str) -> Fill:
         symbol = await self._contract_name(int(entity["contractId"]))
@@ -224,14 +283,20 @@ class TradovateFeed(BrokerAdapter):
     # ---- which runtime order an order is: the clOrdId its command carried
 
     def _learn_tag(self, command: Record) -> None:
-        tag, ident = command.get("clOrdId"), command.get("orderId")
-        if isinstance(tag, str) and tag and isinstance(ident, int):
+        named = _named(command)
+        if named is not None:
+            ident, tag = named
+            self._history.heard(ident)
             self._tags.setdefault(ident, tag)
             self._broker_ids.setdefault(tag, ident)
 
     async def _learn_tags(self) -> None:
-        """Reconciliation after an answer was lost: the commands name the orders we sent."""
-        for command in await self.rest.call("GET", "command/list") or []:
+        """Reconciliation after an answer was lost: the commands name the orders we sent.
+        Those forgotten are remembered again as the oldest of the history, to be forgotten
+        first; a clean-up waits for the next order that ends, so the caller reads them."""
+        commands = await self.rest.call("GET", "command/list") or []
+        self._history.named(named[0] for named in map(_named, commands) if named is not None)
+        for command in commands:
             self._learn_tag(command)
 
     # ---- contracts
@@ -266,3 +331,9 @@ class TradovateFeed(BrokerAdapter):
         if contract is None:
             raise BrokerRejected(f"no contract of {root} to trade")
         return contract.symbol
+
+
+def _named(command: Record) -> tuple[int, str] | None:
+    """The order id and the tag (our order id) a command names, if both."""
+    tag, ident = command.get("clOrdId"), command.get("orderId")
+    return (ident, tag) if isinstance(tag, str) and tag and isinstance(ident, int) else None
