@@ -36,7 +36,12 @@ from watchfiles import awatch
 
 log = logging.getLogger("ordergate.reload")
 
-STEP_MS = 10  # hand over a burst of changes once it pauses for this long ...
+# Hand over a burst of changes once it pauses for this long ... The watcher's thread
+# wakes every STEP_MS and takes the GIL to look, from under the event loop that decides
+# the orders: at 10 ms that was a hundred forced switches a second on the runtime's core.
+# A longer step delays no reload: the holder waits for the tree to be quiet for
+# QUIET_SECONDS counted from the files' own times of change (runtime/holder.py).
+STEP_MS = 50
 DEBOUNCE_MS = 100  # ... or after this long at most; the holder waits for real quiet
 PATH_LOOK_SECONDS = 0.05  # how often the path watcher looks at what the rules path names
 
