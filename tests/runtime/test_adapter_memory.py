@@ -16,9 +16,16 @@ from typing import Any
 
 import pytest
 
-from ordergate.policy import Quote
 from ordergate.runtime.brokers import base
-from ordergate.runtime.brokers.base import BrokerAdapter, Harness, OrderHistory, RecentIds, SimLogin, answered
+from ordergate.runtime.brokers.base import (
+    BrokerAdapter,
+    Harness,
+    NullEvents,
+    OrderHistory,
+    RecentIds,
+    SimLogin,
+    answered,
+)
 from ordergate.runtime.brokers.errors import BrokerTimeout
 from ordergate.runtime.brokers.exchange import Exchange, Traded
 from ordergate.runtime.brokers.loopback import simulator as loopback
@@ -37,11 +44,9 @@ from ordergate.runtime.brokers.tradovate.client import TradovateBroker
 from ordergate.runtime.brokers.tradovate.simulator import TradovateSimulator
 from ordergate.runtime.brokers.types import (
     AdapterConfig,
-    BalanceSnapshot,
     Fill,
     OrderRequest,
     OrderUpdate,
-    PositionSnapshot,
 )
 
 pytestmark = pytest.mark.anyio
@@ -53,7 +58,9 @@ BOUND = HISTORY + HISTORY // 10 + 2
 ACCOUNT = "SIM-1"
 
 
-class Recorder:
+class Recorder(NullEvents):
+    """The orders and fills an adapter reports; the rest of its events go nowhere."""
+
     def __init__(self) -> None:
         self.orders: list[OrderUpdate] = []
         self.fills: list[Fill] = []
@@ -63,18 +70,6 @@ class Recorder:
 
     def on_fill(self, fill: Fill) -> None:
         self.fills.append(fill)
-
-    def on_positions(self, snapshot: PositionSnapshot) -> None:
-        return None
-
-    def on_balance(self, snapshot: BalanceSnapshot) -> None:
-        return None
-
-    def on_quote(self, root: str, quote: Quote) -> None:
-        return None
-
-    def on_heartbeat(self) -> None:
-        return None
 
     def said(self, order_id: str, status: str) -> bool:
         return any(u.order_id == order_id and u.status == status for u in self.orders)
