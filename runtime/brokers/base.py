@@ -155,7 +155,6 @@ __all__ = [
     "BrokerOrder",
     "Clock",
     "Fill",
-    "FillRow",
     "Harness",
     "NullEvents",
     "OrderHistory",
@@ -166,7 +165,6 @@ __all__ = [
     "SimLogin",
     "SimulatorHandle",
     "answered",
-    "fill_row",
 ]
 
 T = TypeVar("T")
@@ -232,17 +230,6 @@ class NullEvents:
 # late report, reconciliation). Every container the history holds is one the garbage
 # collector walks in each full collection, so the history keeps plain ids, strings,
 # numbers and tuples of them, which it stops tracking, not objects.
-
-# A fill as a history keeps it: its fields, in ``Fill``'s order (``Fill(*row)``)
-FillRow = tuple[str, str | None, str, str, str, int, float, float, str, str | None]
-
-
-def fill_row(fill: Fill) -> FillRow:
-    """``fill`` as a tuple of its fields, in ``Fill``'s order (a test pins that they agree)."""
-    return (
-        fill.account, fill.order_id, fill.root, fill.symbol, fill.side,
-        fill.qty, fill.price, fill.ts, fill.fill_id, fill.broker_order_id,
-    )  # fmt: skip
 
 
 class OrderHistory(Generic[K]):

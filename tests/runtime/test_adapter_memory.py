@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from ordergate.runtime.brokers import base
 from ordergate.runtime.brokers.base import (
     BrokerAdapter,
     Harness,
@@ -47,6 +46,7 @@ from ordergate.runtime.brokers.types import (
     Fill,
     OrderRequest,
     OrderUpdate,
+    fill_fields,
 )
 
 pytestmark = pytest.mark.anyio
@@ -342,7 +342,7 @@ def test_recent_ids_drop_a_repeat_of_the_last_ones_heard() -> None:
 
 
 def test_a_fill_kept_as_a_row_is_the_fill_field_by_field() -> None:
-    # fill_row spells the fields out; a field added to Fill must be carried too
+    # fill_fields spells the fields out; a field added to Fill must be carried too
     values = {f.name: f"v-{f.name}" for f in fields(Fill)}
     fill = Fill(**values)  # type: ignore[arg-type]
-    assert Fill(*base.fill_row(fill)) == fill
+    assert Fill(*fill_fields(fill)) == fill

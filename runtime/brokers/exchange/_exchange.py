@@ -49,6 +49,7 @@ from ordergate.runtime.brokers.types import (
     BrokerOrder,
     BrokerOrderStatus,
     Fill,
+    FillFields,
     OrderRequest,
 )
 
@@ -59,8 +60,9 @@ OPEN = ("working", "partially_filled")
 # (reconciliation asks only for the recent ones; working orders are never forgotten).
 HISTORY = 50_000
 ORDER_TYPES = ("market", "limit", "stop", "stop_limit", "trailing_stop")
-# An ended order and a fill as the history keeps them: their fields, in their classes' order
-OrderRow = tuple[
+# An ended order as the history keeps it: its fields, in ``BrokerOrder``'s order (as a fill's
+# are kept: ``types.FillFields``)
+OrderFields = tuple[
     str,
     str | None,
     str,
@@ -75,7 +77,6 @@ OrderRow = tuple[
     float | None,
     str | None,
 ]
-FillRow = tuple[str, str | None, str, str, str, int, float, float, str, str | None]
 
 
 @dataclass(slots=True)
@@ -120,12 +121,12 @@ class Exchange:
         # collector's lists at its first young collection; kept as objects, the history
         # was three objects an order that every collection walked, up to 150,000 of them
         # (young collections of 4-9 ms, older ones of 50 ms and more, under load).
-        self._ended: OrderedDict[str, OrderRow] = OrderedDict()  # the oldest leave in O(1)
+        self._ended: OrderedDict[str, OrderFields] = OrderedDict()  # the oldest leave in O(1)
         # the orders that may still be working, oldest first: a quote matches these, not
         # every order ever taken (ended ones leave at the next match)
         self._open: dict[str, _Order] = {}
         self._by_client: dict[tuple[str, str], str] = {}  # (account, client id) → exchange id
-        self._fills: deque[FillRow] = deque(maxlen=HISTORY)  # kept as _ended's are
+        self._fills: deque[FillFields] = deque(maxlen=HISTORY)  # kept as _ended's are
         # a bracket entry's exchange id → its fills, which price its legs (no other
         # order's are asked for, so none other is kept here)
         self._fills_of: dict[str, list[Fill]] = {}
@@ -593,7 +594,7 @@ class Exchange:
         outer = ts = self.instant
         if ts is None:
             ts = self.clock()
-        row: FillRow = (
+        row: FillFields = (
             info.account,
             info.order_id,
             info.root,
@@ -635,7 +636,7 @@ def _batch() -> int:
     return max(1, HISTORY // 100)
 
 
-def _row(info: BrokerOrder) -> OrderRow:
+def _row(info: BrokerOrder) -> OrderFields:
     """An order's fields as a tuple, in ``BrokerOrder``'s order (a test pins that they agree)."""
     return (
         info.account, info.order_id, info.broker_order_id, info.root, info.symbol, info.side,

@@ -26,10 +26,8 @@ from ordergate.runtime.brokers.base import (
     BrokerAdapter,
     BrokerEvents,
     Clock,
-    FillRow,
     OrderHistory,
     RecentIds,
-    fill_row,
 )
 from ordergate.runtime.brokers.rithmic import mapping
 from ordergate.runtime.brokers.rithmic.protocol import Pushed
@@ -38,8 +36,10 @@ from ordergate.runtime.brokers.types import (
     AdapterConfig,
     BalanceSnapshot,
     Fill,
+    FillFields,
     OrderUpdate,
     PositionSnapshot,
+    fill_fields,
 )
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class RithmicFeed(BrokerAdapter):
         # basket → (root, side, qty, Σ price × qty) of its fills: what a leg's move is
         # priced from (the fills themselves may have left ``_fills`` by then)
         self._filled_of: dict[str, tuple[str, str, int, float]] = {}
-        self._fills: deque[FillRow] = deque()  # the last HISTORY fills heard, oldest first
+        self._fills: deque[FillFields] = deque()  # the last HISTORY fills heard, oldest first
         self._heard = 0  # fills heard ever: flatten counts the ones after its start
         # A fill id heard twice (an order plant's replay after a reconnect) is dropped. The
         # last HISTORY ids are kept; a repeat of an older one would be reported again, to
@@ -153,7 +153,7 @@ class RithmicFeed(BrokerAdapter):
             self._history.opened(m.basket_id)
 
     def _keep_fill(self, fill: Fill) -> None:
-        self._fills.append(fill_row(fill))
+        self._fills.append(fill_fields(fill))
         if len(self._fills) > HISTORY:
             self._fills.popleft()
         self._heard += 1

@@ -23,10 +23,8 @@ from ordergate.runtime.brokers.base import (
     BrokerAdapter,
     BrokerEvents,
     Clock,
-    FillRow,
     OrderHistory,
     RecentIds,
-    fill_row,
 )
 from ordergate.runtime.brokers.errors import BrokerRejected, BrokerUnavailable
 from ordergate.runtime.brokers.rithmic.contracts import front_month
@@ -39,8 +37,10 @@ from ordergate.runtime.brokers.types import (
     AdapterConfig,
     BalanceSnapshot,
     Fill,
+    FillFields,
     OrderUpdate,
     PositionSnapshot,
+    fill_fields,
 )
 
 Record = dict[str, Any]
@@ -73,7 +73,7 @@ class TradovateFeed(BrokerAdapter):
         self._broker_ids: dict[str, int] = {}  # runtime order id → order id
         self._held: dict[int, dict[int, tuple[int, float]]] = {}  # account id → contract id → position
         self._cash: dict[int, Record] = {}
-        self._fills: dict[int, tuple[FillRow, ...]] = {}  # order id → its fills, as tuples
+        self._fills: dict[int, tuple[FillFields, ...]] = {}  # order id → its fills, as tuples
         # the order ids of the tables above (``_broker_ids`` by their tags): kept while
         # their orders may change, then HISTORY of them
         self._history: OrderHistory[int] = OrderHistory()
@@ -161,7 +161,7 @@ class TradovateFeed(BrokerAdapter):
         if account is None or not self._fill_ids.first_time(str(entity["id"]), HISTORY):
             return
         fill = await self._fill_of(entity, account)
-        self._fills[ident] = (*self._fills.get(ident, ()), fill_row(fill))
+        self._fills[ident] = (*self._fills.get(ident, ()), fill_fields(fill))
         self.emit_fill(fill)
 
     def _order_fills(self, ident: int) -> list[Fill]:
