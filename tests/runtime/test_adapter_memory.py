@@ -337,8 +337,21 @@ def test_an_order_that_works_again_is_kept_until_it_ends_again() -> None:
 def test_recent_ids_drop_a_repeat_of_the_last_ones_heard() -> None:
     ids = RecentIds()
     assert all(ids.first_time(f"f{i}", HISTORY) for i in range(10 * HISTORY))
-    assert len(ids) <= HISTORY + HISTORY // 10
+    assert len(ids) == HISTORY  # the newest, the oldest leaving one by one as new ones come
     assert not any(ids.first_time(f"f{i}", HISTORY) for i in range(9 * HISTORY, 10 * HISTORY))
+    assert ids.first_time(f"f{9 * HISTORY - 1}", HISTORY)  # just older than that: taken as new
+
+
+def test_an_order_history_forgets_a_hundredth_of_its_limit_at_a_time() -> None:
+    # a clean-up runs between two reports on the event loop: at a tenth of the real
+    # limit (5,000 orders) it would stall it for milliseconds
+    limit = 1_000
+    history: OrderHistory[int] = OrderHistory()
+    for i in range(3 * limit):
+        history.ended(i)
+        gone = history.overflow(limit)
+        assert len(gone) <= limit // 100 + 1
+        assert len(history) == i + 1 if i < limit else limit <= len(history) <= limit + limit // 100 + 1
 
 
 def test_a_fill_kept_as_a_row_is_the_fill_field_by_field() -> None:
