@@ -125,7 +125,7 @@ class DirectOrders:
         routes: OrderRoutes,
         authority: Authority,
         started: Callable[[], None],
-        idle: Callable[[], None] = lambda: None,
+        idle: Callable[[], None],
     ) -> None:
         self.routes = routes
         self.authority = authority

@@ -21,6 +21,8 @@ OrderType = Literal["market", "limit", "stop", "stop_limit"]
 # What a broker says about one order. ``working`` is the acknowledgement: the broker has
 # the order (with its own id) and it rests or is being filled.
 BrokerOrderStatus = Literal["working", "partially_filled", "filled", "cancelled", "rejected", "expired"]
+# the statuses an order does not leave: nothing more happens to it at the broker
+ENDED: frozenset[str] = frozenset({"filled", "cancelled", "rejected", "expired"})
 
 
 @quick_init

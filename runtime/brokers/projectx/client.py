@@ -48,6 +48,7 @@ from ordergate.runtime.brokers.projectx.records import broker_order, fill_of, pl
 from ordergate.runtime.brokers.projectx.rest import Rest
 from ordergate.runtime.brokers.projectx.stream import HubStream
 from ordergate.runtime.brokers.types import (
+    ENDED,
     AccountInfo,
     Ack,
     AdapterConfig,
@@ -67,7 +68,6 @@ FLATTEN_WAIT = 10.0
 # are. Reconciliation asks the gateway (Order/search, Trade/search), which names its
 # orders by our tags again.
 HISTORY = 50_000
-ENDED = frozenset({"filled", "cancelled", "rejected", "expired"})
 
 
 class ProjectXBroker(BrokerAdapter):

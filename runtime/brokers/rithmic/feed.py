@@ -32,6 +32,7 @@ from ordergate.runtime.brokers.base import (
 from ordergate.runtime.brokers.rithmic import mapping
 from ordergate.runtime.brokers.rithmic.protocol import Pushed
 from ordergate.runtime.brokers.types import (
+    ENDED,
     AccountInfo,
     AdapterConfig,
     BalanceSnapshot,
@@ -47,7 +48,6 @@ log = logging.getLogger(__name__)
 # oldest are forgotten (orders that may still change never are). The gateway keeps its
 # own executions for reconciliation (3506); these serve late reports and flatten.
 HISTORY = 50_000
-ENDED = frozenset({"filled", "cancelled", "rejected", "expired"})
 
 
 class RithmicFeed(BrokerAdapter):

@@ -33,6 +33,7 @@ from ordergate.runtime.brokers.tradovate.models import ORD_STATUS, SIDES, epoch
 from ordergate.runtime.brokers.tradovate.protocol import Event
 from ordergate.runtime.brokers.tradovate.rest import Rest
 from ordergate.runtime.brokers.types import (
+    ENDED,
     AccountInfo,
     AdapterConfig,
     BalanceSnapshot,
@@ -47,7 +48,6 @@ Record = dict[str, Any]
 # How many orders that ended (or that only a listing named) the adapter remembers: past
 # this the oldest are forgotten, with their fills; orders that may still change never are.
 HISTORY = 50_000
-ENDED = frozenset({"filled", "cancelled", "rejected", "expired"})
 
 
 class TradovateFeed(BrokerAdapter):
