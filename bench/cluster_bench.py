@@ -32,6 +32,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,10 @@ import asyncpg
 import httpx
 from loadgen import HttpPool
 
+from ordergate.policy.expiry import front_quarter_symbol
+
 TOKEN = "bench-" + secrets.token_hex(8)
+SYMBOL = front_quarter_symbol("ES", datetime.now(UTC))  # the contract trading now (runtime_bench.py)
 PASSWORD = "bench-Secret-1"
 ORDERGATE = shutil.which("ordergate", path=str(Path(sys.executable).parent)) or "ordergate"
 CONNECTIONS = ("A", "B", "C")
@@ -177,7 +181,7 @@ def spread(instances: list[Instance]) -> bool:
 def quoted(instances: list[Instance]) -> bool:
     for inst in instances:
         for account in accounts():
-            body = {"account": account, "symbol": "ESZ6", "side": "buy", "qty": 1}
+            body = {"account": account, "symbol": SYMBOL, "side": "buy", "qty": 1}
             r = inst.post("/v1/orders/check", body)
             if r.status_code != 200 or r.json()["decision"]["code"] == "quote_missing":
                 return False
@@ -199,7 +203,7 @@ async def closed_loop(
         while time.perf_counter() < end:
             account = names[n % len(names)]
             side = "buy" if (n // len(names)) % 2 == 0 else "sell"
-            body = {"account": account, "symbol": "ESZ6", "side": side, "qty": 1}
+            body = {"account": account, "symbol": SYMBOL, "side": side, "qty": 1}
             t0 = time.perf_counter()
             status, answer = await pools[n % len(pools)].request("POST", path, body)
             if status in (200, 201):
@@ -248,7 +252,7 @@ def takeover(instances: list[Instance]) -> float:
     holder_id = next(c["holder"] for c in status["connections"] if c["name"] == "A")
     victim = next(i for i in instances if ids.get(i.url) == holder_id)
     survivor = next(i for i in instances if i is not victim)
-    body = {"account": "A-1", "symbol": "ESZ6", "side": "buy", "qty": 1}
+    body = {"account": "A-1", "symbol": SYMBOL, "side": "buy", "qty": 1}
     victim.stop(signal.SIGKILL)
     killed = time.monotonic()
     wait(

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from runtime_bench import POLICY, TOKEN
+from runtime_bench import POLICY, SYMBOL, TOKEN
 
 Message = dict[str, Any]
 
@@ -116,7 +116,7 @@ async def run(orders: int, accounts: int, concurrency: int, rounds: int, profile
             # alternate buy and sell per account, so no position drifts towards a limit
             nonlocal failures
             side = "buy" if (i // accounts) % 2 == 0 else "sell"
-            body = {"account": ids[i % accounts], "symbol": "ESZ6", "side": side, "qty": 1}
+            body = {"account": ids[i % accounts], "symbol": SYMBOL, "side": side, "qty": 1}
             if await call(app, "/v1/orders", body) != 201:
                 failures += 1
 

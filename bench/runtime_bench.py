@@ -52,7 +52,12 @@ from typing import Any
 import httpx
 from loadgen import DashboardFleet, HttpPool, open_loop, quiet_collector
 
+from ordergate.policy.expiry import front_quarter_symbol
+
 TOKEN = "bench-token"
+# the runtime trades on the wall clock, so the contract is the one trading now, not a
+# literal that ends with its month (policy/expiry.py refuses an expired one)
+SYMBOL = front_quarter_symbol("ES", datetime.now(UTC))
 ACCOUNTS = 1  # accounts the real orders are spread over (--accounts)
 TARGET_RATE, TARGET_P99_MS, TARGET_CAPACITY = 4000, 5.0, 5000  # issue 15 target 2
 POLICY = """\
@@ -132,11 +137,11 @@ def request_for(i: int) -> tuple[str, dict[str, Any], int]:
     # real 1-lot orders alternate buy and sell on each account (n counts them), so no
     # position drifts towards a limit and every one is allowed.
     if i % 4 == 3:
-        body = {"account": "PAPER-2", "symbol": "ESZ6", "side": "buy", "qty": 7}
+        body = {"account": "PAPER-2", "symbol": SYMBOL, "side": "buy", "qty": 7}
         return "/v1/orders/check", body, 200
     n = i - i // 4
     side = "buy" if (n // ACCOUNTS) % 2 else "sell"
-    return "/v1/orders", {"account": order_account(n), "symbol": "ESZ6", "side": side, "qty": 1}, 201
+    return "/v1/orders", {"account": order_account(n), "symbol": SYMBOL, "side": side, "qty": 1}, 201
 
 
 async def order_load(

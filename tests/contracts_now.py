@@ -22,26 +22,19 @@ runtime's API take it (``ESZ6``), two (``ESZ26``), four as TradersPost tickers h
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 
+from ordergate.policy import expiry
 from ordergate.policy.contracts import MONTH_CODES, spec_for
+from ordergate.policy.expiry import QUARTER_MONTHS, third_friday
 
-QUARTER_MONTHS = (3, 6, 9, 12)
-
-
-def third_friday(year: int, month: int) -> date:
-    first = date(year, month, 1)
-    return first + timedelta(days=(4 - first.weekday()) % 7 + 14)  # Friday is weekday 4
+__all__ = ["QUARTER_MONTHS", "front_projectx_id", "front_quarter", "front_symbol", "third_friday"]
 
 
 def front_quarter(when: datetime | None = None) -> tuple[int, int]:
     """(year, month) of the front quarterly contract at ``when`` (timezone-aware; the
-    wall clock when None): the first quarter month whose third Friday is after that day."""
-    today = (when or datetime.now(UTC)).astimezone(UTC).date()
-    for month in QUARTER_MONTHS:
-        if today < third_friday(today.year, month):
-            return today.year, month
-    return today.year + 1, QUARTER_MONTHS[0]
+    wall clock when None): ``ordergate.policy.expiry``'s rule."""
+    return expiry.front_quarter(when or datetime.now(UTC))
 
 
 def front_symbol(root: str = "ES", when: datetime | None = None, *, digits: int = 1) -> str:

@@ -4,6 +4,7 @@ a dated contract literally (a literal ``ESZ6`` stops trading with December 2026)
 
 from __future__ import annotations
 
+import re
 import textwrap
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ordergate.policy.expiry import contract_month, expired_contract
+from ordergate.policy.expiry import contract_month, expired_contract, front_quarter_symbol
 from tests.contracts_now import QUARTER_MONTHS, front_projectx_id, front_quarter, front_symbol, third_friday
 from tests.wall_clock_contracts import Scan
 
@@ -162,3 +163,22 @@ def test_the_scan_follows_processes_fixtures_and_helpers_and_leaves_pinned_clock
         "test_wall.py:7:MNQU2026",  # a constant a wall-clock test sends
         "test_wall.py:14:CON.F.US.EP.Z26",  # a test on the runtime fixture, which is a Proc
     ]
+
+
+@given(instants)
+def test_the_packages_front_contract_is_the_tests_one_in_the_apis_spelling(at: datetime) -> None:
+    symbol = front_quarter_symbol("ES", at)
+    assert symbol == front_symbol("ES", at)
+    assert contract_month(symbol, at) == front_quarter(at) and expired_contract(symbol, at) is None
+
+
+def test_the_benchmarks_that_trade_at_the_wall_clock_name_no_dated_contract() -> None:
+    # runtime_bench, order_cost and cluster_bench run a runtime on the real clock: a literal
+    # such as ESZ6 would be refused once its month ends, and every benchmark with it
+    bench = TESTS.parent / "bench"
+    for name in ("runtime_bench.py", "order_cost.py", "cluster_bench.py"):
+        text = (bench / name).read_text()
+        quoted = re.findall(r"""["']([A-Z]{1,4}[FGHJKMNQUVXZ]\d{1,4})["']""", text)
+        dated = [q for q in quoted if contract_month(q, datetime(2026, 12, 4, tzinfo=UTC)) is not None]
+        assert not dated, f"bench/{name} names {dated}: take the contract from front_quarter_symbol"
+        assert "front_quarter_symbol" in text or "SYMBOL" in text
