@@ -257,7 +257,7 @@ async def http_and_reload(seconds: float, rate: float, reloads: int, reload_rate
                 f"HTTP order -> decision -> fill at {rate:.0f}/s for {seconds:.0f}s ({accounts_note()}): "
                 f"p50 {pct(latencies, 0.5):.2f} ms, p99 {pct(latencies, 0.99):.2f} ms, "
                 f"p99.9 {pct(latencies, 0.999):.2f} ms, max {max(latencies) * 1000:.2f} ms, failures {failures} "
-                f"(client dispatch lag at worst {lag * 1000:.2f} ms){cpu_share(proc.pid, since)}"
+                f"(client dispatch lag at worst {lag * 1000:.2f} ms){cpu_share(proc.pid, since, answered)}"
             )
             if rate == TARGET_RATE:
                 p99 = pct(latencies, 0.99)
@@ -274,7 +274,7 @@ async def http_and_reload(seconds: float, rate: float, reloads: int, reload_rate
             print(
                 f"HTTP capacity, 64 requests in flight ({accounts_note()}): {answered_per_s:,.0f} answered/s, "
                 f"p50 {pct(served, 0.5):.2f} ms, p99 {pct(served, 0.99):.2f} ms, failures {failures}"
-                f"{cpu_share(proc.pid, since)}"
+                f"{cpu_share(proc.pid, since, len(served))}"
             )
             print(
                 f"  target >= {TARGET_CAPACITY:,}/s on one core: {answered_per_s:,.0f}/s, "
@@ -449,9 +449,13 @@ def cpu_times(pid: int) -> tuple[float, float, float]:
     return int(fields[11]) / tick, int(fields[12]) / tick, time.perf_counter()
 
 
-def cpu_share(pid: int, since: tuple[float, float, float]) -> str:
+def cpu_share(pid: int, since: tuple[float, float, float], requests: int = 0) -> str:
+    """The runtime's share of its core since ``since``; with ``requests``, its CPU per
+    request too: the figure that moves least with a shared machine's speed from run to run,
+    and the one a saturated core hides (at 100% the share says nothing more)."""
     user, system, wall = (b - a for a, b in zip(since, cpu_times(pid), strict=True))
-    return f"; runtime CPU {user / wall:.0%} user + {system / wall:.0%} system"
+    per = f", {(user + system) / requests * 1e6:.0f} us a request" if requests else ""
+    return f"; runtime CPU {user / wall:.0%} user + {system / wall:.0%} system{per}"
 
 
 def server_sse_counts(url: str) -> dict[str, float]:
