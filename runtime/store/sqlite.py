@@ -10,8 +10,10 @@ loses nothing it acknowledged. Schema changes are the numbered migrations of
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -56,6 +58,13 @@ class Checkpointer:
     commit starts the WAL over, and only the sync of its new header runs on the loop.
     The loop is not blocked meanwhile: requests are decided and answered as before,
     and the orders that wait commit together, in one group, when the hold ends.
+
+    The database file is synced just before the hold, not in it. A pass that does not
+    reach the end of the WAL (under a flow of commits, none does) copies its pages back
+    without syncing the file; SQLite syncs it only in a pass that catches up whole. So
+    the held pass used to flush every page the passes of the last half second had
+    copied: 2.3-2.9 ms of a 3-4 ms hold. Synced first, beside the running commits, the
+    held pass syncs only the few pages it copies itself.
     """
 
     def __init__(
@@ -76,12 +85,14 @@ class Checkpointer:
             log.warning("WAL checkpointer cannot open %s: %s", self._path, exc)
             return
         failing = False
+        file = _open_for_sync(self._path)
         try:
             while not self._stopping.wait(self._every):
                 try:
                     _, frames, _ = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                     pause = self._pause()
                     if frames >= RESTART_FRAMES and pause is not None:
+                        _sync(file)
                         self._catch_up(db, pause)
                 except sqlite3.Error as exc:
                     if not failing:  # once per spell of failures, not ten times a second
@@ -91,6 +102,8 @@ class Checkpointer:
                     failing = False
         finally:
             db.close()
+            if file is not None:
+                os.close(file)
 
     def _catch_up(self, db: sqlite3.Connection, pause: WritePause) -> None:
         """Copy back what is left of the WAL while the writer holds its commits back, so
@@ -107,6 +120,23 @@ class Checkpointer:
     def stop(self) -> None:
         self._stopping.set()
         self._thread.join()
+
+
+def _open_for_sync(path: Path) -> int | None:
+    """A descriptor of the database file to sync it by, or None where the system will not
+    give one (the catch-up's own pass syncs the file all the same)."""
+    try:
+        return os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+
+
+def _sync(file: int | None) -> None:
+    """Sync the pages the checkpoints copied into the database file; a failure only costs
+    the held pass the time to sync them itself (and it reports a real fault)."""
+    if file is not None:
+        with contextlib.suppress(OSError):
+            getattr(os, "fdatasync", os.fsync)(file)
 
 
 _WITH_INPUTS = "SELECT id, body, inputs FROM decisions WHERE id > ? ORDER BY id LIMIT ?"

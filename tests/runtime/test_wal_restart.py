@@ -10,6 +10,8 @@ hold each side to its half, then the two together in a runtime taking orders."""
 from __future__ import annotations
 
 import asyncio
+import itertools
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -92,6 +94,35 @@ def test_a_long_wal_is_caught_up_whole_with_the_writer_paused_and_the_next_commi
     assert pauser.paused >= 1 and pauser.resumed == pauser.paused
     store.add_breach("A1", "after", "daily_loss_limit", "lock", "m", "2026-12-04")
     assert wal_restarts(store.path) > restarts
+
+
+def test_the_database_file_is_synced_before_the_commits_are_held_back_not_while_they_are(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The passes before a catch-up copy pages into the database file without syncing it;
+    # synced inside the hold, they made most of it. Each pause must come after a sync.
+    database = store.path.stat().st_ino
+    synced: list[int] = []
+    real = os.fdatasync
+
+    def recording(fd: int) -> None:
+        synced.append(os.fstat(fd).st_ino)
+        real(fd)
+
+    monkeypatch.setattr(os, "fdatasync", recording)
+    syncs_at_pause: list[int] = []
+
+    class Recording(Pauser):
+        def pause(self, granted: Callable[[], None]) -> None:
+            syncs_at_pause.append(synced.count(database))
+            super().pause(granted)
+
+    pauser = Recording()
+    store.write_pause = pauser
+    write_until(store, pauser.gate, lambda: len(syncs_at_pause) >= 3)
+    store._checkpointer.stop()
+    assert syncs_at_pause[0] >= 1
+    assert all(later > earlier for earlier, later in itertools.pairwise(syncs_at_pause))
 
 
 def test_a_writer_that_does_not_pause_in_time_is_let_go_and_the_checkpoints_go_on(
