@@ -34,6 +34,7 @@ QUARTER_MONTHS = (3, 6, 9, 12)
 
 
 def third_friday(year: int, month: int) -> date:
+    """The third Friday of a month: the last trading day of the equity index futures."""
     first = date(year, month, 1)
     return first + timedelta(days=(4 - first.weekday()) % 7 + 14)  # Friday is weekday 4
 
