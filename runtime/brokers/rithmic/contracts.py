@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from ordergate.policy import contract_table, symbol_root
 from ordergate.policy.contracts import MONTH_CODES, spec_for
+from ordergate.policy.expiry import third_friday
 
 # Sectors whose contracts list every month; the rest trade the quarterly cycle (H M U Z).
 _MONTHLY = frozenset({"energy", "metals", "crypto"})
@@ -77,10 +78,5 @@ def contract(symbol: str, now: float | None = None) -> RithmicContract | None:
         spec.tick_size,
         spec.point_value,
         spec.name,
-        f"{year:04d}{month:02d}{_third_friday(year, month):02d}",
+        f"{third_friday(year, month):%Y%m%d}",
     )
-
-
-def _third_friday(year: int, month: int) -> int:
-    first = datetime(year, month, 1, tzinfo=UTC).weekday()  # Monday 0
-    return 1 + (4 - first) % 7 + 14
