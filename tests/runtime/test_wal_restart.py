@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -123,6 +125,69 @@ def test_the_database_file_is_synced_before_the_commits_are_held_back_not_while_
     store._checkpointer.stop()
     assert syncs_at_pause[0] >= 1
     assert all(later > earlier for earlier, later in itertools.pairwise(syncs_at_pause))
+
+
+def test_a_pass_after_the_sync_copies_what_came_during_it_so_the_held_pass_copies_less(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The sync before a hold takes milliseconds, and the commits of those milliseconds
+    # were left for the held pass to copy. A pass between the sync and the hold copies
+    # them, beside the running commits: every pause follows a sync and then a pass.
+    database = store.path.stat().st_ino
+    steps: list[str] = []
+    real_sync, real_pass = os.fdatasync, sqlite_store.Checkpointer._pass
+
+    def syncing(fd: int) -> None:
+        if os.fstat(fd).st_ino == database:
+            steps.append("sync")
+        real_sync(fd)
+
+    def passing(db: Any) -> tuple[int, int, int]:
+        steps.append("pass")
+        return real_pass(db)
+
+    monkeypatch.setattr(os, "fdatasync", syncing)
+    monkeypatch.setattr(sqlite_store.Checkpointer, "_pass", staticmethod(passing))
+
+    class Recording(Pauser):
+        def pause(self, granted: Callable[[], None]) -> None:
+            steps.append("pause")
+            super().pause(granted)
+
+    pauser = Recording()
+    store.write_pause = pauser
+    write_until(store, pauser.gate, lambda: steps.count("pause") >= 3)
+    store._checkpointer.stop()
+    before_pauses = [steps[i - 2 : i] for i, step in enumerate(steps) if step == "pause"]
+    assert before_pauses and all(before == ["sync", "pass"] for before in before_pauses)
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="a thread has a priority of its own on Linux only"
+)
+def test_the_passes_run_below_the_openers_priority_and_the_held_pass_at_it(store: SqliteStore) -> None:
+    # Woken every 100 ms, the checkpointer took the core from the event loop for the
+    # milliseconds of a pass; now it steps back. The held pass, which the orders wait
+    # for, keeps the priority of the thread that opened the store.
+    def nice_of(thread: int) -> int:
+        return os.getpriority(os.PRIO_PROCESS, thread)
+
+    opener = nice_of(threading.get_native_id())
+    at_pause: list[int] = []
+
+    class Recording(Pauser):
+        def pause(self, granted: Callable[[], None]) -> None:
+            at_pause.append(nice_of(threading.get_native_id()))
+            super().pause(granted)
+
+    pauser = Recording()
+    store.write_pause = pauser
+    checkpointer = store._checkpointer._thread.native_id
+    assert checkpointer is not None
+    write_until(store, pauser.gate, lambda: len(at_pause) >= 2)
+    assert nice_of(checkpointer) == min(19, opener + sqlite_store.BACKGROUND_NICE)
+    store._checkpointer.stop()
+    assert at_pause and set(at_pause) == {opener}
 
 
 def test_a_writer_that_does_not_pause_in_time_is_let_go_and_the_checkpoints_go_on(
