@@ -114,7 +114,11 @@ class Checkpointer:
                         _sync(file)
                         self._pass(db)  # what came during the sync: the held pass need not copy it
                         # the connection goes to the held pass's thread and back: one user at a time
-                        self._held.submit(self._catch_up, db, pause).result()
+                        try:
+                            held = self._held.submit(self._catch_up, db, pause)
+                        except RuntimeError:  # the interpreter is exiting: no more work on threads
+                            return
+                        held.result()
                 except sqlite3.Error as exc:
                     if not failing:  # once per spell of failures, not ten times a second
                         log.warning("WAL checkpoint failed (the writer's safety net remains): %s", exc)

@@ -190,6 +190,24 @@ def test_the_passes_run_below_the_openers_priority_and_the_held_pass_at_it(store
     assert at_pause and set(at_pause) == {opener}
 
 
+def test_a_checkpointer_whose_held_pass_thread_is_gone_ends_quietly_and_writes_go_on(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As the interpreter exits, its executors take no more work: a catch-up due then must
+    # end the checkpointer's thread without a traceback, and the writer's own checkpoints
+    # remain.
+    failures: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: failures.append(args.exc_value))
+    checkpointer = store._checkpointer
+    checkpointer._held.shutdown()
+    pauser = Pauser()
+    store.write_pause = pauser
+    write_until(store, pauser.gate, lambda: not checkpointer._thread.is_alive())
+    assert failures == [] and pauser.paused == 0
+    store.add_breach("A1", "after", "daily_loss_limit", "lock", "m", "2026-12-04")
+    assert store.breaches(None, 1)[0]["time"] == "after"  # the newest, and written
+
+
 def test_a_writer_that_does_not_pause_in_time_is_let_go_and_the_checkpoints_go_on(
     store: SqliteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
