@@ -290,12 +290,21 @@ async def http_and_reload(seconds: float, rate: float, reloads: int, reload_rate
             )
             await order_load(pool, 1.0, rate)  # warm up
             since = cpu_times(proc.pid)
+            waits = core_waits(proc.pid), core_waits(os.getpid())
             latencies, answered, failures, lag = await order_load(pool, seconds, rate)
+            taken = taken_ms(proc.pid, waits[0]), taken_ms(os.getpid(), waits[1])
             print(
                 f"HTTP order -> decision -> fill at {rate:.0f}/s for {seconds:.0f}s ({accounts_note()}): "
                 f"p50 {pct(latencies, 0.5):.2f} ms, p99 {pct(latencies, 0.99):.2f} ms, "
                 f"p99.9 {pct(latencies, 0.999):.2f} ms, max {max(latencies) * 1000:.2f} ms, failures {failures} "
                 f"(client dispatch lag at worst {lag * 1000:.2f} ms){cpu_share(proc.pid, since, answered)}"
+            )
+            # A stall of a few tens of milliseconds, and the queue it leaves, is enough to
+            # move a 10-second p99; on a shared machine that is mostly other tasks taking
+            # a core (one of stop 28's was a whole Erlang VM started once a minute)
+            print(
+                f"  other tasks kept the runtime's loop from its core {taken[0]:.0f} ms in all, "
+                f"the load generator's {taken[1]:.0f} ms"
             )
             if rate == TARGET_RATE:
                 p99 = pct(latencies, 0.99)
@@ -497,6 +506,36 @@ def cpu_times(pid: int) -> tuple[float, float, float]:
         return float("nan"), float("nan"), time.perf_counter()
     tick = os.sysconf("SC_CLK_TCK")
     return int(fields[11]) / tick, int(fields[12]) / tick, time.perf_counter()
+
+
+def core_waits(pid: int) -> tuple[int, int]:
+    """Nanoseconds a process's main thread has waited for its core while ready to run, and
+    nanoseconds its other threads have run, so far (Linux's /proc/PID/task/*/schedstat;
+    (0, 0) elsewhere). The first less the second is at least what other tasks took from
+    the main thread: the runtime is pinned to one core, so while its loop waits either
+    one of its own threads runs or something else does."""
+    waited = ran = 0
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return 0, 0
+    for task in tasks:
+        try:
+            on_core, queued, _ = (int(n) for n in (task / "schedstat").read_text().split())
+        except (OSError, ValueError):  # a thread that has ended
+            continue
+        if task.name == str(pid):
+            waited = queued
+        else:
+            ran += on_core
+    return waited, ran
+
+
+def taken_ms(pid: int, since: tuple[int, int]) -> float:
+    """Milliseconds since ``since`` (``core_waits``) that other tasks kept ``pid``'s main
+    thread from its core, at the least."""
+    waited, ran = (b - a for a, b in zip(since, core_waits(pid), strict=True))
+    return max(0, waited - ran) / 1e6
 
 
 def cpu_share(pid: int, since: tuple[float, float, float], requests: int = 0) -> str:
