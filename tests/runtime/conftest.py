@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import socket
 import textwrap
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from ordergate.runtime.clock import FakeClock
 from ordergate.runtime.config import from_spec
 from ordergate.runtime.server import ApiServer, api_config
 from ordergate.runtime.service import Runtime
+from ordergate.runtime.store import SqliteStore
 
 TOKEN = "test-token"
 MONDAY_10 = datetime.fromisoformat("2026-11-23T10:00:00-05:00")
@@ -34,6 +35,26 @@ spec:
   positions: {max_contracts_per_order: 5, max_position_size: 6}
   quote_health: {policy: strict, stale_after: 20s}
 """
+
+
+@pytest.fixture(autouse=True)
+def stores_closed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every SQLite store a test opens is closed when the test ends. One left open keeps
+    its checkpointer's thread waking every 100 ms for the rest of the session, and a
+    later test that patched the checkpointer's class took that thread's passes for its
+    own store's (tests/runtime/test_wal_restart.py). Closing twice is harmless."""
+    opened: list[SqliteStore] = []
+    real_init = SqliteStore.__init__
+
+    def init(self: SqliteStore, path: Path) -> None:
+        real_init(self, path)
+        opened.append(self)
+
+    monkeypatch.setattr(SqliteStore, "__init__", init)
+    yield
+    for store in opened:
+        with contextlib.suppress(Exception):  # a test may have broken it on purpose
+            store.close()
 
 
 @pytest.fixture
